@@ -1,0 +1,1 @@
+//! corsgate-benches (placeholder until its issue lands).

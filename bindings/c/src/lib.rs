@@ -1,0 +1,1 @@
+//! corsgate-c (placeholder until its issue lands).

@@ -1,0 +1,1 @@
+//! corsgate-node (placeholder until its issue lands).

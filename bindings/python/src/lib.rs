@@ -1,0 +1,1 @@
+//! corsgate-python (placeholder until its issue lands).

@@ -1,0 +1,82 @@
+//! # corsgate
+//!
+//! A CORS policy engine. A policy — exact origins, wildcard subdomains, port sets and
+//! anchored regexes, plus methods, headers and credentials — is validated once and
+//! compiled into matchers; each request is then answered with the exact response
+//! headers, without allocating and without panicking on hostile input.
+//!
+//! ## Contents
+//! - [`Config`]: the policy file (JSON v1) and a builder.
+//! - [`Policy`]: the compiled policy; [`Policy::evaluate`] and [`Policy::is_origin_allowed`].
+//! - [`Decision`]: kind, verdict, status, headers ([`Decision::headers`]) and [`Reason`].
+//! - [`ConfigError`] / [`Diagnostic`] / [`Code`]: every problem, each naming its entry.
+//!
+//! ## Should I use this?
+//! If you answer CORS for an API behind a gateway and want the same decisions in Rust,
+//! C/nginx, Python and Node from one policy file: yes. If you need per-request dynamic
+//! origin logic (a database lookup per origin), compile a new [`Policy`] when the data
+//! changes and swap it; evaluation itself is pure.
+//!
+//! ## Example
+//! ```
+//! use corsgate::{Kind, Policy};
+//!
+//! let policy = Policy::from_json(r#"{
+//!     "origins": ["https://example.com", "https://*.example.com", "http://localhost:*"],
+//!     "credentials": true,
+//!     "methods": ["PUT", "DELETE"],
+//!     "request_headers": ["authorization", "content-type"]
+//! }"#).expect("valid policy");
+//!
+//! let d = policy.evaluate(b"GET", [(&b"Origin"[..], &b"https://app.example.com"[..])]);
+//! assert_eq!(d.kind(), Kind::Actual);
+//! assert!(d.allowed());
+//! assert_eq!(d.header("Access-Control-Allow-Credentials"), Some("true"));
+//!
+//! // Label boundaries hold: a suffix is not a subdomain.
+//! assert!(!policy.is_origin_allowed(b"https://evilexample.com"));
+//! ```
+//!
+//! ## Origin patterns
+//! | pattern | matches |
+//! |---|---|
+//! | `https://example.com` | that origin, byte for byte (config input is normalized) |
+//! | `https://*.example.com` | one or more labels below `example.com`, never the apex |
+//! | `http://localhost:*` | any port, and none |
+//! | `https://a.example.com:[8443,9443]`, `http://127.0.0.1:[3000-3999]` | listed ports / ranges |
+//! | `~^https://pr-[0-9]+\.preview\.example\.com$` | full match over the serialized origin |
+//! | `*` | any origin, answered with a static `*` (not with credentials) |
+//! | `null` | the opaque origin (needs `dangerously_allow_null_origin`) |
+//!
+//! ## Cost
+//! Compiling is linear in the number of patterns (regexes: one DFA construction).
+//! Evaluating reads each header line once, at most [`syntax::MAX_ORIGIN_LEN`] bytes of
+//! `Origin` and [`MAX_ACRH_BYTES`] of `Access-Control-Request-Headers`; exact origins
+//! cost one hash probe, wildcards one probe per label, regexes one DFA pass.
+
+mod config;
+mod decision;
+mod diag;
+mod matcher;
+pub mod pattern;
+mod policy;
+#[doc(hidden)]
+pub mod reference;
+pub mod syntax;
+
+pub use config::{Config, DEFAULT_PREFLIGHT_STATUS, FIELDS};
+pub use decision::{Decision, Header, Headers, Kind, MAX_ACRH_LINES, MAX_HEADERS, Reason, names};
+pub use diag::{Code, ConfigError, Diagnostic, Severity};
+pub use policy::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS, Policy};
+
+/// The version of this crate (`CARGO_PKG_VERSION`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+    #[test]
+    fn policy_is_send_and_sync() {
+        assert_send_sync::<crate::Policy>();
+    }
+}

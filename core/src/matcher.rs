@@ -1,0 +1,368 @@
+//! The compiled origin matcher: one strategy per pattern kind.
+//!
+//! - exact origins: one open-addressing hash table over an arena of bytes
+//!   ([`ExactSet`], 12 bytes per slot plus the origin's bytes);
+//! - host patterns with port sets: a hash map from host to port rules;
+//! - wildcard subdomains: a hash map from base domain to port rules, probed once per
+//!   dot of the request host, skipping suffix lengths no base has;
+//! - regexes: all of them in one dense DFA, searched anchored at both ends.
+//!
+//! Matching never allocates and never panics.
+
+use crate::pattern::{Pattern, PatternKind, PortSpec};
+use crate::syntax::{self, OriginParts};
+use foldhash::fast::RandomState;
+use hashbrown::{HashMap, HashTable};
+use regex_automata::dfa::{Automaton, dense};
+use regex_automata::{Anchored, Input};
+use std::hash::BuildHasher;
+
+/// The size limit of the regex automaton; policies above it fail with
+/// `regex_too_complex` instead of using unbounded memory.
+pub const REGEX_SIZE_LIMIT: usize = 16 << 20;
+
+/// A set of byte strings, each mapped to a pattern index.
+///
+/// Invariant: every `(off, len)` slot lies inside `arena`.
+#[derive(Clone, Debug, Default)]
+pub struct ExactSet {
+    table: HashTable<Slot>,
+    arena: Vec<u8>,
+    hasher: RandomState,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    off: u32,
+    len: u32,
+    pattern: u32,
+}
+
+impl ExactSet {
+    fn key(&self, s: Slot) -> &[u8] {
+        self.arena
+            .get(s.off as usize..(s.off + s.len) as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Inserts `key`; keeps the first pattern index on duplicates.
+    pub fn insert(&mut self, key: &[u8], pattern: u32) {
+        let hash = self.hasher.hash_one(key);
+        let arena = &self.arena;
+        let found = self.table.find(hash, |s| {
+            arena.get(s.off as usize..(s.off + s.len) as usize) == Some(key)
+        });
+        if found.is_some() {
+            return;
+        }
+        let slot = Slot {
+            off: self.arena.len() as u32,
+            len: key.len() as u32,
+            pattern,
+        };
+        self.arena.extend_from_slice(key);
+        let (arena, hasher) = (&self.arena, &self.hasher);
+        self.table.insert_unique(hash, slot, |s| {
+            hasher.hash_one(
+                arena
+                    .get(s.off as usize..(s.off + s.len) as usize)
+                    .unwrap_or(&[]),
+            )
+        });
+    }
+
+    /// The pattern index stored for `key`.
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<u32> {
+        if self.is_empty() {
+            return None;
+        }
+        let hash = self.hasher.hash_one(key);
+        self.table
+            .find(hash, |s| self.key(*s) == key)
+            .map(|s| s.pattern)
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Heap bytes used (table slots, control bytes and the arena).
+    pub fn heap_bytes(&self) -> usize {
+        self.table.capacity() * (std::mem::size_of::<Slot>() + 1) + self.arena.capacity()
+    }
+}
+
+/// A scheme + port set admitted for one host or base domain.
+#[derive(Clone, Debug)]
+struct PortRule {
+    scheme: Box<[u8]>,
+    ports: PortSpec,
+    pattern: u32,
+}
+
+fn rules_match(rules: &[PortRule], origin: &OriginParts<'_>) -> Option<u32> {
+    rules
+        .iter()
+        .find(|r| &*r.scheme == origin.scheme && r.ports.admits(origin.scheme, origin.port))
+        .map(|r| r.pattern)
+}
+
+/// All regex patterns in one dense DFA.
+#[derive(Clone, Debug)]
+struct RegexSet {
+    dfa: dense::DFA<Vec<u32>>,
+    /// DFA pattern id → index in `origins`.
+    patterns: Vec<u32>,
+}
+
+/// The result of matching an origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OriginMatch {
+    /// The policy is `*`.
+    Any,
+    /// The pattern at this position of the compiled pattern list admits the origin.
+    Pattern(u32),
+    /// Well formed, but no pattern admits it.
+    NotAllowed,
+    /// Not a serialized origin a browser would send.
+    Malformed,
+}
+
+/// The compiled origin patterns of a policy.
+#[derive(Clone, Debug, Default)]
+pub struct OriginMatcher {
+    any: bool,
+    null: Option<u32>,
+    exact: ExactSet,
+    hosts: HashMap<Box<[u8]>, Vec<PortRule>>,
+    subdomains: HashMap<Box<[u8]>, Vec<PortRule>>,
+    /// Bit `n` set when some base domain is `n` bytes long (all are ≤ 255).
+    base_lengths: [u64; 4],
+    regex: Option<RegexSet>,
+}
+
+impl OriginMatcher {
+    /// Compiles `patterns`. Fails only when the regex automaton exceeds its limits.
+    pub fn build(patterns: &[Pattern]) -> Result<OriginMatcher, String> {
+        let mut m = OriginMatcher::default();
+        let mut regexes: Vec<String> = Vec::new();
+        let mut regex_ids = Vec::new();
+        for (pos, p) in patterns.iter().enumerate() {
+            // Ids are positions in `patterns`, so that a match finds its pattern in O(1).
+            let id = pos as u32;
+            match &p.kind {
+                PatternKind::Any => m.any = true,
+                PatternKind::Null => m.null = m.null.or(Some(id)),
+                PatternKind::Exact(s) => m.exact.insert(s.as_bytes(), id),
+                PatternKind::Host {
+                    scheme,
+                    host,
+                    ports,
+                } => {
+                    m.hosts
+                        .entry(host.as_bytes().into())
+                        .or_default()
+                        .push(PortRule {
+                            scheme: scheme.as_bytes().into(),
+                            ports: ports.clone(),
+                            pattern: id,
+                        });
+                }
+                PatternKind::Subdomains {
+                    scheme,
+                    base,
+                    ports,
+                } => {
+                    let n = base.len().min(255);
+                    m.base_lengths[n / 64] |= 1 << (n % 64);
+                    m.subdomains
+                        .entry(base.as_bytes().into())
+                        .or_default()
+                        .push(PortRule {
+                            scheme: scheme.as_bytes().into(),
+                            ports: ports.clone(),
+                            pattern: id,
+                        });
+                }
+                PatternKind::Regex(r) => {
+                    regexes.push(format!("^(?:{r})$"));
+                    regex_ids.push(id);
+                }
+            }
+        }
+        if !regexes.is_empty() {
+            let dfa = dense::Builder::new()
+                .syntax(
+                    regex_automata::util::syntax::Config::new()
+                        .unicode(false)
+                        .utf8(false),
+                )
+                .thompson(regex_automata::nfa::thompson::Config::new().utf8(false))
+                .configure(
+                    dense::Config::new()
+                        .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                        .determinize_size_limit(Some(REGEX_SIZE_LIMIT)),
+                )
+                .build_many(&regexes)
+                .map_err(|e| e.to_string())?;
+            m.regex = Some(RegexSet {
+                dfa,
+                patterns: regex_ids,
+            });
+        }
+        Ok(m)
+    }
+
+    /// Matches a request's `Origin` value.
+    ///
+    /// Cost: one hash probe for exact origins; then, only for origins not found there,
+    /// one strict parse, one probe per host label for wildcards, and one DFA pass.
+    #[inline]
+    pub fn find(&self, origin: &[u8]) -> OriginMatch {
+        if self.any {
+            return OriginMatch::Any;
+        }
+        if let Some(id) = self.exact.get(origin) {
+            return OriginMatch::Pattern(id);
+        }
+        if origin == b"null" {
+            return match self.null {
+                Some(id) => OriginMatch::Pattern(id),
+                None => OriginMatch::NotAllowed,
+            };
+        }
+        let Some(parts) = syntax::parse_origin(origin) else {
+            return OriginMatch::Malformed;
+        };
+        if !self.hosts.is_empty() {
+            if let Some(rules) = self.hosts.get(parts.host) {
+                if let Some(id) = rules_match(rules, &parts) {
+                    return OriginMatch::Pattern(id);
+                }
+            }
+        }
+        if !self.subdomains.is_empty() {
+            if let Some(id) = self.find_subdomain(&parts) {
+                return OriginMatch::Pattern(id);
+            }
+        }
+        if let Some(set) = &self.regex {
+            let input = Input::new(origin).anchored(Anchored::Yes);
+            if let Ok(Some(hm)) = set.dfa.try_search_fwd(&input) {
+                if hm.offset() == origin.len() {
+                    if let Some(&id) = set.patterns.get(hm.pattern().as_usize()) {
+                        return OriginMatch::Pattern(id);
+                    }
+                }
+            }
+        }
+        OriginMatch::NotAllowed
+    }
+
+    fn find_subdomain(&self, parts: &OriginParts<'_>) -> Option<u32> {
+        let host = parts.host;
+        if host.first() == Some(&b'[') {
+            return None;
+        }
+        // Each suffix after a dot, longest first; the first label is never a base,
+        // so the apex itself is never admitted.
+        let mut at = 0;
+        while let Some(dot) = memchr::memchr(b'.', &host[at..]) {
+            let suffix = &host[at + dot + 1..];
+            let n = suffix.len();
+            if n < 256 && self.base_lengths[n / 64] & (1 << (n % 64)) != 0 {
+                if let Some(rules) = self.subdomains.get(suffix) {
+                    if let Some(id) = rules_match(rules, parts) {
+                        return Some(id);
+                    }
+                }
+            }
+            at += dot + 1;
+        }
+        None
+    }
+
+    /// Number of exact origins.
+    pub fn exact_len(&self) -> usize {
+        self.exact.len()
+    }
+
+    /// Approximate heap bytes of the exact-origin table.
+    pub fn exact_heap_bytes(&self) -> usize {
+        self.exact.heap_bytes()
+    }
+
+    /// Whether the policy is `*`.
+    pub fn is_any(&self) -> bool {
+        self.any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern;
+
+    fn matcher(srcs: &[&str]) -> OriginMatcher {
+        let mut d = Vec::new();
+        let pats: Vec<Pattern> = srcs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| pattern::parse(i, s, &mut d).unwrap())
+            .collect();
+        OriginMatcher::build(&pats).unwrap()
+    }
+
+    #[test]
+    fn exact_set_round_trips() {
+        let mut s = ExactSet::default();
+        for i in 0..1000u32 {
+            s.insert(format!("https://h{i}.example.com").as_bytes(), i);
+        }
+        s.insert(b"https://h5.example.com", 99);
+        assert_eq!(s.len(), 1000);
+        assert_eq!(s.get(b"https://h5.example.com"), Some(5));
+        assert_eq!(s.get(b"https://h5.example.co"), None);
+    }
+
+    #[test]
+    fn label_boundaries_hold() {
+        let m = matcher(&["https://foo.com", "https://bar.com", "https://*.baz.com"]);
+        assert_eq!(m.find(b"https://barfoo.com"), OriginMatch::NotAllowed);
+        assert_eq!(m.find(b"https://xbaz.com"), OriginMatch::NotAllowed);
+        assert_eq!(m.find(b"https://baz.com"), OriginMatch::NotAllowed);
+        assert_eq!(m.find(b"https://a.b.baz.com"), OriginMatch::Pattern(2));
+        assert_eq!(m.find(b"https://foo.com"), OriginMatch::Pattern(0));
+        assert_eq!(m.find(b"https://foo.com/"), OriginMatch::Malformed);
+    }
+
+    #[test]
+    fn ports_and_regexes() {
+        let m = matcher(&[
+            "https://a.com:[443,8443]",
+            "http://localhost:*",
+            "~^https://pr-[0-9]+\\.preview\\.example\\.com$",
+        ]);
+        assert_eq!(m.find(b"https://a.com"), OriginMatch::Pattern(0));
+        assert_eq!(m.find(b"https://a.com:8443"), OriginMatch::Pattern(0));
+        assert_eq!(m.find(b"https://a.com:9443"), OriginMatch::NotAllowed);
+        assert_eq!(m.find(b"http://localhost"), OriginMatch::Pattern(1));
+        assert_eq!(m.find(b"http://localhost:1"), OriginMatch::Pattern(1));
+        assert_eq!(m.find(b"https://localhost:1"), OriginMatch::NotAllowed);
+        assert_eq!(
+            m.find(b"https://pr-12.preview.example.com"),
+            OriginMatch::Pattern(2)
+        );
+        assert_eq!(
+            m.find(b"https://pr-12.preview.example.com.evil"),
+            OriginMatch::NotAllowed
+        );
+    }
+}

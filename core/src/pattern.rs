@@ -1,0 +1,703 @@
+//! Origin patterns: parsing and normalizing one entry of `origins`.
+//!
+//! The output is a [`Pattern`] in the browser's serialization (lowercase scheme and host,
+//! punycode, no default port, no trailing slash), so that matching can be byte-exact.
+//! Every rewrite is reported as a warning; every problem as an error naming the entry.
+
+use crate::diag::{Code, Diagnostic};
+use crate::syntax::{self, MAX_ORIGIN_LEN};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Which ports a host pattern admits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortSpec {
+    /// No port in the pattern: only origins without an explicit port.
+    Default,
+    /// `:*`: any port, and no port.
+    Any,
+    /// `:[8080,8443]`, `:[3000-3999]`: inclusive ranges (a single port is `(p, p)`).
+    /// An origin without a port matches when the scheme's default port is listed.
+    Ranges(Vec<(u16, u16)>),
+}
+
+impl PortSpec {
+    /// Whether an origin of `scheme` with explicit port `port` (or none) is admitted.
+    #[inline]
+    pub fn admits(&self, scheme: &[u8], port: Option<u16>) -> bool {
+        match self {
+            PortSpec::Default => port.is_none(),
+            PortSpec::Any => true,
+            PortSpec::Ranges(ranges) => match port.or_else(|| syntax::default_port(scheme)) {
+                Some(p) => ranges.iter().any(|&(lo, hi)| lo <= p && p <= hi),
+                None => false,
+            },
+        }
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            PortSpec::Default => {}
+            PortSpec::Any => out.push_str(":*"),
+            PortSpec::Ranges(ranges) => {
+                out.push_str(":[");
+                for (i, (lo, hi)) in ranges.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if lo == hi {
+                        out.push_str(&lo.to_string());
+                    } else {
+                        out.push_str(&format!("{lo}-{hi}"));
+                    }
+                }
+                out.push(']');
+            }
+        }
+    }
+}
+
+/// What an origin pattern matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PatternKind {
+    /// `*`: every origin, answered with a static `*`.
+    Any,
+    /// `null` (needs `dangerously_allow_null_origin`).
+    Null,
+    /// One serialized origin, byte for byte.
+    Exact(String),
+    /// One host on a set of ports (`http://localhost:*`, `https://a.com:[8443,9443]`).
+    Host {
+        /// Lowercase scheme.
+        scheme: String,
+        /// Canonical host (domain, dotted quad or `[ipv6]`).
+        host: String,
+        /// Admitted ports (never [`PortSpec::Default`]; that is [`PatternKind::Exact`]).
+        ports: PortSpec,
+    },
+    /// `scheme://*.base[:ports]`: one or more labels before `base`, never `base` itself.
+    Subdomains {
+        /// Lowercase scheme.
+        scheme: String,
+        /// Canonical domain after `*.`.
+        base: String,
+        /// Admitted ports.
+        ports: PortSpec,
+    },
+    /// `~regex`: a full match over the whole serialized origin.
+    Regex(String),
+}
+
+/// One compiled entry of `origins`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    /// Position in `origins`.
+    pub index: usize,
+    /// The entry as written.
+    pub source: String,
+    /// The entry in canonical form (what `corsgate check` shows).
+    pub normalized: String,
+    /// What it matches.
+    pub kind: PatternKind,
+}
+
+/// Schemes whose origins are opaque: documents of these schemes send `Origin: null`.
+const OPAQUE_SCHEMES: &[&str] = &["file", "data", "blob", "about", "javascript", "mailto"];
+
+/// Collects the diagnostics for one entry.
+struct Entry<'a> {
+    index: usize,
+    source: &'a str,
+    out: &'a mut Vec<Diagnostic>,
+    failed: bool,
+}
+
+impl Entry<'_> {
+    fn error(&mut self, code: Code, message: impl Into<String>) {
+        self.failed = true;
+        self.out.push(Diagnostic::entry(
+            code,
+            "origins",
+            self.index,
+            self.source,
+            message,
+        ));
+    }
+    fn warn(&mut self, code: Code, message: impl Into<String>) {
+        self.out.push(Diagnostic::entry(
+            code,
+            "origins",
+            self.index,
+            self.source,
+            message,
+        ));
+    }
+}
+
+/// Parses entry `index` of `origins`. Pushes errors and warnings to `diags`; returns
+/// `None` when the entry has an error.
+pub fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<Pattern> {
+    let mut e = Entry {
+        index,
+        source,
+        out: diags,
+        failed: false,
+    };
+    let kind = parse_kind(&mut e)?;
+    if e.failed {
+        return None;
+    }
+    let normalized = match &kind {
+        PatternKind::Any => "*".to_owned(),
+        PatternKind::Null => "null".to_owned(),
+        PatternKind::Exact(s) => s.clone(),
+        PatternKind::Host {
+            scheme,
+            host,
+            ports,
+        } => {
+            let mut s = format!("{scheme}://{host}");
+            ports.write(&mut s);
+            s
+        }
+        PatternKind::Subdomains {
+            scheme,
+            base,
+            ports,
+        } => {
+            let mut s = format!("{scheme}://*.{base}");
+            ports.write(&mut s);
+            s
+        }
+        PatternKind::Regex(r) => format!("~{r}"),
+    };
+    Some(Pattern {
+        index,
+        source: source.to_owned(),
+        normalized,
+        kind,
+    })
+}
+
+fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
+    let source = e.source;
+    if source == "*" {
+        return Some(PatternKind::Any);
+    }
+    if source == "null" {
+        return Some(PatternKind::Null);
+    }
+    if let Some(re) = source.strip_prefix('~') {
+        check_regex(e, re);
+        return Some(PatternKind::Regex(re.to_owned()));
+    }
+    if source.is_empty() {
+        e.error(Code::InvalidOrigin, "empty origin pattern");
+        return None;
+    }
+    if source.trim() != source || source.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+        e.error(
+            Code::InvalidOrigin,
+            "origin patterns contain no whitespace or control characters",
+        );
+        return None;
+    }
+    if source.eq_ignore_ascii_case("null") {
+        e.error(
+            Code::InvalidOrigin,
+            "the null origin is written exactly \"null\"",
+        );
+        return None;
+    }
+    let Some(sep) = source.find("://") else {
+        let hint = if source.contains('.') && !source.contains(':') {
+            format!(" (did you mean \"https://{source}\"?)")
+        } else {
+            String::new()
+        };
+        e.error(
+            Code::InvalidOrigin,
+            format!("expected scheme://host[:port]{hint}"),
+        );
+        return None;
+    };
+    let raw_scheme = &source[..sep];
+    let scheme = raw_scheme.to_ascii_lowercase();
+    if !syntax::is_scheme(scheme.as_bytes()) {
+        e.error(
+            Code::InvalidOrigin,
+            format!("\"{raw_scheme}\" is not a URL scheme"),
+        );
+        return None;
+    }
+    if OPAQUE_SCHEMES.contains(&scheme.as_str()) {
+        e.error(
+            Code::InvalidScheme,
+            format!("{scheme}: URLs have an opaque origin, which browsers send as \"null\"; list \"null\" (with dangerously_allow_null_origin) if that is really meant"),
+        );
+        return None;
+    }
+    let mut normalized_what: Vec<&str> = Vec::new();
+    if scheme != raw_scheme {
+        normalized_what.push("scheme lowercased");
+    }
+    let after = &source[sep + 3..];
+    let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, tail) = after.split_at(auth_end);
+    match tail {
+        "" => {}
+        "/" => normalized_what.push("trailing slash removed"),
+        _ => {
+            let t = tail.strip_prefix('/').unwrap_or(tail);
+            if t.starts_with('?') {
+                e.error(
+                    Code::OriginHasQuery,
+                    "origins have no query string: remove \"?…\"",
+                );
+            } else if t.starts_with('#') {
+                e.error(
+                    Code::OriginHasFragment,
+                    "origins have no fragment: remove \"#…\"",
+                );
+            } else {
+                e.error(
+                    Code::OriginHasPath,
+                    "origins have no path: remove everything after the host and port",
+                );
+            }
+        }
+    }
+    if authority.contains('@') {
+        e.error(
+            Code::OriginHasUserinfo,
+            "origins have no user information: remove \"user@\"",
+        );
+        return None;
+    }
+    let (host_text, port_text) = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(close) => (&authority[..=close], &authority[close + 1..]),
+            None => {
+                e.error(
+                    Code::InvalidHost,
+                    "unterminated IPv6 literal: missing \"]\"",
+                );
+                return None;
+            }
+        }
+    } else {
+        match authority.find(':') {
+            Some(colon) => (&authority[..colon], &authority[colon..]),
+            None => (authority, ""),
+        }
+    };
+    let ports = parse_ports(e, &scheme, port_text, &mut normalized_what)?;
+    if host_text.is_empty() {
+        e.error(Code::InvalidHost, "the host is missing");
+        return None;
+    }
+    let kind = if let Some(base) = host_text.strip_prefix("*.") {
+        if base.contains('*') {
+            e.error(Code::InvalidWildcard, "\"*\" may only stand once, as the whole leftmost label (\"https://*.example.com\")");
+            return None;
+        }
+        if base.starts_with('[') || ends_in_number(base) {
+            e.error(
+                Code::InvalidWildcard,
+                "wildcards apply to domain names, not IP addresses",
+            );
+            return None;
+        }
+        let base = normalize_domain(e, base, &mut normalized_what)?;
+        PatternKind::Subdomains {
+            scheme,
+            base,
+            ports,
+        }
+    } else if host_text.contains('*') {
+        let msg = if host_text == "*" {
+            "\"*\" must be followed by a domain (\"https://*.example.com\"); for any origin, write \"*\" alone"
+        } else {
+            "\"*\" must be the whole leftmost label of the host (\"https://*.example.com\")"
+        };
+        e.error(Code::InvalidWildcard, msg);
+        return None;
+    } else {
+        let host = if host_text.starts_with('[') {
+            normalize_ipv6(e, host_text, &mut normalized_what)?
+        } else {
+            normalize_domain(e, host_text, &mut normalized_what)?
+        };
+        match ports {
+            PortSpec::Default => PatternKind::Exact(format!("{scheme}://{host}")),
+            PortSpec::Ranges(ref r) if r.len() == 1 && r[0].0 == r[0].1 => {
+                let p = r[0].0;
+                if Some(p) == syntax::default_port(scheme.as_bytes()) {
+                    PatternKind::Exact(format!("{scheme}://{host}"))
+                } else {
+                    PatternKind::Exact(format!("{scheme}://{host}:{p}"))
+                }
+            }
+            ports => PatternKind::Host {
+                scheme,
+                host,
+                ports,
+            },
+        }
+    };
+    if let PatternKind::Exact(s) = &kind {
+        if s.len() > MAX_ORIGIN_LEN {
+            e.error(
+                Code::InvalidOrigin,
+                format!("longer than {MAX_ORIGIN_LEN} bytes: no browser sends such an origin"),
+            );
+            return None;
+        }
+    }
+    if !normalized_what.is_empty() {
+        e.warn(
+            Code::NormalizedOrigin,
+            format!(
+                "normalized to the browser's serialization ({})",
+                normalized_what.join(", ")
+            ),
+        );
+    }
+    Some(kind)
+}
+
+fn ends_in_number(host: &str) -> bool {
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())
+        || (last.len() >= 2 && last[..2].eq_ignore_ascii_case("0x"))
+}
+
+fn normalize_ipv6(e: &mut Entry<'_>, text: &str, what: &mut Vec<&str>) -> Option<String> {
+    let inner = &text[1..text.len() - 1];
+    let Ok(addr) = inner.parse::<Ipv6Addr>() else {
+        e.error(
+            Code::InvalidHost,
+            format!("\"{inner}\" is not an IPv6 address"),
+        );
+        return None;
+    };
+    let mut buf = [0u8; 40];
+    let n = syntax::write_ipv6(&addr, &mut buf);
+    let canon = format!("[{}]", String::from_utf8_lossy(&buf[..n]));
+    if canon != text {
+        what.push("IPv6 address written in canonical form");
+    }
+    Some(canon)
+}
+
+fn normalize_domain(e: &mut Entry<'_>, text: &str, what: &mut Vec<&str>) -> Option<String> {
+    if text.contains('%') {
+        e.error(
+            Code::InvalidHost,
+            "percent-encoded hosts are never sent by browsers; write the host in plain form",
+        );
+        return None;
+    }
+    let host = if text.is_ascii() {
+        let lower = text.to_ascii_lowercase();
+        if lower != text {
+            what.push("host lowercased");
+        }
+        lower
+    } else {
+        match idna::domain_to_ascii(text) {
+            Ok(ascii) if !ascii.is_empty() => {
+                what.push("Unicode host converted to punycode");
+                ascii
+            }
+            _ => {
+                e.error(
+                    Code::InvalidHost,
+                    "not a valid internationalized domain name",
+                );
+                return None;
+            }
+        }
+    };
+    if ends_in_number(&host) {
+        return match host.trim_end_matches('.').parse::<Ipv4Addr>() {
+            Ok(ip) => {
+                let canon = ip.to_string();
+                if canon != host {
+                    what.push("IPv4 address written in canonical form");
+                }
+                Some(canon)
+            }
+            Err(_) => {
+                e.error(
+                    Code::InvalidHost,
+                    "a host ending in a number must be a dotted-quad IPv4 address",
+                );
+                None
+            }
+        };
+    }
+    if !syntax::is_canonical_domain(host.as_bytes()) {
+        e.error(
+            Code::InvalidHost,
+            "invalid host: labels of letters, digits, \"-\" and \"_\", 1 to 63 bytes each, at most 253 bytes in all",
+        );
+        return None;
+    }
+    if host.ends_with('.') {
+        e.warn(
+            Code::TrailingDotHost,
+            "a host with a trailing dot is a different origin: it matches only requests whose Origin also ends in \".\"",
+        );
+    }
+    Some(host)
+}
+
+fn parse_ports(
+    e: &mut Entry<'_>,
+    scheme: &str,
+    text: &str,
+    what: &mut Vec<&str>,
+) -> Option<PortSpec> {
+    let Some(spec) = text.strip_prefix(':') else {
+        if !text.is_empty() {
+            e.error(
+                Code::InvalidOrigin,
+                format!("unexpected \"{text}\" after the host"),
+            );
+            return None;
+        }
+        return Some(PortSpec::Default);
+    };
+    if spec == "*" {
+        return Some(PortSpec::Any);
+    }
+    if let Some(list) = spec.strip_prefix('[') {
+        let Some(list) = list.strip_suffix(']') else {
+            e.error(
+                Code::InvalidPort,
+                "a port list is written \":[8080,8443]\" or \":[3000-3999]\"",
+            );
+            return None;
+        };
+        let mut ranges = Vec::new();
+        for item in list.split(',') {
+            let item = item.trim();
+            let (lo, hi) = match item.split_once('-') {
+                Some((lo, hi)) => (port_number(e, lo.trim())?, port_number(e, hi.trim())?),
+                None => {
+                    let p = port_number(e, item)?;
+                    (p, p)
+                }
+            };
+            if lo > hi {
+                e.error(
+                    Code::InvalidPort,
+                    format!("port range {lo}-{hi} is empty: write the lower bound first"),
+                );
+                return None;
+            }
+            ranges.push((lo, hi));
+        }
+        ranges.sort_unstable();
+        return Some(PortSpec::Ranges(ranges));
+    }
+    let p = port_number(e, spec)?;
+    if spec.starts_with('0') {
+        what.push("leading zeros removed from the port");
+    }
+    if Some(p) == syntax::default_port(scheme.as_bytes()) {
+        what.push("default port removed");
+        return Some(PortSpec::Default);
+    }
+    Some(PortSpec::Ranges(vec![(p, p)]))
+}
+
+fn port_number(e: &mut Entry<'_>, text: &str) -> Option<u16> {
+    match text.parse::<u32>() {
+        Ok(p) if (1..=65535).contains(&p) && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p as u16)
+        }
+        _ => {
+            e.error(
+                Code::InvalidPort,
+                format!("\"{text}\" is not a port from 1 to 65535"),
+            );
+            None
+        }
+    }
+}
+
+/// Checks one regex's syntax and warns about the classic bypass shapes.
+fn check_regex(e: &mut Entry<'_>, re: &str) {
+    if re.is_empty() {
+        e.error(Code::InvalidRegex, "empty regular expression after \"~\"");
+        return;
+    }
+    if let Err(err) = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(re)
+    {
+        let detail = err
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        e.error(
+            Code::InvalidRegex,
+            format!("invalid regular expression: {detail}"),
+        );
+        return;
+    }
+    if has_unescaped_dot_before_alnum(re) {
+        e.warn(
+            Code::RegexUnescapedDot,
+            "unescaped \".\" matches any character (\"example.com\" also matches \"exampleXcom\"); write \"\\.\"",
+        );
+    }
+    if re.contains(".*") || re.contains(".+") || re.contains("[^/]") {
+        e.warn(
+            Code::RegexBroad,
+            "\".*\", \".+\" or \"[^/]\" can match across labels and into other domains; spell out the allowed labels",
+        );
+    }
+}
+
+/// A `.` outside a character class, not escaped, followed by a letter or digit: the
+/// shape of a domain written without escaping its dots.
+fn has_unescaped_dot_before_alnum(re: &str) -> bool {
+    let b = re.as_bytes();
+    let (mut i, mut in_class) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'[' => in_class = true,
+            b']' => in_class = false,
+            b'.' if !in_class && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) => {
+                return true;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether a host is loopback (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`).
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.');
+    h == "localhost"
+        || h.ends_with(".localhost")
+        || h == "[::1]"
+        || h.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether `domain` is itself a public suffix listed in the Public Suffix List
+/// (`com`, `co.uk`, `github.io`). Unlisted TLDs such as `localhost` or `test` are not.
+pub fn is_public_suffix(domain: &str) -> bool {
+    let d = domain.trim_end_matches('.');
+    match psl::suffix(d.as_bytes()) {
+        Some(s) => s.is_known() && s.as_bytes() == d.as_bytes(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(src: &str) -> (Pattern, Vec<Diagnostic>) {
+        let mut d = Vec::new();
+        let p = parse(0, src, &mut d).unwrap_or_else(|| panic!("{src}: {d:?}"));
+        (p, d)
+    }
+
+    fn err(src: &str) -> Code {
+        let mut d = Vec::new();
+        assert!(parse(0, src, &mut d).is_none(), "{src} should fail");
+        d[0].code
+    }
+
+    #[test]
+    fn normalizes_to_browser_serialization() {
+        for (src, want) in [
+            ("https://EXAMPLE.com:443/", "https://example.com"),
+            ("HTTP://example.com:80", "http://example.com"),
+            ("https://bücher.example", "https://xn--bcher-kva.example"),
+            ("http://[0:0::1]:8080", "http://[::1]:8080"),
+            ("https://a.com:08443", "https://a.com:8443"),
+        ] {
+            let (p, d) = ok(src);
+            assert_eq!(p.normalized, want);
+            assert_eq!(d[0].code, Code::NormalizedOrigin, "{src}");
+        }
+        let (p, d) = ok("https://example.com");
+        assert_eq!(p.kind, PatternKind::Exact("https://example.com".into()));
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn parses_ports_and_wildcards() {
+        let (p, _) = ok("https://*.example.com:[8443,9443]");
+        assert_eq!(
+            p.kind,
+            PatternKind::Subdomains {
+                scheme: "https".into(),
+                base: "example.com".into(),
+                ports: PortSpec::Ranges(vec![(8443, 8443), (9443, 9443)])
+            }
+        );
+        let (p, _) = ok("http://127.0.0.1:[3000-3999]");
+        assert_eq!(p.normalized, "http://127.0.0.1:[3000-3999]");
+        let (p, _) = ok("http://localhost:*");
+        assert!(matches!(
+            p.kind,
+            PatternKind::Host {
+                ports: PortSpec::Any,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn rejects_with_specific_codes() {
+        assert_eq!(err("https://*example.com"), Code::InvalidWildcard);
+        assert_eq!(err("https://api.*.example.com"), Code::InvalidWildcard);
+        assert_eq!(err("https://*"), Code::InvalidWildcard);
+        assert_eq!(err("https://*.1.2.3"), Code::InvalidWildcard);
+        assert_eq!(err("file://"), Code::InvalidScheme);
+        assert_eq!(err("https://a.com/x"), Code::OriginHasPath);
+        assert_eq!(err("https://a.com?x"), Code::OriginHasQuery);
+        assert_eq!(err("https://a.com#x"), Code::OriginHasFragment);
+        assert_eq!(err("https://u@a.com"), Code::OriginHasUserinfo);
+        assert_eq!(err("https://a.com:0"), Code::InvalidPort);
+        assert_eq!(err("https://a.com:[9-1]"), Code::InvalidPort);
+        assert_eq!(err("https://a.com:70000"), Code::InvalidPort);
+        assert_eq!(err("https://a}.com"), Code::InvalidHost);
+        assert_eq!(err("http://127.1"), Code::InvalidHost);
+        assert_eq!(err("example.com"), Code::InvalidOrigin);
+        assert_eq!(err("~(unclosed"), Code::InvalidRegex);
+    }
+
+    #[test]
+    fn recognizes_loopback_and_public_suffixes() {
+        assert!(is_loopback_host("localhost") && is_loopback_host("a.localhost"));
+        assert!(is_loopback_host("127.0.0.2") && is_loopback_host("[::1]"));
+        assert!(!is_loopback_host("example.com"));
+        assert!(
+            is_public_suffix("com") && is_public_suffix("github.io") && is_public_suffix("co.uk")
+        );
+        assert!(!is_public_suffix("example.com") && !is_public_suffix("localhost"));
+    }
+
+    #[test]
+    fn warns_about_regex_shapes() {
+        let (_, d) = ok("~^https://api.example\\.com$");
+        assert_eq!(d[0].code, Code::RegexUnescapedDot);
+        let (_, d) = ok("~https://.*\\.example\\.com");
+        assert_eq!(d[0].code, Code::RegexBroad);
+    }
+}

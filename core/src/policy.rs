@@ -1,0 +1,915 @@
+//! The compiled policy and the request evaluator.
+
+use crate::config::Config;
+use crate::decision::{Decision, Kind, MAX_ACRH_LINES, Reason};
+use crate::diag::{Code, ConfigError, Diagnostic, Severity};
+use crate::matcher::{OriginMatch, OriginMatcher};
+use crate::pattern::{self, Pattern, PatternKind};
+use crate::syntax::{self, is_token};
+
+/// The most bytes of `Access-Control-Request-Headers`, summed over its lines, that a
+/// preflight may carry. Browsers send a few hundred at most; more is a deny, decided
+/// after summing the line lengths, without reading the bytes.
+pub const MAX_ACRH_BYTES: usize = 8 * 1024;
+
+/// The most empty elements (`a,,b`) tolerated in `Access-Control-Request-Headers`.
+pub const MAX_ACRH_EMPTY_ELEMENTS: usize = 16;
+
+/// Methods Fetch normalizes to uppercase (`get` → `GET`).
+const NORMALIZED_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+/// CORS-safelisted methods: need no listing.
+const SAFELISTED_METHODS: &[&[u8]] = &[b"GET", b"HEAD", b"POST"];
+/// Methods browsers refuse to send (compared case-insensitively).
+const FORBIDDEN_METHODS: &[&str] = &["CONNECT", "TRACE", "TRACK"];
+
+/// Fetch's forbidden request-header names (lowercase); `proxy-` and `sec-` prefixes too.
+const FORBIDDEN_REQUEST_HEADERS: &[&str] = &[
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "access-control-request-private-network",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+];
+/// Response headers scripts can never read.
+const FORBIDDEN_RESPONSE_HEADERS: &[&str] = &["set-cookie", "set-cookie2"];
+/// Response headers scripts can always read (listing them changes nothing).
+const SAFELISTED_RESPONSE_HEADERS: &[&str] = &[
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
+
+const VARY_ORIGIN: &str = "Origin";
+const VARY_PREFLIGHT: &str =
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+const VARY_PREFLIGHT_PNA: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network";
+
+/// A compiled, immutable CORS policy. `Send + Sync`: share one across threads.
+///
+/// ```
+/// let policy = corsgate::Policy::from_json(r#"{"origins": ["https://*.example.com"],
+///                                              "methods": ["PUT"]}"#).unwrap();
+/// let d = policy.evaluate(b"OPTIONS", [
+///     (&b"Origin"[..], &b"https://app.example.com"[..]),
+///     (b"Access-Control-Request-Method", b"PUT"),
+/// ]);
+/// assert!(d.allowed());
+/// assert_eq!(d.status(), Some(204));
+/// assert_eq!(d.header("access-control-allow-origin"), Some("https://app.example.com"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Policy {
+    config: Config,
+    patterns: Vec<Pattern>,
+    matcher: OriginMatcher,
+    credentials: bool,
+    any_method: bool,
+    methods: Vec<Box<[u8]>>,
+    any_header: bool,
+    /// Allowed request header names, lowercase; includes `authorization` only when listed.
+    headers: Vec<Box<[u8]>>,
+    expose: Option<Box<str>>,
+    max_age: Option<Box<str>>,
+    preflight_status: u16,
+    private_network: bool,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Policy {
+    /// Validates and compiles `config`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] with every problem found, each naming its entry.
+    pub fn new(config: &Config) -> Result<Policy, ConfigError> {
+        compile(config)
+    }
+
+    /// Reads, validates and compiles a policy document.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] with every problem found (shape and values).
+    pub fn from_json(text: &str) -> Result<Policy, ConfigError> {
+        Policy::new(&Config::from_json(text)?)
+    }
+
+    /// As [`Policy::from_json`], from bytes that must be UTF-8.
+    ///
+    /// # Errors
+    /// As [`Policy::from_json`].
+    pub fn from_json_bytes(bytes: &[u8]) -> Result<Policy, ConfigError> {
+        Policy::new(&Config::from_json_bytes(bytes)?)
+    }
+
+    /// The configuration this policy was compiled from, as written.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The compiled origin patterns, in `origins` order.
+    pub fn patterns(&self) -> &[Pattern] {
+        &self.patterns
+    }
+
+    /// Warnings found while compiling (normalizations, risky but legal choices).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// Number of exact origins and approximate heap bytes of their table.
+    #[doc(hidden)]
+    pub fn exact_table_stats(&self) -> (usize, usize) {
+        (self.matcher.exact_len(), self.matcher.exact_heap_bytes())
+    }
+
+    /// Whether a request from `origin` would be allowed to read an actual response.
+    ///
+    /// The hot path for callers that only need the verdict: one hash probe for exact
+    /// origins. Never allocates or panics.
+    #[inline]
+    pub fn is_origin_allowed(&self, origin: &[u8]) -> bool {
+        matches!(
+            self.matcher.find(origin),
+            OriginMatch::Any | OriginMatch::Pattern(_)
+        )
+    }
+
+    /// Decides one request from its method and header lines.
+    ///
+    /// `headers` yields `(name, value)` pairs in request order; names are matched
+    /// ASCII case-insensitively and may repeat. Bytes that are not a well-formed
+    /// value give a deny, never a panic. Work is bounded: one pass over the header
+    /// lines, at most [`crate::syntax::MAX_ORIGIN_LEN`] bytes of `Origin` and
+    /// [`MAX_ACRH_BYTES`] bytes of `Access-Control-Request-Headers` are read.
+    /// Never allocates.
+    pub fn evaluate<'a, I>(&'a self, method: &'a [u8], headers: I) -> Decision<'a>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
+        let req = RequestHeaders::scan(headers);
+        self.decide(method, &req)
+    }
+
+    /// [`Policy::evaluate`] for string slices.
+    pub fn evaluate_str<'a>(
+        &'a self,
+        method: &'a str,
+        headers: &[(&'a str, &'a str)],
+    ) -> Decision<'a> {
+        self.evaluate(
+            method.as_bytes(),
+            headers.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+        )
+    }
+
+    fn decide<'a>(&'a self, method: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
+        let any = self.matcher.is_any();
+        let Some(origin) = req.origin else {
+            let mut d = Decision::new(Kind::NotCors, Reason::NotCors);
+            d.allowed = true;
+            if any {
+                d.acao = Some("*");
+                d.aceh = self.expose.as_deref();
+            } else {
+                d.vary = Some(VARY_ORIGIN);
+            }
+            return d;
+        };
+        let preflight = method == b"OPTIONS" && req.acrm_lines > 0;
+        if preflight {
+            self.decide_preflight(origin, req)
+        } else {
+            self.decide_actual(origin, req)
+        }
+    }
+
+    /// Matches the origin: `Ok(reason)` when allowed.
+    fn origin_verdict<'a>(
+        &'a self,
+        origin: &'a [u8],
+        req: &RequestHeaders<'a>,
+    ) -> Result<Reason<'a>, Reason<'a>> {
+        if self.matcher.is_any() {
+            return Ok(Reason::AnyOrigin);
+        }
+        if req.origin_lines > 1 {
+            return Err(Reason::OriginMultiple);
+        }
+        match self.matcher.find(origin) {
+            OriginMatch::Any => Ok(Reason::AnyOrigin),
+            OriginMatch::Pattern(pos) => match self.patterns.get(pos as usize) {
+                Some(p) => Ok(Reason::OriginAllowed {
+                    index: p.index,
+                    pattern: &p.source,
+                }),
+                None => Err(Reason::OriginNotAllowed),
+            },
+            OriginMatch::NotAllowed => Err(Reason::OriginNotAllowed),
+            OriginMatch::Malformed => Err(Reason::OriginMalformed),
+        }
+    }
+
+    /// The ACAO value for an allowed origin: `*` for an any-origin policy, else the
+    /// origin itself (validated ASCII, so the conversion cannot fail).
+    fn acao<'a>(&'a self, origin: &'a [u8]) -> Option<&'a str> {
+        if self.matcher.is_any() {
+            Some("*")
+        } else {
+            std::str::from_utf8(origin).ok()
+        }
+    }
+
+    fn decide_actual<'a>(&'a self, origin: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
+        let vary = if self.matcher.is_any() {
+            None
+        } else {
+            Some(VARY_ORIGIN)
+        };
+        match self.origin_verdict(origin, req) {
+            Ok(reason) => {
+                let mut d = Decision::new(Kind::Actual, reason);
+                d.acao = self.acao(origin);
+                d.allowed = d.acao.is_some();
+                d.acac = self.credentials && d.allowed;
+                d.aceh = if d.allowed {
+                    self.expose.as_deref()
+                } else {
+                    None
+                };
+                d.vary = vary;
+                d
+            }
+            Err(reason) => {
+                let mut d = Decision::new(Kind::Actual, reason);
+                d.vary = vary;
+                d
+            }
+        }
+    }
+
+    fn decide_preflight<'a>(&'a self, origin: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
+        let vary = if self.private_network {
+            VARY_PREFLIGHT_PNA
+        } else {
+            VARY_PREFLIGHT
+        };
+        let deny = |reason| {
+            let mut d = Decision::new(Kind::Preflight, reason);
+            d.status = Some(403);
+            d.vary = Some(vary);
+            d
+        };
+        let reason = match self.origin_verdict(origin, req) {
+            Ok(r) => r,
+            Err(r) => return deny(r),
+        };
+        let Some(acao) = self.acao(origin) else {
+            return deny(Reason::OriginMalformed);
+        };
+        // Method.
+        let method = match req.acrm {
+            Some(m) if req.acrm_lines == 1 && is_token(m) => m,
+            _ => return deny(Reason::MethodMalformed),
+        };
+        if FORBIDDEN_METHODS
+            .iter()
+            .any(|f| f.as_bytes().eq_ignore_ascii_case(method))
+        {
+            return deny(Reason::MethodForbidden);
+        }
+        let Ok(method_str) = std::str::from_utf8(method) else {
+            return deny(Reason::MethodMalformed);
+        };
+        let method_ok = SAFELISTED_METHODS.contains(&method)
+            || self.any_method
+            || self.methods.iter().any(|m| &**m == method);
+        if !method_ok {
+            return deny(Reason::MethodNotAllowed { method: method_str });
+        }
+        // Request headers.
+        if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
+            return deny(Reason::HeadersTooLarge);
+        }
+        let mut acah = [""; MAX_ACRH_LINES];
+        let mut acah_len = 0;
+        let mut empties = 0;
+        for &line in &req.acrh[..req.acrh_len] {
+            let line = trim_ows(line);
+            if line.is_empty() {
+                empties += 1;
+                if empties > MAX_ACRH_EMPTY_ELEMENTS {
+                    return deny(Reason::HeadersTooLarge);
+                }
+                continue;
+            }
+            for element in line.split(|&b| b == b',') {
+                let name = trim_ows(element);
+                if name.is_empty() {
+                    empties += 1;
+                    if empties > MAX_ACRH_EMPTY_ELEMENTS {
+                        return deny(Reason::HeadersTooLarge);
+                    }
+                    continue;
+                }
+                if !is_token(name) {
+                    return deny(Reason::HeadersMalformed);
+                }
+                if !self.header_allowed(name) {
+                    let name = std::str::from_utf8(name).unwrap_or("");
+                    return deny(Reason::HeaderNotAllowed { name });
+                }
+            }
+            let Ok(value) = std::str::from_utf8(line) else {
+                return deny(Reason::HeadersMalformed);
+            };
+            acah[acah_len] = value;
+            acah_len += 1;
+        }
+        // Private network access.
+        if req.acrpn && !self.private_network {
+            return deny(Reason::PrivateNetworkNotAllowed);
+        }
+        let mut d = Decision::new(Kind::Preflight, reason);
+        d.allowed = true;
+        d.status = Some(self.preflight_status);
+        d.acao = Some(acao);
+        d.acac = self.credentials;
+        d.acam = Some(method_str);
+        d.acah = acah;
+        d.acah_len = acah_len as u8;
+        d.acma = self.max_age.as_deref();
+        d.acapn = req.acrpn;
+        d.vary = Some(vary);
+        d
+    }
+
+    #[inline]
+    fn header_allowed(&self, name: &[u8]) -> bool {
+        if self.headers.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            return true;
+        }
+        self.any_header && !name.eq_ignore_ascii_case(b"authorization")
+    }
+}
+
+/// Strips optional whitespace (SP, HTAB) at both ends.
+#[inline]
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// The CORS-relevant request headers, found in one pass without allocating.
+struct RequestHeaders<'a> {
+    origin: Option<&'a [u8]>,
+    origin_lines: u32,
+    acrm: Option<&'a [u8]>,
+    acrm_lines: u32,
+    acrh: [&'a [u8]; MAX_ACRH_LINES],
+    acrh_len: usize,
+    acrh_bytes: usize,
+    acrh_overflow: bool,
+    acrpn: bool,
+}
+
+impl<'a> RequestHeaders<'a> {
+    #[inline]
+    fn scan<I: IntoIterator<Item = (&'a [u8], &'a [u8])>>(headers: I) -> Self {
+        let mut r = RequestHeaders {
+            origin: None,
+            origin_lines: 0,
+            acrm: None,
+            acrm_lines: 0,
+            acrh: [&[]; MAX_ACRH_LINES],
+            acrh_len: 0,
+            acrh_bytes: 0,
+            acrh_overflow: false,
+            acrpn: false,
+        };
+        for (name, value) in headers {
+            match name.len() {
+                6 if name.eq_ignore_ascii_case(b"origin") => {
+                    r.origin_lines = r.origin_lines.saturating_add(1);
+                    r.origin.get_or_insert(value);
+                }
+                29 if name.eq_ignore_ascii_case(b"access-control-request-method") => {
+                    r.acrm_lines = r.acrm_lines.saturating_add(1);
+                    r.acrm.get_or_insert(value);
+                }
+                30 if name.eq_ignore_ascii_case(b"access-control-request-headers") => {
+                    r.acrh_bytes = r.acrh_bytes.saturating_add(value.len());
+                    if r.acrh_len < MAX_ACRH_LINES {
+                        r.acrh[r.acrh_len] = value;
+                        r.acrh_len += 1;
+                    } else {
+                        r.acrh_overflow = true;
+                    }
+                }
+                38 if name.eq_ignore_ascii_case(b"access-control-request-private-network") => {
+                    r.acrpn |= value == b"true";
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
+/// Validation of the non-origin fields, collecting diagnostics.
+struct Checker {
+    diags: Vec<Diagnostic>,
+}
+
+impl Checker {
+    fn push(
+        &mut self,
+        code: Code,
+        field: &'static str,
+        index: usize,
+        value: &str,
+        msg: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::entry(code, field, index, value, msg));
+    }
+}
+
+fn compile(config: &Config) -> Result<Policy, ConfigError> {
+    let mut c = Checker { diags: Vec::new() };
+    let cred = config.credentials;
+
+    // Origins.
+    if config.origins.is_empty() {
+        c.diags.push(Diagnostic::field(
+            Code::EmptyOrigins,
+            "origins",
+            "\"origins\" lists no pattern: nothing would ever be allowed",
+        ));
+    }
+    let mut patterns = Vec::with_capacity(config.origins.len());
+    let mut seen = hashbrown::HashSet::<String>::new();
+    let has_any = config.origins.iter().any(|o| o == "*");
+    for (i, src) in config.origins.iter().enumerate() {
+        let Some(p) = pattern::parse(i, src, &mut c.diags) else {
+            continue;
+        };
+        if !seen.insert(p.normalized.clone()) {
+            c.push(
+                Code::DuplicateEntry,
+                "origins",
+                i,
+                src,
+                format!("\"{}\" is listed twice", p.normalized),
+            );
+            continue;
+        }
+        check_pattern_security(&mut c, config, &p);
+        if has_any && p.kind != PatternKind::Any {
+            c.push(
+                Code::RedundantEntry,
+                "origins",
+                i,
+                src,
+                "\"*\" already allows every origin",
+            );
+        }
+        patterns.push(p);
+    }
+
+    // Methods.
+    let mut any_method = false;
+    let mut methods: Vec<Box<[u8]>> = Vec::new();
+    for (i, m) in config.methods.iter().enumerate() {
+        if m == "*" {
+            any_method = true;
+            continue;
+        }
+        if !is_token(m.as_bytes()) {
+            c.push(
+                Code::InvalidMethod,
+                "methods",
+                i,
+                m,
+                "a method is an HTTP token (letters, digits and !#$%&'*+-.^_`|~)",
+            );
+            continue;
+        }
+        if FORBIDDEN_METHODS.iter().any(|f| f.eq_ignore_ascii_case(m)) {
+            c.push(
+                Code::ForbiddenMethod,
+                "methods",
+                i,
+                m,
+                "CONNECT, TRACE and TRACK are forbidden methods: browsers never send them",
+            );
+            continue;
+        }
+        let mut name = m.clone();
+        if let Some(up) = NORMALIZED_METHODS
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(m))
+        {
+            if *up != m {
+                c.push(
+                    Code::NormalizedMethod,
+                    "methods",
+                    i,
+                    m,
+                    format!("browsers send \"{up}\" (Fetch normalizes it); listed as \"{up}\""),
+                );
+                name = (*up).to_owned();
+            }
+        }
+        if SAFELISTED_METHODS.contains(&name.as_bytes()) {
+            c.push(
+                Code::RedundantEntry,
+                "methods",
+                i,
+                m,
+                format!("{name} is CORS-safelisted and always allowed"),
+            );
+            continue;
+        }
+        if methods.iter().any(|x| **x == *name.as_bytes()) {
+            c.push(Code::DuplicateEntry, "methods", i, m, "listed twice");
+            continue;
+        }
+        methods.push(name.into_bytes().into_boxed_slice());
+    }
+
+    // Request headers.
+    let mut any_header = false;
+    let mut headers: Vec<Box<[u8]>> = Vec::new();
+    for (i, h) in config.request_headers.iter().enumerate() {
+        if h == "*" {
+            any_header = true;
+            continue;
+        }
+        if !is_token(h.as_bytes()) {
+            c.push(
+                Code::InvalidHeaderName,
+                "request_headers",
+                i,
+                h,
+                "a header name is an HTTP token (letters, digits and !#$%&'*+-.^_`|~)",
+            );
+            continue;
+        }
+        let lower = h.to_ascii_lowercase();
+        if FORBIDDEN_REQUEST_HEADERS.contains(&lower.as_str())
+            || lower.starts_with("proxy-")
+            || lower.starts_with("sec-")
+        {
+            c.push(Code::ForbiddenRequestHeader, "request_headers", i, h, format!("\"{h}\" is a forbidden request header: scripts cannot set it, so allowing it has no effect"));
+            continue;
+        }
+        if headers.iter().any(|x| **x == *lower.as_bytes()) {
+            c.push(
+                Code::DuplicateEntry,
+                "request_headers",
+                i,
+                h,
+                "listed twice",
+            );
+            continue;
+        }
+        headers.push(lower.into_bytes().into_boxed_slice());
+    }
+
+    // Exposed headers.
+    let mut expose_any = false;
+    let mut expose: Vec<&str> = Vec::new();
+    for (i, h) in config.expose_headers.iter().enumerate() {
+        if h == "*" {
+            if cred {
+                c.push(Code::AnyExposeWithCredentials, "expose_headers", i, h, "for security reasons, \"*\" cannot be combined with credentials (browsers read it as a literal name); list the headers");
+            }
+            expose_any = true;
+            continue;
+        }
+        if !is_token(h.as_bytes()) {
+            c.push(
+                Code::InvalidHeaderName,
+                "expose_headers",
+                i,
+                h,
+                "a header name is an HTTP token",
+            );
+            continue;
+        }
+        let lower = h.to_ascii_lowercase();
+        if FORBIDDEN_RESPONSE_HEADERS.contains(&lower.as_str()) {
+            c.push(
+                Code::ForbiddenExposeHeader,
+                "expose_headers",
+                i,
+                h,
+                format!("\"{h}\" is a forbidden response header: browsers never expose it"),
+            );
+            continue;
+        }
+        if SAFELISTED_RESPONSE_HEADERS.contains(&lower.as_str()) {
+            c.push(
+                Code::RedundantEntry,
+                "expose_headers",
+                i,
+                h,
+                format!("\"{h}\" is CORS-safelisted and always readable"),
+            );
+        }
+        if expose.iter().any(|x| x.eq_ignore_ascii_case(h)) {
+            c.push(Code::DuplicateEntry, "expose_headers", i, h, "listed twice");
+            continue;
+        }
+        expose.push(h);
+    }
+    let expose = if expose_any {
+        Some(if expose.is_empty() {
+            "*".to_owned()
+        } else {
+            format!("*, {}", expose.join(", "))
+        })
+    } else if expose.is_empty() {
+        None
+    } else {
+        Some(expose.join(", "))
+    };
+
+    // Scalars.
+    if let Some(age) = config.max_age {
+        if age > 86_400 {
+            c.diags.push(Diagnostic::field(
+                Code::MaxAgeTooLarge,
+                "max_age",
+                format!("{age} seconds is above the 86400 (24 h) that any browser honours"),
+            ));
+        } else if age > 7_200 {
+            c.diags.push(Diagnostic::field(
+                Code::MaxAgeClamped,
+                "max_age",
+                format!("{age} seconds: Chromium caps preflight caching at 7200 (2 h)"),
+            ));
+        }
+    }
+    if !(200..=299).contains(&config.preflight_status) {
+        c.diags.push(Diagnostic::field(
+            Code::InvalidPreflightStatus,
+            "preflight_status",
+            format!(
+                "{} is not an ok status: browsers fail preflights answered outside 200..=299",
+                config.preflight_status
+            ),
+        ));
+    }
+
+    let (errors, warnings): (Vec<_>, Vec<_>) = c
+        .diags
+        .into_iter()
+        .partition(|d| d.severity() == Severity::Error);
+    if !errors.is_empty() {
+        return Err(ConfigError { errors, warnings });
+    }
+    let matcher = OriginMatcher::build(&patterns).map_err(|e| ConfigError {
+        errors: vec![Diagnostic::field(
+            Code::RegexTooComplex,
+            "origins",
+            format!("the regexes together exceed the automaton size limit ({e}); simplify them or use wildcard patterns"),
+        )],
+        warnings: warnings.clone(),
+    })?;
+    Ok(Policy {
+        config: config.clone(),
+        patterns,
+        matcher,
+        credentials: cred,
+        any_method,
+        methods,
+        any_header,
+        headers,
+        expose: expose.map(String::into_boxed_str),
+        max_age: config.max_age.map(|a| a.to_string().into_boxed_str()),
+        preflight_status: config.preflight_status,
+        private_network: config.private_network,
+        warnings,
+    })
+}
+
+/// The checks that depend on `credentials` and the `dangerously_*` switches.
+fn check_pattern_security(c: &mut Checker, config: &Config, p: &Pattern) {
+    let cred = config.credentials;
+    let (i, src) = (p.index, p.source.as_str());
+    match &p.kind {
+        PatternKind::Any if cred => c.push(
+            Code::AnyOriginWithCredentials,
+            "origins",
+            i,
+            src,
+            "for security reasons, \"*\" cannot be combined with credentials: it would let every site read authenticated responses; list the origins",
+        ),
+        PatternKind::Null if !config.dangerously_allow_null_origin => c.push(
+            Code::NullOriginNotAllowed,
+            "origins",
+            i,
+            src,
+            "for security reasons, the null origin is refused: any sandboxed iframe or file: page sends it; set dangerously_allow_null_origin if this is really meant",
+        ),
+        PatternKind::Exact(_) | PatternKind::Host { .. } | PatternKind::Subdomains { .. } => {
+            let (scheme, host, wildcard) = match &p.kind {
+                PatternKind::Exact(s) => {
+                    let parts = syntax::parse_origin(s.as_bytes());
+                    let scheme = parts.map_or("", |o| std::str::from_utf8(o.scheme).unwrap_or(""));
+                    let host = parts.map_or("", |o| std::str::from_utf8(o.host).unwrap_or(""));
+                    (scheme, host, false)
+                }
+                PatternKind::Host { scheme, host, .. } => (scheme.as_str(), host.as_str(), false),
+                PatternKind::Subdomains { scheme, base, .. } => (scheme.as_str(), base.as_str(), true),
+                _ => return,
+            };
+            if cred && scheme == "http" && !pattern::is_loopback_host(host) && !config.dangerously_allow_insecure_origins {
+                c.push(
+                    Code::InsecureOrigin,
+                    "origins",
+                    i,
+                    src,
+                    "for security reasons, plain http:// origins are refused with credentials: anyone on the network path can impersonate them; use https:// or set dangerously_allow_insecure_origins",
+                );
+            }
+            if wildcard && pattern::is_public_suffix(host) {
+                if cred && !config.dangerously_allow_public_suffix_wildcards {
+                    c.push(
+                        Code::PublicSuffixWildcard,
+                        "origins",
+                        i,
+                        src,
+                        format!("for security reasons, a wildcard over the public suffix \"{host}\" is refused with credentials: anyone can register a site below it; set dangerously_allow_public_suffix_wildcards if this is really meant"),
+                    );
+                } else {
+                    c.push(
+                        Code::PublicSuffixWildcardUncredentialed,
+                        "origins",
+                        i,
+                        src,
+                        format!("\"{host}\" is a public suffix: anyone can register a site below it and read these responses"),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(json: &str) -> Policy {
+        Policy::from_json(json).unwrap()
+    }
+
+    fn codes(json: &str) -> Vec<&'static str> {
+        Policy::from_json(json)
+            .unwrap_err()
+            .errors
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        let got = codes(
+            r#"{"origins":["*","https://*x.com","null","http://a.com"],"credentials":true,
+                "methods":["TRACE","P T"],"request_headers":["Cookie","a b"],
+                "expose_headers":["*","Set-Cookie"],"max_age":90000,"preflight_status":302}"#,
+        );
+        assert_eq!(
+            got,
+            [
+                "any_origin_with_credentials",
+                "invalid_wildcard",
+                "null_origin_not_allowed",
+                "insecure_origin",
+                "forbidden_method",
+                "invalid_method",
+                "forbidden_request_header",
+                "invalid_header_name",
+                "any_expose_with_credentials",
+                "forbidden_expose_header",
+                "max_age_too_large",
+                "invalid_preflight_status",
+            ]
+        );
+    }
+
+    #[test]
+    fn preflight_headers_are_complete() {
+        let p = policy(
+            r#"{"origins":["https://a.com"],"credentials":true,"methods":["PUT"],
+                "request_headers":["X-A"],"max_age":600,"private_network":true}"#,
+        );
+        let d = p.evaluate_str(
+            "OPTIONS",
+            &[
+                ("origin", "https://a.com"),
+                ("access-control-request-method", "PUT"),
+                ("access-control-request-headers", "x-a"),
+                ("access-control-request-private-network", "true"),
+            ],
+        );
+        let h: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
+        assert_eq!(
+            h,
+            [
+                ("Access-Control-Allow-Origin", "https://a.com"),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "PUT"),
+                ("Access-Control-Allow-Headers", "x-a"),
+                ("Access-Control-Max-Age", "600"),
+                ("Access-Control-Allow-Private-Network", "true"),
+                ("Vary", VARY_PREFLIGHT_PNA),
+            ]
+        );
+        assert_eq!(d.status(), Some(204));
+    }
+
+    #[test]
+    fn hostile_acrh_is_bounded() {
+        let p = policy(r#"{"origins":["https://a.com"],"request_headers":["*"]}"#);
+        let big = "a,".repeat(512 * 1024);
+        let d = p.evaluate_str(
+            "OPTIONS",
+            &[
+                ("Origin", "https://a.com"),
+                ("Access-Control-Request-Method", "GET"),
+                ("Access-Control-Request-Headers", &big),
+            ],
+        );
+        assert_eq!(d.reason(), Reason::HeadersTooLarge);
+        let mut many = vec![
+            ("Origin", "https://a.com"),
+            ("Access-Control-Request-Method", "GET"),
+        ];
+        many.extend(std::iter::repeat_n(
+            ("Access-Control-Request-Headers", "x"),
+            MAX_ACRH_LINES + 1,
+        ));
+        assert_eq!(
+            p.evaluate_str("OPTIONS", &many).reason(),
+            Reason::HeadersTooLarge
+        );
+    }
+
+    #[test]
+    fn reasons_name_the_check() {
+        let p = policy(r#"{"origins":["https://a.com"],"request_headers":["x-a"]}"#);
+        let pf = |m: &'static str, h: &'static str| {
+            let d = p.evaluate_str(
+                "OPTIONS",
+                &[
+                    ("Origin", "https://a.com"),
+                    ("Access-Control-Request-Method", m),
+                    ("Access-Control-Request-Headers", h),
+                ],
+            );
+            d.reason().code()
+        };
+        assert_eq!(pf("GET", "x-a"), "origin_allowed");
+        assert_eq!(pf("PUT", ""), "method_not_allowed");
+        assert_eq!(pf("TRACE", ""), "method_forbidden");
+        assert_eq!(pf("", ""), "method_malformed");
+        assert_eq!(pf("GET", "x-a, x-b"), "header_not_allowed");
+        assert_eq!(pf("GET", "x a"), "headers_malformed");
+        let d = p.evaluate_str("GET", &[("Origin", "https://a.com/")]);
+        assert_eq!(d.reason(), Reason::OriginMalformed);
+        let d = p.evaluate_str(
+            "GET",
+            &[("Origin", "https://a.com"), ("Origin", "https://a.com")],
+        );
+        assert_eq!(d.reason(), Reason::OriginMultiple);
+    }
+}

@@ -1,0 +1,1 @@
+//! corsgate-conformance (placeholder until its issue lands).

@@ -214,17 +214,17 @@ impl Config {
         let mut config = Config::default();
         for key in map.keys() {
             if !FIELDS.contains(&key.as_str()) {
-                let hint = closest_field(key)
-                    .map(|f| format!(" (did you mean \"{f}\"?)"))
-                    .unwrap_or_default();
+                let hint = match closest_field(key) {
+                    Some(f) => format!(" (did you mean \"{f}\"?)"),
+                    None => format!(" (policy version 1 defines {})", FIELDS.join(", ")),
+                };
                 reader.errors.push(Diagnostic {
                     code: Code::UnknownField,
                     field: None,
                     index: None,
                     value: Some(key.clone()),
                     message: format!(
-                        "unknown key \"{key}\"{hint}: policy version 1 defines {}; an unknown key is refused so that a typo cannot silently weaken the policy",
-                        FIELDS.join(", ")
+                        "unknown key \"{key}\"{hint}; unknown keys are refused so that a typo cannot silently weaken the policy"
                     ),
                 });
             }

@@ -539,13 +539,9 @@ fn check_regex(e: &mut Entry<'_>, re: &str) {
         .build()
         .parse(re)
     {
-        let detail = err
-            .to_string()
-            .lines()
-            .last()
-            .unwrap_or("")
-            .trim()
-            .to_owned();
+        let text = err.to_string();
+        let last = text.lines().last().unwrap_or("").trim();
+        let detail = last.strip_prefix("error: ").unwrap_or(last);
         e.error(
             Code::InvalidRegex,
             format!("invalid regular expression: {detail}"),

@@ -1,0 +1,228 @@
+//! The `corsgate` binary: every vector through `eval --jsonl`, and `check` on the
+//! bundled examples.
+
+use corsgate_conformance::{Observed, Vector, all_vectors, run_all};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_corsgate");
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn corsgate");
+    // The child may exit before reading (a rejected policy): a broken pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn temp_policy(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("corsgate-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.json", name.replace('/', "_")));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The binary as an engine: `check --json` for the error codes, `eval --jsonl` for the
+/// decision.
+fn binary_engine(policy_text: &str, v: &Vector) -> Result<Observed, Vec<String>> {
+    let path = temp_policy(&v.name, policy_text);
+    let p = path.to_str().unwrap();
+    let out = run(&["eval", p, "--jsonl"], &(v.request_line() + "\n"));
+    if out.status.code() == Some(1) {
+        let check = run(&["check", p, "--json"], "");
+        let report: serde_json::Value =
+            serde_json::from_slice(&check.stdout).expect("check --json output");
+        return Err(report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_owned())
+            .collect());
+    }
+    assert!(
+        out.status.success(),
+        "{}: eval failed: {}",
+        v.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}: one decision per request line", v.name);
+    let decision: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    Ok(Observed::from_json(&decision).unwrap())
+}
+
+#[test]
+fn every_vector_passes_through_eval_jsonl() {
+    let vectors = all_vectors();
+    assert!(vectors.len() >= 300);
+    let failures = run_all(&vectors, binary_engine);
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn jsonl_stream_survives_malformed_lines() {
+    let path = temp_policy(
+        "stream",
+        r#"{"origins":["https://a.example.com"],"methods":["PUT"]}"#,
+    );
+    let input = concat!(
+        "{\"method\":\"OPTIONS\",\"headers\":[[\"Origin\",\"https://a.example.com\"],[\"Access-Control-Request-Method\",\"PUT\"]]}\n",
+        "not json\n",
+        "\n",
+        "{\"method\":7}\n",
+        "{\"headers\":[[\"Origin\",\"https://evil.example\"]]}\n",
+    );
+    let out = run(&["eval", path.to_str().unwrap(), "--jsonl"], input);
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["kind"], "preflight");
+    assert_eq!(lines[0]["allowed"], true);
+    assert_eq!(lines[0]["status"], 204);
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2: invalid JSON")
+    );
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"method\" must be a string")
+    );
+    assert_eq!(lines[3]["kind"], "actual");
+    assert_eq!(lines[3]["allowed"], false);
+    assert_eq!(lines[3]["status"], serde_json::Value::Null);
+    assert_eq!(lines[3]["reason_code"], "origin_not_allowed");
+}
+
+#[test]
+fn check_accepts_the_example_policy() {
+    let p = examples().join("policy.json");
+    let out = run(&["check", p.to_str().unwrap()], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(": ok — "), "{text}");
+}
+
+#[test]
+fn check_lists_every_error_of_each_broken_example() {
+    let mut broken: Vec<PathBuf> = std::fs::read_dir(examples().join("broken"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    broken.sort();
+    assert!(broken.len() >= 3);
+    for path in broken {
+        // Each broken example declares the codes it must produce, in order, in a
+        // sibling .expect file.
+        let expected: Vec<String> = std::fs::read_to_string(path.with_extension("expect"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        let out = run(&["check", path.to_str().unwrap()], "");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(out.status.code(), Some(1), "{}: {text}", path.display());
+        let error_lines: Vec<&str> = text.lines().filter(|l| l.contains(": error: ")).collect();
+        assert_eq!(
+            error_lines.len(),
+            expected.len(),
+            "{}:\n{text}",
+            path.display()
+        );
+        for (line, code) in error_lines.iter().zip(&expected) {
+            assert!(
+                line.contains(&format!(": {code}: ")),
+                "{}: `{line}` lacks {code}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn eval_explains_in_human_form() {
+    let p = examples().join("policy.json");
+    let p = p.to_str().unwrap();
+    let out = run(
+        &[
+            "eval",
+            p,
+            "--origin",
+            "https://app.example.com",
+            "--request-method",
+            "PUT",
+            "--request-headers",
+            "content-type",
+        ],
+        "",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.starts_with("ALLOWED — preflight request, answer with status 204"),
+        "{text}"
+    );
+    assert!(
+        text.contains("why: origin allowed by origins[1] \"https://*.example.com\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("  Access-Control-Allow-Origin: https://app.example.com"),
+        "{text}"
+    );
+    let out = run(
+        &["eval", p, "--origin", "https://app.example.com.evil.net"],
+        "",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("DENIED — actual request"), "{text}");
+    assert!(
+        text.contains("why: origin not allowed by any pattern"),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["frobnicate"], "").status.code(), Some(2));
+    assert_eq!(run(&["check"], "").status.code(), Some(2));
+    assert_eq!(
+        run(&["check", "/nonexistent/policy.json"], "")
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["eval", "x.json", "--header", "no-colon"], "")
+            .status
+            .code(),
+        Some(2)
+    );
+    assert!(run(&["--version"], "").status.success());
+}

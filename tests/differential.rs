@@ -1,0 +1,276 @@
+//! The fast engine against the naive reference evaluator on generated policies and
+//! requests. Origins are drawn from a small alphabet of labels chosen to produce
+//! label-boundary traps (`foo.com` + `bar.com` vs `barfoo.com`, apexes, suffixes),
+//! scheme and port confusion, and malformed variants of allowed origins.
+//!
+//! `CORSGATE_DIFF_CASES` sets the number of generated cases (default 100,000).
+
+use corsgate::reference::Reference;
+use corsgate::{Config, Policy};
+use proptest::prelude::*;
+use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+
+const LABELS: &[&str] = &[
+    "a",
+    "b",
+    "foo",
+    "bar",
+    "barfoo",
+    "foobar",
+    "x-y",
+    "a_b",
+    "xn--bcher-kva",
+    "1",
+    "localhost",
+    "example",
+    "com",
+    "net",
+    "io",
+    "github",
+];
+const SCHEMES: &[&str] = &["https", "http", "chrome-extension"];
+const PATTERN_PORTS: &[&str] = &[
+    "",
+    "",
+    "",
+    ":*",
+    ":8080",
+    ":443",
+    ":[8080,8443]",
+    ":[3000-3999]",
+    ":[80,443]",
+];
+const ORIGIN_PORTS: &[&str] = &[
+    "", "", "", ":8080", ":8443", ":3000", ":3999", ":4000", ":443", ":80", ":0", ":08080",
+];
+
+fn host() -> impl Strategy<Value = String> + Clone {
+    prop::collection::vec(prop::sample::select(LABELS), 1..=3).prop_map(|l| l.join("."))
+}
+
+fn pattern() -> impl Strategy<Value = String> {
+    let scheme = prop::sample::select(SCHEMES);
+    let ports = prop::sample::select(PATTERN_PORTS);
+    prop_oneof![
+        4 => (scheme.clone(), host(), ports.clone()).prop_map(|(s, h, p)| format!("{s}://{h}{p}")),
+        3 => (scheme.clone(), host(), ports).prop_map(|(s, h, p)| format!("{s}://*.{h}{p}")),
+        1 => host().prop_map(|h| format!("~^https://[a-z]+\\.{}$", h.replace('.', "\\."))),
+        1 => host().prop_map(|h| format!("~https?://(foo|bar)\\.{}(:[0-9]+)?", h.replace('.', "\\."))),
+        1 => Just("*".to_owned()),
+        1 => Just("null".to_owned()),
+    ]
+}
+
+/// Origins: plausible ones from the same alphabet, plus hostile mutations.
+fn origin() -> impl Strategy<Value = String> {
+    let base = (
+        prop::sample::select(SCHEMES),
+        host(),
+        prop::sample::select(ORIGIN_PORTS),
+    )
+        .prop_map(|(s, h, p)| format!("{s}://{h}{p}"));
+    prop_oneof![
+        8 => base.clone(),
+        1 => base.clone().prop_map(|o| o.to_ascii_uppercase()),
+        1 => base.clone().prop_map(|o| format!("{o}/")),
+        1 => base.clone().prop_map(|o| format!("{o}.")),
+        1 => base.clone().prop_map(|o| format!(" {o}")),
+        1 => base.clone().prop_map(|o| o.replacen("://", "://user@", 1)),
+        1 => base.clone().prop_map(|o| format!("{o}, https://foo.com")),
+        1 => Just("null".to_owned()),
+        1 => Just(String::new()),
+        1 => "[ -~]{0,20}",
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    config: Config,
+    requests: Vec<(String, Vec<(String, String)>)>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let config = (
+        prop::collection::vec(pattern(), 1..=5),
+        prop::bool::weighted(0.3),
+        prop::sample::subsequence(vec!["PUT", "DELETE", "PATCH", "*", "get", "PURGE"], 0..=3),
+        prop::sample::subsequence(
+            vec!["x-a", "X-B", "authorization", "*", "content-type"],
+            0..=3,
+        ),
+        any::<bool>(),
+        prop::option::of(0u64..=7200),
+        prop::sample::subsequence(vec!["x-total", "*"], 0..=2),
+    )
+        .prop_map(
+            |(origins, credentials, methods, headers, pna, max_age, expose)| {
+                let mut c = Config::new(origins)
+                    .credentials(credentials)
+                    .methods(methods)
+                    .request_headers(headers)
+                    .expose_headers(expose)
+                    .private_network(pna)
+                    .dangerously_allow_null_origin(true);
+                c.max_age = max_age;
+                c
+            },
+        );
+    let request = (
+        origin(),
+        prop::sample::select(vec!["GET", "POST", "OPTIONS", "OPTIONS", "OPTIONS", "PUT"]),
+        prop::option::of(prop::sample::select(vec![
+            "GET", "PUT", "put", "PATCH", "DELETE", "PURGE", "TRACE", "",
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            "x-a",
+            "x-a, x-b",
+            "X-B",
+            "authorization",
+            "",
+            ",,",
+            "x a",
+            "content-type,x-a",
+        ])),
+        prop::option::of(prop::sample::select(vec!["true", "false", "TRUE"])),
+        any::<bool>(),
+    )
+        .prop_map(|(origin, method, acrm, acrh, pna, with_origin)| {
+            let mut headers = Vec::new();
+            if with_origin {
+                headers.push(("Origin".to_owned(), origin));
+            }
+            if let Some(m) = acrm {
+                headers.push(("Access-Control-Request-Method".to_owned(), m.to_owned()));
+            }
+            if let Some(h) = acrh {
+                headers.push(("access-control-request-headers".to_owned(), h.to_owned()));
+            }
+            if let Some(p) = pna {
+                headers.push((
+                    "Access-Control-Request-Private-Network".to_owned(),
+                    p.to_owned(),
+                ));
+            }
+            (method.to_owned(), headers)
+        });
+    (config, prop::collection::vec(request, 1..=6))
+        .prop_map(|(config, requests)| Case { config, requests })
+}
+
+fn check(case: &Case) -> Result<bool, TestCaseError> {
+    let fast = Policy::new(&case.config);
+    let naive = Reference::new(&case.config);
+    let (fast, naive) = match (fast, naive) {
+        (Ok(f), Ok(n)) => (f, n),
+        (Err(a), Err(b)) => {
+            prop_assert_eq!(a, b);
+            return Ok(false);
+        }
+        (f, n) => {
+            return Err(TestCaseError::fail(format!(
+                "one compiled, one did not: {:?} / {:?}",
+                f.err(),
+                n.err()
+            )));
+        }
+    };
+    for (method, headers) in &case.requests {
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let d = fast.evaluate_str(method, &pairs);
+        let r = naive.evaluate(method, &pairs);
+        let got: Vec<(String, String)> = d
+            .headers()
+            .map(|h| (h.name.to_owned(), h.value.to_owned()))
+            .collect();
+        prop_assert_eq!(
+            d.kind().as_str(),
+            r.kind,
+            "kind for {} {:?}",
+            method,
+            headers
+        );
+        prop_assert_eq!(
+            d.allowed(),
+            r.allowed,
+            "allowed for {} {:?} under {:?}",
+            method,
+            headers,
+            case.config.origins
+        );
+        prop_assert_eq!(d.status(), r.status);
+        prop_assert_eq!(&got, &r.headers, "headers for {} {:?}", method, headers);
+        if let Some((_, o)) = headers.iter().find(|(n, _)| n == "Origin") {
+            let any = case.config.origins.iter().any(|p| p == "*");
+            prop_assert_eq!(
+                fast.is_origin_allowed(o.as_bytes()),
+                any || naive.origin_allowed(o),
+                "is_origin_allowed({})",
+                o
+            );
+        }
+    }
+    Ok(true)
+}
+
+#[test]
+fn fast_engine_agrees_with_the_reference() {
+    let cases: u32 = std::env::var("CORSGATE_DIFF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let mut runner = TestRunner::new(RunnerConfig {
+        cases,
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    });
+    let compiled = std::cell::Cell::new(0u32);
+    runner
+        .run(&case(), |c| {
+            if check(&c)? {
+                compiled.set(compiled.get() + 1);
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Most generated policies must compile, or the comparison says little.
+    assert!(
+        compiled.get() > cases / 2,
+        "only {} of {cases} generated policies compiled",
+        compiled.get()
+    );
+    println!(
+        "differential: {cases} generated cases, {} compiled policies compared",
+        compiled.get()
+    );
+}
+
+#[test]
+fn label_boundary_traps() {
+    let p = Policy::new(&Config::new([
+        "https://foo.com",
+        "https://bar.com",
+        "https://*.example.com",
+    ]))
+    .unwrap();
+    for o in [
+        "https://barfoo.com",
+        "https://foobar.com",
+        "https://xfoo.com",
+        "https://example.com",
+        "https://xexample.com",
+        "https://example.com.evil.net",
+    ] {
+        assert!(!p.is_origin_allowed(o.as_bytes()), "{o}");
+    }
+    for o in [
+        "https://foo.com",
+        "https://bar.com",
+        "https://a.example.com",
+        "https://a.b.example.com",
+    ] {
+        assert!(p.is_origin_allowed(o.as_bytes()), "{o}");
+    }
+}

@@ -1,0 +1,90 @@
+//! Proves that evaluating a request allocates nothing: a counting global allocator
+//! watches `evaluate`, header iteration and `is_origin_allowed` for every vector.
+
+use corsgate_conformance::all_vectors;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // Only the measuring thread counts, so other test threads cannot interfere.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+// SAFETY: every method forwards to `System` unchanged; counting has no effect on memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we forward.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout` (see `alloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded contract, as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` and returns how many allocations it made on this thread.
+fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let r = f();
+    COUNTING.with(|c| c.set(false));
+    (ALLOCATIONS.load(Ordering::Relaxed) - before, r)
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (n, v) = allocations_in(|| vec![1u8; 64]);
+    assert!(n >= 1, "the counting allocator is not counting");
+    drop(v);
+}
+
+#[test]
+fn evaluate_never_allocates() {
+    let vectors = all_vectors();
+    let mut checked = 0;
+    for v in vectors.iter().filter(|v| !v.config_error()) {
+        let policy = corsgate::Policy::from_json(&v.policy_text()).expect(&v.name);
+        let headers = v.header_bytes();
+        let origin = v
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("origin"));
+        let (n, (count, bytes)) = allocations_in(|| {
+            let d = policy.evaluate(v.method.as_bytes(), headers.iter().copied());
+            let mut count = 0usize;
+            let mut bytes = 0usize;
+            for h in d.headers() {
+                count += 1;
+                bytes += h.name.len() + h.value.len();
+            }
+            let _ = d.header("vary");
+            let _ = d.reason().code();
+            if let Some((_, o)) = origin {
+                let _ = policy.is_origin_allowed(o.as_bytes());
+            }
+            (count, bytes)
+        });
+        assert_eq!(n, 0, "{}: evaluate allocated {n} times", v.name);
+        assert!(count <= corsgate::MAX_HEADERS && (count == 0 || bytes > 0));
+        checked += 1;
+    }
+    assert!(checked > 250, "only {checked} vectors checked");
+}

@@ -241,26 +241,24 @@ impl OriginMatcher {
         let Some(parts) = syntax::parse_origin(origin) else {
             return OriginMatch::Malformed;
         };
-        if !self.hosts.is_empty() {
-            if let Some(rules) = self.hosts.get(parts.host) {
-                if let Some(id) = rules_match(rules, &parts) {
-                    return OriginMatch::Pattern(id);
-                }
-            }
+        if !self.hosts.is_empty()
+            && let Some(rules) = self.hosts.get(parts.host)
+            && let Some(id) = rules_match(rules, &parts)
+        {
+            return OriginMatch::Pattern(id);
         }
-        if !self.subdomains.is_empty() {
-            if let Some(id) = self.find_subdomain(&parts) {
-                return OriginMatch::Pattern(id);
-            }
+        if !self.subdomains.is_empty()
+            && let Some(id) = self.find_subdomain(&parts)
+        {
+            return OriginMatch::Pattern(id);
         }
         if let Some(set) = &self.regex {
             let input = Input::new(origin).anchored(Anchored::Yes);
-            if let Ok(Some(hm)) = set.dfa.try_search_fwd(&input) {
-                if hm.offset() == origin.len() {
-                    if let Some(&id) = set.patterns.get(hm.pattern().as_usize()) {
-                        return OriginMatch::Pattern(id);
-                    }
-                }
+            if let Ok(Some(hm)) = set.dfa.try_search_fwd(&input)
+                && hm.offset() == origin.len()
+                && let Some(&id) = set.patterns.get(hm.pattern().as_usize())
+            {
+                return OriginMatch::Pattern(id);
             }
         }
         OriginMatch::NotAllowed
@@ -277,12 +275,12 @@ impl OriginMatcher {
         while let Some(dot) = memchr::memchr(b'.', &host[at..]) {
             let suffix = &host[at + dot + 1..];
             let n = suffix.len();
-            if n < 256 && self.base_lengths[n / 64] & (1 << (n % 64)) != 0 {
-                if let Some(rules) = self.subdomains.get(suffix) {
-                    if let Some(id) = rules_match(rules, parts) {
-                        return Some(id);
-                    }
-                }
+            if n < 256
+                && self.base_lengths[n / 64] & (1 << (n % 64)) != 0
+                && let Some(rules) = self.subdomains.get(suffix)
+                && let Some(id) = rules_match(rules, parts)
+            {
+                return Some(id);
             }
             at += dot + 1;
         }

@@ -344,14 +344,14 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
             },
         }
     };
-    if let PatternKind::Exact(s) = &kind {
-        if s.len() > MAX_ORIGIN_LEN {
-            e.error(
-                Code::InvalidOrigin,
-                format!("longer than {MAX_ORIGIN_LEN} bytes: no browser sends such an origin"),
-            );
-            return None;
-        }
+    if let PatternKind::Exact(s) = &kind
+        && s.len() > MAX_ORIGIN_LEN
+    {
+        e.error(
+            Code::InvalidOrigin,
+            format!("longer than {MAX_ORIGIN_LEN} bytes: no browser sends such an origin"),
+        );
+        return None;
     }
     if !normalized_what.is_empty() {
         e.warn(

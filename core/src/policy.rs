@@ -533,17 +533,16 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
         if let Some(up) = NORMALIZED_METHODS
             .iter()
             .find(|n| n.eq_ignore_ascii_case(m))
+            && *up != m
         {
-            if *up != m {
-                c.push(
-                    Code::NormalizedMethod,
-                    "methods",
-                    i,
-                    m,
-                    format!("browsers send \"{up}\" (Fetch normalizes it); listed as \"{up}\""),
-                );
-                name = (*up).to_owned();
-            }
+            c.push(
+                Code::NormalizedMethod,
+                "methods",
+                i,
+                m,
+                format!("browsers send \"{up}\" (Fetch normalizes it); listed as \"{up}\""),
+            );
+            name = (*up).to_owned();
         }
         if SAFELISTED_METHODS.contains(&name.as_bytes()) {
             c.push(

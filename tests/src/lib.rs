@@ -272,7 +272,8 @@ pub fn browser_allows(v: &Vector, o: &Observed) -> Result<bool, String> {
     let star = !credentials && allowed_names.iter().any(|n| n == "*");
     for name in requested_names(v) {
         let listed = allowed_names.iter().any(|n| n.eq_ignore_ascii_case(&name));
-        if !listed && !(star && !name.eq_ignore_ascii_case("authorization")) {
+        let covered_by_star = star && !name.eq_ignore_ascii_case("authorization");
+        if !listed && !covered_by_star {
             return Ok(false);
         }
     }
@@ -358,10 +359,10 @@ pub fn judge(v: &Vector, o: &Observed) -> Result<(), String> {
             return Err(format!("Vary {vary:?} lacks {token}"));
         }
     }
-    if let Some(s) = e.get("status").and_then(Value::as_u64) {
-        if o.status != Some(s as u16) {
-            return Err(format!("status: got {:?}, want {s}", o.status));
-        }
+    if let Some(s) = e.get("status").and_then(Value::as_u64)
+        && o.status != Some(s as u16)
+    {
+        return Err(format!("status: got {:?}, want {s}", o.status));
     }
     let covered = |list: &[String], item: &str, case_insensitive: bool| {
         list.iter().any(|x| {
@@ -419,10 +420,10 @@ where
         let result = engine(&v.policy_text(), v);
         match (v.config_error(), result) {
             (true, Err(codes)) => {
-                if let Some(want) = v.config_error_code() {
-                    if !codes.iter().any(|c| c == want) {
-                        failures.push(format!("{}: errors {codes:?} lack {want}", v.name));
-                    }
+                if let Some(want) = v.config_error_code()
+                    && !codes.iter().any(|c| c == want)
+                {
+                    failures.push(format!("{}: errors {codes:?} lack {want}", v.name));
                 }
             }
             (true, Ok(_)) => {

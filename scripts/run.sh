@@ -17,7 +17,7 @@ echo
 echo "== corsgate eval --jsonl"
 printf '%s\n' \
   '{"method":"GET","headers":[["Origin","http://localhost:5173"]]}' \
-  '{"method":"OPTIONS","headers":[["Origin","https://pr-42.preview.example.com"],["Access-Control-Request-Method","DELETE"]]}' \
+  '{"method":"OPTIONS","headers":[["Origin","https://pr-42.preview.example.net"],["Access-Control-Request-Method","DELETE"]]}' \
   '{"method":"GET","headers":[]}' \
   | "$bin" eval examples/policy.json --jsonl
 echo

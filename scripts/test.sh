@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_PARTS=(core)
+ALL_PARTS=(core python node)
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=("${ALL_PARTS[@]}")
 

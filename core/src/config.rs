@@ -163,14 +163,7 @@ impl Config {
     /// A [`ConfigError`] listing every shape problem: `invalid_json`, `invalid_type`,
     /// `unknown_field`, `missing_origins`.
     pub fn from_json(text: &str) -> Result<Config, ConfigError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| ConfigError {
-            errors: vec![Diagnostic::document(
-                Code::InvalidJson,
-                format!("the policy is not valid JSON: {e}"),
-            )],
-            warnings: Vec::new(),
-        })?;
-        Config::from_value(&value)
+        Config::from_value(&Config::parse_document(text)?)
     }
 
     /// Reads a policy document from bytes (which must be UTF-8).
@@ -178,16 +171,7 @@ impl Config {
     /// # Errors
     /// As [`Config::from_json`], plus `invalid_json` for bytes that are not UTF-8.
     pub fn from_json_bytes(bytes: &[u8]) -> Result<Config, ConfigError> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Config::from_json(text),
-            Err(e) => Err(ConfigError {
-                errors: vec![Diagnostic::document(
-                    Code::InvalidJson,
-                    format!("the policy is not UTF-8: {e}"),
-                )],
-                warnings: Vec::new(),
-            }),
-        }
+        Config::from_json(Config::decode_document(bytes)?)
     }
 
     /// Reads a policy from an already parsed JSON value.
@@ -195,17 +179,29 @@ impl Config {
     /// # Errors
     /// As [`Config::from_json`].
     pub fn from_value(value: &Value) -> Result<Config, ConfigError> {
-        let Some(map) = value.as_object() else {
-            return Err(ConfigError {
-                errors: vec![Diagnostic::document(
-                    Code::InvalidJson,
-                    format!(
-                        "the policy must be a JSON object, found {}",
-                        type_name(value)
-                    ),
-                )],
+        let (config, errors) = Config::read_value(value);
+        match config {
+            Some(config) if errors.is_empty() => Ok(config),
+            _ => Err(ConfigError {
+                errors,
                 warnings: Vec::new(),
-            });
+            }),
+        }
+    }
+
+    /// Reads as much of a policy document as its shape allows: fields of the wrong type
+    /// keep their defaults and are reported. `None` when the document is not an object.
+    /// Lets [`crate::Policy::from_json`] report shape and value errors together.
+    pub(crate) fn read_value(value: &Value) -> (Option<Config>, Vec<Diagnostic>) {
+        let Some(map) = value.as_object() else {
+            let error = Diagnostic::document(
+                Code::InvalidJson,
+                format!(
+                    "the policy must be a JSON object, found {}",
+                    type_name(value)
+                ),
+            );
+            return (None, vec![error]);
         };
         let mut reader = Reader {
             map,
@@ -249,14 +245,29 @@ impl Config {
             reader.boolean("dangerously_allow_insecure_origins");
         config.dangerously_allow_public_suffix_wildcards =
             reader.boolean("dangerously_allow_public_suffix_wildcards");
-        if reader.errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError {
-                errors: reader.errors,
-                warnings: Vec::new(),
-            })
-        }
+        (Some(config), reader.errors)
+    }
+
+    /// Parses JSON text into a value, or the `invalid_json` error.
+    pub(crate) fn parse_document(text: &str) -> Result<Value, ConfigError> {
+        serde_json::from_str(text).map_err(|e| ConfigError {
+            errors: vec![Diagnostic::document(
+                Code::InvalidJson,
+                format!("the policy is not valid JSON: {e}"),
+            )],
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Decodes bytes as UTF-8, or the `invalid_json` error.
+    pub(crate) fn decode_document(bytes: &[u8]) -> Result<&str, ConfigError> {
+        std::str::from_utf8(bytes).map_err(|e| ConfigError {
+            errors: vec![Diagnostic::document(
+                Code::InvalidJson,
+                format!("the policy is not UTF-8: {e}"),
+            )],
+            warnings: Vec::new(),
+        })
     }
 
     /// The policy as a JSON document (the inverse of [`Config::from_json`]).

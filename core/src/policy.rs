@@ -110,7 +110,32 @@ impl Policy {
     /// # Errors
     /// A [`ConfigError`] with every problem found (shape and values).
     pub fn from_json(text: &str) -> Result<Policy, ConfigError> {
-        Policy::new(&Config::from_json(text)?)
+        let (config, shape_errors) = Config::read_value(&Config::parse_document(text)?);
+        let Some(config) = config else {
+            return Err(ConfigError {
+                errors: shape_errors,
+                warnings: Vec::new(),
+            });
+        };
+        if shape_errors.is_empty() {
+            return Policy::new(&config);
+        }
+        // Report shape and value errors together; a missing or mistyped `origins` is not
+        // also reported as empty.
+        let missing = shape_errors
+            .iter()
+            .any(|d| d.field == Some("origins") && d.index.is_none());
+        let (values, warnings) = match Policy::new(&config) {
+            Ok(p) => (Vec::new(), p.warnings),
+            Err(e) => (e.errors, e.warnings),
+        };
+        let mut errors = shape_errors;
+        errors.extend(
+            values
+                .into_iter()
+                .filter(|d| !(missing && d.code == Code::EmptyOrigins)),
+        );
+        Err(ConfigError { errors, warnings })
     }
 
     /// As [`Policy::from_json`], from bytes that must be UTF-8.
@@ -118,7 +143,7 @@ impl Policy {
     /// # Errors
     /// As [`Policy::from_json`].
     pub fn from_json_bytes(bytes: &[u8]) -> Result<Policy, ConfigError> {
-        Policy::new(&Config::from_json_bytes(bytes)?)
+        Policy::from_json(Config::decode_document(bytes)?)
     }
 
     /// The configuration this policy was compiled from, as written.
@@ -150,7 +175,7 @@ impl Policy {
     pub fn is_origin_allowed(&self, origin: &[u8]) -> bool {
         matches!(
             self.matcher.find(origin),
-            OriginMatch::Any | OriginMatch::Pattern(_)
+            OriginMatch::Any | OriginMatch::Pattern(..)
         )
     }
 
@@ -166,7 +191,10 @@ impl Policy {
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
     {
-        let req = RequestHeaders::scan(headers);
+        // Built in this frame and filled in place: returning the ~200-byte struct by value
+        // cost two memcpy calls per request.
+        let mut req = RequestHeaders::new();
+        req.scan(headers);
         self.decide(method, &req)
     }
 
@@ -203,39 +231,35 @@ impl Policy {
         }
     }
 
-    /// Matches the origin: `Ok(reason)` when allowed.
+    /// Matches the origin: `Ok((reason, acao))` when allowed, where `acao` is the
+    /// `Access-Control-Allow-Origin` value: `*` for an any-origin policy, else the origin
+    /// as text (handed back by the matcher, so the request's bytes are not re-validated).
+    #[inline]
     fn origin_verdict<'a>(
         &'a self,
         origin: &'a [u8],
         req: &RequestHeaders<'a>,
-    ) -> Result<Reason<'a>, Reason<'a>> {
+    ) -> Result<(Reason<'a>, &'a str), Reason<'a>> {
         if self.matcher.is_any() {
-            return Ok(Reason::AnyOrigin);
+            return Ok((Reason::AnyOrigin, "*"));
         }
         if req.origin_lines > 1 {
             return Err(Reason::OriginMultiple);
         }
         match self.matcher.find(origin) {
-            OriginMatch::Any => Ok(Reason::AnyOrigin),
-            OriginMatch::Pattern(pos) => match self.patterns.get(pos as usize) {
-                Some(p) => Ok(Reason::OriginAllowed {
-                    index: p.index,
-                    pattern: &p.source,
-                }),
+            OriginMatch::Any => Ok((Reason::AnyOrigin, "*")),
+            OriginMatch::Pattern(pos, text) => match self.patterns.get(pos as usize) {
+                Some(p) => Ok((
+                    Reason::OriginAllowed {
+                        index: p.index,
+                        pattern: &p.source,
+                    },
+                    text,
+                )),
                 None => Err(Reason::OriginNotAllowed),
             },
             OriginMatch::NotAllowed => Err(Reason::OriginNotAllowed),
             OriginMatch::Malformed => Err(Reason::OriginMalformed),
-        }
-    }
-
-    /// The ACAO value for an allowed origin: `*` for an any-origin policy, else the
-    /// origin itself (validated ASCII, so the conversion cannot fail).
-    fn acao<'a>(&'a self, origin: &'a [u8]) -> Option<&'a str> {
-        if self.matcher.is_any() {
-            Some("*")
-        } else {
-            std::str::from_utf8(origin).ok()
         }
     }
 
@@ -246,16 +270,12 @@ impl Policy {
             Some(VARY_ORIGIN)
         };
         match self.origin_verdict(origin, req) {
-            Ok(reason) => {
+            Ok((reason, acao)) => {
                 let mut d = Decision::new(Kind::Actual, reason);
-                d.acao = self.acao(origin);
-                d.allowed = d.acao.is_some();
-                d.acac = self.credentials && d.allowed;
-                d.aceh = if d.allowed {
-                    self.expose.as_deref()
-                } else {
-                    None
-                };
+                d.acao = Some(acao);
+                d.allowed = true;
+                d.acac = self.credentials;
+                d.aceh = self.expose.as_deref();
                 d.vary = vary;
                 d
             }
@@ -279,12 +299,9 @@ impl Policy {
             d.vary = Some(vary);
             d
         };
-        let reason = match self.origin_verdict(origin, req) {
+        let (reason, acao) = match self.origin_verdict(origin, req) {
             Ok(r) => r,
             Err(r) => return deny(r),
-        };
-        let Some(acao) = self.acao(origin) else {
-            return deny(Reason::OriginMalformed);
         };
         // Method.
         let method = match req.acrm {
@@ -365,11 +382,40 @@ impl Policy {
 
     #[inline]
     fn header_allowed(&self, name: &[u8]) -> bool {
-        if self.headers.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        if self.headers.iter().any(|h| eq_lowercase(h, name)) {
             return true;
         }
-        self.any_header && !name.eq_ignore_ascii_case(b"authorization")
+        self.any_header && !eq_lowercase(b"authorization", name)
     }
+}
+
+/// `lower.eq_ignore_ascii_case(name)` for a `lower` without ASCII uppercase letters,
+/// eight bytes at a time: each word of `name` is lowercased with SWAR arithmetic.
+#[inline]
+fn eq_lowercase(lower: &[u8], name: &[u8]) -> bool {
+    if lower.len() != name.len() {
+        return false;
+    }
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let fold = |w: u64| -> u64 {
+        // High bit of each byte: set when the byte is in b'A'..=b'Z' (and ASCII).
+        let low7 = w & !HIGH;
+        let ge_a = low7.wrapping_add(ONES * (0x80 - u64::from(b'A')));
+        let gt_z = low7.wrapping_add(ONES * (0x7f - u64::from(b'Z')));
+        let upper = ge_a & !gt_z & !w & HIGH;
+        w | (upper >> 2)
+    };
+    let (mut a, mut b) = (lower, name);
+    while let (Some((wa, ra)), Some((wb, rb))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if u64::from_ne_bytes(*wa) != fold(u64::from_ne_bytes(*wb)) {
+            return false;
+        }
+        (a, b) = (ra, rb);
+    }
+    a.eq_ignore_ascii_case(b)
 }
 
 /// Strips optional whitespace (SP, HTAB) at both ends.
@@ -398,9 +444,9 @@ struct RequestHeaders<'a> {
 }
 
 impl<'a> RequestHeaders<'a> {
-    #[inline]
-    fn scan<I: IntoIterator<Item = (&'a [u8], &'a [u8])>>(headers: I) -> Self {
-        let mut r = RequestHeaders {
+    #[inline(always)]
+    fn new() -> Self {
+        RequestHeaders {
             origin: None,
             origin_lines: 0,
             acrm: None,
@@ -410,18 +456,23 @@ impl<'a> RequestHeaders<'a> {
             acrh_bytes: 0,
             acrh_overflow: false,
             acrpn: false,
-        };
+        }
+    }
+
+    #[inline]
+    fn scan<I: IntoIterator<Item = (&'a [u8], &'a [u8])>>(&mut self, headers: I) {
+        let r = self;
         for (name, value) in headers {
             match name.len() {
-                6 if name.eq_ignore_ascii_case(b"origin") => {
+                6 if ORIGIN.matches(name) => {
                     r.origin_lines = r.origin_lines.saturating_add(1);
                     r.origin.get_or_insert(value);
                 }
-                29 if name.eq_ignore_ascii_case(b"access-control-request-method") => {
+                29 if ACRM.matches(name) => {
                     r.acrm_lines = r.acrm_lines.saturating_add(1);
                     r.acrm.get_or_insert(value);
                 }
-                30 if name.eq_ignore_ascii_case(b"access-control-request-headers") => {
+                30 if ACRH.matches(name) => {
                     r.acrh_bytes = r.acrh_bytes.saturating_add(value.len());
                     if r.acrh_len < MAX_ACRH_LINES {
                         r.acrh[r.acrh_len] = value;
@@ -430,13 +481,77 @@ impl<'a> RequestHeaders<'a> {
                         r.acrh_overflow = true;
                     }
                 }
-                38 if name.eq_ignore_ascii_case(b"access-control-request-private-network") => {
+                38 if ACRPN.matches(name) => {
                     r.acrpn |= value == b"true";
                 }
                 _ => {}
             }
         }
-        r
+    }
+}
+
+const ORIGIN: FoldedName<6> = FoldedName::new(b"origin");
+const ACRM: FoldedName<29> = FoldedName::new(b"access-control-request-method");
+const ACRH: FoldedName<30> = FoldedName::new(b"access-control-request-headers");
+const ACRPN: FoldedName<38> = FoldedName::new(b"access-control-request-private-network");
+
+/// A lowercase header name prepared for an ASCII case-insensitive comparison a word at
+/// a time: `mask` has `0x20` where `lower` has a letter, so `byte | mask == lower` folds
+/// case on letters only and compares every other byte exactly (as
+/// `eq_ignore_ascii_case` does).
+struct FoldedName<const N: usize> {
+    lower: [u8; N],
+    mask: [u8; N],
+}
+
+impl<const N: usize> FoldedName<N> {
+    const fn new(lower: &[u8; N]) -> Self {
+        let mut mask = [0u8; N];
+        let mut i = 0;
+        while i < N {
+            if lower[i].is_ascii_lowercase() {
+                mask[i] = 0x20;
+            }
+            i += 1;
+        }
+        FoldedName {
+            lower: *lower,
+            mask,
+        }
+    }
+
+    /// Whether `name` equals this name, ignoring ASCII case.
+    #[inline(always)]
+    fn matches(&self, name: &[u8]) -> bool {
+        let Ok(name) = <&[u8; N]>::try_from(name) else {
+            return false;
+        };
+        if N < 8 {
+            let mut i = 0;
+            let mut diff = 0;
+            while i < N {
+                diff |= (name[i] | self.mask[i]) ^ self.lower[i];
+                i += 1;
+            }
+            return diff == 0;
+        }
+        // 8-byte words; the last one overlaps its predecessor when N is not a multiple.
+        let word = |b: &[u8; N], at: usize| -> u64 {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        let mut at = 0;
+        let mut diff = 0;
+        loop {
+            let i = if at + 8 > N { N.saturating_sub(8) } else { at };
+            diff |= (word(name, i) | word(&self.mask, i)) ^ word(&self.lower, i);
+            at += 8;
+            if at >= N {
+                break;
+            }
+        }
+        diff == 0
     }
 }
 
@@ -800,6 +915,47 @@ mod tests {
     }
 
     #[test]
+    fn eq_lowercase_is_eq_ignore_ascii_case() {
+        let lower = b"x-request-id-0123456789_abcdefghijklmnopqrstuvwxyz~";
+        for n in 0..lower.len() {
+            let l = &lower[..n];
+            assert!(eq_lowercase(l, &l.to_ascii_uppercase()));
+            for at in 0..n {
+                for b in 0..=255u8 {
+                    let mut name = l.to_vec();
+                    name[at] = b;
+                    assert_eq!(eq_lowercase(l, &name), l.eq_ignore_ascii_case(&name));
+                }
+            }
+        }
+        assert!(!eq_lowercase(b"ab", b"abc"));
+    }
+
+    #[test]
+    fn folded_names_agree_with_eq_ignore_ascii_case() {
+        fn check<const N: usize>(f: &FoldedName<N>, lower: &[u8; N]) {
+            let upper = lower.to_ascii_uppercase();
+            assert!(f.matches(lower) && f.matches(&upper));
+            assert!(!f.matches(&lower[..N - 1]));
+            for at in 0..N {
+                for b in 0..=255u8 {
+                    let mut name = *lower;
+                    name[at] = b;
+                    assert_eq!(
+                        f.matches(&name),
+                        name.eq_ignore_ascii_case(lower),
+                        "{at} {b}"
+                    );
+                }
+            }
+        }
+        check(&ORIGIN, b"origin");
+        check(&ACRM, b"access-control-request-method");
+        check(&ACRH, b"access-control-request-headers");
+        check(&ACRPN, b"access-control-request-private-network");
+    }
+
+    #[test]
     fn every_error_is_reported_at_once() {
         let got = codes(
             r#"{"origins":["*","https://*x.com","null","http://a.com"],"credentials":true,
@@ -910,5 +1066,29 @@ mod tests {
             &[("Origin", "https://a.com"), ("Origin", "https://a.com")],
         );
         assert_eq!(d.reason(), Reason::OriginMultiple);
+    }
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    #[test]
+    fn shape_and_value_errors_are_reported_together() {
+        let e =
+            Policy::from_json(r#"{"origins":["*"],"credentials":true,"max_age":-3,"method":[]}"#)
+                .unwrap_err();
+        let codes: Vec<&str> = e.errors.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "unknown_field",
+                "invalid_type",
+                "any_origin_with_credentials"
+            ]
+        );
+        let e = Policy::from_json(r#"{"credentials":1}"#).unwrap_err();
+        let codes: Vec<&str> = e.errors.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["missing_origins", "invalid_type"]);
     }
 }

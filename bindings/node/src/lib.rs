@@ -1,1 +1,594 @@
-//! corsgate-node (placeholder until its issue lands).
+//! # corsgate-node
+//!
+//! The napi-rs addon behind the npm package `corsgate`. It translates between
+//! JavaScript values and [`corsgate`]; it decides nothing itself. Every verdict,
+//! header, reason, error code and error message comes from the core crate unchanged.
+//!
+//! JS surface (see `index.d.ts`, generated from this file):
+//! - `new Policy(config)` — a policy object, its JSON text, or a `Buffer` of it;
+//!   `Policy.fromFile(path)`, `Policy.fromJson(text)`;
+//! - `policy.evaluate(method, headers)` → a plain `Decision` object;
+//! - `policy.isOriginAllowed(origin)` and the middleware's `policy._decide(…)`: raw
+//!   N-API callbacks installed on the prototype (`fast.rs`), typed in `types.d.ts`;
+//! - `policy.warnings`, `policy.config`, `policy.evaluateJson(…)`;
+//! - `policy.decideCompact(method, headers)`: a flat-array form, any header shape;
+//! - config errors are thrown as an `Error` with `code` and `errors` / `warnings`
+//!   arrays of `{ code, field, index, value, message }`.
+//!
+//! No panic crosses into Node: every conversion returns a `napi::Result` (napi-rs
+//! catches panics in its callbacks; the raw ones in `fast.rs` run in `catch_unwind`),
+//! and the evaluator itself never panics.
+
+#![deny(clippy::all)]
+
+mod fast;
+mod input;
+
+use input::Arena;
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+use std::ptr;
+
+/// The version of the corsgate core this addon was built with.
+#[napi(catch_unwind)]
+pub fn version() -> &'static str {
+    corsgate::VERSION
+}
+
+/// The policy file (JSON, version 1), as accepted by `new Policy(config)`.
+///
+/// Only `origins` is required; unknown keys are errors. Field names are the policy
+/// file's own (snake_case), so one file serves every runtime.
+#[napi(object)]
+pub struct PolicyConfig {
+    /// Origin patterns: exact, `https://*.example.com`, ports `:*` / `:[8080,8443]` /
+    /// `:[3000-3999]`, `~regex` (full match), `*`, `null`.
+    pub origins: Vec<String>,
+    /// Send `Access-Control-Allow-Credentials: true`.
+    pub credentials: Option<bool>,
+    /// Methods allowed beyond GET, HEAD and POST; `"*"` allows any.
+    pub methods: Option<Vec<String>>,
+    /// Request header names allowed in preflights; `"*"` allows any but `authorization`.
+    #[napi(js_name = "request_headers")]
+    pub request_headers: Option<Vec<String>>,
+    /// Response header names scripts may read.
+    #[napi(js_name = "expose_headers")]
+    pub expose_headers: Option<Vec<String>>,
+    /// `Access-Control-Max-Age` in seconds (at most 86400); `null` omits it.
+    #[napi(js_name = "max_age", ts_type = "number | null")]
+    pub max_age: Option<u32>,
+    /// Status of an allowed preflight (200..=299, default 204).
+    #[napi(js_name = "preflight_status")]
+    pub preflight_status: Option<u32>,
+    /// Answer Private Network Access preflights.
+    #[napi(js_name = "private_network")]
+    pub private_network: Option<bool>,
+    /// Allow the `null` origin pattern.
+    #[napi(js_name = "dangerously_allow_null_origin")]
+    pub dangerously_allow_null_origin: Option<bool>,
+    /// Allow plain `http://` origins (not loopback) with credentials.
+    #[napi(js_name = "dangerously_allow_insecure_origins")]
+    pub dangerously_allow_insecure_origins: Option<bool>,
+    /// Allow wildcards over public suffixes with credentials.
+    #[napi(js_name = "dangerously_allow_public_suffix_wildcards")]
+    pub dangerously_allow_public_suffix_wildcards: Option<bool>,
+}
+
+/// One configuration problem, as reported by the core (`corsgate::Diagnostic`).
+#[napi(object, use_nullable = true)]
+pub struct Diagnostic {
+    /// Stable snake_case code, e.g. `invalid_wildcard`.
+    pub code: String,
+    /// `"error"` or `"warning"`.
+    #[napi(ts_type = "'error' | 'warning'")]
+    pub severity: String,
+    /// The policy field concerned, or `null` for the whole document.
+    pub field: Option<String>,
+    /// The entry's position in a list field.
+    pub index: Option<u32>,
+    /// The entry's text as written.
+    pub value: Option<String>,
+    /// One-line explanation (the core's message, unchanged).
+    pub message: String,
+}
+
+impl From<&corsgate::Diagnostic> for Diagnostic {
+    fn from(d: &corsgate::Diagnostic) -> Self {
+        Diagnostic {
+            code: d.code.as_str().to_owned(),
+            severity: d.severity().as_str().to_owned(),
+            field: d.field.map(str::to_owned),
+            index: d.index.map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
+            value: d.value.clone(),
+            message: d.message.clone(),
+        }
+    }
+}
+
+/// The answer to one request (the JSON line format of `corsgate eval --jsonl`).
+#[napi(object, use_nullable = true)]
+pub struct Decision {
+    /// How the request was classified.
+    #[napi(ts_type = "'not_cors' | 'preflight' | 'actual'")]
+    pub kind: String,
+    /// Whether the browser will let the page read the response (true for `not_cors`).
+    pub allowed: bool,
+    /// The status to answer a preflight with; `null` for other kinds.
+    pub status: Option<u32>,
+    /// The response headers to add, in order, as `[name, value]` pairs.
+    #[napi(ts_type = "Array<[string, string]>")]
+    pub headers: Vec<Vec<String>>,
+    /// Why, in words (the core's text).
+    pub reason: String,
+    /// Why, as a stable snake_case code (`origin_not_allowed` …).
+    pub reason_code: String,
+}
+
+impl From<corsgate::Decision<'_>> for Decision {
+    fn from(d: corsgate::Decision<'_>) -> Self {
+        Decision {
+            kind: d.kind().as_str().to_owned(),
+            allowed: d.allowed(),
+            status: d.status().map(u32::from),
+            headers: d
+                .headers()
+                .map(|h| vec![h.name.to_owned(), h.value.to_owned()])
+                .collect(),
+            reason: d.reason().to_string(),
+            reason_code: d.reason().code().to_owned(),
+        }
+    }
+}
+
+/// A compiled, immutable CORS policy. Compile once, evaluate many times; to reload,
+/// compile a new one and swap the reference.
+#[napi]
+pub struct Policy {
+    inner: corsgate::Policy,
+}
+
+#[napi]
+impl Policy {
+    /// Compiles a policy from a policy object, its JSON text, or a `Buffer` of JSON.
+    ///
+    /// Throws an `Error` with `code` (the first error's code) and `errors` /
+    /// `warnings` arrays when the policy is invalid; a `TypeError` for other types.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        env: Env,
+        #[napi(ts_arg_type = "PolicyConfig | string | Buffer")] config: Unknown,
+    ) -> Result<Self> {
+        let compiled = match config.get_type()? {
+            ValueType::String => {
+                // SAFETY: the type was checked just above.
+                let s: String = unsafe { config.cast() }?;
+                corsgate::Policy::from_json(&s)
+            }
+            ValueType::Object if config.is_buffer()? => {
+                let b = BufferSlice::from_unknown(config)?;
+                corsgate::Policy::from_json_bytes(&b)
+            }
+            ValueType::Object => {
+                // SAFETY: `config` is a live handle of this call, and an object.
+                let v: serde_json::Value =
+                    unsafe { serde_json::Value::from_napi_value(env.raw(), config.value().value) }
+                        .map_err(|e| {
+                            type_err(
+                                &env,
+                                &format!(
+                                    "corsgate: the policy object cannot be read as JSON: {}",
+                                    e.reason
+                                ),
+                            )
+                        })?;
+                corsgate::Config::from_value(&v).and_then(|c| corsgate::Policy::new(&c))
+            }
+            _ => {
+                return Err(type_err(
+                    &env,
+                    "corsgate: new Policy(config) takes a policy object, its JSON text or a Buffer",
+                ));
+            }
+        };
+        match compiled {
+            Ok(inner) => Ok(Policy { inner }),
+            Err(e) => Err(config_error(&env, &e)),
+        }
+    }
+
+    /// Compiles a policy from JSON text.
+    #[napi(factory, catch_unwind)]
+    pub fn from_json(env: Env, text: String) -> Result<Self> {
+        corsgate::Policy::from_json(&text)
+            .map(|inner| Policy { inner })
+            .map_err(|e| config_error(&env, &e))
+    }
+
+    /// Reads and compiles a policy file. A file that cannot be read throws an `Error`
+    /// with the system's code (`ENOENT`, `EACCES`, …); an invalid policy as `new Policy`.
+    #[napi(factory, catch_unwind)]
+    pub fn from_file(env: Env, path: String) -> Result<Self> {
+        let bytes = std::fs::read(&path).map_err(|e| io_error(&env, &path, &e))?;
+        corsgate::Policy::from_json_bytes(&bytes)
+            .map(|inner| Policy { inner })
+            .map_err(|e| config_error(&env, &e))
+    }
+
+    /// Decides one request. `headers` is Node's `req.headers` object, a `req.rawHeaders`
+    /// array, or an array of `[name, value]` pairs (names may repeat).
+    #[napi(ts_return_type = "Decision", catch_unwind)]
+    pub fn evaluate(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string")] method: Unknown,
+        #[napi(ts_arg_type = "HeadersInput")] headers: Option<Unknown>,
+    ) -> Result<Decision> {
+        let mut arena = Arena::new();
+        let m = read_request(&env, &mut arena, method, headers)?;
+        Ok(Decision::from(
+            self.inner.evaluate(arena.get(m), arena.lines()),
+        ))
+    }
+
+    /// Decides one request and returns the decision as one JSON line, exactly the
+    /// format of `corsgate eval --jsonl` (with `reason_code`).
+    #[napi(js_name = "evaluateJson", catch_unwind)]
+    pub fn evaluate_json(
+        &self,
+        env: Env,
+        #[napi(ts_arg_type = "string")] method: Unknown,
+        #[napi(ts_arg_type = "HeadersInput")] headers: Option<Unknown>,
+    ) -> Result<String> {
+        let mut arena = Arena::new();
+        let m = read_request(&env, &mut arena, method, headers)?;
+        Ok(self.inner.evaluate(arena.get(m), arena.lines()).to_json())
+    }
+
+    /// The middleware's form of `evaluate`: one flat array
+    /// `[kind, allowed, status, name, value, name, value, …]` with `kind` 0 (not CORS),
+    /// 1 (preflight) or 2 (actual) and `status` `null` unless a preflight. Fewer
+    /// allocations than a `Decision` object; same answer.
+    #[napi(ts_return_type = "CompactDecision", catch_unwind)]
+    pub fn decide_compact<'e>(
+        &self,
+        env: &'e Env,
+        #[napi(ts_arg_type = "string")] method: Unknown,
+        #[napi(ts_arg_type = "HeadersInput")] headers: Option<Unknown>,
+    ) -> Result<Array<'e>> {
+        let mut arena = Arena::new();
+        let m = read_request(env, &mut arena, method, headers)?;
+        let d = self.inner.evaluate(arena.get(m), arena.lines());
+        // SAFETY: `env` is the live env of this call.
+        unsafe { compact(env, &d) }
+    }
+
+    /// Records this value's address as a verified `Policy` for the fast methods
+    /// (`isOriginAllowed`, `_decide`): napi-rs has checked the receiver's class before
+    /// this body runs. Not part of the API.
+    #[napi(js_name = "_corsgateRegister", skip_typescript, catch_unwind)]
+    pub fn register(&self) {
+        let addr = self as *const Policy as usize;
+        let _ = fast::LIVE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                s.insert(addr);
+            }
+        });
+    }
+
+    /// Warnings found while compiling (normalizations, risky but legal choices).
+    #[napi(getter, catch_unwind)]
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        self.inner.warnings().iter().map(Diagnostic::from).collect()
+    }
+
+    /// The policy as written, with every field present (defaults filled in).
+    #[napi(getter, ts_return_type = "Required<PolicyConfig>", catch_unwind)]
+    pub fn config(&self) -> serde_json::Value {
+        self.inner.config().to_json_value()
+    }
+
+    /// The policy as JSON text (every field present).
+    #[napi(
+        js_name = "toJSON",
+        ts_return_type = "Required<PolicyConfig>",
+        catch_unwind
+    )]
+    pub fn to_json(&self) -> serde_json::Value {
+        self.inner.config().to_json_value()
+    }
+}
+
+impl Drop for Policy {
+    fn drop(&mut self) {
+        let addr = self as *const Policy as usize;
+        let _ = fast::LIVE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                s.remove(&addr);
+            }
+        });
+    }
+}
+
+/// Installs the raw fast methods on `Policy.prototype` (see `fast.rs`).
+#[napi(module_exports)]
+pub fn init(exports: Object, env: Env) -> Result<()> {
+    // SAFETY: live env and exports object of the module initialisation.
+    unsafe { fast::install(env.raw(), exports.raw()) }
+        .map_err(|(_, _, msg)| Error::new(Status::GenericFailure, msg))
+}
+
+/// The response header names a decision can carry, in the core's order
+/// (`corsgate::names`). The compact forms refer to them by position.
+const HEADER_NAMES: [&str; 8] = [
+    corsgate::names::ACAO,
+    corsgate::names::ACAC,
+    corsgate::names::ACAM,
+    corsgate::names::ACAH,
+    corsgate::names::ACMA,
+    corsgate::names::ACAPN,
+    corsgate::names::ACEH,
+    corsgate::names::VARY,
+];
+
+/// The request header names `corsgate::Policy::evaluate` reads (ASCII
+/// case-insensitively); every other line is ignored by the core.
+///
+/// The core does not export this list, so it is kept here: the middleware passes only
+/// lines whose name has one of these lengths (a cheap pre-filter; the core still
+/// compares the names). The test suite checks, for every shared vector plus unrelated
+/// header lines, that the filtered request gets the same decision as the full one.
+const REQUEST_HEADER_NAMES: [&str; 4] = [
+    "Origin",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+    "Access-Control-Request-Private-Network",
+];
+
+/// The request header names the core reads (see the middleware's pre-filter).
+#[napi(catch_unwind)]
+pub fn request_header_names() -> Vec<&'static str> {
+    REQUEST_HEADER_NAMES.to_vec()
+}
+
+/// The response header names the middleware's compact form refers to by letter: `A`
+/// is the first, `B` the second, …
+#[napi(catch_unwind)]
+pub fn header_names() -> Vec<&'static str> {
+    HEADER_NAMES.to_vec()
+}
+
+/// The compact text form of a decision used by the middleware:
+/// `"<kind><allowed><status>\0name\0value…"` with kind `0` not CORS, `1` preflight,
+/// `2` actual; allowed `0`/`1`; the status digits only for preflights. A name is one
+/// letter (`A` + its position in `headerNames()`), or written out if the core ever
+/// emits a name outside that list.
+pub(crate) fn encode_decision(d: &corsgate::Decision<'_>, out: &mut String) {
+    out.push(match d.kind() {
+        corsgate::Kind::NotCors => '0',
+        corsgate::Kind::Preflight => '1',
+        corsgate::Kind::Actual => '2',
+    });
+    out.push(if d.allowed() { '1' } else { '0' });
+    if let Some(s) = d.status() {
+        use std::fmt::Write;
+        let _ = write!(out, "{s}");
+    }
+    for h in d.headers() {
+        out.push('\0');
+        match HEADER_NAMES.iter().position(|n| *n == h.name) {
+            Some(i) => out.push(char::from(b'A' + i as u8)),
+            None => out.push_str(h.name),
+        }
+        out.push('\0');
+        out.push_str(h.value);
+    }
+}
+
+/// Reads `method` and `headers` into `arena`; returns the method's span.
+fn read_request(
+    env: &Env,
+    arena: &mut Arena,
+    method: Unknown,
+    headers: Option<Unknown>,
+) -> Result<(u32, u32)> {
+    // SAFETY: `method` and `headers` are live handles of the current call.
+    let r = unsafe {
+        arena
+            .push_required(env.raw(), method.value().value, "method")
+            .and_then(|m| match headers {
+                Some(h) => arena.push_headers(env.raw(), h.value().value).map(|()| m),
+                None => Ok(m),
+            })
+    };
+    r.map_err(|e| {
+        if e.status == Status::InvalidArg {
+            type_err(env, &e.reason)
+        } else {
+            e
+        }
+    })
+}
+
+/// Builds the compact array of [`Policy::decide_compact`].
+///
+/// # Safety
+/// `env` must be the live env of the current call.
+unsafe fn compact<'e>(env: &'e Env, d: &corsgate::Decision<'_>) -> Result<Array<'e>> {
+    let kind: u32 = match d.kind() {
+        corsgate::Kind::NotCors => 0,
+        corsgate::Kind::Preflight => 1,
+        corsgate::Kind::Actual => 2,
+    };
+    let n = 3 + 2 * d.headers().count() as u32;
+    let mut arr = env.create_array(n)?;
+    arr.set(0, kind)?;
+    arr.set(1, d.allowed())?;
+    match d.status() {
+        Some(s) => arr.set(2, u32::from(s))?,
+        None => arr.set(2, Null)?,
+    }
+    let raw_env = env.raw();
+    let raw_arr = arr.raw();
+    let mut i = 3;
+    for h in d.headers() {
+        for s in [h.name, h.value] {
+            // SAFETY: live env; `s` is valid UTF-8 (and ASCII for the latin1 form, where
+            // Latin-1 and UTF-8 agree) of `s.len()` bytes; `raw_arr` is the live array
+            // created above with `n` slots.
+            unsafe {
+                let mut js = ptr::null_mut();
+                let st = if s.is_ascii() {
+                    sys::napi_create_string_latin1(
+                        raw_env,
+                        s.as_ptr().cast(),
+                        s.len() as isize,
+                        &mut js,
+                    )
+                } else {
+                    sys::napi_create_string_utf8(
+                        raw_env,
+                        s.as_ptr().cast(),
+                        s.len() as isize,
+                        &mut js,
+                    )
+                };
+                if st != sys::Status::napi_ok {
+                    return Err(Error::new(
+                        Status::from(st),
+                        "corsgate: cannot create a string",
+                    ));
+                }
+                let st = sys::napi_set_element(raw_env, raw_arr, i, js);
+                if st != sys::Status::napi_ok {
+                    return Err(Error::new(
+                        Status::from(st),
+                        "corsgate: cannot fill an array",
+                    ));
+                }
+            }
+            i += 1;
+        }
+    }
+    Ok(arr)
+}
+
+/// Builds a JS error object (`napi_create_error` / `napi_create_type_error`) with
+/// `code`, then the extra properties, and returns it as a `napi::Error` that napi-rs
+/// throws verbatim.
+fn js_error(
+    env: &Env,
+    type_error: bool,
+    code: &str,
+    message: &str,
+    extra: impl FnOnce(&mut Object) -> Result<()>,
+) -> Error {
+    let build = || -> Result<Error> {
+        let raw = env.raw();
+        let code_js = env.create_string(code)?;
+        let msg_js = env.create_string(message)?;
+        let mut out = ptr::null_mut();
+        // SAFETY: live env and two live string handles; `out` is a valid out pointer.
+        let st = unsafe {
+            if type_error {
+                sys::napi_create_type_error(raw, code_js.raw(), msg_js.raw(), &mut out)
+            } else {
+                sys::napi_create_error(raw, code_js.raw(), msg_js.raw(), &mut out)
+            }
+        };
+        if st != sys::Status::napi_ok {
+            return Err(Error::new(Status::from(st), message.to_owned()));
+        }
+        // SAFETY: `out` is the live error object just created.
+        let mut obj = unsafe { Object::from_napi_value(raw, out) }?;
+        extra(&mut obj)?;
+        Ok(Error::from(obj.to_unknown()))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// A `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'`.
+fn type_err(env: &Env, msg: &str) -> Error {
+    js_error(env, true, "ERR_INVALID_ARG_TYPE", msg, |_| Ok(()))
+}
+
+/// The core's `ConfigError` as a JS `Error`: `message` is the core's text, `code` the
+/// first error's code, `errors` and `warnings` the core's diagnostics.
+fn config_error(env: &Env, err: &corsgate::ConfigError) -> Error {
+    js_error(env, false, err.code().as_str(), &err.to_string(), |e| {
+        let errors: Vec<Diagnostic> = err.errors.iter().map(Diagnostic::from).collect();
+        let warnings: Vec<Diagnostic> = err.warnings.iter().map(Diagnostic::from).collect();
+        e.set_named_property("errors", errors)?;
+        e.set_named_property("warnings", warnings)
+    })
+}
+
+/// A file that cannot be read: an `Error` with Node's usual `code` and the `path`.
+fn io_error(env: &Env, path: &str, err: &std::io::Error) -> Error {
+    use std::io::ErrorKind::*;
+    let code = match err.kind() {
+        NotFound => "ENOENT",
+        PermissionDenied => "EACCES",
+        IsADirectory => "EISDIR",
+        _ => "EIO",
+    };
+    let msg = format!("corsgate: cannot read policy file \"{path}\": {err}");
+    js_error(env, false, code, &msg, |e| {
+        e.set_named_property("path", path)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(policy: &str, method: &str, headers: &[(&str, &str)]) -> String {
+        let p = corsgate::Policy::from_json(policy).expect("valid policy");
+        let mut s = String::new();
+        encode_decision(&p.evaluate_str(method, headers), &mut s);
+        s
+    }
+
+    #[test]
+    fn compact_text_form() {
+        let policy = r#"{"origins": ["https://example.com"], "methods": ["PUT"]}"#;
+        assert_eq!(encoded(policy, "GET", &[]), "01\0H\0Origin");
+        assert_eq!(
+            encoded(policy, "GET", &[("Origin", "https://example.com")]),
+            "21\0A\0https://example.com\0H\0Origin"
+        );
+        assert_eq!(
+            encoded(
+                policy,
+                "OPTIONS",
+                &[
+                    ("Origin", "https://evil.com"),
+                    ("Access-Control-Request-Method", "PUT")
+                ]
+            ),
+            "10403\0H\0Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+        );
+    }
+
+    #[test]
+    fn header_letters_cover_every_emitted_name() {
+        assert_eq!(HEADER_NAMES.len(), 8);
+        assert_eq!(HEADER_NAMES[7], "Vary");
+        let policy = r#"{"origins": ["https://example.com"], "credentials": true, "methods": ["PUT"],
+            "request_headers": ["x-a"], "expose_headers": ["x-b"], "max_age": 60, "private_network": true}"#;
+        let p = corsgate::Policy::from_json(policy).expect("valid policy");
+        let pf = p.evaluate_str(
+            "OPTIONS",
+            &[
+                ("Origin", "https://example.com"),
+                ("Access-Control-Request-Method", "PUT"),
+                ("Access-Control-Request-Headers", "x-a"),
+                ("Access-Control-Request-Private-Network", "true"),
+            ],
+        );
+        let actual = p.evaluate_str("GET", &[("Origin", "https://example.com")]);
+        for h in pf.headers().chain(actual.headers()) {
+            assert!(HEADER_NAMES.contains(&h.name), "{} has no letter", h.name);
+        }
+    }
+}

@@ -1,1 +1,715 @@
-//! corsgate-python (placeholder until its issue lands).
+//! Python bindings for corsgate: the `corsgate._corsgate` extension module of the
+//! `corsgate` wheel.
+//!
+//! This crate translates and decides nothing: every verdict, header, reason, error code
+//! and message comes from the `corsgate` core crate unchanged. It converts Python
+//! arguments into what the core takes, and the core's answers into Python objects.
+//!
+//! The GIL is released only while a policy is compiled (milliseconds for large
+//! allow-lists and regex sets). `evaluate` and `is_origin_allowed` keep it: they cost
+//! tens of nanoseconds, less than releasing and re-acquiring the GIL (see
+//! `benches/python/bench.py`, which measures both).
+
+use std::path::PathBuf;
+
+use corsgate::Reason;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+
+pyo3::create_exception!(
+    corsgate,
+    ConfigError,
+    PyValueError,
+    "A policy was rejected. `errors` lists every problem (`Diagnostic`s: code, field, index, \
+     value, message), `warnings` the warnings found along the way, `code` the first error's code. \
+     The text, codes and messages are the core's, unchanged."
+);
+
+/// One problem found in a policy: which entry, what kind, and why.
+#[pyclass(frozen, module = "corsgate")]
+#[derive(Clone)]
+pub struct Diagnostic {
+    inner: corsgate::Diagnostic,
+}
+
+#[pymethods]
+impl Diagnostic {
+    /// Stable snake_case code, e.g. `"invalid_wildcard"`.
+    #[getter]
+    fn code(&self) -> &'static str {
+        self.inner.code.as_str()
+    }
+    /// `"error"` or `"warning"`.
+    #[getter]
+    fn severity(&self) -> &'static str {
+        self.inner.severity().as_str()
+    }
+    /// The policy field concerned (`"origins"` …), or None for the whole document.
+    #[getter]
+    fn field(&self) -> Option<&'static str> {
+        self.inner.field
+    }
+    /// The position of the entry in a list field, or None.
+    #[getter]
+    fn index(&self) -> Option<usize> {
+        self.inner.index
+    }
+    /// The entry as written in the policy, or None.
+    #[getter]
+    fn value(&self) -> Option<&str> {
+        self.inner.value.as_deref()
+    }
+    /// A one-line explanation.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.inner.message
+    }
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Diagnostic(code={:?}, field={}, index={}, value={}, message={:?})",
+            self.inner.code.as_str(),
+            py_opt(self.inner.field.map(|f| format!("{f:?}"))),
+            py_opt(self.inner.index.map(|i| i.to_string())),
+            py_opt(self.inner.value.as_ref().map(|v| format!("{v:?}"))),
+            self.inner.message
+        )
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Diagnostic>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.code.hash(&mut h);
+        self.inner.index.hash(&mut h);
+        self.inner.value.hash(&mut h);
+        self.inner.message.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// `None` or the value's repr, as Python would print it.
+fn py_opt(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "None".to_owned())
+}
+
+fn diagnostics<'py>(
+    py: Python<'py>,
+    list: &[corsgate::Diagnostic],
+) -> PyResult<Bound<'py, PyList>> {
+    PyList::new(py, list.iter().map(|d| Diagnostic { inner: d.clone() }))
+}
+
+/// Turns the core's `ConfigError` into `corsgate.ConfigError` with its structured parts.
+fn config_error(py: Python<'_>, e: &corsgate::ConfigError) -> PyErr {
+    let err = ConfigError::new_err(e.to_string());
+    let value = err.value(py);
+    let attach = || -> PyResult<()> {
+        value.setattr("errors", diagnostics(py, &e.errors)?)?;
+        value.setattr("warnings", diagnostics(py, &e.warnings)?)?;
+        value.setattr("code", e.code().as_str())?;
+        Ok(())
+    };
+    match attach() {
+        Ok(()) => err,
+        Err(other) => other,
+    }
+}
+
+/// Compiles with the GIL released: compiling is the one step that can take long enough
+/// (large allow-lists, regex automata) for other threads to want the interpreter.
+fn compile(py: Python<'_>, config: corsgate::Config) -> PyResult<Policy> {
+    py.detach(move || corsgate::Policy::new(&config))
+        .map(|inner| Policy { inner })
+        .map_err(|e| config_error(py, &e))
+}
+
+fn compile_json(py: Python<'_>, bytes: Vec<u8>) -> PyResult<Policy> {
+    py.detach(move || corsgate::Policy::from_json_bytes(&bytes))
+        .map(|inner| Policy { inner })
+        .map_err(|e| config_error(py, &e))
+}
+
+/// Bytes of a `str` (UTF-8) or `bytes` argument; bytes are borrowed, not copied.
+enum Raw<'py> {
+    Bytes(Bound<'py, PyBytes>),
+    Text(String),
+}
+
+impl Raw<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Raw::Bytes(b) => b.as_bytes(),
+            Raw::Text(s) => s.as_bytes(),
+        }
+    }
+}
+
+fn raw<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Raw<'py>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Raw::Bytes(b.clone()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        // abi3 on 3.9 has no borrowed UTF-8 view of a str: this copies.
+        return Ok(Raw::Text(s.to_cow()?.into_owned()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be str or bytes, not {}",
+        obj.get_type().name()?
+    )))
+}
+
+/// Reads `headers`: any iterable of 2-item (name, value) pairs of str or bytes, e.g. a
+/// list of tuples or an ASGI scope's `headers`.
+fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Vec<(Raw<'py>, Raw<'py>)>> {
+    const MSG: &str = "headers must be an iterable of (name, value) pairs of str or bytes";
+    if headers.is_instance_of::<PyString>() || headers.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(MSG));
+    }
+    let pair = |item: Bound<'py, PyAny>| -> PyResult<(Raw<'py>, Raw<'py>)> {
+        if let Ok(t) = item.cast::<PyTuple>() {
+            if t.len() == 2 {
+                return Ok((
+                    raw(&*t.get_borrowed_item(0)?, "a header name")?,
+                    raw(&*t.get_borrowed_item(1)?, "a header value")?,
+                ));
+            }
+            return Err(PyTypeError::new_err(MSG));
+        }
+        if item.is_instance_of::<PyString>() || item.is_instance_of::<PyBytes>() {
+            return Err(PyTypeError::new_err(MSG));
+        }
+        let mut it = item.try_iter().map_err(|_| PyTypeError::new_err(MSG))?;
+        let (Some(n), Some(v), None) = (it.next(), it.next(), it.next()) else {
+            return Err(PyTypeError::new_err(MSG));
+        };
+        Ok((raw(&n?, "a header name")?, raw(&v?, "a header value")?))
+    };
+    if let Ok(list) = headers.cast::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for item in list.iter() {
+            out.push(pair(item)?);
+        }
+        return Ok(out);
+    }
+    let iter = headers.try_iter().map_err(|_| PyTypeError::new_err(MSG))?;
+    let mut out = Vec::new();
+    for item in iter {
+        out.push(pair(item?)?);
+    }
+    Ok(out)
+}
+
+/// A `Reason` whose borrowed text (pattern, method, header name) was copied into the
+/// decision's buffer, so that the core can render it later, only if asked.
+#[derive(Clone, Copy)]
+enum StoredReason {
+    Static(Reason<'static>),
+    OriginAllowed { index: usize, pattern: Span },
+    MethodNotAllowed(Span),
+    HeaderNotAllowed(Span),
+}
+
+type Span = (u32, u32);
+
+fn push(buf: &mut String, s: &str) -> Span {
+    let start = buf.len();
+    buf.push_str(s);
+    // Lengths are bounded by the core (origins, request header bytes, policy text).
+    (
+        u32::try_from(start).unwrap_or(u32::MAX),
+        u32::try_from(buf.len()).unwrap_or(u32::MAX),
+    )
+}
+
+fn slice(buf: &str, (a, b): Span) -> &str {
+    buf.get(a as usize..b as usize).unwrap_or("")
+}
+
+impl StoredReason {
+    fn store(r: Reason<'_>, buf: &mut String) -> StoredReason {
+        use Reason as R;
+        let st = StoredReason::Static;
+        match r {
+            R::OriginAllowed { index, pattern } => StoredReason::OriginAllowed {
+                index,
+                pattern: push(buf, pattern),
+            },
+            R::MethodNotAllowed { method } => StoredReason::MethodNotAllowed(push(buf, method)),
+            R::HeaderNotAllowed { name } => StoredReason::HeaderNotAllowed(push(buf, name)),
+            R::NotCors => st(R::NotCors),
+            R::AnyOrigin => st(R::AnyOrigin),
+            R::OriginMalformed => st(R::OriginMalformed),
+            R::OriginMultiple => st(R::OriginMultiple),
+            R::OriginNotAllowed => st(R::OriginNotAllowed),
+            R::MethodMalformed => st(R::MethodMalformed),
+            R::MethodForbidden => st(R::MethodForbidden),
+            R::HeadersMalformed => st(R::HeadersMalformed),
+            R::HeadersTooLarge => st(R::HeadersTooLarge),
+            R::PrivateNetworkNotAllowed => st(R::PrivateNetworkNotAllowed),
+        }
+    }
+
+    fn view(self, buf: &str) -> Reason<'_> {
+        match self {
+            StoredReason::Static(r) => r,
+            StoredReason::OriginAllowed { index, pattern } => Reason::OriginAllowed {
+                index,
+                pattern: slice(buf, pattern),
+            },
+            StoredReason::MethodNotAllowed(m) => Reason::MethodNotAllowed {
+                method: slice(buf, m),
+            },
+            StoredReason::HeaderNotAllowed(n) => Reason::HeaderNotAllowed {
+                name: slice(buf, n),
+            },
+        }
+    }
+}
+
+/// The answer to one request. Immutable.
+///
+/// Owns a copy of the core's decision in one buffer (one allocation); Python objects
+/// are made only for the attributes read.
+#[pyclass(frozen, module = "corsgate")]
+pub struct Decision {
+    kind: corsgate::Kind,
+    allowed: bool,
+    status: Option<u16>,
+    n_headers: u8,
+    headers: [(&'static str, Span); corsgate::MAX_HEADERS],
+    reason: StoredReason,
+    buf: String,
+}
+
+impl Decision {
+    fn from_core(d: &corsgate::Decision<'_>) -> Decision {
+        let mut buf = String::with_capacity(128);
+        let mut headers = [("", (0, 0)); corsgate::MAX_HEADERS];
+        let mut n = 0;
+        for h in d.headers() {
+            // The core bounds a decision to MAX_HEADERS lines.
+            if let Some(slot) = headers.get_mut(n) {
+                *slot = (h.name, push(&mut buf, h.value));
+                n += 1;
+            }
+        }
+        Decision {
+            kind: d.kind(),
+            allowed: d.allowed(),
+            status: d.status(),
+            n_headers: u8::try_from(n).unwrap_or(u8::MAX),
+            headers,
+            reason: StoredReason::store(d.reason(), &mut buf),
+            buf,
+        }
+    }
+
+    fn iter(&self) -> impl ExactSizeIterator<Item = (&'static str, &str)> {
+        self.headers[..usize::from(self.n_headers)]
+            .iter()
+            .map(|(n, span)| (*n, slice(&self.buf, *span)))
+    }
+}
+
+/// Lower-case header names as bytes, for ASGI (whose header names are lower case).
+fn lower_name<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyBytes> {
+    use corsgate::names::*;
+    static LOWER: [PyOnceLock<Py<PyBytes>>; 8] = [const { PyOnceLock::new() }; 8];
+    let all = [ACAO, ACAC, ACAM, ACAH, ACMA, ACAPN, ACEH, VARY];
+    let i = all.iter().position(|n| *n == name).unwrap_or(all.len() - 1);
+    if all[i] != name {
+        // A header the core may add in a later version: no cache slot, still correct.
+        return PyBytes::new(py, name.to_ascii_lowercase().as_bytes());
+    }
+    LOWER[i]
+        .get_or_init(py, || {
+            PyBytes::new(py, name.to_ascii_lowercase().as_bytes()).unbind()
+        })
+        .bind(py)
+        .clone()
+}
+
+#[pymethods]
+impl Decision {
+    /// `"not_cors"`, `"preflight"` or `"actual"`.
+    #[getter]
+    fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        match self.kind {
+            corsgate::Kind::NotCors => pyo3::intern!(py, "not_cors"),
+            corsgate::Kind::Preflight => pyo3::intern!(py, "preflight"),
+            corsgate::Kind::Actual => pyo3::intern!(py, "actual"),
+        }
+        .clone()
+    }
+    /// Whether the browser will let the page read the response (always True for not_cors).
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.allowed
+    }
+    /// The status to answer a preflight with; None for other kinds.
+    #[getter]
+    fn status(&self) -> Option<u16> {
+        self.status
+    }
+    /// True for a preflight: answer it yourself, do not call the application.
+    #[getter]
+    fn is_preflight(&self) -> bool {
+        self.kind == corsgate::Kind::Preflight
+    }
+    /// The response headers to add, as `(name, value)` str pairs in the core's order.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, self.iter())
+    }
+    /// The response headers as a new list of `(lower-case name, value)` bytes pairs,
+    /// ready for an ASGI `http.response.start` message.
+    #[getter]
+    fn raw_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for (n, v) in self.iter() {
+            list.append((lower_name(py, n), PyBytes::new(py, v.as_bytes())))?;
+        }
+        Ok(list)
+    }
+    /// Why, in words (the core's text).
+    #[getter]
+    fn reason(&self) -> String {
+        self.reason.view(&self.buf).to_string()
+    }
+    /// Why, as a stable snake_case code (`"origin_not_allowed"` …).
+    #[getter]
+    fn reason_code(&self) -> &'static str {
+        self.reason.view(&self.buf).code()
+    }
+    /// The value of the first header named `name` (case-insensitive), or None.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Decision(kind={:?}, allowed={}, status={}, headers={:?}, reason_code={:?})",
+            self.kind.as_str(),
+            if self.allowed { "True" } else { "False" },
+            self.status.map_or("None".to_owned(), |s| s.to_string()),
+            self.iter().collect::<Vec<_>>(),
+            self.reason_code()
+        )
+    }
+}
+
+/// Converts a Python value made of None/bool/int/str/list/tuple into JSON for the core's
+/// document reader, which then reports type problems in its own words.
+fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<pyo3::types::PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<pyo3::types::PyInt>() {
+        if let Ok(v) = obj.extract::<u64>() {
+            return Ok(v.into());
+        }
+        if let Ok(v) = obj.extract::<i64>() {
+            return Ok(v.into());
+        }
+        return Err(PyValueError::new_err(format!(
+            "integer out of range: {}",
+            obj.repr()?
+        )));
+    }
+    if let Ok(f) = obj.cast::<pyo3::types::PyFloat>() {
+        return Ok(serde_json::Number::from_f64(f.value()).map_or(Value::Null, Value::Number));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if obj.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err("policy fields take str, not bytes"));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let items: PyResult<Vec<Value>> = obj.try_iter()?.map(|i| to_json(&i?)).collect();
+        return Ok(Value::Array(items?));
+    }
+    Err(PyTypeError::new_err(format!(
+        "policy fields take str, bool, int, None or a list/tuple of str, not {}",
+        obj.get_type().name()?
+    )))
+}
+
+impl Policy {
+    /// Runs the core's `evaluate` on Python arguments and hands the decision to `f`.
+    fn decide<R>(
+        &self,
+        method: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        f: impl FnOnce(&corsgate::Decision<'_>) -> R,
+    ) -> PyResult<R> {
+        let method = raw(method, "method")?;
+        let pairs = header_pairs(headers)?;
+        let d = self.inner.evaluate(
+            method.as_bytes(),
+            pairs.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+        );
+        Ok(f(&d))
+    }
+}
+
+/// A compiled, immutable CORS policy. Thread-safe: share one across threads; to change
+/// the policy, build a new one and swap the reference.
+#[pyclass(frozen, module = "corsgate")]
+pub struct Policy {
+    inner: corsgate::Policy,
+}
+
+#[pymethods]
+impl Policy {
+    /// Validates and compiles a policy from the fields of the policy file.
+    ///
+    /// Raises `ConfigError` listing every problem.
+    #[new]
+    #[pyo3(signature = (
+        origins,
+        *,
+        credentials = false,
+        methods = None,
+        request_headers = None,
+        expose_headers = None,
+        max_age = None,
+        preflight_status = None,
+        private_network = false,
+        dangerously_allow_null_origin = false,
+        dangerously_allow_insecure_origins = false,
+        dangerously_allow_public_suffix_wildcards = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        origins: &Bound<'_, PyAny>,
+        credentials: bool,
+        methods: Option<&Bound<'_, PyAny>>,
+        request_headers: Option<&Bound<'_, PyAny>>,
+        expose_headers: Option<&Bound<'_, PyAny>>,
+        max_age: Option<&Bound<'_, PyAny>>,
+        preflight_status: Option<&Bound<'_, PyAny>>,
+        private_network: bool,
+        dangerously_allow_null_origin: bool,
+        dangerously_allow_insecure_origins: bool,
+        dangerously_allow_public_suffix_wildcards: bool,
+    ) -> PyResult<Policy> {
+        if origins.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "origins must be a list of str, not a single str (write [\"...\"])",
+            ));
+        }
+        let fields: [(&str, Option<&Bound<'_, PyAny>>); 6] = [
+            ("origins", Some(origins)),
+            ("methods", methods),
+            ("request_headers", request_headers),
+            ("expose_headers", expose_headers),
+            ("max_age", max_age),
+            ("preflight_status", preflight_status),
+        ];
+        let flags = [
+            ("credentials", credentials),
+            ("private_network", private_network),
+            (
+                "dangerously_allow_null_origin",
+                dangerously_allow_null_origin,
+            ),
+            (
+                "dangerously_allow_insecure_origins",
+                dangerously_allow_insecure_origins,
+            ),
+            (
+                "dangerously_allow_public_suffix_wildcards",
+                dangerously_allow_public_suffix_wildcards,
+            ),
+        ];
+        let mut map = Map::new();
+        for (name, on) in flags {
+            map.insert(name.to_owned(), Value::Bool(on));
+        }
+        for (name, value) in fields {
+            if let Some(v) = value {
+                // Sets and other iterables of str are accepted as lists.
+                let v = if v.is_instance_of::<PyString>()
+                    || v.is_instance_of::<PyBytes>()
+                    || v.is_instance_of::<PyList>()
+                    || v.is_instance_of::<PyTuple>()
+                    || v.is_none()
+                    || v.is_instance_of::<pyo3::types::PyInt>()
+                {
+                    to_json(v)?
+                } else if let Ok(it) = v.try_iter() {
+                    let items: PyResult<Vec<Value>> = it.map(|i| to_json(&i?)).collect();
+                    Value::Array(items?)
+                } else {
+                    to_json(v)?
+                };
+                map.insert(name.to_owned(), v);
+            }
+        }
+        let config =
+            corsgate::Config::from_value(&Value::Object(map)).map_err(|e| config_error(py, &e))?;
+        compile(py, config)
+    }
+
+    /// Reads, validates and compiles a policy document (JSON text as str or UTF-8 bytes).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Policy> {
+        let bytes = raw(text, "the policy text")?.as_bytes().to_vec();
+        compile_json(py, bytes)
+    }
+
+    /// Reads, validates and compiles a policy file. OSError if it cannot be read.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Policy> {
+        let bytes = py.detach(|| std::fs::read(&path))?;
+        compile_json(py, bytes)
+    }
+
+    /// Decides one request from its method and header lines.
+    ///
+    /// `headers` is any iterable of (name, value) pairs of str or bytes, in request
+    /// order; names may repeat. str is encoded as UTF-8. Malformed values are a deny.
+    fn evaluate(
+        &self,
+        method: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<Decision> {
+        self.decide(method, headers, Decision::from_core)
+    }
+
+    /// As `evaluate`, returning the core's JSON line (the `corsgate eval --jsonl` format).
+    fn evaluate_json(
+        &self,
+        method: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        self.decide(method, headers, |d| d.to_json())
+    }
+
+    /// Whether a request from `origin` (str or bytes) may read an actual response.
+    fn is_origin_allowed(&self, origin: &Bound<'_, PyAny>) -> PyResult<bool> {
+        if let Ok(b) = origin.cast::<PyBytes>() {
+            return Ok(self.inner.is_origin_allowed(b.as_bytes()));
+        }
+        Ok(self
+            .inner
+            .is_origin_allowed(raw(origin, "origin")?.as_bytes()))
+    }
+
+    /// `is_origin_allowed` with the GIL released around the call: kept only so the
+    /// benchmark can show what releasing the GIL would cost on this path.
+    fn _is_origin_allowed_detached(&self, py: Python<'_>, origin: &Bound<'_, PyBytes>) -> bool {
+        let origin = origin.as_bytes();
+        let inner = &self.inner;
+        py.detach(|| inner.is_origin_allowed(origin))
+    }
+
+    /// Warnings found while compiling (normalizations, risky but legal choices).
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        diagnostics(py, self.inner.warnings())
+    }
+
+    /// The policy as a JSON document (every field, as written).
+    fn to_json(&self) -> String {
+        self.inner.config().to_json_value().to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Policy.from_json({:?})", self.to_json())
+    }
+}
+
+/// CORS decisions from the corsgate core, for Python.
+#[pymodule(name = "_corsgate")]
+pub mod corsgate_module {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use super::{Decision, Diagnostic, Policy};
+
+    #[pymodule_export]
+    use super::ConfigError;
+
+    /// The version of the corsgate core this module was built with.
+    #[pymodule_export]
+    const VERSION: &str = corsgate::VERSION;
+
+    /// The most header lines a decision can produce.
+    #[pymodule_export]
+    const MAX_HEADERS: usize = corsgate::MAX_HEADERS;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", corsgate::VERSION)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The owned copy of a decision renders exactly what the core's decision does.
+    #[test]
+    fn owned_decision_matches_core() {
+        let p = corsgate::Policy::from_json(
+            r#"{"origins":["https://a.com","https://*.b.com"],"credentials":true,
+                "methods":["PUT"],"request_headers":["x-a"],"expose_headers":["x-e"],"max_age":60}"#,
+        )
+        .expect("valid policy");
+        let acrm = "Access-Control-Request-Method";
+        let acrh = "Access-Control-Request-Headers";
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            ("GET", &[]),
+            ("GET", &[("Origin", "https://a.com")]),
+            ("GET", &[("Origin", "https://x.b.com")]),
+            ("GET", &[("Origin", "https://c.com")]),
+            (
+                "GET",
+                &[("Origin", "https://a.com"), ("Origin", "https://a.com")],
+            ),
+            ("OPTIONS", &[("Origin", "https://a.com"), (acrm, "PATCH")]),
+            (
+                "OPTIONS",
+                &[
+                    ("Origin", "https://a.com"),
+                    (acrm, "PUT"),
+                    (acrh, "x-a"),
+                    (acrh, "X-A"),
+                ],
+            ),
+            (
+                "OPTIONS",
+                &[("Origin", "https://a.com"), (acrm, "PUT"), (acrh, "x-b")],
+            ),
+            ("OPTIONS", &[("Origin", "https://a.com"), (acrm, "TRACE")]),
+        ];
+        for (method, headers) in cases {
+            let d = p.evaluate_str(method, headers);
+            let owned = Decision::from_core(&d);
+            assert_eq!(owned.reason.view(&owned.buf), d.reason());
+            let core: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
+            assert_eq!(owned.iter().collect::<Vec<_>>(), core);
+            assert_eq!(
+                (owned.kind, owned.allowed, owned.status),
+                (d.kind(), d.allowed(), d.status())
+            );
+        }
+    }
+}

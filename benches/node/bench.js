@@ -1,0 +1,218 @@
+'use strict'
+// corsgate (Node addon + Express middleware) vs the `cors` package, same 1,000-origin
+// allow-list. Run: bash scripts/bench-node.sh [--quick]
+//
+// Every case first asserts the expected verdicts (a fast wrong answer is not a result),
+// then times a loop; each number is the best of several rounds, in ns per call.
+
+const path = require('node:path')
+const assert = require('node:assert/strict')
+const NODE_DIR = path.join(__dirname, '..', '..', 'bindings', 'node')
+const req = (m) => require(path.join(NODE_DIR, m))
+const { Policy } = req('index.js')
+const corsgate = req('express.js')
+const corsPkg = require(require.resolve('cors', { paths: [NODE_DIR] }))
+
+const QUICK = process.argv.includes('--quick')
+const ROUNDS = QUICK ? 3 : 7
+const TARGET_MS = QUICK ? 60 : 250
+
+// 1,000 exact origins, the same list for both.
+const ORIGINS = Array.from({ length: 1000 }, (_, i) => `https://app-${i}.tenant-${i % 97}.example.com`)
+const FIRST = ORIGINS[0]
+const MIDDLE = ORIGINS[500]
+const LAST = ORIGINS[999]
+const EVIL = 'https://app-1000.tenant-0.example.com.evil.net'
+
+const policy = new Policy({ origins: ORIGINS, methods: ['PUT', 'PATCH', 'DELETE'], request_headers: ['content-type', 'x-request-id'] })
+const OPTIONS = {
+  origin: ORIGINS,
+  methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
+  allowedHeaders: ['content-type', 'x-request-id'],
+}
+const ours = corsgate(OPTIONS)
+const theirs = corsPkg(OPTIONS)
+
+// The clock: this process's CPU time (user + system), so that other jobs on a shared
+// 2-core machine (which stretch wall-clock time) do not count; `--wall` for wall time.
+const WALL = process.argv.includes('--wall')
+function nowNs() {
+  if (WALL) return Number(process.hrtime.bigint())
+  const u = process.cpuUsage()
+  return (u.user + u.system) * 1000
+}
+
+/** Times `fn` (called with the loop index); returns the best ns per call. */
+function time(fn) {
+  let n = 1000
+  for (;;) {
+    const t0 = nowNs()
+    for (let i = 0; i < n; i++) fn(i)
+    const ms = (nowNs() - t0) / 1e6
+    if (ms > TARGET_MS / 4) break
+    n *= 2
+  }
+  n = Math.max(1000, n)
+  let best = Infinity
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = nowNs()
+    for (let i = 0; i < n; i++) fn(i)
+    best = Math.min(best, (nowNs() - t0) / n)
+  }
+  return best
+}
+
+// A request as Node's http server hands it over: typical browser headers.
+function request(method, extra) {
+  const lines = [
+    ['Host', 'api.example.com'],
+    ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36'],
+    ['Accept', '*/*'],
+    ['Accept-Encoding', 'gzip, deflate, br'],
+    ['Accept-Language', 'en-US,en;q=0.9'],
+    ...extra,
+    ['Connection', 'keep-alive'],
+  ]
+  const headers = {}
+  for (const [n, v] of lines) headers[n.toLowerCase()] = v
+  return toIncoming({ method, url: '/api', headers, rawHeaders: lines.flat() })
+}
+
+// Real node:http objects: an IncomingMessage carrying the request, and a fresh
+// ServerResponse per call (no socket: what it writes is buffered and dropped).
+const http = require('node:http')
+const net = require('node:net')
+const SOCKET = new net.Socket()
+function toIncoming(r) {
+  const m = new http.IncomingMessage(SOCKET)
+  m.method = r.method
+  m.url = r.url
+  m.httpVersionMajor = 1
+  m.httpVersionMinor = 1
+  m.httpVersion = '1.1'
+  m.rawHeaders = r.rawHeaders
+  m.headers = r.headers
+  return m
+}
+let CURRENT_REQ = null
+class Res extends http.ServerResponse {
+  constructor() {
+    super(CURRENT_REQ)
+  }
+  end(...args) {
+    this.ended = true
+    return super.end(...args)
+  }
+}
+
+const noop = () => {}
+function runOnce(mw, r) {
+  CURRENT_REQ = r
+  const res = new Res()
+  let next = false
+  mw(r, res, () => {
+    next = true
+  })
+  return { res, next }
+}
+
+/** What a browser concludes (simplified: ACAO equals the origin, or an ok preflight). */
+function verdict(out, kind) {
+  const acao = out.res.getHeader('access-control-allow-origin')
+  if (kind === 'preflight') return out.res.ended === true && out.res.statusCode < 300 && acao !== undefined
+  return acao !== undefined
+}
+
+const acrm = (o) => [['Origin', o], ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'content-type']]
+const CASES = [
+  ['actual, first origin of the list', request('GET', [['Origin', FIRST]]), 'actual', true],
+  ['actual, middle origin', request('GET', [['Origin', MIDDLE]]), 'actual', true],
+  ['actual, last origin', request('POST', [['Origin', LAST]]), 'actual', true],
+  ['actual, origin not listed', request('GET', [['Origin', EVIL]]), 'actual', false],
+  ['preflight, first origin', request('OPTIONS', acrm(FIRST)), 'preflight', true],
+  ['preflight, last origin', request('OPTIONS', acrm(LAST)), 'preflight', true],
+  ['preflight, origin not listed', request('OPTIONS', acrm(EVIL)), 'preflight', false],
+  ['no Origin (same-origin / not CORS)', request('GET', []), 'not_cors', null],
+]
+
+const rows = []
+const fmt = (ns) => (ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`)
+
+// 1. isOriginAllowed: the hot path. Check answers first.
+for (const o of ORIGINS) assert.equal(policy.isOriginAllowed(o), true)
+assert.equal(policy.isOriginAllowed(EVIL), false)
+const iso = [
+  ['isOriginAllowed, listed (1,000 rotating)', (i) => policy.isOriginAllowed(ORIGINS[i % 1000])],
+  ['isOriginAllowed, not listed', () => policy.isOriginAllowed(EVIL)],
+]
+console.log(`corsgate ${require(path.join(NODE_DIR, 'package.json')).version}, node ${process.version}, ${ORIGINS.length} origins, best of ${ROUNDS}, ${WALL ? 'wall-clock' : 'process CPU'} time per call`)
+console.log('\n## Policy API')
+for (const [name, fn] of iso) {
+  const ns = time(fn)
+  rows.push({ name, ns })
+  console.log(`${name.padEnd(48)} ${fmt(ns).padStart(10)}`)
+}
+// 2. evaluate (the full Decision object) and decideCompact (what the middleware uses).
+for (const [name, r, kind, allowed] of CASES.slice(0, 1).concat(CASES.slice(3, 5))) {
+  const d = policy.evaluate(r.method, r.rawHeaders)
+  assert.equal(d.kind, kind)
+  assert.equal(d.allowed, allowed)
+  const ns1 = time(() => policy.evaluate(r.method, r.rawHeaders))
+  const ns2 = time(() => policy.decideCompact(r.method, r.rawHeaders))
+  const ns3 = time(() => policy.evaluate(r.method, r.headers))
+  console.log(`evaluate(rawHeaders), ${name.padEnd(30)} ${fmt(ns1).padStart(10)}`)
+  console.log(`decideCompact(rawHeaders), ${name.padEnd(25)} ${fmt(ns2).padStart(10)}`)
+  console.log(`evaluate(req.headers), ${name.padEnd(29)} ${fmt(ns3).padStart(10)}`)
+}
+
+// 3. Middleware vs cors.
+console.log('\n## Express middleware: corsgate vs cors 2.8.6 (same options, same 1,000 origins)')
+console.log(`${'case'.padEnd(40)} ${'corsgate'.padStart(10)} ${'cors'.padStart(10)}  speed-up`)
+let slower = 0
+for (const [name, r, kind, allowed] of CASES) {
+  const a = runOnce(ours, r)
+  const b = runOnce(theirs, r)
+  if (kind === 'not_cors') {
+    assert.equal(a.next, true)
+    assert.equal(b.next, true)
+    assert.equal(a.res.getHeader('access-control-allow-origin'), undefined)
+    assert.equal(b.res.getHeader('access-control-allow-origin'), undefined)
+  } else {
+    assert.equal(verdict(a, kind), allowed, `corsgate ${name}`)
+    assert.equal(verdict(b, kind), allowed, `cors ${name}`)
+    assert.equal(a.next, kind !== 'preflight', `corsgate next ${name}`)
+  }
+  CURRENT_REQ = r
+  const nsOurs = time(() => ours(r, new Res(), noop))
+  const nsTheirs = time(() => theirs(r, new Res(), noop))
+  if (nsOurs >= nsTheirs) slower++
+  rows.push({ name, ours: nsOurs, theirs: nsTheirs })
+  console.log(
+    `${name.padEnd(40)} ${fmt(nsOurs).padStart(10)} ${fmt(nsTheirs).padStart(10)}  ${(nsTheirs / nsOurs).toFixed(2)}x`,
+  )
+}
+// Rotating requests: each call a different Origin. The middleware keeps recent decisions
+// per policy (up to 1,024), so 1,000 listed origins in turn are answered from memory
+// after the first round, while 20,000 distinct unlisted origins always miss it.
+const LISTED = ORIGINS.map((o) => request('GET', [['Origin', o]]))
+const UNLISTED = Array.from({ length: 20000 }, (_, i) => request('GET', [['Origin', `https://x${i}.unlisted.example`]]))
+const ROTATING = [
+  ['actual, the 1,000 listed origins in turn', LISTED, true],
+  ['actual, 20,000 distinct unlisted origins', UNLISTED, false],
+]
+for (const [name, reqs, allowed] of ROTATING) {
+  for (const r of reqs.slice(0, 50)) {
+    assert.equal(verdict(runOnce(ours, r), 'actual'), allowed, `corsgate ${name}`)
+    assert.equal(verdict(runOnce(theirs, r), 'actual'), allowed, `cors ${name}`)
+  }
+  CURRENT_REQ = reqs[0]
+  const nsOurs = time((i) => ours(reqs[i % reqs.length], new Res(), noop))
+  const nsTheirs = time((i) => theirs(reqs[i % reqs.length], new Res(), noop))
+  if (nsOurs >= nsTheirs) slower++
+  rows.push({ name, ours: nsOurs, theirs: nsTheirs })
+  console.log(
+    `${name.padEnd(40)} ${fmt(nsOurs).padStart(10)} ${fmt(nsTheirs).padStart(10)}  ${(nsTheirs / nsOurs).toFixed(2)}x`,
+  )
+}
+console.log(`\ncorsgate slower than cors in ${slower} of ${CASES.length + ROTATING.length} cases`)
+if (process.argv.includes('--json')) console.log(JSON.stringify(rows))

@@ -1,0 +1,34 @@
+'use strict'
+// corsgate for node:http: wrap a request handler, or call applyCors yourself.
+
+const { toPolicy, handleNode, attachPolicy } = require('./lib/shared.js')
+
+/**
+ * Wraps a node:http request handler. Preflights are answered (the handler is not
+ * called) unless `options.preflightContinue`; other requests get their CORS headers
+ * (Vary merged) and go on to `handler`. `wrapped.setPolicy(p)` swaps the policy.
+ */
+function withCors(policy, handler, options = {}) {
+  if (typeof handler !== 'function') {
+    const e = new TypeError('corsgate: withCors(policy, handler) needs a request handler function')
+    e.code = 'ERR_INVALID_ARG_TYPE'
+    throw e
+  }
+  const state = { policy: toPolicy(policy) }
+  const preflightContinue = options.preflightContinue === true
+  function corsgateHandler(req, res) {
+    if (handleNode(state.policy, preflightContinue, req, res)) return
+    return handler(req, res)
+  }
+  return attachPolicy(corsgateHandler, state)
+}
+
+/**
+ * Decides `req` with `policy` and sets the headers on `res`. Returns true when the
+ * request was a preflight and has been answered: do not write to `res` again.
+ */
+function applyCors(policy, req, res) {
+  return handleNode(policy, false, req, res)
+}
+
+module.exports = { withCors, applyCors }

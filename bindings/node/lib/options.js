@@ -1,0 +1,48 @@
+'use strict'
+// The options every adapter accepts: a corsgate policy (Policy, policy object, JSON
+// text, or `{ policy, preflightContinue }`) or the `cors` package's options.
+
+const { Policy, toPolicy } = require('./shared.js')
+const { fromCorsOptions } = require('./cors-options.js')
+
+/**
+ * Resolves adapter options to `{ policy, preflightContinue, disabled }`.
+ * - a `Policy`, a JSON string, or an object with `origins`: a corsgate policy;
+ * - `{ policy, preflightContinue? }`: the same, with the preflight switch;
+ * - anything else: the `cors` package's options (see cors-options.js).
+ */
+function resolveOptions(options) {
+  if (options instanceof Policy || typeof options === 'string') {
+    return { policy: toPolicy(options), preflightContinue: false, disabled: false }
+  }
+  if (options !== null && typeof options === 'object' && !Array.isArray(options)) {
+    if (Object.prototype.hasOwnProperty.call(options, 'origins')) {
+      return { policy: toPolicy(options), preflightContinue: false, disabled: false }
+    }
+    if (Object.prototype.hasOwnProperty.call(options, 'policy')) {
+      for (const k of Object.keys(options)) {
+        if (k !== 'policy' && k !== 'preflightContinue') {
+          const e = new Error(
+            `corsgate: option "${k}" cannot be combined with "policy" (put it in the policy, or use the cors-style options alone)`,
+          )
+          e.code = 'ERR_CORSGATE_UNSUPPORTED_OPTION'
+          e.option = k
+          throw e
+        }
+      }
+      return {
+        policy: toPolicy(options.policy),
+        preflightContinue: options.preflightContinue === true,
+        disabled: false,
+      }
+    }
+  }
+  const mapped = fromCorsOptions(options)
+  return {
+    policy: mapped.disabled ? null : toPolicy(mapped.config),
+    preflightContinue: mapped.preflightContinue,
+    disabled: mapped.disabled,
+  }
+}
+
+module.exports = { resolveOptions }

@@ -1,0 +1,170 @@
+'use strict'
+// The `cors` package's options: what maps, what is refused, and that the mapped policy
+// gives browsers the same verdict as `cors` itself on the same requests.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const corsPkg = require('cors')
+const corsgate = require('../express.js')
+const { fromCorsOptions } = corsgate
+const { judge } = require('./support/browser.js')
+
+test('options map onto a policy', () => {
+  assert.deepEqual(fromCorsOptions(undefined).config, {
+    origins: ['*'],
+    credentials: false,
+    methods: ['PUT', 'PATCH', 'DELETE'],
+    request_headers: ['*'],
+  })
+  const { config, preflightContinue, disabled } = fromCorsOptions({
+    origin: ['https://example.com', /^https:\/\/([a-z0-9-]+\.)?example\.org$/],
+    methods: 'GET, PUT,DELETE',
+    allowedHeaders: ['Content-Type', 'Authorization'],
+    exposedHeaders: 'X-Total-Count',
+    credentials: true,
+    maxAge: '600',
+    optionsSuccessStatus: 200,
+    preflightContinue: true,
+  })
+  assert.equal(disabled, false)
+  assert.equal(preflightContinue, true)
+  assert.deepEqual(config, {
+    origins: ['https://example.com', '~^https://([a-z0-9-]+\\.)?example\\.org$'],
+    credentials: true,
+    methods: ['GET', 'PUT', 'DELETE'],
+    request_headers: ['Content-Type', 'Authorization'],
+    expose_headers: ['X-Total-Count'],
+    max_age: 600,
+    preflight_status: 200,
+  })
+  assert.deepEqual(fromCorsOptions({ origin: 'https://a.example', headers: 'x-a' }).config.request_headers, ['x-a'])
+  assert.deepEqual(fromCorsOptions({ origin: true }).config.origins, ['*'])
+  assert.equal(fromCorsOptions({ origin: false }).disabled, true)
+  // "\/" in a RegExp source is "/" for the core; an escaped backslash stays.
+  assert.deepEqual(fromCorsOptions({ origin: new RegExp('^https:\\/\\/x\\\\/$') }).config.origins, ['~^https://x\\\\/$'])
+})
+
+test('unsafe or unknown options are refused with a clear error', () => {
+  const refused = [
+    [{ origin: /example\.com$/ }, 'origin', /not anchored/],
+    [{ origin: /^https:\/\/example\.com/ }, 'origin', /not anchored/],
+    [{ origin: /^https:\/\/a\.com|https:\/\/b\.com$/ }, 'origin', /top-level \|/],
+    [{ origin: /^https:\/\/example\.com\$/ }, 'origin', /not anchored/],
+    [{ origin: /^https:\/\/example\.com$/i }, 'origin', /flags "i"/],
+    [{ origin: /^https:\/\/example\.com$/g }, 'origin', /stateful/],
+    [{ origin: (o, cb) => cb(null, true) }, 'origin', /function/],
+    [{ origin: true, credentials: true }, 'origin', /reflects every origin/],
+    [{ origin: [42] }, 'origin', /strings or RegExps/],
+    [{ origin: 'https://example.com', credentails: true }, 'credentails', /unknown/],
+    [{ credentials: 'yes' }, 'credentials', /boolean/],
+    [{ methods: 42 }, 'methods', /comma-separated/],
+    [(req, cb) => cb(null, {}), 'options', /per request/],
+  ]
+  for (const [opts, option, msg] of refused) {
+    assert.throws(
+      () => corsgate(opts),
+      (e) => {
+        assert.equal(e.code, 'ERR_CORSGATE_UNSUPPORTED_OPTION', String(e))
+        assert.equal(e.option, option)
+        assert.match(e.message, msg)
+        assert.match(e.message, /^corsgate: /)
+        return true
+      },
+    )
+  }
+})
+
+test('values are validated by the core, with its codes', () => {
+  const cases = [
+    [{ origin: '*', credentials: true }, 'any_origin_with_credentials'],
+    [{ origin: 'https://*example.com' }, 'invalid_wildcard'],
+    [{ origin: /^(?=x)https:\/\/a\.com$/ }, 'invalid_regex'],
+    [{ origin: 'https://a.com', maxAge: 999999 }, 'max_age_too_large'],
+    [{ origin: 'https://a.com', maxAge: 'soon' }, 'invalid_type'],
+    [{ origin: 'https://a.com', optionsSuccessStatus: 404 }, 'invalid_preflight_status'],
+    [{ origin: 'https://a.com', methods: ['TRACE'] }, 'forbidden_method'],
+    [{ origin: 'https://a.com', allowedHeaders: ['Cookie'] }, 'forbidden_request_header'],
+  ]
+  for (const [opts, code] of cases) {
+    assert.throws(
+      () => corsgate(opts),
+      (e) => e.code === code && Array.isArray(e.errors) && e.errors[0].code === code,
+      code,
+    )
+  }
+})
+
+/** Runs a connect-style middleware on a fake request; returns what a browser sees. */
+function run(mw, method, reqLines) {
+  const headers = {}
+  for (const [n, v] of reqLines) headers[n.toLowerCase()] = v
+  const req = { method, headers, rawHeaders: reqLines.flat(), url: '/' }
+  const out = new Map()
+  const res = {
+    statusCode: 200,
+    getHeader: (n) => out.get(n.toLowerCase())?.[1],
+    setHeader: (n, v) => out.set(n.toLowerCase(), [n, v]),
+    end() {
+      this.ended = true
+    },
+  }
+  let nextCalled = false
+  mw(req, res, () => {
+    nextCalled = true
+  })
+  const lines = []
+  for (const [, [n, v]] of out) for (const x of [].concat(v)) lines.push([n, String(x)])
+  return { status: res.statusCode, lines, nextCalled }
+}
+
+test('same browser verdicts as the cors package for the same options', () => {
+  const optionSets = [
+    { origin: 'https://example.com' },
+    { origin: ['https://example.com', /^https:\/\/[a-z]+\.example\.org$/], credentials: true, methods: ['PUT'] },
+    { origin: 'https://example.com', allowedHeaders: 'content-type,x-a', credentials: true },
+    {},
+    { origin: true },
+  ]
+  const requests = [
+    ['GET', [['Origin', 'https://example.com']]],
+    ['GET', [['Origin', 'https://evil.com']]],
+    ['POST', [['Origin', 'https://api.example.org']]],
+    ['GET', [['Origin', 'https://api.example.org.evil.com']]],
+    ['OPTIONS', [['Origin', 'https://example.com'], ['Access-Control-Request-Method', 'PUT']]],
+    ['OPTIONS', [['Origin', 'https://example.com'], ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'content-type']]],
+    ['OPTIONS', [['Origin', 'https://example.com'], ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'x-b']]],
+    ['OPTIONS', [['Origin', 'https://evil.com'], ['Access-Control-Request-Method', 'PUT']]],
+    ['GET', []],
+  ]
+  let compared = 0
+  for (const opts of optionSets) {
+    const ours = corsgate(opts)
+    const theirs = corsPkg(opts)
+    const credentials = opts.credentials === true
+    for (const [method, lines] of requests) {
+      const a = run(ours, method, lines)
+      const b = run(theirs, method, lines)
+      const kind = lines.length === 0 ? 'not_cors' : method === 'OPTIONS' ? 'preflight' : 'actual'
+      const args = { method, reqLines: lines, credentials, kind }
+      const va = judge({ ...args, status: a.status, resLines: a.lines })
+      const vb = judge({ ...args, status: b.status, resLines: b.lines })
+      const where = `${JSON.stringify(opts)} ${method} ${JSON.stringify(lines)}`
+      assert.equal(va.allowed, vb.allowed, `${where}: corsgate ${va.why} / cors ${vb.why}`)
+      assert.equal(a.nextCalled, b.nextCalled, `${where}: next()`)
+      compared++
+    }
+  }
+  assert.equal(compared, optionSets.length * requests.length)
+})
+
+test('origin: false turns CORS off like cors; setPolicy turns it on', () => {
+  const mw = corsgate({ origin: false })
+  const r = run(mw, 'OPTIONS', [['Origin', 'https://example.com'], ['Access-Control-Request-Method', 'PUT']])
+  assert.equal(r.nextCalled, true)
+  assert.deepEqual(r.lines, [])
+  assert.equal(mw.policy, null)
+  mw.setPolicy({ origins: ['https://example.com'], methods: ['PUT'] })
+  const r2 = run(mw, 'OPTIONS', [['Origin', 'https://example.com'], ['Access-Control-Request-Method', 'PUT']])
+  assert.equal(r2.nextCalled, false)
+  assert.equal(r2.status, 204)
+})

@@ -1,0 +1,163 @@
+'use strict'
+// The middleware's fast path (selected rawHeaders lines, NUL-joined, one native call)
+// must give exactly the core's answer; its guards must hold.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const v8 = require('node:v8')
+const vm = require('node:vm')
+const { Policy, headerNames, requestHeaderNames } = require('../index.js')
+const { decide, selectLines } = require('../lib/shared.js')
+const { loadVectors } = require('./support/vectors.js')
+
+const KINDS = ['not_cors', 'preflight', 'actual']
+const NAMES = headerNames()
+
+/** The fast form `[head, name, value, …]` → a Decision-like object. */
+function fromFast(d) {
+  const head = d[0]
+  const headers = []
+  for (let i = 1; i < d.length; i += 2) {
+    headers.push([d[i].length === 1 ? NAMES[d[i].charCodeAt(0) - 65] : d[i], d[i + 1]])
+  }
+  return {
+    kind: KINDS[head.charCodeAt(0) - 48],
+    allowed: head[1] === '1',
+    status: head.length > 2 ? Number(head.slice(2)) : null,
+    headers,
+  }
+}
+
+// Lines a browser or proxy adds that the core ignores, some with the same name lengths
+// as the ones it reads (Accept, Cookie: 6 characters).
+const NOISE = [
+  ['Host', 'api.example.com'],
+  ['Accept', '*/*'],
+  ['Cookie', 'a=b'],
+  ['X-Forwarded-For-Client-Connection-Id', 'x'],
+  ['Sec-Fetch-Mode', 'cors'],
+  ['Access-Control-Request-Methods', 'PUT'],
+]
+
+test('the fast path agrees with evaluate() on every vector, with noise lines around', () => {
+  let n = 0
+  for (const v of loadVectors()) {
+    if (v.expect.config_error) continue
+    const policy = new Policy(v.policy)
+    for (const lines of [v.request.headers, [...NOISE.slice(0, 3), ...v.request.headers, ...NOISE.slice(3)]]) {
+      const req = { method: v.request.method, rawHeaders: lines.flat(), headers: {} }
+      const full = policy.evaluate(v.request.method, lines)
+      const fast = fromFast(decide(policy, req))
+      assert.deepEqual(fast, { kind: full.kind, allowed: full.allowed, status: full.status, headers: full.headers }, v.id)
+      n++
+    }
+  }
+  assert.ok(n >= 2 * 190, `${n} comparisons`)
+})
+
+test('the request header names are the ones the core reads', () => {
+  const names = requestHeaderNames()
+  const policy = new Policy({ origins: ['https://example.com'], methods: ['PUT'], request_headers: ['x-a'], private_network: true })
+  const base = [
+    ['Origin', 'https://example.com'],
+    ['Access-Control-Request-Method', 'PUT'],
+    ['Access-Control-Request-Headers', 'x-a'],
+    ['Access-Control-Request-Private-Network', 'true'],
+  ]
+  const full = policy.evaluate('OPTIONS', base)
+  assert.equal(full.allowed, true)
+  // Dropping any one listed line changes the decision: each is read.
+  for (const name of names) {
+    const without = policy.evaluate('OPTIONS', base.filter(([n]) => n !== name))
+    assert.notDeepEqual(without, full, name)
+  }
+  assert.deepEqual(headerNames().slice(-1), ['Vary'])
+})
+
+test('a NUL inside a value cannot forge a line: the array form is used instead', () => {
+  const policy = new Policy({ origins: ['https://example.com'] })
+  const raw = ['X-Note', 'a\u0000Origin\u0000https://example.com', 'Origin', 'https://evil.com']
+  // Not selected anyway (length 6 names only): make the forged value ride on Origin.
+  const forged = ['Origin', 'https://evil.com\u0000Origin\u0000https://example.com']
+  for (const rawHeaders of [raw, forged]) {
+    const fast = fromFast(decide(policy, { method: 'GET', rawHeaders, headers: {} }))
+    const full = policy.evaluate('GET', rawHeaders)
+    assert.deepEqual(fast.headers, full.headers)
+    assert.equal(fast.allowed, false)
+  }
+  assert.equal(policy._decide('GET', 'Origin\u0000a\u0000b', 2), null)
+  assert.equal(policy._decide('GET', 'Origin', 1), null)
+  assert.equal(policy._decide('GET', 'x', 0), null)
+  assert.equal(policy._decide('GET', '', 0), '01\u0000H\u0000Origin')
+})
+
+test('requests without rawHeaders use req.headers', () => {
+  const policy = new Policy({ origins: ['https://example.com'] })
+  const d = fromFast(decide(policy, { method: 'GET', headers: { origin: 'https://example.com' } }))
+  assert.equal(d.allowed, true)
+  assert.deepEqual(d.headers[0], ['Access-Control-Allow-Origin', 'https://example.com'])
+  assert.equal(selectLines(['Origin', 'a', 'Host', 'b']).count, 2)
+})
+
+test('the raw methods refuse receivers that are not a Policy', () => {
+  const policy = new Policy({ origins: ['https://example.com'] })
+  const receivers = [{}, Object.create(Policy.prototype), new Map(), Buffer.alloc(8), null, undefined, 42]
+  for (const method of ['isOriginAllowed', '_decide']) {
+    for (const r of receivers) {
+      assert.throws(
+        () => Policy.prototype[method].call(r, 'https://example.com', '', 0),
+        (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && /Illegal invocation/.test(e.message),
+        `${method} on ${String(r)}`,
+      )
+    }
+  }
+  // A faked registration hook does not help a foreign receiver.
+  const fake = Object.create(Policy.prototype)
+  fake._corsgateRegister = () => {}
+  assert.throws(() => fake.isOriginAllowed('https://example.com'), TypeError)
+  assert.equal(policy.isOriginAllowed('https://example.com'), true)
+  assert.throws(() => policy._decide('GET'), TypeError)
+  assert.throws(() => policy._decide(1, '', 0), TypeError)
+  assert.throws(() => policy._decide('GET', 1, 0), TypeError)
+  // Subclass instances are Policies.
+  class Mine extends Policy {}
+  assert.equal(new Mine({ origins: ['https://example.com'] }).isOriginAllowed('https://example.com'), true)
+})
+
+test('policies collected by the GC leave the fast path sound', () => {
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 200; i++) {
+      const p = new Policy({ origins: [`https://r${round}-${i}.example.com`] })
+      assert.equal(p.isOriginAllowed(`https://r${round}-${i}.example.com`), true)
+      assert.equal(p.isOriginAllowed('https://other.example.com'), false)
+    }
+    gc()
+  }
+  const keep = new Policy({ origins: ['https://kept.example.com'] })
+  gc()
+  assert.equal(keep.isOriginAllowed('https://kept.example.com'), true)
+})
+
+test('the per-policy memo answers like the core, across its bound and after a swap', () => {
+  const policy = new Policy({ origins: ['https://*.example.com'], credentials: true })
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 1500; i++) {
+      const origin = i % 3 === 0 ? `https://evil${i}.com` : `https://a${i}.example.com`
+      const rawHeaders = ['Host', 'h', 'Origin', origin]
+      const fast = fromFast(decide(policy, { method: 'GET', rawHeaders, headers: {} }))
+      const full = policy.evaluate('GET', rawHeaders)
+      assert.deepEqual(fast, { kind: full.kind, allowed: full.allowed, status: full.status, headers: full.headers })
+    }
+  }
+  // A memoized answer is never shared with another policy.
+  const req = { method: 'GET', rawHeaders: ['Origin', 'https://a1.example.com'], headers: {} }
+  const other = new Policy({ origins: ['https://b.example.com'] })
+  assert.equal(fromFast(decide(policy, req)).allowed, true)
+  assert.equal(fromFast(decide(other, req)).allowed, false)
+  // The method is part of the key.
+  const pf = ['Origin', 'https://a1.example.com', 'Access-Control-Request-Method', 'PUT']
+  assert.equal(fromFast(decide(policy, { method: 'OPTIONS', rawHeaders: pf, headers: {} })).kind, 'preflight')
+  assert.equal(fromFast(decide(policy, { method: 'GET', rawHeaders: pf, headers: {} })).kind, 'actual')
+})

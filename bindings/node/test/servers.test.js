@@ -1,0 +1,104 @@
+'use strict'
+// Real servers on 127.0.0.1 (ephemeral ports), hit over HTTP with a raw client: every
+// shared vector through the Express middleware, the node:http wrapper and the Fastify
+// plugin (the latter swapping policies between requests: hot reload).
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const http = require('node:http')
+const express = require('express')
+const Fastify = require('fastify')
+const cors = require('../express.js')
+const { withCors } = require('../http.js')
+const corsgateFastify = require('../fastify.js')
+const { loadVectors, wireSafe } = require('./support/vectors.js')
+const { assertVector } = require('./support/browser.js')
+const { rawRequest, listen, close } = require('./support/http-client.js')
+
+const vectors = loadVectors()
+const runnable = vectors.filter((v) => !v.expect.config_error)
+
+/**
+ * Sends the vector over HTTP and checks the answer: preflights must be answered by
+ * the middleware (the app never sees them), other requests must reach the app.
+ */
+async function checkOverHttp(t, port, path, v, seen) {
+  if (!wireSafe(v)) {
+    t.skip('HTTP/1.1 strips leading/trailing whitespace from field values; checked through the API')
+    return
+  }
+  const before = seen.count
+  const res = await rawRequest(port, v.request.method, path, v.request.headers)
+  assertVector(assert, v, { kind: undefined, allowed: undefined, status: res.status, headers: res.headers })
+  if (v.expect.kind === 'preflight') {
+    assert.equal(seen.count, before, `${v.id}: a preflight must not reach the app`)
+    const length = res.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1]
+    assert.equal(length, res.status === 204 ? undefined : '0', `${v.id}: empty preflight body`)
+    assert.equal(res.body, '')
+  } else {
+    assert.equal(seen.count, before + 1, `${v.id}: the request must reach the app`)
+    assert.equal(res.status, 200)
+    assert.equal(res.body, v.request.method === 'HEAD' ? '' : 'app')
+  }
+}
+
+/** Serves `handler` on loopback and sends every runnable vector to `/v/<index>`. */
+async function sendAll(t, prefix, handler, seen) {
+  const server = http.createServer(handler)
+  const port = await listen(server)
+  try {
+    for (const [i, v] of runnable.entries()) {
+      await t.test(`${prefix}/${v.id}`, (st) => checkOverHttp(st, port, `/v/${i}`, v, seen))
+    }
+  } finally {
+    await close(server)
+  }
+}
+
+test('vectors over HTTP through the Express middleware', async (t) => {
+  const app = express()
+  const seen = { count: 0 }
+  runnable.forEach((v, i) => {
+    app.use(`/v/${i}`, cors({ policy: v.policy }), (req, res) => {
+      seen.count++
+      res.status(200).send('app')
+    })
+  })
+  await sendAll(t, 'express', app, seen)
+})
+
+test('vectors over HTTP through the node:http wrapper', async (t) => {
+  const seen = { count: 0 }
+  const app = (req, res) => {
+    seen.count++
+    res.statusCode = 200
+    res.end('app')
+  }
+  const handlers = runnable.map((v) => withCors(v.policy, app))
+  await sendAll(t, 'http', (req, res) => handlers[Number(req.url.split('/')[2])](req, res), seen)
+})
+
+test('vectors over HTTP through the Fastify plugin (policy swapped per vector)', async (t) => {
+  const fastify = Fastify()
+  const seen = { count: 0 }
+  await fastify.register(corsgateFastify, { origins: ['https://placeholder.invalid'] })
+  // All methods the vectors use, on one route; OPTIONS preflights are answered by the hook.
+  fastify.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: '/v',
+    handler: async (req, reply) => {
+      seen.count++
+      reply.code(200).type('text/plain').send('app')
+    },
+  })
+  await fastify.listen({ port: 0, host: '127.0.0.1' })
+  const port = fastify.server.address().port
+  try {
+    for (const v of runnable) {
+      fastify.corsgate.setPolicy(v.policy)
+      await t.test(`fastify/${v.id}`, (st) => checkOverHttp(st, port, '/v', v, seen))
+    }
+  } finally {
+    await fastify.close()
+  }
+})

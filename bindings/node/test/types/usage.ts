@@ -1,0 +1,75 @@
+// Type-checked by `tsc -p tsconfig.json` (never run): the public types must accept
+// the documented uses and reject misuse (@ts-expect-error lines fail when they compile).
+import * as http from 'node:http'
+import { Policy, version, type Decision, type Diagnostic, type HeadersInput, type PolicyConfig } from '../../index'
+import { withCors, applyCors } from '../../http'
+import cors = require('../../express')
+import corsgateFastify = require('../../fastify')
+import Fastify from 'fastify'
+
+const config: PolicyConfig = {
+  origins: ['https://example.com', 'https://*.example.com'],
+  credentials: true,
+  methods: ['PUT'],
+  request_headers: ['content-type'],
+  max_age: null,
+}
+const policy = new Policy(config)
+const fromText: Policy = new Policy('{"origins": ["*"]}')
+const fromFile: Policy = Policy.fromFile('cors.json')
+const v: string = version()
+
+const req = { origin: 'https://example.com' } satisfies HeadersInput
+const d: Decision = policy.evaluate('GET', req)
+const kind: 'not_cors' | 'preflight' | 'actual' = d.kind
+const status: number | null = d.status
+const first: [string, string] | undefined = d.headers[0]
+policy.evaluate('OPTIONS', ['Origin', 'https://example.com', 'Access-Control-Request-Method', 'PUT'])
+policy.evaluate('GET', [['Origin', 'https://example.com']])
+policy.evaluate('GET')
+const allowed: boolean = policy.isOriginAllowed('https://example.com')
+const warnings: Diagnostic[] = policy.warnings
+const idx: number | null = warnings[0]?.index ?? null
+const json: string = policy.evaluateJson('GET', {})
+const c = policy.decideCompact('GET', {})
+const k: 0 | 1 | 2 = c[0]
+
+try {
+  new Policy({ origins: [] })
+} catch (e) {
+  const err = e as Error & { code: string; errors: Diagnostic[] }
+  console.log(err.code, err.errors.map((x) => `${x.code} ${x.index} ${x.value} ${x.message}`))
+}
+
+const handler = withCors(policy, (rq: http.IncomingMessage, rs: http.ServerResponse) => rs.end('ok'))
+handler.setPolicy({ origins: ['https://other.example'] })
+http.createServer(handler)
+http.createServer((rq, rs) => {
+  if (applyCors(policy, rq, rs)) return
+  rs.end()
+})
+
+const mw = cors({ origin: [/^https:\/\/[a-z]+\.example\.com$/, 'https://example.com'], credentials: true, maxAge: 600 })
+const mw2 = cors({ policy: 'cors.json', preflightContinue: true })
+const mw3 = cors(policy)
+const p2: Policy | null = mw.policy
+mw2.setPolicy(config)
+http.createServer((rq, rs) => mw3(rq, rs, () => rs.end()))
+
+const app = Fastify()
+app.register(corsgateFastify, { policy: config })
+app.register(corsgateFastify, { origin: 'https://example.com', credentials: true })
+app.corsgate.setPolicy(policy)
+
+// @ts-expect-error origins is required
+new Policy({ credentials: true })
+// @ts-expect-error the method is a string
+policy.evaluate(42, {})
+// @ts-expect-error header values are strings
+policy.evaluate('GET', { origin: 42 })
+// @ts-expect-error an origin function is not accepted
+cors({ origin: (o: string, cb: (e: null, ok: boolean) => void) => cb(null, true) })
+// @ts-expect-error unknown cors option
+cors({ origin: 'https://example.com', credentails: true })
+
+export { fromText, fromFile, v, kind, status, first, allowed, idx, json, k, p2 }

@@ -1,0 +1,77 @@
+'use strict'
+// Every shared conformance vector through the Node API: evaluate(), decideCompact() and
+// evaluateJson() must each satisfy the vector, judged by a simulated browser.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { Policy } = require('../index.js')
+const { loadVectors } = require('./support/vectors.js')
+const { assertVector } = require('./support/browser.js')
+
+const vectors = loadVectors()
+const KINDS = ['not_cors', 'preflight', 'actual']
+
+test('the shared vectors file is complete', () => {
+  assert.ok(vectors.length >= 212, `only ${vectors.length} vectors`)
+  assert.equal(new Set(vectors.map((v) => v.id)).size, vectors.length, 'ids are unique')
+})
+
+/** Compiles the vector's policy three ways; all must agree. */
+function compile(v) {
+  const a = new Policy(v.policy)
+  const b = new Policy(JSON.stringify(v.policy))
+  const c = new Policy(Buffer.from(JSON.stringify(v.policy)))
+  return [a, b, c]
+}
+
+for (const v of vectors) {
+  test(`vectors/${v.id}`, () => {
+    if (v.expect.config_error) {
+      for (const input of [v.policy, JSON.stringify(v.policy)]) {
+        assert.throws(
+          () => new Policy(input),
+          (e) => {
+            assert.ok(e instanceof Error)
+            assert.equal(typeof e.code, 'string')
+            assert.match(e.code, /^[a-z_]+$/)
+            assert.ok(Array.isArray(e.errors) && e.errors.length > 0, 'errors array')
+            assert.equal(e.code, e.errors[0].code)
+            for (const d of e.errors) {
+              assert.equal(d.severity, 'error')
+              assert.ok(d.message.length > 0)
+              assert.ok(e.message.includes(d.message), 'message lists each error')
+            }
+            return true
+          },
+        )
+      }
+      return
+    }
+    const { method, headers } = v.request
+    for (const policy of compile(v)) {
+      const d = policy.evaluate(method, headers)
+      assertVector(assert, v, { kind: d.kind, allowed: d.allowed, status: d.status, headers: d.headers })
+      // The compact form (what the middleware uses) gives the same answer.
+      const c = policy.decideCompact(method, headers)
+      assert.equal(KINDS[c[0]], d.kind)
+      assert.equal(c[1], d.allowed)
+      assert.equal(c[2], d.status)
+      const pairs = []
+      for (let i = 3; i < c.length; i += 2) pairs.push([c[i], c[i + 1]])
+      assert.deepEqual(pairs, d.headers)
+      // The JSON line (the CLI's format) says the same.
+      const j = JSON.parse(policy.evaluateJson(method, headers))
+      assert.deepEqual(j, {
+        kind: d.kind,
+        allowed: d.allowed,
+        status: d.status,
+        headers: d.headers,
+        reason: d.reason,
+        reason_code: d.reasonCode,
+      })
+      // rawHeaders shape: same request, same answer.
+      const flat = headers.flat()
+      assert.deepEqual(policy.evaluate(method, flat), d)
+    }
+  })
+}

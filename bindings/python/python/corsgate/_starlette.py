@@ -1,0 +1,56 @@
+"""Starlette's ``CORSMiddleware`` keyword arguments, mapped onto a corsgate policy."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from ._corsgate import Policy
+
+# Starlette always allows these request headers, whatever allow_headers says.
+STARLETTE_SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
+
+
+def policy_from_starlette(
+    allow_origins: Collection[str] = (),
+    allow_methods: Collection[str] = ("GET",),
+    allow_headers: Collection[str] = (),
+    allow_credentials: bool = False,
+    allow_origin_regex: str | None = None,
+    allow_private_network: bool = False,
+    expose_headers: Collection[str] = (),
+    max_age: int = 600,
+) -> Policy:
+    """Builds the :class:`Policy` for the arguments of Starlette's ``CORSMiddleware``.
+
+    Defaults are Starlette's. Each argument maps onto one policy field (see the README);
+    the core then validates the result, so combinations Starlette accepts but answers
+    unsafely raise :class:`corsgate.ConfigError` with the core's explanation, e.g.
+    ``allow_origins=["*"]`` with ``allow_credentials=True`` (Starlette reflects every
+    origin with credentials) is ``any_origin_with_credentials``.
+    """
+    for name, value in (
+        ("allow_origins", allow_origins),
+        ("allow_methods", allow_methods),
+        ("allow_headers", allow_headers),
+        ("expose_headers", expose_headers),
+    ):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a collection of str, not a single {type(value).__name__}")
+    origins = list(allow_origins)  # "*" is the core's any-origin pattern as it stands
+    if allow_origin_regex is not None:
+        origins.append("~" + allow_origin_regex)
+    methods = ["*"] if "*" in allow_methods else list(allow_methods)
+    if "*" in allow_headers:
+        headers = ["*", *(h for h in allow_headers if h != "*")]
+    else:
+        seen = {h.lower() for h in allow_headers}
+        headers = [*allow_headers, *(h for h in STARLETTE_SAFELISTED_HEADERS if h not in seen)]
+    return Policy(
+        origins,
+        credentials=allow_credentials,
+        methods=methods,
+        request_headers=headers,
+        expose_headers=list(expose_headers),
+        max_age=max_age,
+        private_network=allow_private_network,
+    )

@@ -1,0 +1,88 @@
+"""WSGI middleware: ``corsgate.wsgi.CORSMiddleware``.
+
+    from corsgate import Policy
+    from corsgate.wsgi import CORSMiddleware
+
+    app = CORSMiddleware(flask_app.wsgi_app, Policy.from_file("cors.json"))
+    # or with Starlette's arguments: CORSMiddleware(app, allow_origins=[...])
+
+Preflights are answered here; other responses get the decision's headers with ``Vary``
+merged. Hot reload: ``middleware.policy = Policy.from_file(...)``.
+
+WSGI servers hand request headers over as ``HTTP_*`` environ keys, one per name, with
+repeated lines already joined by ``,`` and values decoded as latin-1 (PEP 3333). The
+middleware re-encodes them as latin-1 to give the core the bytes that came over the
+wire. Two ``Origin`` lines therefore reach the core as one value holding a comma, which
+is not an origin: a deny, as for two lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Optional, Tuple, Type
+
+from ._merge import CORS_NAMES_STR, merge_headers
+from ._base import MiddlewareBase
+
+ExcInfo = Tuple[Type[BaseException], BaseException, Optional[TracebackType]]
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+__all__ = ["CORSMiddleware"]
+
+# The request headers CORS reads, as WSGI names them.
+_ENVIRON_HEADERS = (
+    ("HTTP_ORIGIN", b"origin"),
+    ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", b"access-control-request-method"),
+    ("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", b"access-control-request-headers"),
+    ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", b"access-control-request-private-network"),
+)
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Preflight"
+
+
+class CORSMiddleware(MiddlewareBase[WSGIApp]):
+    """Answers CORS for a WSGI application from a :class:`corsgate.Policy`.
+
+    Arguments: see :class:`corsgate._base.MiddlewareBase` (a ``Policy``, or Starlette's
+    ``CORSMiddleware`` keyword arguments).
+    """
+
+    __slots__ = ()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        headers = [
+            # "replace" turns a non-latin-1 character (a server bug) into "?", which no
+            # origin, method or header name contains: a deny, never an exception.
+            (name, environ[key].encode("latin-1", "replace"))
+            for key, name in _ENVIRON_HEADERS
+            if key in environ
+        ]
+        decision = self.policy.evaluate(environ.get("REQUEST_METHOD", "GET"), headers)
+        if decision.is_preflight:
+            status = decision.status or 403
+            out = list(decision.headers)
+            if status != 204:
+                out.append(("Content-Length", "0"))
+            start_response(_status_line(status), out)
+            return [b""]
+        cors = decision.headers
+
+        def start_with_cors(
+            status: str,
+            app_headers: list[tuple[str, str]],
+            exc_info: ExcInfo | None = None,
+        ) -> Callable[[bytes], object]:
+            merged = merge_headers(app_headers, cors, "Vary", CORS_NAMES_STR, ",", "*", ", ")
+            if exc_info is None:
+                return start_response(status, merged)
+            return start_response(status, merged, exc_info)
+
+        return self.app(environ, start_with_cors)

@@ -1,0 +1,98 @@
+"""Real servers on loopback ephemeral ports, always shut down, and a raw HTTP client."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import uvicorn
+
+
+@contextmanager
+def serve_asgi(app: Any) -> Iterator[int]:
+    """Serves `app` with uvicorn (h11) on 127.0.0.1; yields the port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, http="h11", lifespan="off", log_level="error", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert thread.is_alive(), "uvicorn exited during startup"
+            assert time.monotonic() < deadline, "uvicorn did not start in 20 s"
+            time.sleep(0.01)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        sock.close()
+        assert not thread.is_alive(), "uvicorn did not shut down"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+@contextmanager
+def serve_wsgi(app: Any, threaded: bool = False) -> Iterator[int]:
+    """Serves `app` with the stdlib's wsgiref server on 127.0.0.1; yields the port."""
+    server_class = _ThreadingWSGIServer if threaded else WSGIServer
+    server = make_server("127.0.0.1", 0, app, server_class=server_class, handler_class=_QuietHandler)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(20)
+        assert not thread.is_alive(), "wsgiref server did not shut down"
+
+
+class Client:
+    """HTTP/1.1 over one kept-alive connection, with raw control of header lines."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+
+    def request(
+        self, method: str, path: str, headers: Sequence[Sequence[str]]
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        for attempt in (1, 2):
+            try:
+                self.conn.putrequest(method, path, skip_accept_encoding=True)
+                for name, value in headers:
+                    # Non-ASCII goes on the wire as its UTF-8 bytes, as the vectors say.
+                    self.conn.putheader(name, value.encode("utf-8"))
+                self.conn.endheaders()
+                resp = self.conn.getresponse()
+                body = resp.read()
+                if resp.will_close:
+                    self.conn.close()
+                return resp.status, resp.getheaders(), body
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,352 @@
+"""The Python API contract: construction, decisions, errors, hostile input."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import time
+import tomllib
+from typing import Any
+
+import pytest
+
+import corsgate
+from browser import check_expectations, load_vectors
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+FULL = dict(
+    credentials=True,
+    methods=["PUT", "DELETE"],
+    request_headers=["authorization", "content-type", "x-request-id"],
+    expose_headers=["x-request-id"],
+    max_age=600,
+)
+ORIGINS = ["https://example.com", "https://*.example.com", "http://localhost:*"]
+
+
+def preflight(origin: str, method: str = "PUT", *extra: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("Origin", origin), ("Access-Control-Request-Method", method), *extra]
+
+
+def test_version_matches_cargo() -> None:
+    cargo = tomllib.loads((REPO / "Cargo.toml").read_text())
+    assert corsgate.__version__ == corsgate.VERSION == cargo["workspace"]["package"]["version"]
+    assert corsgate.MAX_HEADERS >= 8
+
+
+def test_keyword_arguments_equal_the_policy_file(tmp_path: pathlib.Path) -> None:
+    doc = {"origins": ORIGINS, **FULL}
+    by_kwargs = corsgate.Policy(ORIGINS, **FULL)  # type: ignore[arg-type]
+    by_text = corsgate.Policy.from_json(json.dumps(doc))
+    by_bytes = corsgate.Policy.from_json(json.dumps(doc).encode())
+    path = tmp_path / "cors.json"
+    path.write_text(json.dumps(doc))
+    by_path = corsgate.Policy.from_file(path)
+    by_str_path = corsgate.Policy.from_file(str(path))
+    policies = [by_kwargs, by_text, by_bytes, by_path, by_str_path]
+    assert len({p.to_json() for p in policies}) == 1
+    assert json.loads(by_kwargs.to_json())["max_age"] == 600
+    req = preflight("https://api.example.com", "PUT", ("Access-Control-Request-Headers", "Authorization"))
+    answers = {repr(p.evaluate("OPTIONS", req)) for p in policies}
+    assert len(answers) == 1
+    d = by_kwargs.evaluate("OPTIONS", req)
+    assert (d.kind, d.allowed, d.status) == ("preflight", True, 204)
+    assert d.header("access-control-allow-origin") == "https://api.example.com"
+    assert d.header("ACCESS-CONTROL-ALLOW-CREDENTIALS") == "true"
+    assert d.header("Access-Control-Max-Age") == "600"
+
+
+def test_from_file_errors(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        corsgate.Policy.from_file(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"origins": ["https://a.com"], "max_age": 100000}')
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.Policy.from_file(bad)
+    assert [e.code for e in info.value.errors] == ["max_age_too_large"]
+
+
+def test_decision_is_frozen_and_typed() -> None:
+    p = corsgate.Policy(ORIGINS, **FULL)  # type: ignore[arg-type]
+    d = p.evaluate(b"GET", [(b"origin", b"https://example.com")])
+    assert (d.kind, d.allowed, d.status, d.is_preflight) == ("actual", True, None, False)
+    assert isinstance(d.headers, tuple) and all(isinstance(h, tuple) and len(h) == 2 for h in d.headers)
+    assert dict(d.headers)["Access-Control-Allow-Origin"] == "https://example.com"
+    assert d.raw_headers == [(n.lower().encode(), v.encode()) for n, v in d.headers]
+    assert d.raw_headers is not d.raw_headers  # a fresh list each time: safe to extend
+    assert d.reason_code == "origin_allowed" and "origins[0]" in d.reason
+    for attr in ("kind", "allowed", "status", "headers", "reason"):
+        with pytest.raises(AttributeError):
+            setattr(d, attr, None)
+    with pytest.raises(TypeError):
+        corsgate.Decision()
+    assert d.header("x-nothing") is None
+
+
+def test_kinds() -> None:
+    p = corsgate.Policy(ORIGINS, **FULL)  # type: ignore[arg-type]
+    assert p.evaluate("GET", []).kind == "not_cors"
+    assert p.evaluate("GET", []).allowed
+    assert p.evaluate("OPTIONS", [("Origin", "https://example.com")]).kind == "actual"
+    d = p.evaluate("OPTIONS", preflight("https://evil.com"))
+    assert (d.kind, d.allowed, d.status, d.reason_code) == ("preflight", False, 403, "origin_not_allowed")
+    assert d.header("Access-Control-Allow-Origin") is None
+    d = p.evaluate("OPTIONS", preflight("https://example.com", "PATCH"))
+    assert (d.allowed, d.reason_code) == (False, "method_not_allowed") and "PATCH" in d.reason
+    d = p.evaluate("OPTIONS", preflight("https://example.com", "PUT", ("Access-Control-Request-Headers", "x-other")))
+    assert (d.allowed, d.reason_code) == (False, "header_not_allowed") and "x-other" in d.reason
+
+
+def test_header_input_shapes() -> None:
+    p = corsgate.Policy(ORIGINS)
+    expected = repr(p.evaluate("GET", [("Origin", "https://example.com")]))
+    shapes: list[Any] = [
+        [("Origin", "https://example.com")],
+        [["Origin", "https://example.com"]],
+        (("Origin", "https://example.com"),),
+        iter([("Origin", "https://example.com")]),
+        ((n, v) for n, v in [("origin", b"https://example.com")]),
+        [(b"ORIGIN", "https://example.com")],
+        {"Origin": "https://example.com"}.items(),
+    ]
+    for shape in shapes:
+        assert repr(p.evaluate("GET", shape)) == expected, shape
+
+
+@pytest.mark.parametrize(
+    "method, headers",
+    [
+        (1, []),
+        (None, []),
+        ("GET", "Origin: https://example.com"),
+        ("GET", b"Origin"),
+        ("GET", 5),
+        ("GET", [("Origin",)]),
+        ("GET", [("Origin", "a", "b")]),
+        ("GET", ["Or"]),
+        ("GET", [("Origin", 1)]),
+        ("GET", [(None, "x")]),
+        ("GET", [("Origin", bytearray(b"https://example.com"))]),
+    ],
+)
+def test_wrong_types_raise_type_error(method: Any, headers: Any) -> None:
+    p = corsgate.Policy(ORIGINS)
+    with pytest.raises(TypeError):
+        p.evaluate(method, headers)
+
+
+def test_hostile_input_is_a_deny_not_a_crash() -> None:
+    p = corsgate.Policy(ORIGINS, **FULL)  # type: ignore[arg-type]
+    for origin in [
+        b"https://example.com\x00",
+        b"https://exa\xffmple.com",
+        b"\xff\xfe",
+        b"",
+        b"https://example.com/",
+        b"https://EXAMPLE.com",
+        b"x" * 100_000,
+        "https://ex\u00e4mple.com".encode(),
+    ]:
+        d = p.evaluate(b"GET", [(b"Origin", origin)])
+        assert d.kind == "actual" and not d.allowed, origin[:40]
+        assert d.header("Access-Control-Allow-Origin") is None
+        assert not p.is_origin_allowed(origin)
+    two = p.evaluate("GET", [("Origin", "https://example.com"), ("Origin", "https://example.com")])
+    assert not two.allowed and two.reason_code == "origin_multiple"
+    # A 1 MiB Access-Control-Request-Headers is refused in bounded time.
+    huge = ("x-a," * (1 << 18)).encode()
+    start = time.perf_counter()
+    d = p.evaluate(b"OPTIONS", [(b"Origin", b"https://example.com"), (b"Access-Control-Request-Method", b"PUT"),
+                                (b"Access-Control-Request-Headers", huge)])
+    assert time.perf_counter() - start < 0.2
+    assert not d.allowed and d.reason_code == "headers_too_large"
+    # Many header lines.
+    many = [(b"x-filler", b"y")] * 20_000 + [(b"Origin", b"https://example.com")]
+    assert p.evaluate(b"GET", many).allowed
+    # A lone surrogate cannot be encoded: a ValueError, not a crash.
+    with pytest.raises(ValueError):
+        p.evaluate("GET", [("Origin", "https://\ud800.com")])
+    with pytest.raises(ValueError):
+        p.is_origin_allowed("\udfff")
+
+
+def test_is_origin_allowed_agrees_with_evaluate() -> None:
+    p = corsgate.Policy(ORIGINS + ["~^https://pr-[0-9]+\\.preview\\.example\\.org$", "http://127.0.0.1:[3000-3999]"])
+    for origin in ["https://example.com", "https://a.b.example.com", "http://localhost:8080", "http://localhost",
+                   "https://pr-12.preview.example.org", "https://pr-x.preview.example.org",
+                   "http://127.0.0.1:3999", "http://127.0.0.1:4000", "https://evilexample.com",
+                   "https://example.com.evil.net", "null"]:
+        allowed = p.evaluate("GET", [("Origin", origin)]).allowed
+        assert p.is_origin_allowed(origin) == allowed == p.is_origin_allowed(origin.encode())
+        assert p._is_origin_allowed_detached(origin.encode()) == allowed
+
+
+def test_config_error_carries_every_error_in_core_words() -> None:
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.Policy(["https://ok.com", "https://*example.com", "null", "*", "https://a.com/path"],
+                        credentials=True, methods=["TRACE"], request_headers=["cookie"], max_age=90_000)
+    err = info.value
+    assert isinstance(err, ValueError)
+    codes = [e.code for e in err.errors]
+    for code in ["invalid_wildcard", "null_origin_not_allowed", "any_origin_with_credentials",
+                 "origin_has_path", "forbidden_method", "forbidden_request_header", "max_age_too_large"]:
+        assert code in codes, (code, codes)
+    assert err.code == err.errors[0].code
+    by_code = {e.code: e for e in err.errors}
+    wildcard = by_code["invalid_wildcard"]
+    assert (wildcard.field, wildcard.index, wildcard.value) == ("origins", 1, "https://*example.com")
+    assert wildcard.severity == "error" and wildcard.message
+    assert by_code["max_age_too_large"].field == "max_age" and by_code["max_age_too_large"].index is None
+    # The exception text is the core's Display: a header line, then one line per error.
+    lines = str(err).split("\n")
+    assert lines[0] == f"corsgate: invalid policy ({len(err.errors)} errors)"
+    assert lines[1:] == [f"  {e}" for e in err.errors]
+    assert str(wildcard).startswith('origins[1] "https://*example.com": invalid_wildcard: ')
+    assert "Diagnostic(code='invalid_wildcard'" in repr(wildcard) or 'Diagnostic(code="invalid_wildcard"' in repr(wildcard)
+
+
+def test_shape_errors_and_bad_json() -> None:
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.Policy.from_json('{"origins": "https://a.com", "credentail": true}')
+    codes = sorted(e.code for e in info.value.errors)
+    assert codes == ["invalid_type", "unknown_field"]
+    unknown = next(e for e in info.value.errors if e.code == "unknown_field")
+    assert unknown.value == "credentail" and 'did you mean "credentials"' in unknown.message
+    texts: list[str | bytes] = ["{", "[1]", b"\xff", ""]
+    for text in texts:
+        with pytest.raises(corsgate.ConfigError) as info:
+            corsgate.Policy.from_json(text)
+        assert info.value.code == "invalid_json"
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.Policy([])
+    assert info.value.code == "empty_origins"
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.Policy(["https://a.com"], max_age=-1)
+    assert info.value.code == "invalid_type"
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.Policy(["https://a.com"], preflight_status=404)
+    assert info.value.code == "invalid_preflight_status"
+
+
+def test_python_type_errors() -> None:
+    with pytest.raises(TypeError):
+        corsgate.Policy("https://a.com")
+    with pytest.raises(TypeError):
+        corsgate.Policy(["https://a.com"], credentials="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        corsgate.Policy(["https://a.com"], typo=True)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        corsgate.Policy.from_json(123)  # type: ignore[arg-type]
+    # Entries of the wrong type are the core's invalid_type, naming the entry.
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.Policy(["https://a.com", 5])  # type: ignore[list-item]
+    assert (info.value.errors[0].code, info.value.errors[0].index) == ("invalid_type", 1)
+    # Iterables other than list and tuple are accepted as lists.
+    p = corsgate.Policy({"https://a.com"}, methods=(m for m in ["PUT"]))
+    assert json.loads(p.to_json())["methods"] == ["PUT"]
+
+
+def test_warnings_and_diagnostics() -> None:
+    p = corsgate.Policy(["HTTPS://Example.COM:443/", "https://a.com", "https://a.com"], max_age=8000)
+    codes = [w.code for w in p.warnings]
+    assert "normalized_origin" in codes and "duplicate_entry" in codes and "max_age_clamped" in codes
+    assert all(w.severity == "warning" for w in p.warnings)
+    assert p.is_origin_allowed("https://example.com")
+    assert p.warnings == p.warnings and len({*p.warnings}) == len(set(map(str, p.warnings)))
+
+
+def test_starlette_mapping() -> None:
+    p = corsgate.policy_from_starlette(allow_origins=["https://a.com"], allow_origin_regex=r"https://[a-z]+\.b\.com")
+    cfg = json.loads(p.to_json())
+    assert cfg["origins"] == ["https://a.com", "~https://[a-z]+\\.b\\.com"]
+    assert cfg["methods"] == ["GET"] and cfg["max_age"] == 600 and cfg["credentials"] is False
+    assert cfg["request_headers"] == ["accept", "accept-language", "content-language", "content-type"]
+    assert p.is_origin_allowed("https://x.b.com") and not p.is_origin_allowed("https://x.b.com.evil.net")
+    cfg = json.loads(corsgate.policy_from_starlette(
+        allow_origins=["*"], allow_methods=["*"], allow_headers=["*"], expose_headers=["x-a"],
+        max_age=60, allow_private_network=True).to_json())
+    assert (cfg["origins"], cfg["methods"], cfg["request_headers"]) == (["*"], ["*"], ["*"])
+    assert (cfg["expose_headers"], cfg["max_age"], cfg["private_network"]) == (["x-a"], 60, True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        # Starlette answers these by reflecting any origin with credentials.
+        (dict(allow_origins=["*"], allow_credentials=True), "any_origin_with_credentials"),
+        (dict(allow_origins=["https://a.com"], expose_headers=["*"], allow_credentials=True),
+         "any_expose_with_credentials"),
+        (dict(allow_origins=["null"]), "null_origin_not_allowed"),
+        (dict(allow_origins=["http://intranet.example"], allow_credentials=True), "insecure_origin"),
+        (dict(allow_origin_regex=r"https://(?!evil).*\.com"), "invalid_regex"),
+        (dict(allow_origins=["https://a.com"], allow_methods=["TRACE"]), "forbidden_method"),
+        (dict(), "empty_origins"),
+    ],
+)
+def test_starlette_unsafe_combinations_raise(kwargs: dict[str, Any], code: str) -> None:
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.policy_from_starlette(**kwargs)
+    assert code in [e.code for e in info.value.errors]
+    assert str(info.value).startswith("corsgate: invalid policy")
+
+
+def test_starlette_mapping_type_errors() -> None:
+    with pytest.raises(TypeError):
+        corsgate.policy_from_starlette(allow_origins="https://a.com")
+
+
+def test_judge_rejects_tampered_responses() -> None:
+    """The browser judge must be able to fail: break good answers and watch it object."""
+    tampered = 0
+    for vector in load_vectors():
+        exp = vector["expect"]
+        if exp.get("config_error") or not exp["allowed"] or exp["kind"] == "not_cors":
+            continue
+        p = corsgate.Policy.from_json(json.dumps(vector["policy"]))
+        d = p.evaluate(vector["request"]["method"], [tuple(h) for h in vector["request"]["headers"]])
+        headers = list(d.headers)
+        assert not check_expectations(vector, d.kind, d.status, headers)
+        no_acao = [h for h in headers if h[0] != "Access-Control-Allow-Origin"]
+        assert check_expectations(vector, d.kind, d.status, no_acao)
+        other = [(n, "https://other.example" if n == "Access-Control-Allow-Origin" else v) for n, v in headers]
+        assert check_expectations(vector, d.kind, d.status, other)
+        if vector["policy"].get("credentials"):
+            no_acac = [h for h in headers if h[0] != "Access-Control-Allow-Credentials"]
+            assert check_expectations(vector, d.kind, d.status, no_acac)
+        if d.kind == "preflight":
+            assert check_expectations(vector, d.kind, 403, headers)
+        tampered += 1
+    assert tampered >= 30
+
+
+def test_random_bytes_never_raise() -> None:
+    """Arbitrary bytes in every CORS request header: a decision, never an exception."""
+    import random
+
+    rng = random.Random(1234)
+    p = corsgate.Policy(ORIGINS + ["~^https://[a-z]+\\.re\\.example\\.org$"], **FULL)  # type: ignore[arg-type]
+    names = [b"Origin", b"Access-Control-Request-Method", b"Access-Control-Request-Headers",
+             b"Access-Control-Request-Private-Network", b"origin", b"X-Other"]
+    seeds = [b"https://example.com", b"https://a.example.com", b"PUT", b"authorization, x-request-id", b"true"]
+    for _ in range(3000):
+        headers = []
+        for _ in range(rng.randint(0, 6)):
+            value = bytearray(rng.choice(seeds))
+            for _ in range(rng.randint(0, 3)):
+                op = rng.randint(0, 2)
+                pos = rng.randint(0, len(value))
+                if op == 0:
+                    value[pos:pos] = bytes([rng.randint(0, 255)])
+                elif op == 1 and value:
+                    del value[min(pos, len(value) - 1)]
+                else:
+                    value[pos:pos] = rng.choice(seeds)
+            headers.append((rng.choice(names), bytes(value)))
+        method = rng.choice([b"GET", b"OPTIONS", b"POST", b"put", bytes([rng.randint(0, 255)])])
+        d = p.evaluate(method, headers)
+        assert d.kind in ("not_cors", "preflight", "actual")
+        assert (d.status is not None) == (d.kind == "preflight")
+        if d.kind != "not_cors":
+            assert d.allowed == (d.header("Access-Control-Allow-Origin") is not None)
+        for hname, hvalue in d.headers:
+            assert hvalue.isascii() and hvalue.isprintable(), (hname, hvalue)

@@ -1,0 +1,157 @@
+"""corsgate.wsgi.CORSMiddleware under the stdlib's wsgiref server, over loopback HTTP."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pytest
+
+import corsgate
+from browser import load_vectors
+from corsgate.wsgi import CORSMiddleware
+from servers import Client, serve_wsgi
+from wire import APP_BODY, APP_MARK, carried_by_http, check_over_http, compile_vector
+
+VECTORS = load_vectors()
+
+
+def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), (APP_MARK, "called"),
+                              ("Content-Length", str(len(APP_BODY)))])
+    return [APP_BODY]
+
+
+class Router:
+    """Dispatches /v/<n>/... to the middleware guarding vector n."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Any] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        key = environ["PATH_INFO"].split("/")[2]
+        return self.routes[key](environ, start_response)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def vector_server() -> Iterator[Client]:
+    router = Router()
+    for i, vector in enumerate(VECTORS):
+        if not vector["expect"].get("config_error"):
+            router.routes[str(i)] = CORSMiddleware(app, compile_vector(vector))
+    with serve_wsgi(router) as port:
+        client = Client(port)
+        yield client
+        client.close()
+
+
+@pytest.mark.parametrize("index", range(len(VECTORS)), ids=[v["id"] for v in VECTORS])
+def test_vector_over_wsgi(vector_server: Client, index: int) -> None:
+    vector = VECTORS[index]
+    if vector["expect"].get("config_error"):
+        with pytest.raises(corsgate.ConfigError):
+            CORSMiddleware(app, compile_vector(vector))
+        return
+    if not carried_by_http(vector):
+        pytest.skip("leading/trailing whitespace is not part of an HTTP field value (RFC 9110 5.5)")
+    problems = check_over_http(vector_server, f"/v/{index}/x", vector)
+    assert not problems, f"{vector['id']}: {problems}"
+
+
+def app_with_own_headers(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("200 OK", [("Vary", "Accept-Encoding"), ("access-control-allow-origin", "*"),
+                              ("Content-Length", "2")])
+    return [b"hi"]
+
+
+def test_headers_merge_and_preflight_with_starlette_arguments() -> None:
+    mw = CORSMiddleware(app_with_own_headers, allow_origins=["https://app.example.com"],
+                        allow_methods=["PUT"], allow_credentials=True, max_age=120)
+    with serve_wsgi(mw) as port:
+        c = Client(port)
+        status, headers, body = c.request("GET", "/", [("Origin", "https://app.example.com")])
+        h = [(n.lower(), v) for n, v in headers]
+        assert (status, body) == (200, b"hi")
+        assert [v for n, v in h if n == "access-control-allow-origin"] == ["https://app.example.com"]
+        assert [v for n, v in h if n == "vary"] == ["Accept-Encoding, Origin"]
+        status, headers, body = c.request("GET", "/", [("Origin", "https://evil.example.com")])
+        h = [(n.lower(), v) for n, v in headers]
+        assert not [v for n, v in h if n.startswith("access-control-")]
+        status, headers, body = c.request("OPTIONS", "/", [
+            ("Origin", "https://app.example.com"), ("Access-Control-Request-Method", "PUT")])
+        hd = dict((n.lower(), v) for n, v in headers)
+        assert (status, body) == (204, b"")
+        assert hd["access-control-allow-methods"] == "PUT" and hd["access-control-max-age"] == "120"
+        status, headers, body = c.request("OPTIONS", "/", [
+            ("Origin", "https://evil.example.com"), ("Access-Control-Request-Method", "PUT")])
+        assert (status, body) == (403, b"")
+        c.close()
+
+
+def test_exc_info_and_non_latin1_environ() -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def failing(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            start_response("500 Internal Server Error", [("Vary", "Cookie")], sys.exc_info())
+        return [b"err"]
+
+    def start_response(*args: Any) -> Any:
+        calls.append(args)
+        return lambda data: None
+
+    mw = CORSMiddleware(failing, corsgate.Policy(["https://a.com"]))
+    assert list(mw({"REQUEST_METHOD": "GET", "HTTP_ORIGIN": "https://a.com"}, start_response)) == [b"err"]
+    status, headers, exc_info = calls[-1]
+    assert status.startswith("500") and exc_info[0] is RuntimeError
+    assert ("Access-Control-Allow-Origin", "https://a.com") in headers
+    assert ("Vary", "Cookie, Origin") in headers
+    # A server that breaks PEP 3333 with a non-latin-1 str: a deny, not an exception.
+    mw({"REQUEST_METHOD": "GET", "HTTP_ORIGIN": "https://a\u4e00.com"}, start_response)
+    assert not [h for h in calls[-1][1] if h[0] == "Access-Control-Allow-Origin"]
+
+
+def test_threaded_server_hot_reload_and_shared_policy() -> None:
+    a = corsgate.Policy(["https://a.example.com"])
+    b = corsgate.Policy(["https://b.example.com"])
+    mw = CORSMiddleware(app, a)
+    errors: list[str] = []
+    counts = {"a": 0, "b": 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def hammer(port: int, origin: str) -> None:
+        c = Client(port)
+        try:
+            while not stop.is_set():
+                status, headers, _ = c.request("GET", "/", [("Origin", origin)])
+                acao = [v for n, v in headers if n.lower() == "access-control-allow-origin"]
+                with lock:
+                    if status != 200 or acao not in ([], [origin]):
+                        errors.append(f"{status} {acao}")
+                    elif acao:
+                        counts["a" if "a." in origin else "b"] += 1
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+        finally:
+            c.close()
+
+    with serve_wsgi(mw, threaded=True) as port:
+        threads = [threading.Thread(target=hammer, args=(port, o))
+                   for o in ("https://a.example.com", "https://b.example.com") * 2]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            mw.policy = b if mw.policy is a else a
+            time.sleep(0.01)
+        stop.set()
+        for t in threads:
+            t.join(20)
+    assert not errors, errors[:5]
+    assert counts["a"] > 0 and counts["b"] > 0, counts

@@ -164,6 +164,16 @@ pub mod names {
     pub const ACEH: &str = "Access-Control-Expose-Headers";
     /// `Vary`
     pub const VARY: &str = "Vary";
+
+    /// The request header names `Policy::evaluate` reads (matched ASCII
+    /// case-insensitively); every other line can be left out of a request without
+    /// changing its decision.
+    pub const REQUEST_HEADERS: [&str; 4] = [
+        "Origin",
+        "Access-Control-Request-Method",
+        "Access-Control-Request-Headers",
+        "Access-Control-Request-Private-Network",
+    ];
 }
 
 /// The most `Access-Control-Request-Headers` lines a preflight may carry; more is a deny.

@@ -1092,3 +1092,52 @@ mod document_tests {
         assert_eq!(codes, ["missing_origins", "invalid_type"]);
     }
 }
+
+#[cfg(test)]
+mod request_header_names_tests {
+    use super::*;
+    use crate::names::REQUEST_HEADERS;
+
+    /// Only the names in `REQUEST_HEADERS` change a decision: dropping every other line
+    /// gives the same answer, and each listed name is read.
+    #[test]
+    fn exactly_the_listed_request_headers_are_read() {
+        let p = Policy::from_json(
+            r#"{"origins":["https://a.com"],"methods":["PUT"],"request_headers":["x-a"],"private_network":true}"#,
+        )
+        .unwrap();
+        let full = [
+            ("X-Other", "1"),
+            ("ORIGIN", "https://a.com"),
+            ("access-control-request-method", "PUT"),
+            ("Access-Control-Request-Headers", "x-a"),
+            ("Access-Control-Request-Private-Network", "true"),
+            ("Origin-X", "y"),
+        ];
+        let filtered: Vec<(&str, &str)> = full
+            .iter()
+            .copied()
+            .filter(|(n, _)| REQUEST_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(n)))
+            .collect();
+        assert_eq!(filtered.len(), 4);
+        let a = p.evaluate_str("OPTIONS", &full).to_json();
+        let b = p.evaluate_str("OPTIONS", &filtered).to_json();
+        assert!(a.contains("\"allowed\":true"), "{a}");
+        assert_eq!(a, b);
+        // Without each listed line, the decision changes.
+        for skip in 0..filtered.len() {
+            let fewer: Vec<_> = filtered
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, h)| *h)
+                .collect();
+            assert_ne!(
+                p.evaluate_str("OPTIONS", &fewer).to_json(),
+                a,
+                "{}",
+                filtered[skip].0
+            );
+        }
+    }
+}

@@ -338,12 +338,7 @@ const HEADER_NAMES: [&str; 8] = [
 /// lines whose name has one of these lengths (a cheap pre-filter; the core still
 /// compares the names). The test suite checks, for every shared vector plus unrelated
 /// header lines, that the filtered request gets the same decision as the full one.
-const REQUEST_HEADER_NAMES: [&str; 4] = [
-    "Origin",
-    "Access-Control-Request-Method",
-    "Access-Control-Request-Headers",
-    "Access-Control-Request-Private-Network",
-];
+const REQUEST_HEADER_NAMES: [&str; 4] = corsgate::names::REQUEST_HEADERS;
 
 /// The request header names the core reads (see the middleware's pre-filter).
 #[napi(catch_unwind)]

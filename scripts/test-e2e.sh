@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# End-to-end suite in a real browser: headless Chromium (Debian's /usr/bin/chromium,
+# driven by playwright-core) runs the case table of tests/e2e/cases.js against three
+# runtimes, all configured with tests/e2e/policy.json (/api/*) and policy-star.json (/star/*):
+#   python  corsgate.asgi.CORSMiddleware in a Starlette app under uvicorn  127.0.0.1:47201
+#   node    corsgate/express middleware                                    127.0.0.1:47202
+#   nginx   ngx_http_corsgate_module, proxying to a CORS-less Express app   127.0.0.1:47203
+# Test pages are served on 127.0.0.1:47101-47104,47110 (host names 127.0.0.1, localhost,
+# *.test.localhost, *.preview.localhost). Each case asserts browser outcome == expectation
+# == `corsgate eval --jsonl` decision. Everything started here is stopped on exit, even
+# on failure. Artefacts: build/e2e/results.png (screenshot), results.json, results.html.
+# Closing line: "N passed, N failed". E2E_RUNTIMES="python node" runs a subset.
+# If Chromium cannot be installed this fails loudly (exit 1) unless CORSGATE_E2E_ALLOW_SKIP=1.
+set -uo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
+OUT="$REPO/build/e2e"
+E2E="$REPO/tests/e2e"
+RUNTIMES="${E2E_RUNTIMES:-python node nginx}"
+PY="${PYTHON:-python3}"
+mkdir -p "$OUT"
+
+fail() { echo "test-e2e: $*" >&2; echo "e2e: 0 passed, 1 failed"; exit 1; }
+loud_skip() {
+    local bar="!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    printf '%s\n!!! test-e2e: %s\n!!! THE BROWSER SUITE DID NOT RUN.\n%s\n' "$bar" "$1" "$bar" >&2
+    if [ "${CORSGATE_E2E_ALLOW_SKIP:-0}" = 1 ]; then
+        echo "test-e2e: CORSGATE_E2E_ALLOW_SKIP=1: skipping (NOT a pass)"
+        echo "e2e: 0 passed, 0 failed, 1 skipped"
+        exit 0
+    fi
+    echo "e2e: 0 passed, 1 failed"
+    exit 1
+}
+
+echo "== setup (chromium, playwright-core)"
+if ! bash "$REPO/scripts/setup-e2e.sh"; then
+    [ -x /usr/bin/chromium ] || loud_skip "Chromium could not be installed (apt-get install chromium failed)"
+    fail "scripts/setup-e2e.sh failed"
+fi
+CHROMIUM="${CORSGATE_E2E_CHROMIUM:-/usr/bin/chromium}"   # run.js reads the same variable
+"$CHROMIUM" --version >/dev/null 2>&1 || loud_skip "$CHROMIUM does not run"
+
+echo "== build the corsgate CLI (the engine's own decisions)"
+cargo build --release --locked -p corsgate-cli || fail "cargo build -p corsgate-cli failed"
+CLI="$CARGO_TARGET_DIR/release/corsgate"
+
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in 47101 47102 47103 47104 47110 47201 47202 47203 47290; do
+    port_free "$port" || fail "port 127.0.0.1:$port is already in use"
+done
+
+wait_up() { # NAME URL PID: until URL answers 200, while PID lives (30 s)
+    local i
+    for i in $(seq 1 150); do
+        curl -fsS -o /dev/null "$2" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || { echo "test-e2e: $1 exited early:" >&2; tail -n 30 "$OUT/$1.log" >&2; return 1; }
+        sleep 0.2
+    done
+    echo "test-e2e: $1 did not answer $2" >&2; tail -n 30 "$OUT/$1.log" >&2; return 1
+}
+
+args=()
+want() { case " $RUNTIMES " in *" $1 "*) return 0;; *) return 1;; esac; }
+
+if want python; then
+    echo "== python: maturin wheel into build/e2e/venv-python (scripts/setup-python.sh tools)"
+    bash "$REPO/scripts/setup-python.sh" || fail "setup-python.sh failed"
+    TOOLS="$REPO/build/venv-python"
+    rm -rf "$OUT/wheels"
+    "$TOOLS/bin/maturin" build --release --locked -m "$REPO/bindings/python/Cargo.toml" -o "$OUT/wheels" ||
+        fail "maturin build failed"
+    wheel=("$OUT"/wheels/corsgate-*-abi3-*.whl)
+    [ -f "${wheel[0]}" ] || fail "no abi3 wheel built"
+    VENV="$OUT/venv-python"
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV" || fail "python venv failed"
+    # starlette and uvicorn at the versions pinned for the Python binding's tests.
+    grep -E '^(starlette|uvicorn)==' "$REPO/bindings/python/requirements-test.txt" > "$OUT/requirements-e2e.txt"
+    "$VENV/bin/python" -m pip install --quiet -r "$OUT/requirements-e2e.txt" || fail "pip install starlette uvicorn failed"
+    "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "${wheel[0]}" || fail "pip install wheel failed"
+    (cd "$OUT" && exec "$VENV/bin/python" -m uvicorn --app-dir "$E2E" app:app --host 127.0.0.1 --port 47201 \
+        --log-level warning) >"$OUT/python.log" 2>&1 &
+    pids+=($!)
+    wait_up python http://127.0.0.1:47201/health "$!" || fail "python runtime did not start"
+    args+=(--runtime python=http://127.0.0.1:47201)
+fi
+
+if want node || want nginx; then
+    echo "== node: napi build of bindings/node (scripts/setup-node.sh tools)"
+    if [ ! -x "$REPO/bindings/node/node_modules/.bin/napi" ] || [ ! -d "$REPO/bindings/node/node_modules/express" ]; then
+        bash "$REPO/scripts/setup-node.sh" || fail "setup-node.sh failed"
+    fi
+    (cd "$REPO/bindings/node" && ./node_modules/.bin/napi build --platform --release) || fail "napi build failed"
+    # 47202: Express + corsgate; 47290: the same app without CORS, nginx's upstream.
+    E2E_RUNTIME_NAME=node node "$E2E/node-api.js" 47202 47290 >"$OUT/node.log" 2>&1 &
+    pids+=($!)
+    wait_up node http://127.0.0.1:47202/health "$!" || fail "node runtime did not start"
+    want node && args+=(--runtime node=http://127.0.0.1:47202)
+fi
+
+if want nginx; then
+    if [ -f "$REPO/scripts/setup-nginx.sh" ] && [ -f "$REPO/bindings/nginx/build.sh" ]; then
+        echo "== nginx: module build (scripts/setup-nginx.sh, bindings/nginx/build.sh)"
+        bash "$REPO/scripts/setup-nginx.sh" >/dev/null || fail "setup-nginx.sh failed"
+        MODULE="$(bash "$REPO/bindings/nginx/build.sh" | tail -n 1)"
+        [ -f "$MODULE" ] || fail "nginx module build failed"
+        NGX="$OUT/nginx"
+        rm -rf "$NGX"; mkdir -p "$NGX/conf" "$NGX/logs" "$NGX/temp"
+        user_line=""; [ "$(id -u)" = 0 ] && user_line="user root root;"
+        cat > "$NGX/conf/nginx.conf" <<NGINX
+load_module $MODULE;
+$user_line
+daemon off;
+worker_processes 1;
+pid logs/nginx.pid;
+error_log logs/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path temp/body;
+    proxy_temp_path temp/proxy;
+    fastcgi_temp_path temp/fastcgi;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+    upstream app { server 127.0.0.1:47290; }
+    server {
+        listen 127.0.0.1:47203;
+        location /api/ { corsgate_policy $E2E/policy.json; proxy_pass http://app; }
+        location /star/ { corsgate_policy $E2E/policy-star.json; proxy_pass http://app; }
+        location /health { proxy_pass http://app; }
+    }
+}
+NGINX
+        nginx -p "$NGX/" -c "$NGX/conf/nginx.conf" -e "$NGX/logs/error.log" -t >"$OUT/nginx.log" 2>&1 ||
+            { cat "$OUT/nginx.log" >&2; fail "nginx -t failed"; }
+        nginx -p "$NGX/" -c "$NGX/conf/nginx.conf" -e "$NGX/logs/error.log" >>"$OUT/nginx.log" 2>&1 &
+        pids+=($!)
+        wait_up nginx http://127.0.0.1:47203/health "$!" || fail "nginx did not start"
+        args+=(--runtime nginx=http://127.0.0.1:47203)
+    else
+        fail "nginx requested but scripts/setup-nginx.sh or bindings/nginx/build.sh is missing (E2E_RUNTIMES=\"python node\" to leave it out)"
+    fi
+fi
+
+[ ${#args[@]} -gt 0 ] || fail "no runtime selected (E2E_RUNTIMES=$RUNTIMES)"
+echo "== chromium against: ${args[*]}"
+node "$E2E/run.js" --cli "$CLI" --out "$OUT" "${args[@]}"

@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_PARTS=(core python node)
+ALL_PARTS=(core c nginx python node e2e)
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=("${ALL_PARTS[@]}")
 

@@ -1,1 +1,883 @@
-//! corsgate-c (placeholder until its issue lands).
+//! # corsgate-c: the C ABI of corsgate
+//!
+//! Builds `libcorsgate.a` and `libcorsgate.so`; `include/corsgate.h` is generated from
+//! this file by a pinned cbindgen (see `cbindgen.toml`) and committed.
+//!
+//! The shape follows rustls-ffi: `corsgate_<object>_<verb>` names, opaque handles owned
+//! through `Box`, numeric result codes with [`corsgate_result_str`], byte inputs as
+//! pointer + length (never NUL-terminated), outputs written only on success, a NULL check
+//! and a panic boundary on every export. Nothing here decides anything about CORS: every
+//! decision, error code and message comes from the `corsgate` core crate, unchanged.
+//!
+//! Thread safety: a `corsgate_policy` is immutable once compiled; any number of threads
+//! may evaluate with one policy at the same time. A `corsgate_config_error` is read-only
+//! too. Freeing an object while another thread uses it is the caller's bug.
+
+#![allow(non_camel_case_types)]
+
+use std::ffi::{c_char, c_uint};
+use std::fmt::{self, Write as _};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+
+use corsgate_core::{ConfigError, Decision, Diagnostic, Kind, Policy, Reason, Severity};
+
+/// Major version of this library (the `corsgate` crates' version).
+pub const CORSGATE_VERSION_MAJOR: u32 = 0;
+/// Minor version of this library.
+pub const CORSGATE_VERSION_MINOR: u32 = 1;
+/// Patch version of this library.
+pub const CORSGATE_VERSION_PATCH: u32 = 0;
+/// `MAJOR * 1000000 + MINOR * 1000 + PATCH`, for `#if CORSGATE_VERSION_NUMBER >= ...`.
+pub const CORSGATE_VERSION_NUMBER: u32 = 1_000;
+
+/// The most response headers one decision holds: the size of
+/// `corsgate_decision.headers`.
+pub const CORSGATE_MAX_HEADERS: usize = 15;
+
+const _: () = assert!(CORSGATE_MAX_HEADERS == corsgate_core::MAX_HEADERS);
+const _: () = assert!(
+    CORSGATE_VERSION_NUMBER
+        == CORSGATE_VERSION_MAJOR * 1_000_000
+            + CORSGATE_VERSION_MINOR * 1_000
+            + CORSGATE_VERSION_PATCH
+);
+
+/// The outcome of a call.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum corsgate_result {
+    /// Success; the outputs were written.
+    Ok = 0,
+    /// A required pointer was NULL, or a (pointer, length) pair had a NULL pointer with a
+    /// non-zero length.
+    NullParameter = 1,
+    /// The policy was rejected; see the `corsgate_config_error`.
+    InvalidPolicy = 2,
+    /// A bug inside the library was caught at the boundary (a Rust panic); nothing
+    /// was written.
+    Panic = 3,
+    /// An index past the end of a list.
+    OutOfRange = 4,
+    /// The caller's buffer is too small; the needed length was reported.
+    BufferTooSmall = 5,
+    /// A value the library cannot use (e.g. a `corsgate_decision` not written by
+    /// `corsgate_policy_evaluate`).
+    InvalidParameter = 6,
+}
+
+/// How a request was classified.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum corsgate_kind {
+    /// No `Origin` header: pass the request through and add the headers.
+    NotCors = 0,
+    /// A CORS preflight: answer it with `status` and the headers; do not call the
+    /// application.
+    Preflight = 1,
+    /// A CORS request other than a preflight: call the application and add the headers
+    /// to its response (also to error responses).
+    Actual = 2,
+}
+
+/// Why a decision came out as it did. `corsgate_reason_str` gives the core's stable
+/// snake_case name; `corsgate_decision_reason_write` the core's sentence.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum corsgate_reason {
+    /// No `Origin` header.
+    NotCors = 0,
+    /// The policy allows any origin (`*`).
+    AnyOrigin = 1,
+    /// `origins[reason_index]` (text in `reason_detail`) admits the origin.
+    OriginAllowed = 2,
+    /// The `Origin` value is not a serialized origin a browser would send.
+    OriginMalformed = 3,
+    /// More than one `Origin` header line.
+    OriginMultiple = 4,
+    /// No pattern admits the origin.
+    OriginNotAllowed = 5,
+    /// `Access-Control-Request-Method` is empty, not a token, or repeated.
+    MethodMalformed = 6,
+    /// The requested method is CONNECT, TRACE or TRACK.
+    MethodForbidden = 7,
+    /// The requested method (in `reason_detail`) is not allowed.
+    MethodNotAllowed = 8,
+    /// `Access-Control-Request-Headers` holds something other than header names.
+    HeadersMalformed = 9,
+    /// `Access-Control-Request-Headers` exceeds the documented bounds.
+    HeadersTooLarge = 10,
+    /// The first refused request header name is in `reason_detail`.
+    HeaderNotAllowed = 11,
+    /// Private network access requested but not enabled.
+    PrivateNetworkNotAllowed = 12,
+}
+
+const REASON_COUNT: u32 = 13;
+
+/// A borrowed run of bytes: `data` points to `len` bytes (not NUL-terminated).
+/// As input, `data` may be NULL only when `len` is 0. As output, `data` is never NULL
+/// unless documented (absent optional fields).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_slice {
+    /// First byte.
+    pub data: *const u8,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+/// One header line: a (name, value) pair of byte slices.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_header {
+    /// Header name (any case for input; canonical case in decisions).
+    pub name: corsgate_slice,
+    /// Header value.
+    pub value: corsgate_slice,
+}
+
+/// The answer to one request, filled by `corsgate_policy_evaluate` into storage the
+/// caller provides. Every slice in it borrows from the policy (header names and
+/// precomputed values) or from the request buffers passed to evaluate (the echoed
+/// origin, method and header names): it stays valid while both are alive and unchanged.
+/// It owns nothing and needs no free.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_decision {
+    /// How the request was classified.
+    pub kind: corsgate_kind,
+    /// Whether the browser will let the page read the response (always true for
+    /// `CORSGATE_KIND_NOT_CORS`).
+    pub allowed: bool,
+    /// For preflights, the status to answer with (the policy's `preflight_status`, or
+    /// 403); 0 for other kinds, whose status is the application's.
+    pub status: u16,
+    /// Why.
+    pub reason: corsgate_reason,
+    /// For `CORSGATE_REASON_ORIGIN_ALLOWED`, the position of the matching pattern in
+    /// `origins`; 0 otherwise.
+    pub reason_index: usize,
+    /// The pattern (`ORIGIN_ALLOWED`), method (`METHOD_NOT_ALLOWED`) or header name
+    /// (`HEADER_NOT_ALLOWED`) behind the reason; empty (`len` 0) otherwise.
+    pub reason_detail: corsgate_slice,
+    /// Number of valid entries in `headers`.
+    pub headers_len: usize,
+    /// The response headers to set, in a fixed order; entries at `headers_len` and
+    /// beyond are unspecified. Names are canonical (`Access-Control-Allow-Origin`),
+    /// values visible ASCII.
+    pub headers: [corsgate_header; CORSGATE_MAX_HEADERS],
+}
+
+/// One diagnostic (error or warning) about a policy. Every slice borrows from the object
+/// it was read from (`corsgate_config_error` or `corsgate_policy`) and lives as long as
+/// that object.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_diagnostic {
+    /// The core's stable snake_case code, e.g. `invalid_wildcard`.
+    pub code: corsgate_slice,
+    /// True for errors (the policy is rejected), false for warnings.
+    pub is_error: bool,
+    /// The policy field (`origins`, `methods` ...); `data` is NULL when the diagnostic
+    /// concerns the whole document.
+    pub field: corsgate_slice,
+    /// Whether `index` is meaningful.
+    pub has_index: bool,
+    /// Position of the entry inside the list `field`.
+    pub index: usize,
+    /// The entry's text as written; `data` is NULL when there is none.
+    pub value: corsgate_slice,
+    /// The core's one-line explanation.
+    pub message: corsgate_slice,
+    /// The core's full line: `origins[2] "https://a.com/p": origin_has_path: message`.
+    pub text: corsgate_slice,
+}
+
+/// A compiled, immutable policy. Thread-safe: share one pointer among threads and
+/// evaluate concurrently. Create with `corsgate_policy_from_json`, free with
+/// `corsgate_policy_free`.
+pub struct corsgate_policy {
+    inner: Policy,
+    warning_texts: Vec<String>,
+}
+
+/// Every problem found in a rejected policy (errors and warnings), as produced by the
+/// core. Read-only, thread-safe; free with `corsgate_config_error_free`.
+pub struct corsgate_config_error {
+    inner: ConfigError,
+    error_texts: Vec<String>,
+    warning_texts: Vec<String>,
+    /// The core's `Display` of the whole error, NUL-terminated.
+    message: Box<[u8]>,
+}
+
+impl corsgate_slice {
+    const EMPTY: corsgate_slice = corsgate_slice {
+        data: ptr::NonNull::<u8>::dangling().as_ptr(),
+        len: 0,
+    };
+    const ABSENT: corsgate_slice = corsgate_slice {
+        data: ptr::null(),
+        len: 0,
+    };
+
+    fn of(s: &str) -> corsgate_slice {
+        corsgate_slice {
+            data: s.as_ptr(),
+            len: s.len(),
+        }
+    }
+
+    fn of_opt(s: Option<&str>) -> corsgate_slice {
+        s.map_or(Self::ABSENT, Self::of)
+    }
+
+    fn is_valid_input(&self) -> bool {
+        !(self.data.is_null() && self.len != 0)
+    }
+
+    /// # Safety
+    /// `self` passed [`corsgate_slice::is_valid_input`] and points to `len` readable
+    /// bytes that stay unchanged for `'a`.
+    unsafe fn as_bytes<'a>(&self) -> &'a [u8] {
+        if self.len == 0 {
+            &[]
+        } else {
+            // SAFETY: non-NULL (checked by `is_valid_input`) and valid for `len` bytes
+            // for `'a` by this function's contract.
+            unsafe { std::slice::from_raw_parts(self.data, self.len) }
+        }
+    }
+}
+
+/// Runs `f` behind the panic boundary: a panic becomes `on_panic`.
+fn guard<R>(on_panic: R, f: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
+}
+
+/// # Safety
+/// When `len > 0` and `data` is non-NULL, `data` points to `len` readable elements that
+/// stay unchanged for `'a`.
+unsafe fn input_slice<'a, T>(data: *const T, len: usize) -> Option<&'a [T]> {
+    if len == 0 {
+        Some(&[])
+    } else if data.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL and valid for `len` elements by this function's contract.
+        Some(unsafe { std::slice::from_raw_parts(data, len) })
+    }
+}
+
+/// The library version, e.g. `"0.1.0"`: a static NUL-terminated string, never freed.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn corsgate_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// A static NUL-terminated description of a `corsgate_result` value (e.g.
+/// `"ok"`, `"null parameter"`); `"unknown result"` for values outside the enum.
+/// Never NULL, never freed. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn corsgate_result_str(result: c_uint) -> *const c_char {
+    let s: &'static str = match result {
+        0 => "ok\0",
+        1 => "null parameter\0",
+        2 => "invalid policy\0",
+        3 => "internal panic caught at the C boundary\0",
+        4 => "index out of range\0",
+        5 => "buffer too small\0",
+        6 => "invalid parameter\0",
+        _ => "unknown result\0",
+    };
+    s.as_ptr().cast()
+}
+
+fn reason_of(r: &Reason<'_>) -> (corsgate_reason, usize, corsgate_slice) {
+    use corsgate_reason as C;
+    match *r {
+        Reason::NotCors => (C::NotCors, 0, corsgate_slice::EMPTY),
+        Reason::AnyOrigin => (C::AnyOrigin, 0, corsgate_slice::EMPTY),
+        Reason::OriginAllowed { index, pattern } => {
+            (C::OriginAllowed, index, corsgate_slice::of(pattern))
+        }
+        Reason::OriginMalformed => (C::OriginMalformed, 0, corsgate_slice::EMPTY),
+        Reason::OriginMultiple => (C::OriginMultiple, 0, corsgate_slice::EMPTY),
+        Reason::OriginNotAllowed => (C::OriginNotAllowed, 0, corsgate_slice::EMPTY),
+        Reason::MethodMalformed => (C::MethodMalformed, 0, corsgate_slice::EMPTY),
+        Reason::MethodForbidden => (C::MethodForbidden, 0, corsgate_slice::EMPTY),
+        Reason::MethodNotAllowed { method } => (C::MethodNotAllowed, 0, corsgate_slice::of(method)),
+        Reason::HeadersMalformed => (C::HeadersMalformed, 0, corsgate_slice::EMPTY),
+        Reason::HeadersTooLarge => (C::HeadersTooLarge, 0, corsgate_slice::EMPTY),
+        Reason::HeaderNotAllowed { name } => (C::HeaderNotAllowed, 0, corsgate_slice::of(name)),
+        Reason::PrivateNetworkNotAllowed => (C::PrivateNetworkNotAllowed, 0, corsgate_slice::EMPTY),
+    }
+}
+
+/// The core's `Reason` back from the C fields (the inverse of [`reason_of`]).
+fn reason_from(code: u32, index: usize, detail: &str) -> Option<Reason<'_>> {
+    Some(match code {
+        0 => Reason::NotCors,
+        1 => Reason::AnyOrigin,
+        2 => Reason::OriginAllowed {
+            index,
+            pattern: detail,
+        },
+        3 => Reason::OriginMalformed,
+        4 => Reason::OriginMultiple,
+        5 => Reason::OriginNotAllowed,
+        6 => Reason::MethodMalformed,
+        7 => Reason::MethodForbidden,
+        8 => Reason::MethodNotAllowed { method: detail },
+        9 => Reason::HeadersMalformed,
+        10 => Reason::HeadersTooLarge,
+        11 => Reason::HeaderNotAllowed { name: detail },
+        12 => Reason::PrivateNetworkNotAllowed,
+        _ => return None,
+    })
+}
+
+/// The core's stable snake_case name of a `corsgate_kind` value (`"not_cors"`,
+/// `"preflight"`, `"actual"`), as a static slice; `len` 0 for values outside the enum.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn corsgate_kind_str(kind: c_uint) -> corsgate_slice {
+    guard(corsgate_slice::EMPTY, || {
+        let k = match kind {
+            0 => Kind::NotCors,
+            1 => Kind::Preflight,
+            2 => Kind::Actual,
+            _ => return corsgate_slice::EMPTY,
+        };
+        corsgate_slice::of(k.as_str())
+    })
+}
+
+/// The core's stable snake_case name of a `corsgate_reason` value (e.g.
+/// `"origin_not_allowed"`), as a static slice; `len` 0 for values outside the enum.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn corsgate_reason_str(reason: c_uint) -> corsgate_slice {
+    guard(corsgate_slice::EMPTY, || {
+        reason_from(reason, 0, "").map_or(corsgate_slice::EMPTY, |r| corsgate_slice::of(r.code()))
+    })
+}
+
+fn error_box(e: ConfigError) -> Box<corsgate_config_error> {
+    let error_texts = e.errors.iter().map(ToString::to_string).collect();
+    let warning_texts = e.warnings.iter().map(ToString::to_string).collect();
+    let mut message = e.to_string().replace('\0', "\\0").into_bytes();
+    message.push(0);
+    Box::new(corsgate_config_error {
+        inner: e,
+        error_texts,
+        warning_texts,
+        message: message.into_boxed_slice(),
+    })
+}
+
+/// Validates and compiles a policy document (JSON, UTF-8, `json_len` bytes, not
+/// NUL-terminated).
+///
+/// On `CORSGATE_RESULT_OK`, `*policy_out` receives a new policy that the caller owns and
+/// frees with `corsgate_policy_free`. On `CORSGATE_RESULT_INVALID_POLICY`, when
+/// `error_out` is not NULL, `*error_out` receives a new `corsgate_config_error` listing
+/// every problem (the caller frees it with `corsgate_config_error_free`). `*error_out` is
+/// set to NULL in every other case, `*policy_out` is written only on success. The
+/// library keeps no reference to `json`.
+///
+/// Results: `OK`, `INVALID_POLICY`, `NULL_PARAMETER` (`policy_out` NULL, or `json` NULL
+/// with `json_len` > 0), `PANIC`. Thread-safe.
+///
+/// # Safety
+/// `json` points to `json_len` readable bytes (or `json_len` is 0); `policy_out` and
+/// `error_out` are NULL or point to writable pointers.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_policy_from_json(
+    json: *const u8,
+    json_len: usize,
+    policy_out: *mut *mut corsgate_policy,
+    error_out: *mut *mut corsgate_config_error,
+) -> corsgate_result {
+    guard(corsgate_result::Panic, || {
+        if !error_out.is_null() {
+            // SAFETY: non-NULL, writable by the contract.
+            unsafe { error_out.write(ptr::null_mut()) };
+        }
+        if policy_out.is_null() {
+            return corsgate_result::NullParameter;
+        }
+        // SAFETY: `json` is valid for `json_len` bytes by the contract.
+        let Some(bytes) = (unsafe { input_slice(json, json_len) }) else {
+            return corsgate_result::NullParameter;
+        };
+        match Policy::from_json_bytes(bytes) {
+            Ok(p) => {
+                let warning_texts = p.warnings().iter().map(ToString::to_string).collect();
+                let b = Box::new(corsgate_policy {
+                    inner: p,
+                    warning_texts,
+                });
+                // SAFETY: non-NULL (checked above), writable by the contract.
+                unsafe { policy_out.write(Box::into_raw(b)) };
+                corsgate_result::Ok
+            }
+            Err(e) => {
+                if !error_out.is_null() {
+                    // SAFETY: non-NULL, writable by the contract.
+                    unsafe { error_out.write(Box::into_raw(error_box(e))) };
+                }
+                corsgate_result::InvalidPolicy
+            }
+        }
+    })
+}
+
+/// Frees a policy. NULL is a no-op. Every `corsgate_decision` borrowed from it becomes
+/// invalid. Not thread-safe with respect to other uses of the same policy: free it when
+/// no thread evaluates with it any more.
+///
+/// # Safety
+/// `policy` is NULL or a pointer from `corsgate_policy_from_json` not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_policy_free(policy: *mut corsgate_policy) {
+    guard((), || {
+        if !policy.is_null() {
+            // SAFETY: made by `Box::into_raw` in `corsgate_policy_from_json`, freed once
+            // by the contract.
+            drop(unsafe { Box::from_raw(policy) });
+        }
+    });
+}
+
+/// Decides one request: `method` (`method_len` bytes) and `headers_len` request header
+/// lines in request order (names in any case, repeated names allowed). Writes the
+/// decision into `*decision_out`, storage the caller provides; never allocates.
+///
+/// The decision's slices borrow from `policy` and from the request bytes passed here:
+/// keep both alive and unchanged while using it. Bytes a browser would not send give a
+/// deny, never an error.
+///
+/// Results: `OK`; `NULL_PARAMETER` (`policy` or `decision_out` NULL, or a (pointer,
+/// length) pair with a NULL pointer and a non-zero length); `PANIC`. Nothing is written
+/// unless the result is `OK`. Thread-safe: any number of threads may evaluate with one
+/// policy concurrently.
+///
+/// # Safety
+/// `policy` is NULL or a live policy; `method` points to `method_len` bytes; `headers`
+/// points to `headers_len` elements whose slices point to their `len` bytes;
+/// `decision_out` is NULL or points to writable storage for one `corsgate_decision`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_policy_evaluate(
+    policy: *const corsgate_policy,
+    method: *const u8,
+    method_len: usize,
+    headers: *const corsgate_header,
+    headers_len: usize,
+    decision_out: *mut corsgate_decision,
+) -> corsgate_result {
+    guard(corsgate_result::Panic, || {
+        // SAFETY: NULL or a live policy by the contract.
+        let Some(policy) = (unsafe { policy.as_ref() }) else {
+            return corsgate_result::NullParameter;
+        };
+        if decision_out.is_null() {
+            return corsgate_result::NullParameter;
+        }
+        // SAFETY: valid for `method_len` bytes by the contract.
+        let Some(method) = (unsafe { input_slice(method, method_len) }) else {
+            return corsgate_result::NullParameter;
+        };
+        // SAFETY: valid for `headers_len` elements by the contract.
+        let Some(headers) = (unsafe { input_slice(headers, headers_len) }) else {
+            return corsgate_result::NullParameter;
+        };
+        if !headers
+            .iter()
+            .all(|h| h.name.is_valid_input() && h.value.is_valid_input())
+        {
+            return corsgate_result::NullParameter;
+        }
+        let d = policy.inner.evaluate(
+            method,
+            headers.iter().map(|h| {
+                // SAFETY: each slice passed `is_valid_input` above and points to its
+                // bytes for the duration of this call by the contract.
+                unsafe { (h.name.as_bytes(), h.value.as_bytes()) }
+            }),
+        );
+        // SAFETY: `decision_out` is non-NULL and writable by the contract.
+        unsafe { write_decision(&d, decision_out) };
+        corsgate_result::Ok
+    })
+}
+
+/// Writes `d` field by field (only the used header entries).
+///
+/// # Safety
+/// `out` is non-NULL and points to writable storage for one `corsgate_decision` (which
+/// may be uninitialized: nothing is read through it).
+unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
+    let (reason, reason_index, reason_detail) = reason_of(&d.reason());
+    let kind = match d.kind() {
+        Kind::NotCors => corsgate_kind::NotCors,
+        Kind::Preflight => corsgate_kind::Preflight,
+        Kind::Actual => corsgate_kind::Actual,
+    };
+    // SAFETY: every write goes to a field of `*out`, in bounds by the contract; the
+    // header index stays below CORSGATE_MAX_HEADERS (`take`).
+    unsafe {
+        let slots = ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>();
+        let mut n = 0;
+        for h in d.headers().take(CORSGATE_MAX_HEADERS) {
+            slots.add(n).write(corsgate_header {
+                name: corsgate_slice::of(h.name),
+                value: corsgate_slice::of(h.value),
+            });
+            n += 1;
+        }
+        ptr::addr_of_mut!((*out).kind).write(kind);
+        ptr::addr_of_mut!((*out).allowed).write(d.allowed());
+        ptr::addr_of_mut!((*out).status).write(d.status().unwrap_or(0));
+        ptr::addr_of_mut!((*out).reason).write(reason);
+        ptr::addr_of_mut!((*out).reason_index).write(reason_index);
+        ptr::addr_of_mut!((*out).reason_detail).write(reason_detail);
+        ptr::addr_of_mut!((*out).headers_len).write(n);
+    }
+}
+
+/// Whether a request from `origin` (`origin_len` bytes, the `Origin` header value) would
+/// be allowed to read an actual response: the hot path for callers that only need the
+/// verdict. Never allocates. Returns false when `policy` is NULL, `origin` is NULL with a
+/// non-zero length, or on a caught panic. Thread-safe.
+///
+/// # Safety
+/// `policy` is NULL or a live policy; `origin` points to `origin_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_policy_is_origin_allowed(
+    policy: *const corsgate_policy,
+    origin: *const u8,
+    origin_len: usize,
+) -> bool {
+    guard(false, || {
+        // SAFETY: NULL or a live policy by the contract.
+        let Some(policy) = (unsafe { policy.as_ref() }) else {
+            return false;
+        };
+        // SAFETY: valid for `origin_len` bytes by the contract.
+        let Some(origin) = (unsafe { input_slice(origin, origin_len) }) else {
+            return false;
+        };
+        policy.inner.is_origin_allowed(origin)
+    })
+}
+
+fn diagnostic_out(d: &Diagnostic, text: &str) -> corsgate_diagnostic {
+    corsgate_diagnostic {
+        code: corsgate_slice::of(d.code.as_str()),
+        is_error: d.severity() == Severity::Error,
+        field: corsgate_slice::of_opt(d.field),
+        has_index: d.index.is_some(),
+        index: d.index.unwrap_or(0),
+        value: corsgate_slice::of_opt(d.value.as_deref()),
+        message: corsgate_slice::of(&d.message),
+        text: corsgate_slice::of(text),
+    }
+}
+
+/// The diagnostics of one list of an object: `(diagnostics, their display lines)`.
+type DiagnosticList<T> = fn(&T) -> (&[Diagnostic], &[String]);
+
+/// How many diagnostics `pick` finds in `*owner`; 0 when `owner` is NULL.
+///
+/// # Safety
+/// `owner` is NULL or points to a live object.
+unsafe fn diagnostics_len<T>(owner: *const T, pick: DiagnosticList<T>) -> usize {
+    guard(0, || {
+        // SAFETY: NULL or live by the contract.
+        unsafe { owner.as_ref() }.map_or(0, |o| pick(o).0.len())
+    })
+}
+
+/// Writes diagnostic `index` of the list `pick` finds in `*owner` to `*out`.
+///
+/// # Safety
+/// `owner` is NULL or points to a live object; `out` is NULL or writable.
+unsafe fn diagnostic_get<T>(
+    owner: *const T,
+    pick: DiagnosticList<T>,
+    index: usize,
+    out: *mut corsgate_diagnostic,
+) -> corsgate_result {
+    guard(corsgate_result::Panic, || {
+        // SAFETY: NULL or live by the contract.
+        let Some(o) = (unsafe { owner.as_ref() }) else {
+            return corsgate_result::NullParameter;
+        };
+        if out.is_null() {
+            return corsgate_result::NullParameter;
+        }
+        let (list, texts) = pick(o);
+        match (list.get(index), texts.get(index)) {
+            (Some(d), Some(t)) => {
+                // SAFETY: non-NULL, writable by the contract.
+                unsafe { out.write(diagnostic_out(d, t)) };
+                corsgate_result::Ok
+            }
+            _ => corsgate_result::OutOfRange,
+        }
+    })
+}
+
+fn policy_warnings(p: &corsgate_policy) -> (&[Diagnostic], &[String]) {
+    (p.inner.warnings(), &p.warning_texts)
+}
+
+fn error_errors(e: &corsgate_config_error) -> (&[Diagnostic], &[String]) {
+    (&e.inner.errors, &e.error_texts)
+}
+
+fn error_warnings(e: &corsgate_config_error) -> (&[Diagnostic], &[String]) {
+    (&e.inner.warnings, &e.warning_texts)
+}
+
+/// Number of warnings the core raised while compiling `policy` (normalizations, risky
+/// but legal choices); 0 when `policy` is NULL. Thread-safe.
+///
+/// # Safety
+/// `policy` is NULL or a live policy.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_policy_warnings_len(policy: *const corsgate_policy) -> usize {
+    // SAFETY: forwarded contract.
+    unsafe { diagnostics_len(policy, policy_warnings) }
+}
+
+/// Reads warning `index` of `policy` into `*out`; its slices live as long as `policy`.
+/// Results: `OK`, `NULL_PARAMETER`, `OUT_OF_RANGE`, `PANIC`. Thread-safe.
+///
+/// # Safety
+/// `policy` is NULL or a live policy; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_policy_warning_get(
+    policy: *const corsgate_policy,
+    index: usize,
+    out: *mut corsgate_diagnostic,
+) -> corsgate_result {
+    // SAFETY: forwarded contract.
+    unsafe { diagnostic_get(policy, policy_warnings, index, out) }
+}
+
+/// Number of errors in `error` (at least 1 for an error from
+/// `corsgate_policy_from_json`); 0 when `error` is NULL. Thread-safe.
+///
+/// # Safety
+/// `error` is NULL or a live error object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_config_error_len(error: *const corsgate_config_error) -> usize {
+    // SAFETY: forwarded contract.
+    unsafe { diagnostics_len(error, error_errors) }
+}
+
+/// Reads error `index` of `error` into `*out` (code, field, entry index, entry text,
+/// message, full line); its slices live as long as `error`.
+/// Results: `OK`, `NULL_PARAMETER`, `OUT_OF_RANGE`, `PANIC`. Thread-safe.
+///
+/// # Safety
+/// `error` is NULL or a live error object; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_config_error_get(
+    error: *const corsgate_config_error,
+    index: usize,
+    out: *mut corsgate_diagnostic,
+) -> corsgate_result {
+    // SAFETY: forwarded contract.
+    unsafe { diagnostic_get(error, error_errors, index, out) }
+}
+
+/// Number of warnings found along with the errors; 0 when `error` is NULL.
+/// Thread-safe.
+///
+/// # Safety
+/// `error` is NULL or a live error object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_config_error_warnings_len(
+    error: *const corsgate_config_error,
+) -> usize {
+    // SAFETY: forwarded contract.
+    unsafe { diagnostics_len(error, error_warnings) }
+}
+
+/// Reads warning `index` of `error` into `*out`; its slices live as long as `error`.
+/// Results: `OK`, `NULL_PARAMETER`, `OUT_OF_RANGE`, `PANIC`. Thread-safe.
+///
+/// # Safety
+/// `error` is NULL or a live error object; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_config_error_warning_get(
+    error: *const corsgate_config_error,
+    index: usize,
+    out: *mut corsgate_diagnostic,
+) -> corsgate_result {
+    // SAFETY: forwarded contract.
+    unsafe { diagnostic_get(error, error_warnings, index, out) }
+}
+
+/// The core's full message for a rejected policy, NUL-terminated, one error per line:
+/// `corsgate: invalid policy (2 errors)\n  origins[0] ...`. Owned by `error` (valid
+/// until it is freed); `""` when `error` is NULL. Thread-safe.
+///
+/// # Safety
+/// `error` is NULL or a live error object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_config_error_message(
+    error: *const corsgate_config_error,
+) -> *const c_char {
+    guard(c"".as_ptr(), || {
+        // SAFETY: NULL or a live error by the contract.
+        unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.message.as_ptr().cast())
+    })
+}
+
+/// Frees an error object. NULL is a no-op.
+///
+/// # Safety
+/// `error` is NULL or a pointer from `corsgate_policy_from_json` not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_config_error_free(error: *mut corsgate_config_error) {
+    guard((), || {
+        if !error.is_null() {
+            // SAFETY: made by `Box::into_raw` in `corsgate_policy_from_json`, freed once
+            // by the contract.
+            drop(unsafe { Box::from_raw(error) });
+        }
+    });
+}
+
+/// A `fmt::Write` into a caller's buffer that counts what does not fit.
+struct BufWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl fmt::Write for BufWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let start = self.len.min(self.buf.len());
+        let n = s.len().min(self.buf.len() - start);
+        self.buf[start..start + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += s.len();
+        Ok(())
+    }
+}
+
+/// Writes the core's sentence for `decision`'s reason (e.g. `origin allowed by
+/// origins[0] "https://example.com"`) into `buf` (capacity `buf_len`), NUL-terminated,
+/// without allocating. `*out_len` receives the text length without the NUL, also on
+/// `BUFFER_TOO_SMALL` (then nothing useful is in `buf`; retry with `*out_len + 1`).
+///
+/// Results: `OK`, `NULL_PARAMETER`, `BUFFER_TOO_SMALL`, `INVALID_PARAMETER` (a
+/// decision whose reason fields were not written by `corsgate_policy_evaluate`),
+/// `PANIC`. Thread-safe.
+///
+/// # Safety
+/// `decision` is NULL or a decision written by `corsgate_policy_evaluate` whose policy
+/// and request buffers are still alive; `buf` is NULL or writable for `buf_len` bytes;
+/// `out_len` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_decision_reason_write(
+    decision: *const corsgate_decision,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> corsgate_result {
+    guard(corsgate_result::Panic, || {
+        if decision.is_null() || buf.is_null() || out_len.is_null() {
+            return corsgate_result::NullParameter;
+        }
+        // SAFETY: `decision` is non-NULL and readable. The enum field is read as its
+        // integer representation (a C caller may have stored any value there).
+        let (code, index, detail) = unsafe {
+            (
+                ptr::addr_of!((*decision).reason).cast::<u32>().read(),
+                ptr::addr_of!((*decision).reason_index).read(),
+                ptr::addr_of!((*decision).reason_detail).read(),
+            )
+        };
+        if code >= REASON_COUNT || !detail.is_valid_input() {
+            return corsgate_result::InvalidParameter;
+        }
+        // SAFETY: the detail slice borrows from the live policy or request by the
+        // contract.
+        let Ok(detail) = std::str::from_utf8(unsafe { detail.as_bytes() }) else {
+            return corsgate_result::InvalidParameter;
+        };
+        let Some(reason) = reason_from(code, index, detail) else {
+            return corsgate_result::InvalidParameter;
+        };
+        // SAFETY: `buf` is non-NULL and writable for `buf_len` bytes by the contract.
+        let buf = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), buf_len) };
+        let mut w = BufWriter { buf, len: 0 };
+        let _ = write!(w, "{reason}");
+        let len = w.len;
+        // SAFETY: `out_len` is non-NULL and writable by the contract.
+        unsafe { out_len.write(len) };
+        if len >= w.buf.len() {
+            return corsgate_result::BufferTooSmall;
+        }
+        w.buf[len] = 0;
+        corsgate_result::Ok
+    })
+}
+
+const _: () = assert!(std::mem::size_of::<corsgate_reason>() == std::mem::size_of::<u32>());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_macros_match_cargo() {
+        let major: u32 = env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap();
+        let minor: u32 = env!("CARGO_PKG_VERSION_MINOR").parse().unwrap();
+        let patch: u32 = env!("CARGO_PKG_VERSION_PATCH").parse().unwrap();
+        assert_eq!(CORSGATE_VERSION_MAJOR, major);
+        assert_eq!(CORSGATE_VERSION_MINOR, minor);
+        assert_eq!(CORSGATE_VERSION_PATCH, patch);
+        assert_eq!(
+            CORSGATE_VERSION_NUMBER,
+            major * 1_000_000 + minor * 1_000 + patch
+        );
+        assert_eq!(env!("CARGO_PKG_VERSION"), corsgate_core::VERSION);
+    }
+
+    #[test]
+    fn reason_round_trips_through_the_c_fields() {
+        let samples = [
+            Reason::NotCors,
+            Reason::AnyOrigin,
+            Reason::OriginAllowed {
+                index: 3,
+                pattern: "https://*.example.com",
+            },
+            Reason::OriginMalformed,
+            Reason::OriginMultiple,
+            Reason::OriginNotAllowed,
+            Reason::MethodMalformed,
+            Reason::MethodForbidden,
+            Reason::MethodNotAllowed { method: "PATCH" },
+            Reason::HeadersMalformed,
+            Reason::HeadersTooLarge,
+            Reason::HeaderNotAllowed { name: "x-a" },
+            Reason::PrivateNetworkNotAllowed,
+        ];
+        assert_eq!(samples.len() as u32, REASON_COUNT);
+        for r in samples {
+            let (c, index, detail) = reason_of(&r);
+            // SAFETY: `detail` was made from a `&'static str` above.
+            let detail = std::str::from_utf8(unsafe { detail.as_bytes() }).unwrap();
+            assert_eq!(reason_from(c as u32, index, detail), Some(r));
+        }
+        assert_eq!(reason_from(REASON_COUNT, 0, ""), None);
+    }
+}

@@ -1,0 +1,337 @@
+/* The C ABI contract: NULL handling, bad JSON, every result code, config errors with
+ * their codes and entries, warnings, decisions, reason text, versions, freeing. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "corsgate.h"
+#include "check.h"
+
+#define BYTES(s) (const uint8_t *)(s), strlen(s)
+#define HDR(n, v) {{(const uint8_t *)(n), sizeof(n) - 1}, {(const uint8_t *)(v), sizeof(v) - 1}}
+
+static corsgate_policy *compile_ok(const char *json) {
+    corsgate_policy *p = NULL;
+    corsgate_config_error *err = (corsgate_config_error *)1; /* must be reset to NULL */
+    corsgate_result r = corsgate_policy_from_json(BYTES(json), &p, &err);
+    CHECK(r == CORSGATE_RESULT_OK);
+    CHECK(p != NULL);
+    CHECK(err == NULL);
+    return p;
+}
+
+static const char *find_header(const corsgate_decision *d, const char *name) {
+    static char buf[512];
+    for (size_t i = 0; i < d->headers_len; i++) {
+        if (SLICE_EQ(d->headers[i].name, name)) {
+            size_t n = d->headers[i].value.len < sizeof buf - 1 ? d->headers[i].value.len : sizeof buf - 1;
+            memcpy(buf, d->headers[i].value.data, n);
+            buf[n] = 0;
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static void test_versions(void) {
+    char expect[64];
+    snprintf(expect, sizeof expect, "%d.%d.%d", CORSGATE_VERSION_MAJOR, CORSGATE_VERSION_MINOR,
+             CORSGATE_VERSION_PATCH);
+    CHECK(strcmp(corsgate_version(), expect) == 0);
+    CHECK(CORSGATE_VERSION_NUMBER ==
+          CORSGATE_VERSION_MAJOR * 1000000 + CORSGATE_VERSION_MINOR * 1000 + CORSGATE_VERSION_PATCH);
+    /* The four macros against the version string the library reports at run time. */
+    int ma = -1, mi = -1, pa = -1;
+    CHECK(sscanf(corsgate_version(), "%d.%d.%d", &ma, &mi, &pa) == 3);
+    CHECK(ma == CORSGATE_VERSION_MAJOR);
+    CHECK(mi == CORSGATE_VERSION_MINOR);
+    CHECK(pa == CORSGATE_VERSION_PATCH);
+    CHECK(ma * 1000000 + mi * 1000 + pa == CORSGATE_VERSION_NUMBER);
+    CHECK(CORSGATE_MAX_HEADERS == sizeof(((corsgate_decision *)0)->headers) / sizeof(corsgate_header));
+}
+
+static void test_result_and_name_strings(void) {
+    CHECK(strcmp(corsgate_result_str(CORSGATE_RESULT_OK), "ok") == 0);
+    const unsigned all[] = {CORSGATE_RESULT_OK, CORSGATE_RESULT_NULL_PARAMETER,
+                            CORSGATE_RESULT_INVALID_POLICY, CORSGATE_RESULT_PANIC,
+                            CORSGATE_RESULT_OUT_OF_RANGE, CORSGATE_RESULT_BUFFER_TOO_SMALL,
+                            CORSGATE_RESULT_INVALID_PARAMETER};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        const char *s = corsgate_result_str(all[i]);
+        CHECK(s != NULL && *s != 0 && strcmp(s, "unknown result") != 0);
+        for (size_t j = 0; j < i; j++) CHECK(strcmp(s, corsgate_result_str(all[j])) != 0);
+    }
+    CHECK(strcmp(corsgate_result_str(999), "unknown result") == 0);
+    CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_NOT_CORS), "not_cors"));
+    CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_PREFLIGHT), "preflight"));
+    CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_ACTUAL), "actual"));
+    CHECK(corsgate_kind_str(3).len == 0);
+    CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_ORIGIN_NOT_ALLOWED), "origin_not_allowed"));
+    CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_PRIVATE_NETWORK_NOT_ALLOWED),
+                   "private_network_not_allowed"));
+    CHECK(corsgate_reason_str(13).len == 0);
+}
+
+static void test_nulls(void) {
+    corsgate_policy *p = NULL;
+    corsgate_config_error *err = NULL;
+    corsgate_decision d;
+    const char *json = "{\"origins\":[\"https://example.com\"]}";
+
+    CHECK(corsgate_policy_from_json(BYTES(json), NULL, &err) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(err == NULL);
+    CHECK(corsgate_policy_from_json(NULL, 5, &p, &err) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(p == NULL && err == NULL);
+    /* error_out may be NULL: the caller does not want details. */
+    CHECK(corsgate_policy_from_json(BYTES("{"), &p, NULL) == CORSGATE_RESULT_INVALID_POLICY);
+    CHECK(p == NULL);
+    /* NULL with length 0 is an empty document: invalid JSON, not a NULL error. */
+    CHECK(corsgate_policy_from_json(NULL, 0, &p, &err) == CORSGATE_RESULT_INVALID_POLICY);
+    CHECK(err != NULL);
+    corsgate_config_error_free(err);
+    err = NULL;
+
+    p = compile_ok(json);
+    corsgate_header h[] = {HDR("Origin", "https://example.com")};
+    CHECK(corsgate_policy_evaluate(NULL, BYTES("GET"), h, 1, &d) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), h, 1, NULL) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_policy_evaluate(p, NULL, 3, h, 1, &d) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), NULL, 1, &d) == CORSGATE_RESULT_NULL_PARAMETER);
+    corsgate_header bad[] = {{{NULL, 6}, {(const uint8_t *)"x", 1}}};
+    memset(&d, 0xAB, sizeof d);
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), bad, 1, &d) == CORSGATE_RESULT_NULL_PARAMETER);
+    corsgate_header bad2[] = {{{(const uint8_t *)"Origin", 6}, {NULL, 1}}};
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), bad2, 1, &d) == CORSGATE_RESULT_NULL_PARAMETER);
+    /* Outputs are written only on success. */
+    unsigned char pattern[sizeof d];
+    memset(pattern, 0xAB, sizeof pattern);
+    CHECK(memcmp(&d, pattern, sizeof d) == 0);
+    /* NULL + 0 is an empty slice: no headers, empty method, empty header value. */
+    CHECK(corsgate_policy_evaluate(p, NULL, 0, NULL, 0, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_NOT_CORS);
+    corsgate_header empty_origin[] = {{{(const uint8_t *)"Origin", 6}, {NULL, 0}}};
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), empty_origin, 1, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_ACTUAL && !d.allowed);
+
+    CHECK(!corsgate_policy_is_origin_allowed(NULL, BYTES("https://example.com")));
+    CHECK(!corsgate_policy_is_origin_allowed(p, NULL, 19));
+    CHECK(!corsgate_policy_is_origin_allowed(p, NULL, 0));
+
+    CHECK(corsgate_policy_warnings_len(NULL) == 0);
+    corsgate_diagnostic diag;
+    CHECK(corsgate_policy_warning_get(NULL, 0, &diag) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_policy_warning_get(p, 0, NULL) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_config_error_len(NULL) == 0);
+    CHECK(corsgate_config_error_warnings_len(NULL) == 0);
+    CHECK(corsgate_config_error_get(NULL, 0, &diag) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_config_error_warning_get(NULL, 0, &diag) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(strcmp(corsgate_config_error_message(NULL), "") == 0);
+    size_t n = 0;
+    char buf[8];
+    CHECK(corsgate_decision_reason_write(NULL, buf, sizeof buf, &n) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_decision_reason_write(&d, NULL, 8, &n) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_decision_reason_write(&d, buf, sizeof buf, NULL) == CORSGATE_RESULT_NULL_PARAMETER);
+
+    corsgate_policy_free(NULL);
+    corsgate_config_error_free(NULL);
+    corsgate_policy_free(p);
+}
+
+/* One policy per error code, with the entry each error must name. */
+struct bad_policy {
+    const char *json;
+    const char *code;
+    const char *field; /* NULL: document-level */
+    long index;        /* -1: no index */
+};
+
+static const struct bad_policy BAD[] = {
+    {"{", "invalid_json", NULL, -1},
+    {"[1]", "invalid_json", NULL, -1},
+    {"\xff\xfe", "invalid_json", NULL, -1},
+    {"{\"origins\":\"https://a.com\"}", "invalid_type", "origins", -1},
+    {"{\"origins\":[\"https://a.com\"],\"credential\":true}", "unknown_field", NULL, -1},
+    {"{}", "missing_origins", "origins", -1},
+    {"{\"origins\":[]}", "empty_origins", "origins", -1},
+    {"{\"origins\":[\"https://a.com\",\"https://*example.com\"]}", "invalid_wildcard", "origins", 1},
+    {"{\"origins\":[\"https://a.com/path\"]}", "origin_has_path", "origins", 0},
+    {"{\"origins\":[\"https://a.com?q\"]}", "origin_has_query", "origins", 0},
+    {"{\"origins\":[\"https://a.com#f\"]}", "origin_has_fragment", "origins", 0},
+    {"{\"origins\":[\"https://u@a.com\"]}", "origin_has_userinfo", "origins", 0},
+    {"{\"origins\":[\"https://a.com:99999\"]}", "invalid_port", "origins", 0},
+    {"{\"origins\":[\"~^https://(a\"]}", "invalid_regex", "origins", 0},
+    {"{\"origins\":[\"null\"]}", "null_origin_not_allowed", "origins", 0},
+    {"{\"origins\":[\"*\"],\"credentials\":true}", "any_origin_with_credentials", "origins", 0},
+    {"{\"origins\":[\"http://a.example.com\"],\"credentials\":true}", "insecure_origin", "origins", 0},
+    {"{\"origins\":[\"https://*.com\"],\"credentials\":true}", "public_suffix_wildcard", "origins", 0},
+    {"{\"origins\":[\"https://a.com\"],\"methods\":[\"PUT\",\"TRACE\"]}", "forbidden_method", "methods", 1},
+    {"{\"origins\":[\"https://a.com\"],\"methods\":[\"P T\"]}", "invalid_method", "methods", 0},
+    {"{\"origins\":[\"https://a.com\"],\"request_headers\":[\"cookie\"]}", "forbidden_request_header",
+     "request_headers", 0},
+    {"{\"origins\":[\"https://a.com\"],\"max_age\":100000}", "max_age_too_large", "max_age", -1},
+    {"{\"origins\":[\"https://a.com\"],\"preflight_status\":302}", "invalid_preflight_status",
+     "preflight_status", -1},
+};
+
+static int has_error(const corsgate_config_error *err, const struct bad_policy *b) {
+    corsgate_diagnostic d;
+    for (size_t i = 0; i < corsgate_config_error_len(err); i++) {
+        if (corsgate_config_error_get(err, i, &d) != CORSGATE_RESULT_OK) return 0;
+        if (!SLICE_EQ(d.code, b->code)) continue;
+        if (!d.is_error || d.message.len == 0 || d.text.len == 0) return 0;
+        if (b->field ? !(d.field.data && SLICE_EQ(d.field, b->field)) : d.field.data != NULL) continue;
+        if (b->index < 0 ? d.has_index : !(d.has_index && d.index == (size_t)b->index)) continue;
+        if (b->index >= 0 && d.value.data == NULL) return 0; /* entries carry their text */
+        return 1;
+    }
+    return 0;
+}
+
+static void test_config_errors(void) {
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        corsgate_policy *p = NULL;
+        corsgate_config_error *err = NULL;
+        corsgate_result r = corsgate_policy_from_json(BYTES(BAD[i].json), &p, &err);
+        CHECK(r == CORSGATE_RESULT_INVALID_POLICY);
+        CHECK(p == NULL);
+        CHECK(err != NULL);
+        if (!err) continue;
+        CHECK(corsgate_config_error_len(err) >= 1);
+        int found = has_error(err, &BAD[i]);
+        if (!found) fprintf(stderr, "  expected %s in: %s\n", BAD[i].code, corsgate_config_error_message(err));
+        CHECK(found);
+        const char *msg = corsgate_config_error_message(err);
+        CHECK(strncmp(msg, "corsgate: invalid policy (", 26) == 0);
+        CHECK(strstr(msg, BAD[i].code) != NULL);
+        corsgate_diagnostic d;
+        CHECK(corsgate_config_error_get(err, corsgate_config_error_len(err), &d) == CORSGATE_RESULT_OUT_OF_RANGE);
+        CHECK(corsgate_config_error_warning_get(err, corsgate_config_error_warnings_len(err), &d) ==
+              CORSGATE_RESULT_OUT_OF_RANGE);
+        corsgate_config_error_free(err);
+    }
+
+    /* All errors at once, each naming its entry, in document order, plus warnings. */
+    const char *many = "{\"origins\":[\"https://*example.com\",\"HTTPS://Ok.Example.com\",\"https://a.com/p\"],"
+                       "\"methods\":[\"TRACE\"],\"max_age\":100000}";
+    corsgate_policy *p = NULL;
+    corsgate_config_error *err = NULL;
+    CHECK(corsgate_policy_from_json(BYTES(many), &p, &err) == CORSGATE_RESULT_INVALID_POLICY);
+    CHECK(corsgate_config_error_len(err) == 4);
+    corsgate_diagnostic d;
+    CHECK(corsgate_config_error_get(err, 0, &d) == CORSGATE_RESULT_OK);
+    CHECK(SLICE_EQ(d.code, "invalid_wildcard") && d.has_index && d.index == 0);
+    CHECK(SLICE_EQ(d.value, "https://*example.com"));
+    CHECK(corsgate_config_error_get(err, 1, &d) == CORSGATE_RESULT_OK);
+    CHECK(SLICE_EQ(d.code, "origin_has_path") && d.index == 2);
+    /* The full line is the core's Display: location, code, message. */
+    char line[512];
+    snprintf(line, sizeof line, "origins[2] \"https://a.com/p\": origin_has_path: %.*s", (int)d.message.len,
+             (const char *)d.message.data);
+    CHECK(SLICE_EQ(d.text, line));
+    CHECK(strstr(corsgate_config_error_message(err), "(4 errors)") != NULL);
+    CHECK(corsgate_config_error_warnings_len(err) >= 1);
+    CHECK(corsgate_config_error_warning_get(err, 0, &d) == CORSGATE_RESULT_OK);
+    CHECK(!d.is_error && SLICE_EQ(d.code, "normalized_origin") && d.index == 1);
+    corsgate_config_error_free(err);
+}
+
+static void test_warnings(void) {
+    corsgate_policy *p = compile_ok("{\"origins\":[\"HTTPS://Example.COM:443/\"],\"max_age\":9000}");
+    CHECK(corsgate_policy_warnings_len(p) >= 2);
+    int normalized = 0, clamped = 0;
+    corsgate_diagnostic d;
+    for (size_t i = 0; i < corsgate_policy_warnings_len(p); i++) {
+        CHECK(corsgate_policy_warning_get(p, i, &d) == CORSGATE_RESULT_OK);
+        CHECK(!d.is_error);
+        normalized += SLICE_EQ(d.code, "normalized_origin");
+        clamped += SLICE_EQ(d.code, "max_age_clamped");
+    }
+    CHECK(normalized == 1 && clamped == 1);
+    CHECK(corsgate_policy_warning_get(p, corsgate_policy_warnings_len(p), &d) == CORSGATE_RESULT_OUT_OF_RANGE);
+    /* The normalized pattern matches the browser's serialization. */
+    CHECK(corsgate_policy_is_origin_allowed(p, BYTES("https://example.com")));
+    corsgate_policy_free(p);
+}
+
+static void test_decisions(void) {
+    corsgate_policy *p = compile_ok(
+        "{\"origins\":[\"https://example.com\",\"https://*.example.com\"],\"credentials\":true,"
+        "\"methods\":[\"PUT\"],\"request_headers\":[\"x-a\"],\"expose_headers\":[\"x-id\"],\"max_age\":600}");
+    corsgate_decision d;
+    char text[256];
+    size_t n = 0;
+
+    corsgate_header pre[] = {HDR("origin", "https://app.example.com"), HDR("Access-Control-Request-Method", "PUT"),
+                             HDR("ACCESS-CONTROL-REQUEST-HEADERS", "X-A")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("OPTIONS"), pre, 3, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_PREFLIGHT && d.allowed && d.status == 204);
+    CHECK(d.reason == CORSGATE_REASON_ORIGIN_ALLOWED && d.reason_index == 1);
+    CHECK(SLICE_EQ(d.reason_detail, "https://*.example.com"));
+    const char *acao = find_header(&d, "Access-Control-Allow-Origin");
+    CHECK(acao && strcmp(acao, "https://app.example.com") == 0);
+    /* The echoed origin borrows from the request buffer, not a copy. */
+    for (size_t i = 0; i < d.headers_len; i++)
+        if (SLICE_EQ(d.headers[i].name, "Access-Control-Allow-Origin"))
+            CHECK(d.headers[i].value.data == pre[0].value.data);
+    CHECK(find_header(&d, "Access-Control-Allow-Credentials") != NULL);
+    CHECK(find_header(&d, "Access-Control-Max-Age") && strcmp(find_header(&d, "Access-Control-Max-Age"), "600") == 0);
+    CHECK(find_header(&d, "Vary") != NULL);
+    CHECK(corsgate_decision_reason_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
+    CHECK(n == strlen(text));
+    CHECK(strcmp(text, "origin allowed by origins[1] \"https://*.example.com\"") == 0);
+    /* Too small a buffer reports the needed length. */
+    size_t need = 0;
+    CHECK(corsgate_decision_reason_write(&d, text, 10, &need) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need == n);
+    CHECK(corsgate_decision_reason_write(&d, text, n, &need) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(corsgate_decision_reason_write(&d, text, n + 1, &need) == CORSGATE_RESULT_OK);
+
+    corsgate_header pre_bad[] = {HDR("Origin", "https://example.com"), HDR("Access-Control-Request-Method", "PATCH")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("OPTIONS"), pre_bad, 2, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_PREFLIGHT && !d.allowed && d.status == 403);
+    CHECK(d.reason == CORSGATE_REASON_METHOD_NOT_ALLOWED && SLICE_EQ(d.reason_detail, "PATCH"));
+    CHECK(find_header(&d, "Access-Control-Allow-Origin") == NULL);
+    CHECK(corsgate_decision_reason_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
+    CHECK(strstr(text, "PATCH") != NULL);
+
+    corsgate_header act[] = {HDR("Origin", "https://evil.example.net")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), act, 1, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_ACTUAL && !d.allowed && d.status == 0);
+    CHECK(d.reason == CORSGATE_REASON_ORIGIN_NOT_ALLOWED && d.reason_detail.len == 0);
+    CHECK(find_header(&d, "Vary") && strcmp(find_header(&d, "Vary"), "Origin") == 0);
+
+    corsgate_header ok[] = {HDR("X-Other", "1"), HDR("Origin", "https://example.com")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("POST"), ok, 2, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.allowed && find_header(&d, "Access-Control-Expose-Headers") &&
+          strcmp(find_header(&d, "Access-Control-Expose-Headers"), "x-id") == 0);
+
+    /* Hostile bytes are a deny, never an error or a crash. */
+    const uint8_t junk[] = {'h', 't', 0, 0xff, '\r', '\n', 0x80};
+    corsgate_header hostile[] = {{{(const uint8_t *)"Origin", 6}, {junk, sizeof junk}}};
+    CHECK(corsgate_policy_evaluate(p, junk, sizeof junk, hostile, 1, &d) == CORSGATE_RESULT_OK);
+    CHECK(!d.allowed && d.reason == CORSGATE_REASON_ORIGIN_MALFORMED);
+    CHECK(!corsgate_policy_is_origin_allowed(p, junk, sizeof junk));
+    CHECK(corsgate_policy_is_origin_allowed(p, BYTES("https://a.b.example.com")));
+    CHECK(!corsgate_policy_is_origin_allowed(p, BYTES("https://evilexample.com")));
+
+    /* A decision the library did not write is rejected, not trusted. */
+    corsgate_decision forged = d;
+    forged.reason = (corsgate_reason)77;
+    CHECK(corsgate_decision_reason_write(&forged, text, sizeof text, &n) == CORSGATE_RESULT_INVALID_PARAMETER);
+    forged = d;
+    forged.reason = CORSGATE_REASON_HEADER_NOT_ALLOWED;
+    forged.reason_detail.data = junk;
+    forged.reason_detail.len = sizeof junk;
+    CHECK(corsgate_decision_reason_write(&forged, text, sizeof text, &n) == CORSGATE_RESULT_INVALID_PARAMETER);
+
+    corsgate_policy_free(p);
+}
+
+int main(void) {
+    test_versions();
+    test_result_and_name_strings();
+    test_nulls();
+    test_config_errors();
+    test_warnings();
+    test_decisions();
+    return check_finish("test_api");
+}

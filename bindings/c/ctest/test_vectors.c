@@ -1,0 +1,169 @@
+/* Runs conformance vectors through the C ABI. Reads the records that
+ * vectors_to_records.py writes (length-prefixed, so any bytes survive) on stdin and
+ * prints one JSON line per vector: the decision as the C ABI reports it. cors_judge.py
+ * then checks each line the way a browser would. Usage:
+ *   python3 vectors_to_records.py vectors.jsonl | test_vectors > decisions.jsonl */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "corsgate.h"
+
+#define MAX_REQ_HEADERS 64
+
+static int read_exact(uint8_t **out, size_t len) {
+    *out = malloc(len + 1);
+    if (!*out) return 0;
+    if (len && fread(*out, 1, len, stdin) != len) return 0;
+    (*out)[len] = 0;
+    return getchar() == '\n';
+}
+
+static void json_str(const uint8_t *s, size_t n) {
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void print_diags(const corsgate_config_error *err) {
+    printf("\"errors\":[");
+    for (size_t i = 0; i < corsgate_config_error_len(err); i++) {
+        corsgate_diagnostic d;
+        if (corsgate_config_error_get(err, i, &d) != CORSGATE_RESULT_OK) {
+            printf("%s{\"code\":\"<get failed>\"}", i ? "," : "");
+            continue;
+        }
+        printf("%s{\"code\":", i ? "," : "");
+        json_str(d.code.data, d.code.len);
+        printf(",\"is_error\":%s,\"text\":", d.is_error ? "true" : "false");
+        json_str(d.text.data, d.text.len);
+        printf("}");
+    }
+    printf("]");
+}
+
+static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, size_t policy_len,
+                const uint8_t *method, size_t method_len, const corsgate_header *h, size_t n) {
+    corsgate_policy *p = NULL;
+    corsgate_config_error *err = NULL;
+    printf("{\"id\":");
+    json_str(id, id_len);
+    corsgate_result r = corsgate_policy_from_json(policy_json, policy_len, &p, &err);
+    if (r != CORSGATE_RESULT_OK) {
+        printf(",\"config_error\":true,\"result\":\"%s\",", corsgate_result_str(r));
+        print_diags(err);
+        printf("}\n");
+        corsgate_config_error_free(err);
+        return;
+    }
+    corsgate_decision d;
+    r = corsgate_policy_evaluate(p, method, method_len, h, n, &d);
+    if (r != CORSGATE_RESULT_OK) {
+        printf(",\"config_error\":false,\"result\":\"%s\"}\n", corsgate_result_str(r));
+        corsgate_policy_free(p);
+        return;
+    }
+    corsgate_slice kind = corsgate_kind_str(d.kind), code = corsgate_reason_str(d.reason);
+    printf(",\"config_error\":false,\"result\":\"ok\",\"kind\":");
+    json_str(kind.data, kind.len);
+    printf(",\"allowed\":%s,\"status\":", d.allowed ? "true" : "false");
+    if (d.status)
+        printf("%u", d.status);
+    else
+        printf("null");
+    printf(",\"headers\":[");
+    for (size_t i = 0; i < d.headers_len; i++) {
+        printf("%s[", i ? "," : "");
+        json_str(d.headers[i].name.data, d.headers[i].name.len);
+        putchar(',');
+        json_str(d.headers[i].value.data, d.headers[i].value.len);
+        putchar(']');
+    }
+    printf("],\"reason_code\":");
+    json_str(code.data, code.len);
+    char text[1024];
+    size_t text_len = 0;
+    r = corsgate_decision_reason_write(&d, text, sizeof text, &text_len);
+    printf(",\"reason\":");
+    if (r == CORSGATE_RESULT_OK)
+        json_str((const uint8_t *)text, text_len);
+    else
+        printf("null");
+    /* The hot path, asked about the first Origin line (null when there is none). */
+    printf(",\"origin_allowed\":");
+    const corsgate_header *origin = NULL;
+    for (size_t i = 0; i < n && !origin; i++)
+        if (h[i].name.len == 6 && strncasecmp((const char *)h[i].name.data, "origin", 6) == 0) origin = &h[i];
+    if (origin)
+        printf("%s", corsgate_policy_is_origin_allowed(p, origin->value.data, origin->value.len) ? "true" : "false");
+    else
+        printf("null");
+    printf(",\"warnings\":%zu}\n", corsgate_policy_warnings_len(p));
+    corsgate_policy_free(p);
+}
+
+int main(void) {
+    char tag;
+    size_t a, b;
+    uint8_t *id = NULL, *policy = NULL, *method = NULL;
+    size_t id_len = 0, policy_len = 0, method_len = 0, n = 0, count = 0;
+    corsgate_header h[MAX_REQ_HEADERS];
+    uint8_t *owned[MAX_REQ_HEADERS];
+    int ok = 1;
+    while (ok && scanf(" %c", &tag) == 1) {
+        switch (tag) {
+        case 'V':
+            ok = scanf(" %zu", &id_len) == 1 && getchar() == '\n' && read_exact(&id, id_len);
+            break;
+        case 'P':
+            ok = scanf(" %zu", &policy_len) == 1 && getchar() == '\n' && read_exact(&policy, policy_len);
+            break;
+        case 'M':
+            ok = scanf(" %zu", &method_len) == 1 && getchar() == '\n' && read_exact(&method, method_len);
+            break;
+        case 'H':
+            ok = n < MAX_REQ_HEADERS && scanf(" %zu %zu", &a, &b) == 2 && getchar() == '\n' &&
+                 read_exact(&owned[n], a + b);
+            if (ok) {
+                h[n].name.data = owned[n];
+                h[n].name.len = a;
+                h[n].value.data = owned[n] + a;
+                h[n].value.len = b;
+                n++;
+            }
+            break;
+        case 'E':
+            run(id, id_len, policy, policy_len, method, method_len, h, n);
+            free(id);
+            free(policy);
+            free(method);
+            id = policy = method = NULL;
+            for (size_t i = 0; i < n; i++) free(owned[i]);
+            n = 0;
+            count++;
+            break;
+        default:
+            ok = 0;
+        }
+    }
+    free(id);
+    free(policy);
+    free(method);
+    for (size_t i = 0; i < n; i++) free(owned[i]);
+    if (!ok || !feof(stdin)) {
+        fprintf(stderr, "test_vectors: malformed record after %zu vectors\n", count);
+        return 2;
+    }
+    fprintf(stderr, "test_vectors: ran %zu vectors\n", count);
+    return count > 0 ? 0 : 1;
+}

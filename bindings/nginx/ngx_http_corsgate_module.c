@@ -1,0 +1,409 @@
+/*
+ * ngx_http_corsgate_module: CORS for nginx from a corsgate policy file, on top of the
+ * corsgate C ABI (include/corsgate.h). The module decides nothing itself: every answer
+ * comes from corsgate_policy_evaluate().
+ *
+ *   corsgate_policy PATH | off;     http, server, location; inherited, overridable
+ *
+ * - The policy compiles when the configuration loads; a bad policy fails `nginx -t` with
+ *   the core's messages, one line per error.
+ * - Preflights are answered in the preaccess phase (before access/auth modules, which a
+ *   credential-less preflight would fail): status and headers from the decision, the
+ *   content handler (proxy, static ...) is never called.
+ * - Every other response of the location (also error responses) gets the decision's
+ *   headers in a header filter: CORS headers already present (from an upstream) are
+ *   removed first, so they are replaced, never duplicated; Vary is merged.
+ * - Per request, the only allocations are nginx's header list entries (and a merged Vary
+ *   value when the response already has Vary). Requests with more than
+ *   NGX_HTTP_CORSGATE_STACK_HEADERS header lines borrow one array from the request pool.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "corsgate.h"
+
+#define NGX_HTTP_CORSGATE_STACK_HEADERS 64
+#define NGX_HTTP_CORSGATE_MAX_POLICY (16 * 1024 * 1024)
+
+typedef struct {
+    corsgate_policy *policy; /* NGX_CONF_UNSET_PTR: not set here; NULL: off */
+} ngx_http_corsgate_loc_conf_t;
+
+static ngx_int_t ngx_http_corsgate_init(ngx_conf_t *cf);
+static void *ngx_http_corsgate_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_corsgate_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
+static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+static ngx_command_t ngx_http_corsgate_commands[] = {
+    {ngx_string("corsgate_policy"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_http_corsgate_policy, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
+    ngx_null_command};
+
+static ngx_http_module_t ngx_http_corsgate_module_ctx = {
+    NULL,                              /* preconfiguration */
+    ngx_http_corsgate_init,            /* postconfiguration */
+    NULL,                              /* create main configuration */
+    NULL,                              /* init main configuration */
+    NULL,                              /* create server configuration */
+    NULL,                              /* merge server configuration */
+    ngx_http_corsgate_create_loc_conf, /* create location configuration */
+    ngx_http_corsgate_merge_loc_conf   /* merge location configuration */
+};
+
+ngx_module_t ngx_http_corsgate_module = {NGX_MODULE_V1,
+                                         &ngx_http_corsgate_module_ctx,
+                                         ngx_http_corsgate_commands,
+                                         NGX_HTTP_MODULE,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NULL,
+                                         NGX_MODULE_V1_PADDING};
+
+static ngx_http_output_header_filter_pt ngx_http_next_header_filter;
+
+static const ngx_str_t ngx_http_corsgate_prefix = ngx_string("access-control-");
+
+/* ---- configuration ---------------------------------------------------------------- */
+
+static void *ngx_http_corsgate_create_loc_conf(ngx_conf_t *cf) {
+    ngx_http_corsgate_loc_conf_t *conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_corsgate_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+    conf->policy = NGX_CONF_UNSET_PTR;
+    return conf;
+}
+
+static char *ngx_http_corsgate_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child) {
+    ngx_http_corsgate_loc_conf_t *prev = parent;
+    ngx_http_corsgate_loc_conf_t *conf = child;
+    (void)cf;
+    ngx_conf_merge_ptr_value(conf->policy, prev->policy, NULL);
+    return NGX_CONF_OK;
+}
+
+static void ngx_http_corsgate_cleanup(void *data) { corsgate_policy_free(data); }
+
+/* Reads the whole file into the configuration's temporary pool. */
+static ngx_int_t ngx_http_corsgate_read(ngx_conf_t *cf, ngx_str_t *path, u_char **data, size_t *len) {
+    ngx_file_t file;
+    ngx_file_info_t fi;
+    ssize_t n;
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = *path;
+    file.log = cf->log;
+    file.fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "corsgate_policy: " ngx_open_file_n " \"%V\" failed", path);
+        return NGX_ERROR;
+    }
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR || ngx_file_size(&fi) > NGX_HTTP_CORSGATE_MAX_POLICY) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno, "corsgate_policy: cannot use \"%V\" (unreadable or over %d bytes)",
+                           path, NGX_HTTP_CORSGATE_MAX_POLICY);
+        ngx_close_file(file.fd);
+        return NGX_ERROR;
+    }
+    *len = (size_t)ngx_file_size(&fi);
+    *data = ngx_pnalloc(cf->temp_pool, *len + 1);
+    n = *data == NULL ? NGX_ERROR : ngx_read_file(&file, *data, *len, 0);
+    ngx_close_file(file.fd);
+    if (n == NGX_ERROR || (size_t)n != *len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy: reading \"%V\" failed", path);
+        return NGX_ERROR;
+    }
+    return NGX_OK;
+}
+
+static void ngx_http_corsgate_log_diagnostic(ngx_conf_t *cf, ngx_uint_t level, ngx_str_t *path,
+                                             const corsgate_diagnostic *d) {
+    ngx_conf_log_error(level, cf, 0, "corsgate_policy \"%V\": %s%*s", path, d->is_error ? "" : "warning: ",
+                       d->text.len, d->text.data);
+}
+
+static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
+    ngx_http_corsgate_loc_conf_t *lcf = conf;
+    ngx_str_t *value = cf->args->elts;
+    ngx_str_t path;
+    u_char *data;
+    size_t len, i;
+    corsgate_policy *policy = NULL;
+    corsgate_config_error *err = NULL;
+    corsgate_diagnostic d;
+    corsgate_result rc;
+    ngx_pool_cleanup_t *cln;
+    (void)cmd;
+
+    if (lcf->policy != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+    if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
+        lcf->policy = NULL;
+        return NGX_CONF_OK;
+    }
+    path = value[1];
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+    if (ngx_http_corsgate_read(cf, &path, &data, &len) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc = corsgate_policy_from_json(data, len, &policy, &err);
+    if (rc != CORSGATE_RESULT_OK) {
+        if (err == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %s", &path, corsgate_result_str(rc));
+            return NGX_CONF_ERROR;
+        }
+        /* The core's summary line, then one line per error (nginx caps one log line). */
+        const char *msg = corsgate_config_error_message(err);
+        const char *nl = strchr(msg, '\n');
+        size_t first = nl ? (size_t)(nl - msg) : strlen(msg);
+        for (i = 0; i < corsgate_config_error_warnings_len(err); i++) {
+            if (corsgate_config_error_warning_get(err, i, &d) == CORSGATE_RESULT_OK) {
+                ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_WARN, &path, &d);
+            }
+        }
+        for (i = 0; i < corsgate_config_error_len(err); i++) {
+            if (corsgate_config_error_get(err, i, &d) == CORSGATE_RESULT_OK) {
+                ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_EMERG, &path, &d);
+            }
+        }
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %*s", &path, first, msg);
+        corsgate_config_error_free(err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        corsgate_policy_free(policy);
+        return NGX_CONF_ERROR;
+    }
+    cln->handler = ngx_http_corsgate_cleanup;
+    cln->data = policy;
+
+    for (i = 0; i < corsgate_policy_warnings_len(policy); i++) {
+        if (corsgate_policy_warning_get(policy, i, &d) == CORSGATE_RESULT_OK) {
+            ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_WARN, &path, &d);
+        }
+    }
+    lcf->policy = policy;
+    return NGX_CONF_OK;
+}
+
+/* ---- per request ------------------------------------------------------------------ */
+
+static corsgate_policy *ngx_http_corsgate_active(ngx_http_request_t *r) {
+    ngx_http_corsgate_loc_conf_t *lcf;
+    if (r != r->main) {
+        return NULL;
+    }
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_corsgate_module);
+    return lcf == NULL ? NULL : lcf->policy;
+}
+
+/* Hands the request line's method and every request header line to the core. */
+static ngx_int_t ngx_http_corsgate_evaluate(ngx_http_request_t *r, corsgate_policy *policy, corsgate_decision *d) {
+    corsgate_header stack[NGX_HTTP_CORSGATE_STACK_HEADERS];
+    corsgate_header *hs = stack;
+    ngx_list_part_t *part;
+    ngx_table_elt_t *h;
+    ngx_uint_t i, n = 0, total = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        total += part->nelts;
+    }
+    if (total > NGX_HTTP_CORSGATE_STACK_HEADERS) {
+        hs = ngx_palloc(r->pool, total * sizeof(corsgate_header));
+        if (hs == NULL) {
+            return NGX_ERROR;
+        }
+    }
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts && n < total; i++) {
+            hs[n].name.data = h[i].key.data;
+            hs[n].name.len = h[i].key.len;
+            hs[n].value.data = h[i].value.data;
+            hs[n].value.len = h[i].value.len;
+            n++;
+        }
+    }
+    if (corsgate_policy_evaluate(policy, r->method_name.data, r->method_name.len, hs, n, d) != CORSGATE_RESULT_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "corsgate: evaluate failed");
+        return NGX_ERROR;
+    }
+    return NGX_OK;
+}
+
+static ngx_int_t ngx_http_corsgate_push(ngx_http_request_t *r, const corsgate_slice *name, u_char *value, size_t len) {
+    ngx_table_elt_t *h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+    h->hash = 1;
+    h->key.data = (u_char *)name->data; /* static in the library; never written */
+    h->key.len = name->len;
+    h->value.data = value; /* borrows from the policy or the request: both outlive it */
+    h->value.len = len;
+    h->lowcase_key = NULL;
+#if defined(nginx_version) && nginx_version >= 1023000
+    h->next = NULL;
+#endif
+    return NGX_OK;
+}
+
+/* Whether `token` is one of the comma-separated tokens of `list` (case-insensitive). */
+static ngx_int_t ngx_http_corsgate_has_token(ngx_str_t *list, u_char *token, size_t len) {
+    u_char *p = list->data, *end = list->data + list->len, *start, *stop;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) p++;
+        start = p;
+        while (p < end && *p != ',') p++;
+        stop = p;
+        while (stop > start && (stop[-1] == ' ' || stop[-1] == '\t')) stop--;
+        if ((size_t)(stop - start) == 1 && *start == '*') {
+            return 1;
+        }
+        if ((size_t)(stop - start) == len && ngx_strncasecmp(start, token, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Adds the tokens of the decision's Vary value that the response's Vary lacks. */
+static ngx_int_t ngx_http_corsgate_merge_vary(ngx_http_request_t *r, ngx_table_elt_t *vary, const corsgate_header *dh) {
+    u_char *p = (u_char *)dh->value.data, *end = p + dh->value.len, *start, *out, *w;
+    size_t extra = 0;
+
+    /* First pass: how many bytes the missing tokens need. */
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == ',')) p++;
+        start = p;
+        while (p < end && *p != ',') p++;
+        if (p > start && !ngx_http_corsgate_has_token(&vary->value, start, (size_t)(p - start))) {
+            extra += 2 + (size_t)(p - start);
+        }
+    }
+    if (extra == 0) {
+        return NGX_OK;
+    }
+    out = ngx_pnalloc(r->pool, vary->value.len + extra);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+    w = ngx_cpymem(out, vary->value.data, vary->value.len);
+    for (p = (u_char *)dh->value.data; p < end;) {
+        while (p < end && (*p == ' ' || *p == ',')) p++;
+        start = p;
+        while (p < end && *p != ',') p++;
+        if (p > start && !ngx_http_corsgate_has_token(&vary->value, start, (size_t)(p - start))) {
+            if (w > out) {
+                *w++ = ',';
+                *w++ = ' ';
+            }
+            w = ngx_cpymem(w, start, (size_t)(p - start));
+        }
+    }
+    vary->value.data = out;
+    vary->value.len = (size_t)(w - out);
+    return NGX_OK;
+}
+
+/* Puts the decision's headers on the response: existing CORS headers go, Vary merges. */
+static ngx_int_t ngx_http_corsgate_apply(ngx_http_request_t *r, const corsgate_decision *d) {
+    ngx_list_part_t *part;
+    ngx_table_elt_t *h, *vary = NULL;
+    ngx_uint_t i;
+    size_t k;
+
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].hash == 0) {
+                continue;
+            }
+            if (h[i].key.len > ngx_http_corsgate_prefix.len &&
+                ngx_strncasecmp(h[i].key.data, ngx_http_corsgate_prefix.data, ngx_http_corsgate_prefix.len) == 0) {
+                h[i].hash = 0; /* replaced by the decision's, never duplicated */
+            } else if (vary == NULL && h[i].key.len == 4 && ngx_strncasecmp(h[i].key.data, (u_char *)"vary", 4) == 0) {
+                vary = &h[i];
+            }
+        }
+    }
+    for (k = 0; k < d->headers_len; k++) {
+        const corsgate_header *dh = &d->headers[k];
+        if (vary != NULL && dh->name.len == 4 && ngx_strncasecmp((u_char *)dh->name.data, (u_char *)"vary", 4) == 0) {
+            if (ngx_http_corsgate_merge_vary(r, vary, dh) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+        if (ngx_http_corsgate_push(r, &dh->name, (u_char *)dh->value.data, dh->value.len) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+    return NGX_OK;
+}
+
+/* Preaccess phase: answer preflights here; everything else goes on. */
+static ngx_int_t ngx_http_corsgate_preflight_handler(ngx_http_request_t *r) {
+    corsgate_policy *policy = ngx_http_corsgate_active(r);
+    corsgate_decision d;
+    ngx_int_t rc;
+
+    if (policy == NULL) {
+        return NGX_DECLINED;
+    }
+    if (ngx_http_corsgate_evaluate(r, policy, &d) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (d.kind != CORSGATE_KIND_PREFLIGHT) {
+        return NGX_DECLINED;
+    }
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+    /* The header filter adds the decision's headers, as for every other response. */
+    r->headers_out.status = d.status;
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+    rc = ngx_http_send_header(r);
+    ngx_http_finalize_request(r, rc);
+    return NGX_DONE;
+}
+
+static ngx_int_t ngx_http_corsgate_header_filter(ngx_http_request_t *r) {
+    corsgate_policy *policy = ngx_http_corsgate_active(r);
+    corsgate_decision d;
+
+    if (policy != NULL) {
+        if (ngx_http_corsgate_evaluate(r, policy, &d) != NGX_OK || ngx_http_corsgate_apply(r, &d) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+    return ngx_http_next_header_filter(r);
+}
+
+static ngx_int_t ngx_http_corsgate_init(ngx_conf_t *cf) {
+    ngx_http_handler_pt *h;
+    ngx_http_core_main_conf_t *cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+    *h = ngx_http_corsgate_preflight_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_corsgate_header_filter;
+    return NGX_OK;
+}

@@ -1,0 +1,484 @@
+"""End-to-end suite for ngx_http_corsgate_module: a real nginx on loopback, real HTTP.
+
+Starts nginx (private prefix under build/nginx/run) with the module, a static location
+and locations proxied to an upstream served by this process (which always sends its own
+CORS headers and `Vary: Accept-Encoding`, so replacement and merging are tested), then:
+every shared conformance vector whose request can be sent over HTTP, through a proxied
+and a static location, judged by bindings/c/ctest/cors_judge.py (the browser's checks);
+inheritance http > server > location, `off`, nesting; preflights answered before the
+upstream and before auth; headers on error responses; `nginx -t` failing with the core's
+messages; `nginx -s reload` picking up an edited policy and surviving a broken one.
+nginx is stopped even when a test fails. Closes with "nginx: N passed, N failed".
+
+Usage: python3 test_nginx.py --module MODULE.so --vectors VECTORS.jsonl --prefix DIR
+"""
+
+import argparse
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "c", "ctest"))
+import cors_judge  # noqa: E402
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PASSED = 0
+FAILED = 0
+
+
+def check(name, cond, detail=""):
+    global PASSED, FAILED
+    if cond:
+        PASSED += 1
+    else:
+        FAILED += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
+
+
+def free_port(start, taken):
+    for port in range(start, start + 100):
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            taken.add(port)
+            return port
+    raise RuntimeError("no free loopback port")
+
+
+# ---- upstream ------------------------------------------------------------------------
+
+class Upstream(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    hits = 0
+    lock = threading.Lock()
+
+    def answer(self):
+        with Upstream.lock:
+            Upstream.hits += 1
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = b"" if self.command == "HEAD" else b"upstream-ok"
+        self.send_response(500 if self.path.endswith("/error") else 200)
+        self.send_header("X-Upstream", "1")
+        # An application that sets CORS headers itself: the module must replace them.
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Credentials", "true")
+        self.send_header("access-control-expose-headers", "x-upstream")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = answer
+
+    def log_message(self, *args):
+        pass
+
+
+def start_upstream(port):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Upstream)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# ---- HTTP client ---------------------------------------------------------------------
+
+def send(port, method, path, headers):
+    """One request with header lines exactly as given (bytes values go raw)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in headers:
+            c.putheader(name, value.encode() if isinstance(value, str) else value)
+        c.endheaders()
+        r = c.getresponse()
+        body = r.read()
+        return r.status, r.getheaders(), body
+    finally:
+        c.close()
+
+
+def get(headers, name):
+    return cors_judge.values(headers, name)
+
+
+# ---- nginx ---------------------------------------------------------------------------
+
+class Nginx:
+    def __init__(self, prefix, module):
+        self.prefix = prefix
+        self.module = module
+        self.conf = os.path.join(prefix, "conf", "nginx.conf")
+        self.log = os.path.join(prefix, "logs", "error.log")
+
+    def cmd(self, *args, conf=None):
+        return [NGINX, "-p", self.prefix + "/", "-c", conf or self.conf, "-e", self.log, *args]
+
+    def run(self, *args, conf=None):
+        return subprocess.run(self.cmd(*args, conf=conf), capture_output=True, text=True, timeout=60)
+
+    def pid(self):
+        try:
+            with open(os.path.join(self.prefix, "logs", "nginx.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def worker_pids(self):
+        master = self.pid()
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
+        return sorted(int(p) for p in out.split())
+
+    def stop(self):
+        pid = self.pid()
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+HTTP_POLICY = {"origins": ["https://http.example"], "credentials": True, "methods": ["PUT"],
+               "request_headers": ["x-a"], "max_age": 600}
+SERVER_POLICY = {"origins": ["https://server.example"]}
+OVERRIDE_POLICY = {"origins": ["https://override.example"], "expose_headers": ["x-upstream"]}
+BROKEN_POLICY = '{"origins": ["https://*example.com", "https://ok.example/path"], "methods": ["TRACE"]}'
+
+
+def sendable(vector):
+    """Whether nginx receives this request byte for byte (it trims and rejects some)."""
+    req = vector["request"]
+    if not re.fullmatch(r"[A-Z]+", req["method"]):
+        return False
+    for name, value in req["headers"]:
+        raw = value.encode()
+        if not re.fullmatch(r"[A-Za-z0-9-]+", name) or name.lower() in ("host", "content-length",
+                                                                           "transfer-encoding"):
+            return False
+        if raw != raw.strip(b" \t") or any(c in raw for c in b"\r\n\x00"):
+            return False
+    return True
+
+
+def main_conf(args, ports, vectors, user_line):
+    up, p1, p2 = ports
+    locs = []
+    for i, v in enumerate(vectors):
+        locs.append(f"        location /v/{i}/ {{ corsgate_policy policies/v{i}.json;\n"
+                    f"            location /v/{i}/proxy/ {{ proxy_pass http://backend; }}\n"
+                    f"            location /v/{i}/static/ {{ alias html/; }} }}")
+    return f"""load_module {args.module};
+{user_line}
+worker_processes 1;
+pid logs/nginx.pid;
+error_log logs/error.log info;
+events {{ worker_connections 512; }}
+http {{
+    access_log off;
+    large_client_header_buffers 4 32k;  # the vectors send up to 10 KiB header lines
+    client_body_temp_path temp/body;
+    proxy_temp_path temp/proxy;
+    fastcgi_temp_path temp/fastcgi;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+    upstream backend {{ server 127.0.0.1:{up}; keepalive 16; }}
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    corsgate_policy policies/http.json;
+    server {{
+        listen 127.0.0.1:{p1};
+        root html;
+        location / {{ }}
+        location /proxied/ {{ proxy_pass http://backend; }}
+        location /override/ {{ corsgate_policy policies/override.json; proxy_pass http://backend; }}
+        location /off/ {{ corsgate_policy off; proxy_pass http://backend; }}
+        location /nested/ {{ corsgate_policy policies/override.json;
+            location /nested/inner/ {{ proxy_pass http://backend; }}
+            location /nested/off/ {{ corsgate_policy off; proxy_pass http://backend; }} }}
+        location /reload/ {{ corsgate_policy policies/reload.json; proxy_pass http://backend; }}
+        location /auth/ {{ auth_basic "corsgate test"; auth_basic_user_file htpasswd; proxy_pass http://backend; }}
+{chr(10).join(locs)}
+    }}
+    server {{
+        listen 127.0.0.1:{p2};
+        corsgate_policy policies/server.json;
+        location / {{ proxy_pass http://backend; }}
+        location /loc/ {{ corsgate_policy policies/override.json; proxy_pass http://backend; }}
+        location /off/ {{ corsgate_policy off; proxy_pass http://backend; }}
+    }}
+}}
+"""
+
+
+# ---- tests ---------------------------------------------------------------------------
+
+def test_vectors(vectors, p1):
+    for i, v in enumerate(vectors):
+        req = v["request"]
+        exp = v["expect"]
+        for where in ("proxy", "static"):
+            name = f"vector {v['id']} ({where})"
+            path = f"/v/{i}/{where}/" + ("x" if where == "proxy" else "index.html")
+            hits = Upstream.hits
+            try:
+                status, headers, body = send(p1, req["method"], path, req["headers"])
+            except (OSError, http.client.HTTPException) as e:
+                check(name, False, f"request failed: {e!r}")
+                continue
+            fails = cors_judge.judge(v, None, None, status if exp["kind"] == "preflight" else None, headers)
+            if exp["kind"] == "preflight":
+                if get(headers, "X-Upstream") or Upstream.hits != hits or body:
+                    fails.append("preflight reached the content handler")
+            elif where == "proxy" and get(headers, "X-Upstream") != ["1"]:
+                fails.append(f"not passed to the upstream (status {status})")
+            for h in ("Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"):
+                if len(get(headers, h)) > 1:
+                    fails.append(f"duplicate {h}: {get(headers, h)}")
+            check(name, not fails, "; ".join(fails))
+
+
+def acao(port, path, origin, method="GET"):
+    status, headers, _ = send(port, method, path, [("Origin", origin)])
+    return status, get(headers, "Access-Control-Allow-Origin"), headers
+
+
+def test_inheritance(p1, p2):
+    cases = [
+        # (port, path, origin, expected ACAO list)
+        (p1, "/proxied/x", "https://http.example", ["https://http.example"]),
+        (p1, "/proxied/x", "https://override.example", []),
+        (p1, "/index.html", "https://http.example", ["https://http.example"]),
+        (p1, "/override/x", "https://override.example", ["https://override.example"]),
+        (p1, "/override/x", "https://http.example", []),
+        (p1, "/nested/inner/x", "https://override.example", ["https://override.example"]),
+        (p1, "/nested/inner/x", "https://http.example", []),
+        (p2, "/x", "https://server.example", ["https://server.example"]),
+        (p2, "/x", "https://http.example", []),
+        (p2, "/loc/x", "https://override.example", ["https://override.example"]),
+        (p2, "/loc/x", "https://server.example", []),
+    ]
+    for port, path, origin, want in cases:
+        status, got, _ = acao(port, path, origin)
+        check(f"inheritance {port}{path} {origin}", got == want and status == 200, f"{status} {got} != {want}")
+    # `off`: the module does nothing; the upstream's own headers pass untouched.
+    for port, path in ((p1, "/off/x"), (p1, "/nested/off/x"), (p2, "/off/x")):
+        status, got, headers = acao(port, path, "https://http.example")
+        check(f"off {port}{path}", got == ["*"] and get(headers, "Vary") == ["Accept-Encoding"],
+              f"{got} {get(headers, 'Vary')}")
+
+
+def test_preflights(p1):
+    pre = [("Origin", "https://http.example"), ("Access-Control-Request-Method", "PUT"),
+           ("Access-Control-Request-Headers", "x-a")]
+    hits = Upstream.hits
+    status, headers, body = send(p1, "OPTIONS", "/proxied/x", pre)
+    check("allowed preflight answered by the module", status == 204 and body == b"" and Upstream.hits == hits
+          and not get(headers, "X-Upstream"), f"{status} {headers}")
+    check("allowed preflight headers", get(headers, "Access-Control-Allow-Origin") == ["https://http.example"]
+          and get(headers, "Access-Control-Allow-Credentials") == ["true"]
+          and get(headers, "Access-Control-Max-Age") == ["600"], str(headers))
+    status, headers, body = send(p1, "OPTIONS", "/proxied/x", [("Origin", "https://evil.example"),
+                                                              ("Access-Control-Request-Method", "PUT")])
+    check("denied preflight: 403, Vary only, upstream not called",
+          status == 403 and not get(headers, "Access-Control-Allow-Origin") and get(headers, "Vary")
+          and Upstream.hits == hits and body == b"", f"{status} {headers}")
+    # Preaccess phase: answered before auth_basic (browsers send no credentials on preflights).
+    status, headers, _ = send(p1, "OPTIONS", "/auth/x", pre)
+    check("preflight answered before auth", status == 204 and
+          get(headers, "Access-Control-Allow-Origin") == ["https://http.example"], f"{status} {headers}")
+    # An OPTIONS that is not a preflight reaches the application.
+    status, headers, _ = send(p1, "OPTIONS", "/proxied/x", [("Origin", "https://http.example")])
+    check("plain OPTIONS passes through", get(headers, "X-Upstream") == ["1"] and Upstream.hits == hits + 1,
+          f"{status} {headers}")
+
+
+def test_actual_responses(p1):
+    status, headers, body = send(p1, "GET", "/proxied/x", [("Origin", "https://http.example")])
+    vary = get(headers, "Vary")
+    tokens = {t.lower() for t in cors_judge.parse_list(", ".join(vary))}
+    check("Vary merged into one line", len(vary) == 1 and {"accept-encoding", "origin"} <= tokens, str(vary))
+    check("upstream CORS headers replaced, not duplicated",
+          get(headers, "Access-Control-Allow-Origin") == ["https://http.example"]
+          and get(headers, "Access-Control-Allow-Credentials") == ["true"]
+          and not get(headers, "Access-Control-Expose-Headers") and body == b"upstream-ok", str(headers))
+    status, headers, _ = send(p1, "GET", "/proxied/x", [("Origin", "https://evil.example")])
+    check("denied actual: upstream's ACAO removed, still served", status == 200 and
+          not get(headers, "Access-Control-Allow-Origin") and not get(headers, "Access-Control-Allow-Credentials"),
+          str(headers))
+    status, headers, _ = send(p1, "GET", "/proxied/x", [])
+    check("not CORS: Vary: Origin added", status == 200 and "origin" in
+          {t.lower() for t in cors_judge.parse_list(", ".join(get(headers, "Vary")))}
+          and not get(headers, "Access-Control-Allow-Origin"), str(headers))
+    status, headers, _ = send(p1, "GET", "/override/x", [("Origin", "https://override.example")])
+    check("expose headers from the policy", get(headers, "Access-Control-Expose-Headers") == ["x-upstream"],
+          str(headers))
+    for path, want in (("/proxied/error", 500), ("/missing.html", 404), ("/auth/x", 401)):
+        status, got, _ = acao(p1, path, "https://http.example")
+        check(f"error response {want} carries CORS headers", status == want and got == ["https://http.example"],
+              f"{status} {got}")
+    status, got, _ = acao(p1, "/index.html", "https://http.example", method="POST")
+    check("static 405 carries CORS headers", status == 405 and got == ["https://http.example"], f"{status} {got}")
+    many = [(f"X-Filler-{i}", "v") for i in range(150)] + [("Origin", "https://http.example")]
+    status, headers, _ = send(p1, "GET", "/proxied/x", many)
+    check("request with 150+ header lines", get(headers, "Access-Control-Allow-Origin") == ["https://http.example"],
+          str(headers))
+
+
+def test_nginx_t(ngx, args, ports, user_line):
+    run = ngx.run("-t")
+    check("nginx -t accepts the suite's configuration", run.returncode == 0, run.stderr[-2000:])
+    pol = os.path.join(args.prefix, "conf", "policies", "broken.json")
+    write(pol, BROKEN_POLICY)
+    conf = os.path.join(args.prefix, "conf", "broken.conf")
+    write(conf, f"load_module {args.module};\n{user_line}\npid logs/t.pid;\nevents {{ }}\n"
+                f"http {{ server {{ listen 127.0.0.1:{ports[1]}; location / {{ corsgate_policy {pol}; }} }} }}\n")
+    run = ngx.run("-t", conf=conf)
+    out = run.stderr
+    check("nginx -t fails on a broken policy", run.returncode != 0, out[-2000:])
+    for text in ("corsgate: invalid policy (3 errors)", 'origins[0] "https://*example.com": invalid_wildcard: ',
+                 'origins[1] "https://ok.example/path": origin_has_path: ', "methods[0] \"TRACE\": forbidden_method: ",
+                 "configuration file " + conf + " test failed"):
+        check(f"nginx -t shows {text!r}", text in out, out[-2000:])
+    write(conf, f"load_module {args.module};\n{user_line}\npid logs/t.pid;\nevents {{ }}\n"
+                f"http {{ corsgate_policy {pol}.missing; }}\n")
+    run = ngx.run("-t", conf=conf)
+    check("nginx -t fails on a missing policy file", run.returncode != 0 and "broken.json.missing" in run.stderr,
+          run.stderr[-1000:])
+    write(conf, f"load_module {args.module};\n{user_line}\npid logs/t.pid;\nevents {{ }}\n"
+                f"http {{ corsgate_policy off; corsgate_policy off; }}\n")
+    run = ngx.run("-t", conf=conf)
+    check("nginx -t rejects a duplicate directive", run.returncode != 0 and "is duplicate" in run.stderr,
+          run.stderr[-1000:])
+    # Every shared vector whose policy must be rejected fails nginx -t the same way.
+    for v in args.config_error_vectors:
+        write(pol, json.dumps(v["policy"]))
+        write(conf, f"load_module {args.module};\n{user_line}\npid logs/t.pid;\nevents {{ }}\n"
+                    f"http {{ corsgate_policy {pol}; }}\n")
+        run = ngx.run("-t", conf=conf)
+        check(f"nginx -t rejects vector {v['id']}", run.returncode != 0 and "corsgate: invalid policy" in run.stderr,
+              run.stderr[-1000:])
+
+
+def wait_for(pred, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
+
+
+def test_reload(ngx, args, p1):
+    pol = os.path.join(args.prefix, "conf", "policies", "reload.json")
+    _, got, _ = acao(p1, "/reload/x", "https://before.example")
+    check("reload: initial policy", got == ["https://before.example"], str(got))
+    write(pol, json.dumps({"origins": ["https://after.example"]}))
+    run = ngx.run("-s", "reload")
+    check("nginx -s reload", run.returncode == 0, run.stderr)
+    ok = wait_for(lambda: acao(p1, "/reload/x", "https://after.example")[1] == ["https://after.example"])
+    check("reload picks up the edited policy", ok)
+    check("reload: the old origin is now denied", acao(p1, "/reload/x", "https://before.example")[1] == [])
+    # A broken edit: the reload is refused and the running policy stays.
+    workers = ngx.worker_pids()
+    write(pol, BROKEN_POLICY)
+    run = ngx.run("-s", "reload")
+    logged = wait_for(lambda: "corsgate: invalid policy" in open(ngx.log, encoding="utf-8", errors="replace").read())
+    check("broken reload logged with the core's message", logged)
+    time.sleep(0.3)
+    check("broken reload keeps the workers", ngx.worker_pids() == workers, f"{workers} {ngx.worker_pids()}")
+    check("broken reload keeps the running policy",
+          acao(p1, "/reload/x", "https://after.example")[1] == ["https://after.example"])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--module", required=True)
+    ap.add_argument("--vectors", required=True)
+    ap.add_argument("--prefix", required=True)
+    args = ap.parse_args()
+    args.module = os.path.abspath(args.module)
+    args.prefix = os.path.abspath(args.prefix)
+
+    with open(args.vectors, encoding="utf-8") as f:
+        all_vectors = [json.loads(line) for line in f if line.strip()]
+    args.config_error_vectors = [v for v in all_vectors if v["expect"].get("config_error")]
+    vectors = [v for v in all_vectors if not v["expect"].get("config_error") and sendable(v)]
+    skipped = [v["id"] for v in all_vectors if not v["expect"].get("config_error") and not sendable(v)]
+    print(f"vectors: {len(vectors)} sendable over HTTP, {len(args.config_error_vectors)} config errors "
+          f"(nginx -t), {len(skipped)} not sendable: {', '.join(skipped)}", flush=True)
+
+    shutil.rmtree(args.prefix, ignore_errors=True)
+    for d in ("conf", "conf/policies", "logs", "html", "temp"):
+        os.makedirs(os.path.join(args.prefix, d))
+    write(os.path.join(args.prefix, "html", "index.html"), "static-ok\n")
+    write(os.path.join(args.prefix, "conf", "htpasswd"), "user:{PLAIN}secret\n")
+    for name, pol in (("http", HTTP_POLICY), ("server", SERVER_POLICY), ("override", OVERRIDE_POLICY),
+                      ("reload", {"origins": ["https://before.example"]})):
+        write(os.path.join(args.prefix, "conf", "policies", f"{name}.json"), json.dumps(pol))
+    for i, v in enumerate(vectors):
+        write(os.path.join(args.prefix, "conf", "policies", f"v{i}.json"), json.dumps(v["policy"]))
+
+    taken = set()
+    ports = (free_port(18470, taken), free_port(18470, taken), free_port(18470, taken))
+    user_line = "user root root;" if os.geteuid() == 0 else ""
+    write(os.path.join(args.prefix, "conf", "nginx.conf"), main_conf(args, ports, vectors, user_line))
+    upstream = start_upstream(ports[0])
+    ngx = Nginx(args.prefix, args.module)
+    nm = subprocess.run(["nm", "-D", "--defined-only", args.module], capture_output=True, text=True).stdout.split()
+    check("module exports only nginx's tables (Rust symbols hidden)",
+          "ngx_http_corsgate_module" in nm and not any("corsgate_policy" in t or t.startswith("_ZN") for t in nm),
+          " ".join(nm[:30]))
+    try:
+        test_nginx_t(ngx, args, ports, user_line)
+        run = ngx.run()
+        check("nginx starts with the module", run.returncode == 0, run.stderr[-2000:])
+        if run.returncode == 0:
+            ok = wait_for(lambda: ngx.pid() is not None)
+            check("nginx is up", ok)
+            test_vectors(vectors, ports[1])
+            test_inheritance(ports[1], ports[2])
+            test_preflights(ports[1])
+            test_actual_responses(ports[1])
+            test_reload(ngx, args, ports[1])
+        with open(ngx.log, encoding="utf-8", errors="replace") as f:
+            crashes = [line for line in f if "exited on signal" in line or "[alert]" in line]
+        check("no worker crashed", not crashes, "".join(crashes[:5]))
+    finally:
+        ngx.stop()
+        upstream.shutdown()
+    print(f"nginx: {PASSED} passed, {FAILED} failed")
+    return 0 if FAILED == 0 and PASSED > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -365,10 +365,22 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
     Some(kind)
 }
 
+/// The URL parser's "ends in a number": the last label is all digits, or `0x` followed
+/// by hex digits. Works on bytes, so a Unicode label cannot split a character.
 fn ends_in_number(host: &str) -> bool {
-    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
-    !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())
-        || (last.len() >= 2 && last[..2].eq_ignore_ascii_case("0x"))
+    let last = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .as_bytes();
+    if !last.is_empty() && last.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    match last {
+        [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
+        _ => false,
+    }
 }
 
 fn normalize_ipv6(e: &mut Entry<'_>, text: &str, what: &mut Vec<&str>) -> Option<String> {
@@ -676,6 +688,24 @@ mod tests {
         assert_eq!(err("http://127.1"), Code::InvalidHost);
         assert_eq!(err("example.com"), Code::InvalidOrigin);
         assert_eq!(err("~(unclosed"), Code::InvalidRegex);
+        assert_eq!(err("http://*.0x7f"), Code::InvalidWildcard);
+    }
+
+    /// Found by fuzzing: a Unicode label where a `0x` prefix was looked for panicked.
+    #[test]
+    fn unicode_labels_never_panic() {
+        for src in [
+            "https://*.bücher",
+            "https://*.ü",
+            "https://ü",
+            "https://a.üx",
+            "http://*.0xü",
+        ] {
+            let mut d = Vec::new();
+            let _ = parse(0, src, &mut d);
+        }
+        let (p, _) = ok("https://*.bücher.example");
+        assert_eq!(p.normalized, "https://*.xn--bcher-kva.example");
     }
 
     #[test]

@@ -1,0 +1,164 @@
+//! Instructions per decision on the hot paths (gungraun / callgrind): the repeatable CI
+//! gate that `scripts/test-bench.sh` compares with `benches/iai-baseline.txt`.
+//!
+//! Each benchmark decides a batch of `BATCH` different requests of one kind, so that the
+//! few instructions a randomly seeded hash table adds or saves per probe average out
+//! and the count is reproducible; divide by `BATCH` for instructions per decision.
+//! Setup (compiling the policy, building the requests, checking every verdict) is not
+//! counted, and the fixture is leaked rather than dropped inside the measured function.
+
+// gungraun's macros generate undocumented items.
+#![allow(missing_docs)]
+
+use corsgate::{Kind, Policy, Reason};
+use corsgate_benches::{Shape, acrh_1mib, exact_origin, wildcard_base};
+use gungraun::{library_benchmark, library_benchmark_group, main};
+use std::hint::black_box;
+
+/// Requests per benchmark.
+const BATCH: usize = 64;
+
+/// A compiled policy and a batch of requests with the number that must be allowed.
+struct Fixture {
+    policy: Policy,
+    method: &'static [u8],
+    requests: Vec<Vec<(&'static [u8], &'static [u8])>>,
+    allowed: usize,
+}
+
+fn leak(s: String) -> &'static [u8] {
+    Box::leak(s.into_boxed_str()).as_bytes()
+}
+
+fn shape(exact: usize) -> Shape {
+    Shape {
+        exact,
+        wildcards: 1_000,
+        regexes: 10,
+    }
+}
+
+/// Origins of one case, spread over the policy's entries.
+fn origins(s: &Shape, case: &str) -> (Vec<String>, bool) {
+    let pick = |i: usize, n: usize| i * n.max(1) / BATCH;
+    let v = (0..BATCH).map(|i| match case {
+        "hit" => exact_origin(pick(i, s.exact)),
+        "wildcard_hit" => format!("https://app.{}", wildcard_base(pick(i, s.wildcards))),
+        "near_miss" => format!("https://bar{}", wildcard_base(pick(i, s.wildcards))),
+        "far_miss" => format!("https://unrelated{i}.example.org"),
+        "malformed" => format!("{}/", exact_origin(pick(i, s.exact))),
+        _ => unreachable!("unknown case {case}"),
+    });
+    (v.collect(), matches!(case, "hit" | "wildcard_hit"))
+}
+
+fn setup_origin(exact: usize, case: &str) -> Fixture {
+    let s = shape(exact);
+    let (origins, ok) = origins(&s, case);
+    let f = Fixture {
+        policy: s.policy(),
+        method: b"GET",
+        requests: origins
+            .into_iter()
+            .map(|o| vec![(&b"origin"[..], leak(o))])
+            .collect(),
+        allowed: if ok { BATCH } else { 0 },
+    };
+    check(&f, Kind::Actual);
+    f
+}
+
+fn setup_preflight(exact: usize) -> Fixture {
+    let s = shape(exact);
+    let f = Fixture {
+        policy: s.policy(),
+        method: b"OPTIONS",
+        requests: (0..BATCH)
+            .map(|i| {
+                vec![
+                    (&b"origin"[..], leak(exact_origin(i * s.exact / BATCH))),
+                    (b"access-control-request-method", b"PUT"),
+                    (
+                        b"access-control-request-headers",
+                        b"content-type, x-request-id, authorization",
+                    ),
+                ]
+            })
+            .collect(),
+        allowed: BATCH,
+    };
+    check(&f, Kind::Preflight);
+    f
+}
+
+fn setup_acrh_1mib(exact: usize) -> Fixture {
+    let s = shape(exact);
+    let acrh = leak(acrh_1mib());
+    let f = Fixture {
+        policy: s.policy(),
+        method: b"OPTIONS",
+        requests: vec![vec![
+            (&b"origin"[..], leak(exact_origin(0))),
+            (b"access-control-request-method", b"PUT"),
+            (b"access-control-request-headers", acrh),
+        ]],
+        allowed: 0,
+    };
+    check(&f, Kind::Preflight);
+    let d = f.policy.evaluate(f.method, f.requests[0].iter().copied());
+    assert_eq!(d.reason(), Reason::HeadersTooLarge);
+    f
+}
+
+/// A fast wrong answer is not a result: every verdict is checked before measuring.
+fn check(f: &Fixture, kind: Kind) {
+    let mut allowed = 0;
+    for r in &f.requests {
+        let d = f.policy.evaluate(f.method, r.iter().copied());
+        assert_eq!(d.kind(), kind);
+        allowed += usize::from(d.allowed());
+    }
+    assert_eq!(allowed, f.allowed, "expected verdicts");
+}
+
+/// The measured loop: evaluate every request, count the allowed ones.
+fn run(f: Fixture) -> usize {
+    let mut allowed = 0;
+    for r in &f.requests {
+        let d = black_box(&f.policy).evaluate(f.method, black_box(r).iter().copied());
+        // The whole decision escapes (by reference: no copy), so none of it is elided.
+        allowed += usize::from(black_box(&d).allowed());
+    }
+    assert_eq!(allowed, f.allowed);
+    // Dropping a 100k-rule policy here would be counted: leave it to the process exit.
+    std::mem::forget(f);
+    allowed
+}
+
+#[library_benchmark]
+#[bench::hit_1k(args = (1_000, "hit"), setup = setup_origin)]
+#[bench::hit_100k(args = (100_000, "hit"), setup = setup_origin)]
+#[bench::wildcard_hit_1k(args = (1_000, "wildcard_hit"), setup = setup_origin)]
+#[bench::near_miss_1k(args = (1_000, "near_miss"), setup = setup_origin)]
+#[bench::near_miss_100k(args = (100_000, "near_miss"), setup = setup_origin)]
+#[bench::far_miss_1k(args = (1_000, "far_miss"), setup = setup_origin)]
+#[bench::malformed_1k(args = (1_000, "malformed"), setup = setup_origin)]
+fn origin(f: Fixture) -> usize {
+    run(f)
+}
+
+#[library_benchmark]
+#[bench::three_headers_1k(args = (1_000), setup = setup_preflight)]
+fn preflight(f: Fixture) -> usize {
+    run(f)
+}
+
+#[library_benchmark]
+#[bench::acrh_1mib(args = (1_000), setup = setup_acrh_1mib)]
+fn hostile(f: Fixture) -> usize {
+    run(f)
+}
+
+library_benchmark_group!(name = hot_paths, benchmarks = [origin, preflight, hostile]);
+
+main!(library_benchmark_groups = hot_paths);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# CI gate for performance: runs the instruction-count benches (gungraun / callgrind,
+# benches/iai/hot_paths.rs, which first assert every verdict), then compares each count
+# with the committed baseline benches/iai-baseline.txt and fails when one grew by more
+# than 5 % (or is missing). Instruction counts are deterministic up to the ~0.3 % that a
+# randomly seeded hash table moves them; the timing benches are not run here.
+#
+#   bash scripts/test-bench.sh            # check
+#   bash scripts/test-bench.sh --update   # rewrite the baseline from this run
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$REPO"
+LIMIT_PCT="${CORSGATE_IAI_LIMIT_PCT:-5}"
+BASELINE="benches/iai-baseline.txt"
+TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
+OUT="$TARGET/corsgate-iai.txt"
+
+bash scripts/setup-bench.sh >/dev/null
+# The fixtures and the Zipf generator (its counts against corsgate's verdicts).
+cargo test -p corsgate-benches --lib
+cargo bench -p corsgate-benches --bench iai 2>&1 | tee "$OUT.log"
+
+# "iai::hot_paths::origin hit_1k:(...)" then "  Instructions:  24328|..." -> "origin.hit_1k 24328"
+awk '/^iai::hot_paths::/ { split($1, p, "::"); split($2, q, ":"); name = p[3] "." q[1] }
+     /^  Instructions:/ && name != "" { split($2, v, "|"); print name, v[1]; name = "" }' \
+    "$OUT.log" > "$OUT"
+if [ ! -s "$OUT" ]; then
+    echo "no instruction counts found in the bench output" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+if [ "${1:-}" = "--update" ]; then
+    {
+        echo "# Instructions per benchmark (each decides a batch of 64 requests; see"
+        echo "# benches/iai/hot_paths.rs). Written by: bash scripts/test-bench.sh --update"
+        cat "$OUT"
+    } > "$BASELINE"
+    echo "baseline updated: $BASELINE"
+fi
+
+python3 - "$BASELINE" "$OUT" "$LIMIT_PCT" <<'PY'
+import sys
+base_path, cur_path, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def read(path):
+    out = {}
+    for line in open(path):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, value = line.split()
+            out[name] = int(value)
+    return out
+base, cur = read(base_path), read(cur_path)
+passed = failed = 0
+for name in sorted(set(base) | set(cur)):
+    b, c = base.get(name), cur.get(name)
+    if b is None:
+        print(f"FAIL {name}: {c} instructions, not in the baseline (run with --update)")
+        failed += 1
+    elif c is None:
+        print(f"FAIL {name}: in the baseline ({b}) but not measured")
+        failed += 1
+    else:
+        change = (c - b) * 100.0 / b
+        ok = change <= limit
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {c} instructions, baseline {b} ({change:+.2f} %, limit +{limit:g} %)")
+        passed += ok
+        failed += not ok
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY

@@ -5,9 +5,14 @@
 //! corsgate eval POLICY --origin O [--method M] [--request-method M] [--request-headers H]
 //!                      [--header 'Name: value']... [--json]
 //! corsgate eval POLICY --jsonl  < requests.jsonl > decisions.jsonl
+//! corsgate audit POLICY [--json]
+//! corsgate diff OLD NEW [--json]
 //! ```
 //!
 //! Exit codes: 0 success (check: no errors), 1 the policy has errors, 2 usage or I/O error.
+
+mod audit;
+mod diff;
 
 use corsgate::{ConfigError, Diagnostic, Policy};
 use serde_json::{Value, json};
@@ -33,6 +38,17 @@ USAGE:
       and print one decision per line:
         {\"kind\":\"preflight\",\"allowed\":true,\"status\":204,\"headers\":[[…]],\"reason\":\"…\",\"reason_code\":\"…\"}
       A malformed line yields {\"error\":\"…\"} and the stream goes on.
+
+  corsgate audit POLICY [--json]
+      Attack every pattern with origins from the known bypass classes (prefix/suffix,
+      pre/post-domain, unescaped dots, special characters, scheme downgrade, ports,
+      null, case and trailing dot, userinfo/path/query smuggling, IDN look-alikes,
+      public-suffix siblings) and report each one allowed beyond what the pattern was
+      meant to admit, plus risky configuration. Exit 1 when anything is found.
+
+  corsgate diff OLD NEW [--json]
+      State which origins (per pattern), methods, headers and switches become newly
+      allowed or newly denied. Exit 1 when anything becomes newly allowed.
 
   corsgate --version | --help
 ";
@@ -64,6 +80,8 @@ fn run(args: &[String]) -> Result<ExitCode, Fail> {
         }
         Some("check") => check(&args[1..]),
         Some("eval") => eval(&args[1..]),
+        Some("audit") => audit::audit(&args[1..]),
+        Some("diff") => diff::diff(&args[1..]),
         Some(other) => Err(Fail(format!("unknown command \"{other}\""))),
     }
 }

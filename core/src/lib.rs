@@ -54,9 +54,11 @@
 //! `Origin` and [`MAX_ACRH_BYTES`] of `Access-Control-Request-Headers`; exact origins
 //! cost one hash probe, wildcards one probe per label, regexes one DFA pass.
 
+pub mod audit;
 mod config;
 mod decision;
 mod diag;
+pub mod diff;
 mod matcher;
 pub mod pattern;
 mod policy;

@@ -2,15 +2,11 @@
 
 use corsgate_conformance::{project_vectors, run_all, rust_engine, shared_vectors};
 
-#[test]
-fn shared_vectors_pass_through_the_rust_api() {
-    let vectors = shared_vectors();
-    assert!(
-        vectors.len() >= 200,
-        "only {} shared vectors found",
-        vectors.len()
-    );
-    let failures = run_all(&vectors, rust_engine);
+/// Runs `vectors` (at least `min` of them) through the Rust API; fails listing every
+/// vector the judge rejects.
+fn pass_through_rust_api(vectors: &[corsgate_conformance::Vector], min: usize) {
+    assert!(vectors.len() >= min, "only {} vectors found", vectors.len());
+    let failures = run_all(vectors, rust_engine);
     assert!(
         failures.is_empty(),
         "{} of {} failed:\n{}",
@@ -21,21 +17,13 @@ fn shared_vectors_pass_through_the_rust_api() {
 }
 
 #[test]
+fn shared_vectors_pass_through_the_rust_api() {
+    pass_through_rust_api(&shared_vectors(), 200);
+}
+
+#[test]
 fn project_vectors_pass_through_the_rust_api() {
-    let vectors = project_vectors();
-    assert!(
-        vectors.len() >= 100,
-        "only {} project vectors found",
-        vectors.len()
-    );
-    let failures = run_all(&vectors, rust_engine);
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        vectors.len(),
-        failures.join("\n")
-    );
+    pass_through_rust_api(&project_vectors(), 100);
 }
 
 #[test]

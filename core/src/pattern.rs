@@ -100,6 +100,10 @@ pub struct Pattern {
     pub kind: PatternKind,
 }
 
+/// The longest scheme a pattern may have (`safari-web-extension` is 20 bytes).
+pub const MAX_SCHEME_LEN: usize = 64;
+const _: () = assert!(MAX_SCHEME_LEN + 3 + 253 + 6 <= MAX_ORIGIN_LEN);
+
 /// Schemes whose origins are opaque: documents of these schemes send `Origin: null`.
 const OPAQUE_SCHEMES: &[&str] = &["file", "data", "blob", "about", "javascript", "mailto"];
 
@@ -226,6 +230,15 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
         e.error(
             Code::InvalidOrigin,
             format!("\"{raw_scheme}\" is not a URL scheme"),
+        );
+        return None;
+    }
+    // Keeps every pattern matchable: scheme, "://", a 253-byte host and a port always
+    // fit in MAX_ORIGIN_LEN, beyond which request origins are denied unread.
+    if scheme.len() > MAX_SCHEME_LEN {
+        e.error(
+            Code::InvalidOrigin,
+            format!("the scheme is longer than {MAX_SCHEME_LEN} bytes: no origin could ever match"),
         );
         return None;
     }
@@ -689,6 +702,39 @@ mod tests {
         assert_eq!(err("example.com"), Code::InvalidOrigin);
         assert_eq!(err("~(unclosed"), Code::InvalidRegex);
         assert_eq!(err("http://*.0x7f"), Code::InvalidWildcard);
+    }
+
+    /// Found by fuzzing: a pattern with an 860-byte scheme compiled but could never
+    /// match, because request origins over MAX_ORIGIN_LEN are denied unread.
+    #[test]
+    fn every_accepted_pattern_can_match() {
+        let long = format!("{}://*.example.com", "a".repeat(MAX_SCHEME_LEN + 1));
+        assert_eq!(err(&long), Code::InvalidOrigin);
+        let scheme = "a".repeat(MAX_SCHEME_LEN);
+        // A 251-byte base, so that "c." + base is a 253-byte host, the longest there is.
+        let base = [
+            &"b".repeat(63)[..],
+            &"b".repeat(63),
+            &"b".repeat(63),
+            &"b".repeat(59),
+        ]
+        .join(".");
+        let origin = format!("{scheme}://c.{base}:65535");
+        assert!(origin.len() <= MAX_ORIGIN_LEN);
+        for src in [
+            format!("{scheme}://*.{base}:*"),
+            format!("{scheme}://c.{base}:[65535]"),
+        ] {
+            let (p, _) = ok(&src);
+            let m = crate::matcher::OriginMatcher::build(&[p]).unwrap();
+            assert!(
+                matches!(
+                    m.find(origin.as_bytes()),
+                    crate::matcher::OriginMatch::Pattern(..)
+                ),
+                "{src} refuses {origin}"
+            );
+        }
     }
 
     /// Found by fuzzing: a Unicode label where a `0x` prefix was looked for panicked.

@@ -2,10 +2,10 @@
 # End-to-end suite in a real browser: headless Chromium (Debian's /usr/bin/chromium,
 # driven by playwright-core) runs the case table of tests/e2e/cases.js against three
 # runtimes, all configured with tests/e2e/policy.json (/api/*) and policy-star.json (/star/*):
-#   python  corsgate.asgi.CORSMiddleware in a Starlette app under uvicorn  127.0.0.1:47201
-#   node    corsgate/express middleware                                    127.0.0.1:47202
-#   nginx   ngx_http_corsgate_module, proxying to a CORS-less Express app   127.0.0.1:47203
-# Test pages are served on 127.0.0.1:47101-47104,47110 (host names 127.0.0.1, localhost,
+#   python  corsgate.asgi.CORSMiddleware in a Starlette app under uvicorn  127.0.0.1:27201
+#   node    corsgate/express middleware                                    127.0.0.1:27202
+#   nginx   ngx_http_corsgate_module, proxying to a CORS-less Express app   127.0.0.1:27203
+# Test pages are served on 127.0.0.1:27101-27104,27110 (host names 127.0.0.1, localhost,
 # *.test.localhost, *.preview.localhost). Each case asserts browser outcome == expectation
 # == `corsgate eval --jsonl` decision. Everything started here is stopped on exit, even
 # on failure. Artefacts: build/e2e/results.png (screenshot), results.json, results.html.
@@ -55,7 +55,7 @@ cleanup() {
 trap cleanup EXIT
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in 47101 47102 47103 47104 47110 47201 47202 47203 47290; do
+for port in 27101 27102 27103 27104 27110 27201 27202 27203 27290; do
     port_free "$port" || fail "port 127.0.0.1:$port is already in use"
 done
 
@@ -87,11 +87,11 @@ if want python; then
     grep -E '^(starlette|uvicorn)==' "$REPO/bindings/python/requirements-test.txt" > "$OUT/requirements-e2e.txt"
     "$VENV/bin/python" -m pip install --quiet -r "$OUT/requirements-e2e.txt" || fail "pip install starlette uvicorn failed"
     "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "${wheel[0]}" || fail "pip install wheel failed"
-    (cd "$OUT" && exec "$VENV/bin/python" -m uvicorn --app-dir "$E2E" app:app --host 127.0.0.1 --port 47201 \
+    (cd "$OUT" && exec "$VENV/bin/python" -m uvicorn --app-dir "$E2E" app:app --host 127.0.0.1 --port 27201 \
         --log-level warning) >"$OUT/python.log" 2>&1 &
     pids+=($!)
-    wait_up python http://127.0.0.1:47201/health "$!" || fail "python runtime did not start"
-    args+=(--runtime python=http://127.0.0.1:47201)
+    wait_up python http://127.0.0.1:27201/health "$!" || fail "python runtime did not start"
+    args+=(--runtime python=http://127.0.0.1:27201)
 fi
 
 if want node || want nginx; then
@@ -100,11 +100,11 @@ if want node || want nginx; then
         bash "$REPO/scripts/setup-node.sh" || fail "setup-node.sh failed"
     fi
     (cd "$REPO/bindings/node" && ./node_modules/.bin/napi build --platform --release) || fail "napi build failed"
-    # 47202: Express + corsgate; 47290: the same app without CORS, nginx's upstream.
-    E2E_RUNTIME_NAME=node node "$E2E/node-api.js" 47202 47290 >"$OUT/node.log" 2>&1 &
+    # 27202: Express + corsgate; 27290: the same app without CORS, nginx's upstream.
+    E2E_RUNTIME_NAME=node node "$E2E/node-api.js" 27202 27290 >"$OUT/node.log" 2>&1 &
     pids+=($!)
-    wait_up node http://127.0.0.1:47202/health "$!" || fail "node runtime did not start"
-    want node && args+=(--runtime node=http://127.0.0.1:47202)
+    wait_up node http://127.0.0.1:27202/health "$!" || fail "node runtime did not start"
+    want node && args+=(--runtime node=http://127.0.0.1:27202)
 fi
 
 if want nginx; then
@@ -131,9 +131,9 @@ http {
     fastcgi_temp_path temp/fastcgi;
     uwsgi_temp_path temp/uwsgi;
     scgi_temp_path temp/scgi;
-    upstream app { server 127.0.0.1:47290; }
+    upstream app { server 127.0.0.1:27290; }
     server {
-        listen 127.0.0.1:47203;
+        listen 127.0.0.1:27203;
         location /api/ { corsgate_policy $E2E/policy.json; proxy_pass http://app; }
         location /star/ { corsgate_policy $E2E/policy-star.json; proxy_pass http://app; }
         location /health { proxy_pass http://app; }
@@ -144,8 +144,8 @@ NGINX
             { cat "$OUT/nginx.log" >&2; fail "nginx -t failed"; }
         nginx -p "$NGX/" -c "$NGX/conf/nginx.conf" -e "$NGX/logs/error.log" >>"$OUT/nginx.log" 2>&1 &
         pids+=($!)
-        wait_up nginx http://127.0.0.1:47203/health "$!" || fail "nginx did not start"
-        args+=(--runtime nginx=http://127.0.0.1:47203)
+        wait_up nginx http://127.0.0.1:27203/health "$!" || fail "nginx did not start"
+        args+=(--runtime nginx=http://127.0.0.1:27203)
     else
         fail "nginx requested but scripts/setup-nginx.sh or bindings/nginx/build.sh is missing (E2E_RUNTIMES=\"python node\" to leave it out)"
     fi

@@ -14,20 +14,20 @@
 // (FormData) — the last three are CORS-safelisted.
 // read.cookie: true = the API saw `sid=<runtime>-session`, false = it saw no cookie.
 
-const A = 'http://127.0.0.1:47101'            // port range http://127.0.0.1:[47100-47109]
-const L = 'http://localhost:47102'            // exact origin
-const W = 'http://a.b.test.localhost:47103'   // wildcard http://*.test.localhost:47103, two labels
-const W1 = 'http://x.test.localhost:47103'    // wildcard, one label
-const WAPEX = 'http://test.localhost:47103'   // the wildcard's apex: never matched
-const WX = 'http://xtest.localhost:47103'     // look-alike of the wildcard's suffix
-const R = 'http://pr-42.preview.localhost:47104'  // regex ~^http://pr-[0-9]+\.preview\.localhost:47104$
-const RBAD = 'http://pr-x.preview.localhost:47104'
-const OUT = 'http://127.0.0.1:47110'          // outside the port range
-const EVIL = 'http://evil.localhost:47102'    // not the exact origin localhost:47102
-const LPORT = 'http://localhost:47101'        // the range is for 127.0.0.1 only
+const A = 'http://127.0.0.1:27101'            // port range http://127.0.0.1:[27100-27109]
+const L = 'http://localhost:27102'            // exact origin
+const W = 'http://a.b.test.localhost:27103'   // wildcard http://*.test.localhost:27103, two labels
+const W1 = 'http://x.test.localhost:27103'    // wildcard, one label
+const WAPEX = 'http://test.localhost:27103'   // the wildcard's apex: never matched
+const WX = 'http://xtest.localhost:27103'     // look-alike of the wildcard's suffix
+const R = 'http://pr-42.preview.localhost:27104'  // regex ~^http://pr-[0-9]+\.preview\.localhost:27104$
+const RBAD = 'http://pr-x.preview.localhost:27104'
+const OUT = 'http://127.0.0.1:27110'          // outside the port range
+const EVIL = 'http://evil.localhost:27102'    // not the exact origin localhost:27102
+const LPORT = 'http://localhost:27101'        // the range is for 127.0.0.1 only
 const NULL = 'null'                           // sandboxed iframe inside the A page
 
-const PAGE_PORTS = [47101, 47102, 47103, 47104, 47110]
+const PAGE_PORTS = [27101, 27102, 27103, 27104, 27110]
 
 const exposed = { requestId: 'rid-e2e', secret: null }
 const allExposed = { requestId: 'rid-e2e', secret: 'hidden' }

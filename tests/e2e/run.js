@@ -8,7 +8,7 @@
 // Writes build/e2e/results.json and a screenshot build/e2e/results.png.
 // Prints one line per case and runtime, then "N passed, N failed"; exit 1 on any failure.
 //
-//   node run.js --cli PATH/corsgate --out DIR --runtime python=http://127.0.0.1:47201 ...
+//   node run.js --cli PATH/corsgate --out DIR --runtime python=http://127.0.0.1:27201 ...
 const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')

@@ -51,6 +51,14 @@ def fmt_ns(ns):
     return f"{ns:.1f} ns"
 
 
+def fmt_ratio(r):
+    if r >= 10:
+        return f"{r:.0f}×"
+    if r >= 1:
+        return f"{r:.1f}×"
+    return f"{r:.2f}×"
+
+
 def table(data):
     lines = []
     for group in sorted(data):
@@ -59,7 +67,9 @@ def table(data):
             {p for f in funcs.values() for p in f},
             key=lambda p: (0, int(p)) if p.isdigit() else (1, p),
         )
-        names = [f for f in ("corsgate", "corsgate-mw", "tower-http") if f in funcs]
+        names = [
+            f for f in ("corsgate-verdict", "corsgate", "corsgate-mw", "tower-http") if f in funcs
+        ]
         names += sorted(f for f in funcs if f not in names)
         lines.append(f"\n**{group}**\n")
         if params == [""]:
@@ -83,10 +93,10 @@ def table(data):
             cells = f"| {p or '—'} | " + " | ".join(row)
             if both:
                 a, b = funcs["tower-http"].get(p), funcs["corsgate"].get(p)
-                cells += f" | {a / b:.0f}×" if a and b else " | —"
+                cells += f" | {fmt_ratio(a / b)}" if a and b else " | —"
             if mw:
                 a, b = funcs["tower-http"].get(p), funcs["corsgate-mw"].get(p)
-                cells += f" | {a / b:.1f}×" if a and b else " | —"
+                cells += f" | {fmt_ratio(a / b)}" if a and b else " | —"
             lines.append(cells + " |")
     return "\n".join(lines) + "\n"
 
@@ -99,6 +109,7 @@ def plot(data, png: Path):
 
     fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
     styles = {
+        "corsgate-verdict": ("tab:cyan", "v"),
         "corsgate": ("tab:green", "o"),
         "corsgate-mw": ("tab:olive", "s"),
         "tower-http": ("tab:red", "^"),

@@ -8,7 +8,8 @@
 //! - `replay`: a Zipf-distributed log of 1M requests (`gen-zipf` writes it; generated in
 //!   memory when `CORSGATE_ZIPF_LOG` / `build/zipf-1m.log` is absent).
 //!
-//! Engines: `corsgate` (the decision: `Policy::evaluate`), `corsgate-mw` (corsgate as a
+//! Engines: `corsgate-verdict` (the origin decision alone: `Policy::is_origin_allowed`,
+//! origin groups only), `corsgate` (the decision: `Policy::evaluate`), `corsgate-mw` (corsgate as a
 //! tower middleware writing an `http::Response`) and `tower-http` (its `Cors` service).
 //! The middleware rows include building the response, so they compare like with like.
 //!
@@ -64,6 +65,16 @@ fn origins(c: &mut Criterion) {
             let case = cases.iter().find(|c| c.name == name).expect("same cases");
             assert_corsgate_cases(policy, &cases);
             let n = s.exact as u64;
+            // corsgate-verdict: `is_origin_allowed`, the origin decision alone.
+            let origin = case.origin.as_bytes();
+            assert_eq!(
+                policy.is_origin_allowed(origin),
+                case.allowed,
+                "verdict for {name}"
+            );
+            g.bench_with_input(BenchmarkId::new("corsgate-verdict", n), origin, |b, o| {
+                b.iter(|| black_box(&**policy).is_origin_allowed(black_box(o)))
+            });
             // corsgate: the decision for an actual request.
             let req = actual_request(&case.origin);
             let headers = pairs(&req);

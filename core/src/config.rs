@@ -49,6 +49,39 @@ pub struct Config {
     pub dangerously_allow_public_suffix_wildcards: bool,
 }
 
+impl Config {
+    /// A copy of every field but `origins`, which is left empty (without cloning it).
+    pub(crate) fn without_origins(&self) -> Config {
+        // Destructured exhaustively, so that a new field cannot be forgotten here.
+        let Config {
+            origins: _,
+            credentials,
+            methods,
+            request_headers,
+            expose_headers,
+            max_age,
+            preflight_status,
+            private_network,
+            dangerously_allow_null_origin,
+            dangerously_allow_insecure_origins,
+            dangerously_allow_public_suffix_wildcards,
+        } = self;
+        Config {
+            origins: Vec::new(),
+            credentials: *credentials,
+            methods: methods.clone(),
+            request_headers: request_headers.clone(),
+            expose_headers: expose_headers.clone(),
+            max_age: *max_age,
+            preflight_status: *preflight_status,
+            private_network: *private_network,
+            dangerously_allow_null_origin: *dangerously_allow_null_origin,
+            dangerously_allow_insecure_origins: *dangerously_allow_insecure_origins,
+            dangerously_allow_public_suffix_wildcards: *dangerously_allow_public_suffix_wildcards,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

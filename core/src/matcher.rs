@@ -9,7 +9,9 @@
 //!
 //! Matching never allocates and never panics.
 
-use crate::pattern::{Pattern, PatternKind, PortSpec};
+#[cfg(test)]
+use crate::pattern::Pattern;
+use crate::pattern::{PatternKind, PortSpec};
 use crate::syntax::{self, OriginParts};
 use foldhash::fast::RandomState;
 use hashbrown::{HashMap, HashTable};
@@ -21,9 +23,10 @@ use std::hash::BuildHasher;
 /// `regex_too_complex` instead of using unbounded memory.
 pub const REGEX_SIZE_LIMIT: usize = 16 << 20;
 
-/// A set of byte strings, each mapped to a pattern index.
+/// A set of byte strings, each mapped to a pattern index and a `verbatim` flag (the
+/// policy entry was written exactly as its key).
 ///
-/// Invariant: every `(off, len)` slot lies inside `arena`.
+/// Invariant: every `(off, len & LEN_MASK)` slot lies inside `arena`.
 #[derive(Clone, Debug, Default)]
 pub struct ExactSet {
     table: HashTable<Slot>,
@@ -36,8 +39,20 @@ pub struct ExactSet {
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     off: u32,
+    /// The key's length, with [`VERBATIM`] set when the entry was written as the key.
     len: u32,
     pattern: u32,
+}
+
+/// The flag bit of [`Slot::len`]; keys are far shorter than `2^31` bytes.
+const VERBATIM: u32 = 1 << 31;
+const LEN_MASK: u32 = VERBATIM - 1;
+
+impl Slot {
+    #[inline]
+    fn range(self) -> std::ops::Range<usize> {
+        self.off as usize..(self.off + (self.len & LEN_MASK)) as usize
+    }
 }
 
 impl ExactSet {
@@ -54,52 +69,53 @@ impl ExactSet {
 
     #[inline]
     fn key(&self, s: Slot) -> &[u8] {
-        self.arena
-            .as_bytes()
-            .get(s.off as usize..(s.off + s.len) as usize)
-            .unwrap_or(&[])
+        self.arena.as_bytes().get(s.range()).unwrap_or(&[])
     }
 
-    /// Inserts `key`; keeps the first pattern index on duplicates.
-    pub fn insert(&mut self, key: &str, pattern: u32) {
+    /// Inserts `key`; keeps the first pattern index on duplicates, and returns whether
+    /// `key` was new.
+    pub fn insert(&mut self, key: &str, pattern: u32, verbatim: bool) -> bool {
         let hash = self.hasher.hash_one(key.as_bytes());
         let arena = self.arena.as_bytes();
-        let found = self.table.find(hash, |s| {
-            arena.get(s.off as usize..(s.off + s.len) as usize) == Some(key.as_bytes())
-        });
+        let found = self
+            .table
+            .find(hash, |s| arena.get(s.range()) == Some(key.as_bytes()));
         if found.is_some() {
-            return;
+            return false;
         }
         let slot = Slot {
             off: self.arena.len() as u32,
-            len: key.len() as u32,
+            len: key.len() as u32 | if verbatim { VERBATIM } else { 0 },
             pattern,
         };
         self.arena.push_str(key);
         let (arena, hasher) = (self.arena.as_bytes(), &self.hasher);
         self.table.insert_unique(hash, slot, |s| {
-            hasher.hash_one(
-                arena
-                    .get(s.off as usize..(s.off + s.len) as usize)
-                    .unwrap_or(&[]),
-            )
+            hasher.hash_one(arena.get(s.range()).unwrap_or(&[]))
         });
+        true
     }
 
-    /// The pattern index stored for `key`, and the stored key itself as text.
+    /// The pattern index stored for `key`, the stored key itself as text, and whether
+    /// the entry was written verbatim.
     #[inline]
-    pub fn get(&self, key: &[u8]) -> Option<(u32, &str)> {
+    pub fn get(&self, key: &[u8]) -> Option<(u32, &str, bool)> {
         if self.is_empty() {
             return None;
         }
         let hash = self.hasher.hash_one(key);
         let s = self.table.find(hash, |s| self.key(*s) == key)?;
         // Keys are whole `str`s laid end to end, so their bounds are char boundaries.
-        let text = self
-            .arena
-            .get(s.off as usize..(s.off + s.len) as usize)
-            .unwrap_or("");
-        Some((s.pattern, text))
+        let text = self.arena.get(s.range()).unwrap_or("");
+        Some((s.pattern, text, s.len & VERBATIM != 0))
+    }
+
+    /// Every `(pattern, key)` whose entry was written verbatim, in no particular order.
+    pub fn verbatim_keys(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.table
+            .iter()
+            .filter(|s| s.len & VERBATIM != 0)
+            .map(|s| (s.pattern, self.arena.get(s.range()).unwrap_or("")))
     }
 
     /// Number of keys.
@@ -126,6 +142,23 @@ struct PortRule {
     pattern: u32,
 }
 
+/// Appends the rule `scheme` + `ports` → `id` under `key` (a host or a base domain).
+fn push_rule(
+    map: &mut HashMap<Box<[u8]>, Vec<PortRule>>,
+    key: &str,
+    scheme: &str,
+    ports: &PortSpec,
+    id: u32,
+) {
+    map.entry(key.as_bytes().into())
+        .or_default()
+        .push(PortRule {
+            scheme: scheme.as_bytes().into(),
+            ports: ports.clone(),
+            pattern: id,
+        });
+}
+
 fn rules_match(rules: &[PortRule], origin: &OriginParts<'_>) -> Option<u32> {
     rules
         .iter()
@@ -146,9 +179,11 @@ struct RegexSet {
 pub enum OriginMatch<'a> {
     /// The policy is `*`.
     Any,
-    /// The pattern at this position of the compiled pattern list admits the origin,
-    /// given back as text (equal byte for byte to the request's value).
+    /// The pattern with this id (its position in `origins`) admits the origin, given
+    /// back as text (equal byte for byte to the request's value).
     Pattern(u32, &'a str),
+    /// As `Pattern`, for an exact origin whose entry is written exactly as this text.
+    Verbatim(u32, &'a str),
     /// Well formed, but no pattern admits it.
     NotAllowed,
     /// Not a serialized origin a browser would send.
@@ -168,63 +203,71 @@ pub struct OriginMatcher {
     regex: Option<RegexSet>,
 }
 
-impl OriginMatcher {
-    /// Compiles `patterns`. Fails only when the regex automaton exceeds its limits.
-    pub fn build(patterns: &[Pattern]) -> Result<OriginMatcher, String> {
-        let mut m = OriginMatcher::default();
-        let (keys, bytes) = patterns
-            .iter()
-            .filter_map(|p| match &p.kind {
-                PatternKind::Exact(s) => Some(s.len()),
-                _ => None,
-            })
-            .fold((0, 0), |(n, b), len| (n + 1, b + len));
-        m.exact = ExactSet::with_capacity(keys, bytes);
-        let mut regexes: Vec<String> = Vec::new();
-        let mut regex_ids = Vec::new();
-        for (pos, p) in patterns.iter().enumerate() {
-            // Ids are positions in `patterns`, so that a match finds its pattern in O(1).
-            let id = pos as u32;
-            match &p.kind {
-                PatternKind::Any => m.any = true,
-                PatternKind::Null => m.null = m.null.or(Some(id)),
-                PatternKind::Exact(s) => m.exact.insert(s, id),
-                PatternKind::Host {
-                    scheme,
-                    host,
-                    ports,
-                } => {
-                    m.hosts
-                        .entry(host.as_bytes().into())
-                        .or_default()
-                        .push(PortRule {
-                            scheme: scheme.as_bytes().into(),
-                            ports: ports.clone(),
-                            pattern: id,
-                        });
-                }
-                PatternKind::Subdomains {
-                    scheme,
-                    base,
-                    ports,
-                } => {
-                    let n = base.len().min(255);
-                    m.base_lengths[n / 64] |= 1 << (n % 64);
-                    m.subdomains
-                        .entry(base.as_bytes().into())
-                        .or_default()
-                        .push(PortRule {
-                            scheme: scheme.as_bytes().into(),
-                            ports: ports.clone(),
-                            pattern: id,
-                        });
-                }
-                PatternKind::Regex(r) => {
-                    regexes.push(format!("^(?:{r})$"));
-                    regex_ids.push(id);
-                }
+/// Builds an [`OriginMatcher`] one pattern at a time, so that a policy's patterns need
+/// not all be held at once.
+#[derive(Debug)]
+pub struct MatcherBuilder {
+    m: OriginMatcher,
+    regexes: Vec<String>,
+    regex_ids: Vec<u32>,
+}
+
+impl MatcherBuilder {
+    /// A builder whose exact-origin table has room for `exact_keys` keys of
+    /// `exact_bytes` bytes in all (upper bounds are fine: they only size the table).
+    pub fn with_capacity(exact_keys: usize, exact_bytes: usize) -> Self {
+        MatcherBuilder {
+            m: OriginMatcher {
+                exact: ExactSet::with_capacity(exact_keys, exact_bytes),
+                ..OriginMatcher::default()
+            },
+            regexes: Vec::new(),
+            regex_ids: Vec::new(),
+        }
+    }
+
+    /// Adds a pattern under `id` (the entry's position in `origins`, which a match
+    /// reports). `verbatim`: an exact origin written exactly as its canonical form, which
+    /// a match then reports as [`OriginMatch::Verbatim`]. Returns `false`, adding
+    /// nothing, for an exact origin already added.
+    pub fn add(&mut self, id: u32, kind: &PatternKind, verbatim: bool) -> bool {
+        let m = &mut self.m;
+        match kind {
+            PatternKind::Any => m.any = true,
+            PatternKind::Null => m.null = m.null.or(Some(id)),
+            PatternKind::Exact(s) => return m.exact.insert(s, id, verbatim),
+            PatternKind::Host {
+                scheme,
+                host,
+                ports,
+            } => {
+                push_rule(&mut m.hosts, host, scheme, ports, id);
+            }
+            PatternKind::Subdomains {
+                scheme,
+                base,
+                ports,
+            } => {
+                let n = base.len().min(255);
+                m.base_lengths[n / 64] |= 1 << (n % 64);
+                push_rule(&mut m.subdomains, base, scheme, ports, id);
+            }
+            PatternKind::Regex(r) => {
+                self.regexes.push(format!("^(?:{r})$"));
+                self.regex_ids.push(id);
             }
         }
+        true
+    }
+
+    /// Compiles the regexes into one DFA. Fails only when the automaton exceeds its
+    /// limits.
+    pub fn finish(self) -> Result<OriginMatcher, String> {
+        let MatcherBuilder {
+            mut m,
+            regexes,
+            regex_ids,
+        } = self;
         if !regexes.is_empty() {
             let dfa = dense::Builder::new()
                 .syntax(
@@ -247,6 +290,26 @@ impl OriginMatcher {
         }
         Ok(m)
     }
+}
+
+impl OriginMatcher {
+    /// Compiles `patterns`, each under its `index`. Fails only when the regex automaton
+    /// exceeds its limits.
+    #[cfg(test)]
+    pub fn build(patterns: &[Pattern]) -> Result<OriginMatcher, String> {
+        let (keys, bytes) = patterns
+            .iter()
+            .filter_map(|p| match &p.kind {
+                PatternKind::Exact(s) => Some(s.len()),
+                _ => None,
+            })
+            .fold((0, 0), |(n, b), len| (n + 1, b + len));
+        let mut b = MatcherBuilder::with_capacity(keys, bytes);
+        for p in patterns {
+            b.add(p.index as u32, &p.kind, false);
+        }
+        b.finish()
+    }
 
     /// Matches a request's `Origin` value.
     ///
@@ -257,8 +320,12 @@ impl OriginMatcher {
         if self.any {
             return OriginMatch::Any;
         }
-        if let Some((id, text)) = self.exact.get(origin) {
-            return OriginMatch::Pattern(id, text);
+        if let Some((id, text, verbatim)) = self.exact.get(origin) {
+            return if verbatim {
+                OriginMatch::Verbatim(id, text)
+            } else {
+                OriginMatch::Pattern(id, text)
+            };
         }
         self.find_slow(origin)
     }
@@ -311,9 +378,9 @@ impl OriginMatcher {
         }
         // Each suffix after a dot, longest first; the first label is never a base,
         // so the apex itself is never admitted.
-        let mut at = 0;
-        while let Some(dot) = memchr::memchr(b'.', &host[at..]) {
-            let suffix = &host[at + dot + 1..];
+        // (Hosts are short: a plain loop beats a vectorized search per dot.)
+        for (dot, _) in host.iter().enumerate().filter(|&(_, &b)| b == b'.') {
+            let suffix = &host[dot + 1..];
             let n = suffix.len();
             if n < 256
                 && self.base_lengths[n / 64] & (1 << (n % 64)) != 0
@@ -322,7 +389,6 @@ impl OriginMatcher {
             {
                 return Some(id);
             }
-            at += dot + 1;
         }
         None
     }
@@ -330,6 +396,11 @@ impl OriginMatcher {
     /// Number of exact origins.
     pub fn exact_len(&self) -> usize {
         self.exact.len()
+    }
+
+    /// The exact origins written verbatim, as `(id, text)`.
+    pub fn verbatim_exact(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.exact.verbatim_keys()
     }
 
     /// Approximate heap bytes of the exact-origin table.
@@ -362,13 +433,13 @@ mod tests {
     fn exact_set_round_trips() {
         let mut s = ExactSet::default();
         for i in 0..1000u32 {
-            s.insert(&format!("https://h{i}.example.com"), i);
+            s.insert(&format!("https://h{i}.example.com"), i, i % 2 == 0);
         }
-        s.insert("https://h5.example.com", 99);
+        assert!(!s.insert("https://h5.example.com", 99, true));
         assert_eq!(s.len(), 1000);
         assert_eq!(
             s.get(b"https://h5.example.com"),
-            Some((5, "https://h5.example.com"))
+            Some((5, "https://h5.example.com", false))
         );
         assert_eq!(s.get(b"https://h5.example.co"), None);
     }

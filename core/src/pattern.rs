@@ -212,7 +212,7 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
         );
         return None;
     }
-    let Some(sep) = source.find("://") else {
+    let Some(sep) = memchr::memmem::find(source.as_bytes(), b"://") else {
         let hint = if source.contains('.') && !source.contains(':') {
             format!(" (did you mean \"https://{source}\"?)")
         } else {

@@ -3,9 +3,10 @@
 use crate::config::Config;
 use crate::decision::{Decision, Kind, MAX_ACRH_LINES, Reason};
 use crate::diag::{Code, ConfigError, Diagnostic, Severity};
-use crate::matcher::{OriginMatch, OriginMatcher};
+use crate::matcher::{MatcherBuilder, OriginMatch, OriginMatcher};
 use crate::pattern::{self, Pattern, PatternKind};
 use crate::syntax::{self, is_token};
+use std::sync::OnceLock;
 
 /// The most bytes of `Access-Control-Request-Headers`, summed over its lines, that a
 /// preflight may carry. Browsers send a few hundred at most; more is a deny, decided
@@ -18,7 +19,7 @@ pub const MAX_ACRH_EMPTY_ELEMENTS: usize = 16;
 /// Methods Fetch normalizes to uppercase (`get` → `GET`).
 const NORMALIZED_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
 /// CORS-safelisted methods: need no listing.
-const SAFELISTED_METHODS: &[&[u8]] = &[b"GET", b"HEAD", b"POST"];
+const SAFELISTED_METHODS: &[&str] = &["GET", "HEAD", "POST"];
 /// Methods browsers refuse to send (compared case-insensitively).
 const FORBIDDEN_METHODS: &[&str] = &["CONNECT", "TRACE", "TRACK"];
 
@@ -80,12 +81,24 @@ const VARY_PREFLIGHT_PNA: &str = "Origin, Access-Control-Request-Method, Access-
 /// ```
 #[derive(Clone, Debug)]
 pub struct Policy {
-    config: Config,
-    patterns: Vec<Pattern>,
+    /// The configuration without its `origins` (which `sources` and the matcher's
+    /// table hold, without a second copy of each exact origin).
+    settings: Config,
+    /// Number of `origins` entries.
+    origins_len: usize,
+    /// The text of every `origins` entry that is not an exact origin written in
+    /// canonical form (those are keys of the matcher's table, flagged verbatim).
+    sources: hashbrown::HashMap<u32, Box<str>>,
+    /// The whole configuration, for [`Policy::config`]: rebuilt on first use.
+    config: OnceLock<Config>,
+    /// The parsed patterns, for [`Policy::patterns`]: built on first use, since the hot
+    /// path needs only the matcher, and a million parsed patterns would several times
+    /// over the memory of a large policy.
+    patterns: OnceLock<Vec<Pattern>>,
     matcher: OriginMatcher,
     credentials: bool,
     any_method: bool,
-    methods: Vec<Box<[u8]>>,
+    methods: Vec<Box<str>>,
     any_header: bool,
     /// Allowed request header names, lowercase; includes `authorization` only when listed.
     headers: Vec<Box<[u8]>>,
@@ -147,13 +160,45 @@ impl Policy {
     }
 
     /// The configuration this policy was compiled from, as written.
+    ///
+    /// Cost: the first call rebuilds `origins` (one pass over the patterns); later
+    /// calls are free.
     pub fn config(&self) -> &Config {
-        &self.config
+        self.config.get_or_init(|| {
+            let mut origins: Vec<Option<&str>> = vec![None; self.origins_len];
+            for (id, text) in self.matcher.verbatim_exact() {
+                if let Some(slot) = origins.get_mut(id as usize) {
+                    *slot = Some(text);
+                }
+            }
+            for (&id, text) in &self.sources {
+                if let Some(slot) = origins.get_mut(id as usize) {
+                    *slot = Some(text);
+                }
+            }
+            debug_assert!(origins.iter().all(Option::is_some), "every entry is kept");
+            Config {
+                origins: origins
+                    .into_iter()
+                    .map(|o| o.unwrap_or_default().to_owned())
+                    .collect(),
+                ..self.settings.without_origins()
+            }
+        })
     }
 
-    /// The compiled origin patterns, in `origins` order.
+    /// The text of `origins[id]`, found without rebuilding the configuration.
+    #[inline]
+    fn source(&self, id: u32) -> Option<&str> {
+        self.sources.get(&id).map(|s| &**s)
+    }
+
+    /// The compiled origin patterns, in `origins` order, without duplicates.
+    ///
+    /// Cost: the first call parses `origins` again (about as long as compiling them);
+    /// later calls are free.
     pub fn patterns(&self) -> &[Pattern] {
-        &self.patterns
+        self.patterns.get_or_init(|| parse_patterns(self.config()))
     }
 
     /// Warnings found while compiling (normalizations, risky but legal choices).
@@ -175,7 +220,7 @@ impl Policy {
     pub fn is_origin_allowed(&self, origin: &[u8]) -> bool {
         matches!(
             self.matcher.find(origin),
-            OriginMatch::Any | OriginMatch::Pattern(..)
+            OriginMatch::Any | OriginMatch::Pattern(..) | OriginMatch::Verbatim(..)
         )
     }
 
@@ -248,11 +293,18 @@ impl Policy {
         }
         match self.matcher.find(origin) {
             OriginMatch::Any => Ok((Reason::AnyOrigin, "*")),
-            OriginMatch::Pattern(pos, text) => match self.patterns.get(pos as usize) {
-                Some(p) => Ok((
+            OriginMatch::Verbatim(id, text) => Ok((
+                Reason::OriginAllowed {
+                    index: id as usize,
+                    pattern: text,
+                },
+                text,
+            )),
+            OriginMatch::Pattern(id, text) => match self.source(id) {
+                Some(source) => Ok((
                     Reason::OriginAllowed {
-                        index: p.index,
-                        pattern: &p.source,
+                        index: id as usize,
+                        pattern: source,
                     },
                     text,
                 )),
@@ -303,26 +355,33 @@ impl Policy {
             Ok(r) => r,
             Err(r) => return deny(r),
         };
-        // Method.
+        // Method. Listed and safelisted methods are tokens and never forbidden (compile
+        // refuses them), so the common case is one comparison per listed method.
         let method = match req.acrm {
-            Some(m) if req.acrm_lines == 1 && is_token(m) => m,
+            Some(m) if req.acrm_lines == 1 => m,
             _ => return deny(Reason::MethodMalformed),
         };
-        if FORBIDDEN_METHODS
-            .iter()
-            .any(|f| f.as_bytes().eq_ignore_ascii_case(method))
-        {
-            return deny(Reason::MethodForbidden);
-        }
-        let Ok(method_str) = std::str::from_utf8(method) else {
-            return deny(Reason::MethodMalformed);
+        let method_str = match self.listed_method(method) {
+            Some(listed) => listed,
+            None => {
+                if !is_token(method) {
+                    return deny(Reason::MethodMalformed);
+                }
+                if FORBIDDEN_METHODS
+                    .iter()
+                    .any(|f| f.as_bytes().eq_ignore_ascii_case(method))
+                {
+                    return deny(Reason::MethodForbidden);
+                }
+                let Ok(method_str) = std::str::from_utf8(method) else {
+                    return deny(Reason::MethodMalformed);
+                };
+                if !self.any_method {
+                    return deny(Reason::MethodNotAllowed { method: method_str });
+                }
+                method_str
+            }
         };
-        let method_ok = SAFELISTED_METHODS.contains(&method)
-            || self.any_method
-            || self.methods.iter().any(|m| &**m == method);
-        if !method_ok {
-            return deny(Reason::MethodNotAllowed { method: method_str });
-        }
         // Request headers.
         if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
             return deny(Reason::HeadersTooLarge);
@@ -331,36 +390,14 @@ impl Policy {
         let mut acah_len = 0;
         let mut empties = 0;
         for &line in &req.acrh[..req.acrh_len] {
-            let line = trim_ows(line);
-            if line.is_empty() {
-                empties += 1;
-                if empties > MAX_ACRH_EMPTY_ELEMENTS {
-                    return deny(Reason::HeadersTooLarge);
+            match self.check_request_headers(line, &mut empties) {
+                Ok(Some(value)) => {
+                    acah[acah_len] = value;
+                    acah_len += 1;
                 }
-                continue;
+                Ok(None) => {}
+                Err(reason) => return deny(reason),
             }
-            for element in line.split(|&b| b == b',') {
-                let name = trim_ows(element);
-                if name.is_empty() {
-                    empties += 1;
-                    if empties > MAX_ACRH_EMPTY_ELEMENTS {
-                        return deny(Reason::HeadersTooLarge);
-                    }
-                    continue;
-                }
-                if !is_token(name) {
-                    return deny(Reason::HeadersMalformed);
-                }
-                if !self.header_allowed(name) {
-                    let name = std::str::from_utf8(name).unwrap_or("");
-                    return deny(Reason::HeaderNotAllowed { name });
-                }
-            }
-            let Ok(value) = std::str::from_utf8(line) else {
-                return deny(Reason::HeadersMalformed);
-            };
-            acah[acah_len] = value;
-            acah_len += 1;
         }
         // Private network access.
         if req.acrpn && !self.private_network {
@@ -380,6 +417,72 @@ impl Policy {
         d
     }
 
+    /// The method as the policy or the safelist writes it, when `method` is one of
+    /// them (case-sensitive, as Fetch compares).
+    #[inline]
+    fn listed_method(&self, method: &[u8]) -> Option<&str> {
+        if let Some(safe) = SAFELISTED_METHODS.iter().find(|m| m.as_bytes() == method) {
+            return Some(safe);
+        }
+        self.methods
+            .iter()
+            .find(|m| m.as_bytes() == method)
+            .map(|m| &**m)
+    }
+
+    /// Checks one `Access-Control-Request-Headers` line in a single pass: its elements
+    /// must be tokens (with optional whitespace around them) that the policy allows.
+    /// Returns the trimmed line to echo in `Access-Control-Allow-Headers`, or `None` for
+    /// a line without names; `empties` counts empty elements across lines.
+    ///
+    /// Cost: one table load per byte plus one lookup per name. Never allocates.
+    #[inline]
+    fn check_request_headers<'a>(
+        &self,
+        line: &'a [u8],
+        empties: &mut usize,
+    ) -> Result<Option<&'a str>, Reason<'a>> {
+        let line = trim_ows(line);
+        let n = line.len();
+        let mut i = 0;
+        loop {
+            while i < n && is_ows(line[i]) {
+                i += 1;
+            }
+            let start = i;
+            i += syntax::token_len(&line[start..]);
+            let name = &line[start..i];
+            while i < n && is_ows(line[i]) {
+                i += 1;
+            }
+            if i < n && line[i] != b',' {
+                return Err(Reason::HeadersMalformed);
+            }
+            if name.is_empty() {
+                *empties += 1;
+                if *empties > MAX_ACRH_EMPTY_ELEMENTS {
+                    return Err(Reason::HeadersTooLarge);
+                }
+            } else if !self.header_allowed(name) {
+                // A token is ASCII.
+                let name = std::str::from_utf8(name).unwrap_or("");
+                return Err(Reason::HeaderNotAllowed { name });
+            }
+            if i >= n {
+                break;
+            }
+            i += 1;
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        // Every byte is a token byte, whitespace or a comma: ASCII.
+        match std::str::from_utf8(line) {
+            Ok(value) => Ok(Some(value)),
+            Err(_) => Err(Reason::HeadersMalformed),
+        }
+    }
+
     #[inline]
     fn header_allowed(&self, name: &[u8]) -> bool {
         if self.headers.iter().any(|h| eq_lowercase(h, name)) {
@@ -390,11 +493,16 @@ impl Policy {
 }
 
 /// `lower.eq_ignore_ascii_case(name)` for a `lower` without ASCII uppercase letters,
-/// eight bytes at a time: each word of `name` is lowercased with SWAR arithmetic.
+/// eight bytes at a time: each word of `name` is lowercased with SWAR arithmetic, and
+/// the last word overlaps its predecessor instead of falling back to bytes.
 #[inline]
 fn eq_lowercase(lower: &[u8], name: &[u8]) -> bool {
-    if lower.len() != name.len() {
+    let n = lower.len();
+    if n != name.len() {
         return false;
+    }
+    if n < 8 {
+        return lower.eq_ignore_ascii_case(name);
     }
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
@@ -406,16 +514,29 @@ fn eq_lowercase(lower: &[u8], name: &[u8]) -> bool {
         let upper = ge_a & !gt_z & !w & HIGH;
         w | (upper >> 2)
     };
-    let (mut a, mut b) = (lower, name);
-    while let (Some((wa, ra)), Some((wb, rb))) =
-        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
-    {
-        if u64::from_ne_bytes(*wa) != fold(u64::from_ne_bytes(*wb)) {
+    let word = |s: &[u8], at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        if let Some(b) = s.get(at..at + 8) {
+            w.copy_from_slice(b);
+        }
+        u64::from_ne_bytes(w)
+    };
+    let mut at = 0;
+    loop {
+        let i = at.min(n - 8);
+        if word(lower, i) != fold(word(name, i)) {
             return false;
         }
-        (a, b) = (ra, rb);
+        at += 8;
+        if at >= n {
+            return true;
+        }
     }
-    a.eq_ignore_ascii_case(b)
+}
+
+#[inline(always)]
+fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
 }
 
 /// Strips optional whitespace (SP, HTAB) at both ends.
@@ -586,14 +707,29 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
             "\"origins\" lists no pattern: nothing would ever be allowed",
         ));
     }
-    let mut patterns = Vec::with_capacity(config.origins.len());
+    // Each entry is parsed, checked and added to the matcher, then dropped: the policy
+    // keeps only the matcher and the configuration. Exact origins are deduplicated by the
+    // matcher's table; the other kinds (whose canonical forms never equal an exact
+    // origin's) by their canonical text.
+    let exact_bytes = config.origins.iter().map(String::len).sum();
+    let mut builder = MatcherBuilder::with_capacity(config.origins.len(), exact_bytes);
     let mut seen = hashbrown::HashSet::<String>::new();
+    let mut sources = hashbrown::HashMap::new();
     let has_any = config.origins.iter().any(|o| o == "*");
     for (i, src) in config.origins.iter().enumerate() {
         let Some(p) = pattern::parse(i, src, &mut c.diags) else {
             continue;
         };
-        if !seen.insert(p.normalized.clone()) {
+        let id = i as u32;
+        let verbatim = matches!(&p.kind, PatternKind::Exact(k) if k == src);
+        let new = match p.kind {
+            PatternKind::Exact(_) => builder.add(id, &p.kind, verbatim),
+            _ => seen.insert(p.normalized.clone()) && builder.add(id, &p.kind, false),
+        };
+        if !(new && verbatim) {
+            sources.insert(id, src.as_str().into());
+        }
+        if !new {
             c.push(
                 Code::DuplicateEntry,
                 "origins",
@@ -613,12 +749,11 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
                 "\"*\" already allows every origin",
             );
         }
-        patterns.push(p);
     }
 
     // Methods.
     let mut any_method = false;
-    let mut methods: Vec<Box<[u8]>> = Vec::new();
+    let mut methods: Vec<Box<str>> = Vec::new();
     for (i, m) in config.methods.iter().enumerate() {
         if m == "*" {
             any_method = true;
@@ -659,7 +794,7 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
             );
             name = (*up).to_owned();
         }
-        if SAFELISTED_METHODS.contains(&name.as_bytes()) {
+        if SAFELISTED_METHODS.contains(&name.as_str()) {
             c.push(
                 Code::RedundantEntry,
                 "methods",
@@ -669,11 +804,11 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
             );
             continue;
         }
-        if methods.iter().any(|x| **x == *name.as_bytes()) {
+        if methods.iter().any(|x| **x == *name) {
             c.push(Code::DuplicateEntry, "methods", i, m, "listed twice");
             continue;
         }
-        methods.push(name.into_bytes().into_boxed_slice());
+        methods.push(name.into_boxed_str());
     }
 
     // Request headers.
@@ -808,7 +943,7 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
     if !errors.is_empty() {
         return Err(ConfigError { errors, warnings });
     }
-    let matcher = OriginMatcher::build(&patterns).map_err(|e| ConfigError {
+    let matcher = builder.finish().map_err(|e| ConfigError {
         errors: vec![Diagnostic::field(
             Code::RegexTooComplex,
             "origins",
@@ -817,8 +952,11 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
         warnings: warnings.clone(),
     })?;
     Ok(Policy {
-        config: config.clone(),
-        patterns,
+        settings: config.without_origins(),
+        origins_len: config.origins.len(),
+        sources,
+        config: OnceLock::new(),
+        patterns: OnceLock::new(),
         matcher,
         credentials: cred,
         any_method,
@@ -831,6 +969,20 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
         private_network: config.private_network,
         warnings,
     })
+}
+
+/// The patterns of a configuration that compiled, in `origins` order, without the
+/// duplicates compile reported (the same first-wins rule).
+fn parse_patterns(config: &Config) -> Vec<Pattern> {
+    let mut diags = Vec::new();
+    let mut seen = hashbrown::HashSet::<String>::new();
+    config
+        .origins
+        .iter()
+        .enumerate()
+        .filter_map(|(i, src)| pattern::parse(i, src, &mut diags))
+        .filter(|p| seen.insert(p.normalized.clone()))
+        .collect()
 }
 
 /// The checks that depend on `credentials` and the `dangerously_*` switches.
@@ -912,6 +1064,72 @@ mod tests {
             .iter()
             .map(|d| d.code.as_str())
             .collect()
+    }
+
+    #[test]
+    fn config_and_patterns_are_rebuilt_exactly() {
+        // Verbatim exact origins, normalized ones, duplicates of both, and every other
+        // kind: the policy keeps each entry's text once and gives all of them back.
+        let config = Config::new([
+            "https://a.example.com",
+            "HTTPS://B.example.com/",
+            "https://a.example.com",
+            "https://b.example.com",
+            "https://*.example.org",
+            "https://*.example.org",
+            "http://localhost:*",
+            "~^https://pr-[0-9]+\\.example\\.dev$",
+            "https://c.example.com:8443",
+            "null",
+        ])
+        .dangerously_allow_null_origin(true)
+        .methods(["PUT"])
+        .max_age(60u64);
+        let p = Policy::new(&config).unwrap();
+        assert_eq!(p.config(), &config);
+        assert_eq!(p.patterns(), &parse_patterns(&config)[..]);
+        let indices: Vec<usize> = p.patterns().iter().map(|x| x.index).collect();
+        assert_eq!(indices, [0, 1, 4, 6, 7, 8, 9], "duplicates are left out");
+        // Reasons name the entry as written, verbatim or not.
+        let reason = |origin: &'static str| p.evaluate_str("GET", &[("Origin", origin)]).reason();
+        assert_eq!(
+            reason("https://a.example.com"),
+            Reason::OriginAllowed {
+                index: 0,
+                pattern: "https://a.example.com"
+            }
+        );
+        assert_eq!(
+            reason("https://b.example.com"),
+            Reason::OriginAllowed {
+                index: 1,
+                pattern: "HTTPS://B.example.com/"
+            }
+        );
+        assert_eq!(
+            reason("https://x.example.org"),
+            Reason::OriginAllowed {
+                index: 4,
+                pattern: "https://*.example.org"
+            }
+        );
+        assert_eq!(
+            reason("https://c.example.com:8443"),
+            Reason::OriginAllowed {
+                index: 8,
+                pattern: "https://c.example.com:8443"
+            }
+        );
+        assert_eq!(
+            reason("null"),
+            Reason::OriginAllowed {
+                index: 9,
+                pattern: "null"
+            }
+        );
+        // A clone answers the same, and rebuilds its own copy.
+        let q = p.clone();
+        assert_eq!(q.config(), &config);
     }
 
     #[test]

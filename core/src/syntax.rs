@@ -29,6 +29,61 @@ const TCHAR: [bool; 256] = {
     t
 };
 
+/// [`is_tchar`] by table lookup.
+#[inline(always)]
+pub fn is_tchar_fast(b: u8) -> bool {
+    TCHAR[usize::from(b)]
+}
+
+/// The number of leading bytes of `s` that are [`tchar`](is_tchar)s.
+///
+/// Cost: 8 bytes per step while they are `[a-zA-Z0-9-]` (what header names are made
+/// of), one table load per byte after that.
+#[inline]
+pub fn token_len(s: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let ok = name_bytes(u64::from_le_bytes(*chunk));
+        if ok == HIGH_BITS {
+            i += 8;
+            continue;
+        }
+        // The first byte outside the fast set (little-endian: the lowest clear bit).
+        i += ((!ok & HIGH_BITS).trailing_zeros() / 8) as usize;
+        match s.get(i) {
+            Some(&b) if is_tchar_fast(b) => i += 1,
+            _ => return i,
+        }
+    }
+    let rest = s.get(i..).unwrap_or(&[]);
+    i + rest
+        .iter()
+        .position(|&b| !is_tchar_fast(b))
+        .unwrap_or(rest.len())
+}
+
+const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// The high bit of each byte of `w` that is in `[a-zA-Z0-9-]` (a subset of the
+/// tchars), with SWAR arithmetic: no carry crosses a byte, since only 7-bit values are
+/// added to.
+#[inline(always)]
+fn name_bytes(w: u64) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const LOW7: u64 = !HIGH_BITS;
+    let low7 = w & LOW7;
+    // High bit of each byte set when its 7-bit value is in lo..=hi.
+    let in_range = |lo: u8, hi: u8| {
+        let ge_lo = low7.wrapping_add(ONES * u64::from(0x80 - lo));
+        let gt_hi = low7.wrapping_add(ONES * u64::from(0x7f - hi));
+        ge_lo & !gt_hi
+    };
+    // High bit set where the byte is exactly b'-'.
+    let x = w ^ (ONES * u64::from(b'-'));
+    let dash = !(((x & LOW7).wrapping_add(LOW7)) | x);
+    (in_range(b'a', b'z') | in_range(b'A', b'Z') | in_range(b'0', b'9') | dash) & !w & HIGH_BITS
+}
+
 /// Whether `s` is a non-empty RFC 9110 token.
 #[inline]
 pub fn is_token(s: &[u8]) -> bool {
@@ -48,11 +103,8 @@ pub fn default_port(scheme: &[u8]) -> Option<u16> {
 /// Whether `s` is a scheme as the URL parser leaves it: `[a-z][a-z0-9+.-]*`.
 pub fn is_scheme(s: &[u8]) -> bool {
     match s.split_first() {
-        Some((first, rest)) => {
-            first.is_ascii_lowercase()
-                && rest.iter().all(|&b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.')
-                })
+        Some((&first, rest)) => {
+            class(first) & SCHEME_FIRST != 0 && rest.iter().all(|&b| class(b) & SCHEME_REST != 0)
         }
         None => false,
     }
@@ -75,9 +127,41 @@ pub fn parse_port(digits: &[u8]) -> Option<u16> {
     u16::try_from(v).ok()
 }
 
-#[inline]
-fn is_label_byte(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+/// Byte classes of a serialized origin, one table load per byte on the request path.
+const SCHEME_FIRST: u8 = 1;
+const SCHEME_REST: u8 = 2;
+const LABEL: u8 = 4;
+
+const ORIGIN_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b.is_ascii_lowercase() {
+            c |= SCHEME_FIRST | SCHEME_REST | LABEL;
+        }
+        if b.is_ascii_digit() {
+            c |= SCHEME_REST | LABEL;
+        }
+        if b == b'+' || b == b'.' {
+            c |= SCHEME_REST;
+        }
+        if b == b'-' {
+            c |= SCHEME_REST | LABEL;
+        }
+        if b == b'_' {
+            c |= LABEL;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    ORIGIN_CLASS[usize::from(b)]
 }
 
 /// Whether the URL parser would treat a host whose last label is `label` as IPv4
@@ -118,22 +202,52 @@ fn is_canonical_ipv4(s: &[u8]) -> bool {
 /// lowercase labels of `[a-z0-9_-]`, each 1..=63 bytes, at most 253 bytes (plus an
 /// optional trailing dot), and a canonical dotted quad when the last label is numeric.
 pub fn is_canonical_domain(host: &[u8]) -> bool {
-    let body = host.strip_suffix(b".").unwrap_or(host);
-    if body.is_empty() || body.len() > 253 {
-        return false;
-    }
-    let mut last: &[u8] = &[];
-    for label in body.split(|&b| b == b'.') {
-        if label.is_empty() || label.len() > 63 || !label.iter().all(|&b| is_label_byte(b)) {
-            return false;
+    domain_len(host) == Some(host.len())
+}
+
+/// The length of the host at the start of `s` (up to the first byte that is neither a
+/// label byte nor a dot), when that host passes [`is_canonical_domain`].
+///
+/// Cost: one table load per byte, in a single pass.
+#[inline]
+fn domain_len(s: &[u8]) -> Option<usize> {
+    let mut end = s.len();
+    let mut label_start = 0;
+    // The last non-empty label seen, as (start, end).
+    let mut last = (0, 0);
+    for (i, &b) in s.iter().enumerate() {
+        // Label bytes, by far the most common, cost one load and one branch.
+        if class(b) & LABEL != 0 {
+            continue;
         }
-        last = label;
+        if b != b'.' {
+            end = i;
+            break;
+        }
+        let len = i - label_start;
+        if len == 0 || len > 63 {
+            return None;
+        }
+        last = (label_start, i);
+        label_start = i + 1;
     }
-    if ends_in_number(last) {
+    let trailing_dot = label_start == end && end > 0;
+    if !trailing_dot {
+        let len = end - label_start;
+        if len == 0 || len > 63 {
+            return None;
+        }
+        last = (label_start, end);
+    }
+    let body = &s[..end - usize::from(trailing_dot)];
+    if body.len() > 253 {
+        return None;
+    }
+    if ends_in_number(&s[last.0..last.1]) {
         // The URL parser turns such hosts into IPv4 and serializes them without a dot.
-        return body.len() == host.len() && is_canonical_ipv4(body);
+        return (!trailing_dot && is_canonical_ipv4(body)).then_some(end);
     }
-    true
+    Some(end)
 }
 
 /// Writes `addr` as the URL standard serializes IPv6 (lowercase hex, the first
@@ -242,11 +356,16 @@ pub fn parse_origin(b: &[u8]) -> Option<OriginParts<'_>> {
     if b.len() > MAX_ORIGIN_LEN {
         return None;
     }
-    let sep = memchr::memmem::find(b, b"://")?;
-    let scheme = &b[..sep];
-    if !is_scheme(scheme) {
+    // The scheme, scanned up to its `:`; it must be followed by `//`.
+    let (&first, tail) = b.split_first()?;
+    if class(first) & SCHEME_FIRST == 0 {
         return None;
     }
+    let sep = 1 + tail.iter().position(|&c| class(c) & SCHEME_REST == 0)?;
+    if b.get(sep..sep + 3) != Some(b"://") {
+        return None;
+    }
+    let scheme = &b[..sep];
     let rest = &b[sep + 3..];
     let (host, port_part) = if rest.first() == Some(&b'[') {
         let close = memchr::memchr(b']', rest)?;
@@ -256,12 +375,8 @@ pub fn parse_origin(b: &[u8]) -> Option<OriginParts<'_>> {
         }
         (&rest[..=close], &rest[close + 1..])
     } else {
-        let end = memchr::memchr(b':', rest).unwrap_or(rest.len());
-        let host = &rest[..end];
-        if !is_canonical_domain(host) {
-            return None;
-        }
-        (host, &rest[end..])
+        let end = domain_len(rest)?;
+        (&rest[..end], &rest[end..])
     };
     let port = match port_part {
         [] => None,
@@ -288,6 +403,40 @@ mod tests {
             assert_eq!(is_token(&[b]), is_tchar(b), "{b}");
         }
         assert!(!is_token(b""));
+    }
+
+    #[test]
+    fn token_len_agrees_with_the_table() {
+        // Every byte in every position of a word, and words around the fast path's end.
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = *b"abcdefgh";
+                w[pos] = b;
+                let word = u64::from_le_bytes(w);
+                let want = w.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-');
+                assert_eq!(name_bytes(word) == HIGH_BITS, want, "byte {b} at {pos}");
+                assert_eq!(
+                    name_bytes(word) & (0x80 << (8 * pos)) != 0,
+                    b.is_ascii_alphanumeric() || b == b'-',
+                    "byte {b} at {pos}"
+                );
+            }
+        }
+        let naive = |s: &[u8]| s.iter().position(|&b| !is_tchar(b)).unwrap_or(s.len());
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"x-request-id",
+            b"content-type,authorization",
+            b"X-Custom-Header-Name-Long_one!#$ ,b",
+            b"abcdefgh",
+            b"abcdefgh\xc3\xa9",
+            b"abc\tdef",
+            b"a~b|c^d_e`f'g*h+i.j",
+            b"0123456789abcdefghijklmnopqrstu,",
+        ];
+        for case in cases {
+            assert_eq!(token_len(case), naive(case), "{case:?}");
+        }
     }
 
     #[test]

@@ -403,10 +403,15 @@ def test_reload(ngx, args, p1):
     _, got, _ = acao(p1, "/reload/x", "https://before.example")
     check("reload: initial policy", got == ["https://before.example"], str(got))
     write(pol, json.dumps({"origins": ["https://after.example"]}))
+    old_workers = set(ngx.worker_pids())
     run = ngx.run("-s", "reload")
     check("nginx -s reload", run.returncode == 0, run.stderr)
     ok = wait_for(lambda: acao(p1, "/reload/x", "https://after.example")[1] == ["https://after.example"])
     check("reload picks up the edited policy", ok)
+    # The previous generation shuts down gracefully and may still answer for a moment
+    # (seen on a loaded machine); once it is gone, every worker runs the new policy.
+    gone = wait_for(lambda: not old_workers & set(ngx.worker_pids()))
+    check("reload: the previous workers exit", gone, f"{old_workers} {ngx.worker_pids()}")
     check("reload: the old origin is now denied", acao(p1, "/reload/x", "https://before.example")[1] == [])
     # A broken edit: the reload is refused and the running policy stays.
     workers = ngx.worker_pids()

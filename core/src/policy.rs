@@ -947,7 +947,11 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
         errors: vec![Diagnostic::field(
             Code::RegexTooComplex,
             "origins",
-            format!("the regexes together exceed the automaton size limit ({e}); simplify them or use wildcard patterns"),
+            format!(
+                "the regexes together exceed the automaton limits ({} MiB DFA, {} MiB NFA: {e}); simplify them or use wildcard patterns",
+                crate::matcher::REGEX_SIZE_LIMIT >> 20,
+                crate::matcher::REGEX_NFA_SIZE_LIMIT >> 20,
+            ),
         )],
         warnings: warnings.clone(),
     })?;

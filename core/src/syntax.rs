@@ -87,7 +87,7 @@ fn name_bytes(w: u64) -> u64 {
 /// Whether `s` is a non-empty RFC 9110 token.
 #[inline]
 pub fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| TCHAR[usize::from(b)])
+    !s.is_empty() && s.iter().all(|&b| is_tchar_fast(b))
 }
 
 /// The default port of a scheme with one (the URL standard's special schemes).

@@ -48,6 +48,28 @@
 //! | `*` | any origin, answered with a static `*` (not with credentials) |
 //! | `null` | the opaque origin (needs `dangerously_allow_null_origin`) |
 //!
+//! ## Where each rule lives
+//! One hop from here to the code of any rule (files under `core/src/`):
+//!
+//! | rule | file |
+//! |---|---|
+//! | the policy document: fields, JSON shape, unknown keys, the builder | `config.rs` ([`Config`]) |
+//! | origin pattern syntax, normalization to the browser's serialization, regex warnings | `pattern.rs` |
+//! | per-field validation, security checks (`*` + credentials, `http://`, public suffixes, `null`), duplicates | `compile.rs` |
+//! | Fetch's tables: safelisted / forbidden methods and headers, `Vary` values | `fetch.rs` |
+//! | matching an origin: exact table, host ports, wildcard subdomains, the regex DFA and its limits | `matcher.rs` |
+//! | reading a request: the CORS header lines, `Access-Control-Request-Headers` tokens, case folding, bounds | `request.rs` |
+//! | deciding: not-CORS / actual / preflight, method and header checks, response header values | `policy.rs` ([`Policy`]) |
+//! | the answer: kinds, reasons and their codes, the header order | `decision.rs` ([`Decision`], [`Reason`]) |
+//! | error and warning codes and messages | `diag.rs` ([`Code`]) |
+//! | byte-level syntax: tokens, ports, hosts, serialized origins | `syntax.rs` |
+//! | what a policy lets through (`corsgate audit`) and how two differ (`corsgate diff`) | `audit.rs`, `diff.rs` |
+//! | the naive reference evaluator the fast path is compared with | `reference.rs` |
+//!
+//! Layers, lowest first: `syntax`, `fetch`, `diag` → `pattern`, `decision`, `config` →
+//! `matcher`, `request` → `compile` → `policy`. A module names only types of the
+//! layers below it.
+//!
 //! ## Cost
 //! Compiling is linear in the number of patterns (regexes: one DFA construction).
 //! Evaluating reads each header line once, at most [`syntax::MAX_ORIGIN_LEN`] bytes of
@@ -55,21 +77,25 @@
 //! cost one hash probe, wildcards one probe per label, regexes one DFA pass.
 
 pub mod audit;
+mod compile;
 mod config;
 mod decision;
 mod diag;
 pub mod diff;
+mod fetch;
 mod matcher;
 pub mod pattern;
 mod policy;
 #[doc(hidden)]
 pub mod reference;
+mod request;
 pub mod syntax;
 
 pub use config::{Config, DEFAULT_PREFLIGHT_STATUS, FIELDS};
 pub use decision::{Decision, Header, Headers, Kind, MAX_ACRH_LINES, MAX_HEADERS, Reason, names};
 pub use diag::{Code, ConfigError, Diagnostic, Severity};
-pub use policy::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS, Policy};
+pub use policy::Policy;
+pub use request::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS};
 
 /// The version of this crate (`CARGO_PKG_VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -57,7 +57,8 @@ where
     failures
 }
 
-/// The Rust API as an engine for [`run_all`].
+/// The Rust API as an engine for [`run_all`]: the decision, and the final response
+/// ([`corsgate::Decision::apply_to`]) when the vector has application headers.
 pub fn rust_engine(policy_text: &str, v: &Vector) -> Result<Observed, Vec<String>> {
     let policy = corsgate::Policy::from_json(policy_text).map_err(|e| {
         e.errors
@@ -67,5 +68,14 @@ pub fn rust_engine(policy_text: &str, v: &Vector) -> Result<Observed, Vec<String
     })?;
     let headers = v.header_bytes();
     let d = policy.evaluate(v.method.as_bytes(), headers.iter().copied());
-    Ok(Observed::from_decision(&d))
+    let mut observed = Observed::from_decision(&d);
+    if let Some(app) = &v.app_headers {
+        use corsgate::response::Line as _;
+        observed.final_headers = Some(
+            d.apply_to(app)
+                .map(|l| (l.name_str().into_owned(), l.value_str().into_owned()))
+                .collect(),
+        );
+    }
+    Ok(observed)
 }

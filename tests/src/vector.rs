@@ -239,7 +239,10 @@ pub fn all_vectors() -> Vec<Vector> {
 pub const V2_FEATURES: &[(&str, &str)] = &[
     ("cop-", "cross-origin protection (issue 13)"),
     ("set-", "policy sets (issue 14)"),
-    ("merge-", "the response rule (issue 12 item 2)"),
+    // The response rule is in the core; these two merge vectors also need the features
+    // above.
+    ("merge-refused-", "cross-origin protection (issue 13)"),
+    ("merge-in-set", "policy sets (issue 14)"),
 ];
 
 /// The feature `v` needs from `pending` (a list of id prefixes like [`V2_FEATURES`]),

@@ -41,6 +41,12 @@
 #define CORSGATE_MAX_HEADERS 15
 
 /**
+ * The most lines `corsgate_decision_apply` adds to the application's: size `out` for
+ * `app_len + CORSGATE_MAX_ADDED` lines and it never reports `BUFFER_TOO_SMALL`.
+ */
+#define CORSGATE_MAX_ADDED 18
+
+/**
  * The outcome of a call.
  */
 typedef enum corsgate_result {
@@ -288,6 +294,27 @@ typedef struct corsgate_diagnostic {
   struct corsgate_slice text;
 } corsgate_diagnostic;
 
+/**
+ * One line of a final response, written by `corsgate_decision_apply`.
+ */
+typedef struct corsgate_response_line {
+  /**
+   * True: the application's line `app[app_index]`, kept (its slices are the ones the
+   * caller passed). False: a line the decision adds (`app_index` is 0; its slices
+   * borrow from the decision's policy and request, or from the decision's `Vary`
+   * value).
+   */
+  bool from_app;
+  /**
+   * Position of the kept line in the caller's `app` array.
+   */
+  size_t app_index;
+  /**
+   * The line.
+   */
+  struct corsgate_header header;
+} corsgate_response_line;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -489,6 +516,52 @@ enum corsgate_result corsgate_decision_reason_write(const struct corsgate_decisi
                                                     char *buf,
                                                     size_t buf_len,
                                                     size_t *out_len);
+
+/**
+ * Whether the policy owns the response header named `name` (`name_len` bytes): it
+ * starts with `Access-Control-` (ASCII case-insensitive). Such a header from the
+ * application never reaches the final response (`corsgate_decision_apply` drops it).
+ * False when `name` is NULL with a non-zero length. Never allocates. Thread-safe.
+ *
+ * # Safety
+ * `name` points to `name_len` readable bytes (or `name_len` is 0).
+ */
+bool corsgate_header_is_owned(const uint8_t *name, size_t name_len);
+
+/**
+ * Applies a decision to the application's response headers: the core's response rule
+ * (`corsgate::response`). Every `Access-Control-*` line of `app` is dropped, the
+ * decision's headers are added and `Vary` is merged by tokens (the application's lines
+ * kept as written; each decision token added once unless already listed, or `*`); for a
+ * preflight the application's lines are all dropped (it is not called).
+ *
+ * Writes the final response to `out` (capacity `out_cap` lines), in order: the kept
+ * application lines (`from_app`, `app_index` naming each), then the added lines.
+ * `*out_len` receives the number of lines, also on `BUFFER_TOO_SMALL` (then `out` holds
+ * nothing useful; `app_len + CORSGATE_MAX_ADDED` is always enough). Never allocates.
+ *
+ * Lifetimes: the kept lines' slices are the caller's `app` slices; the added lines'
+ * slices borrow what the decision borrows (its policy and request buffers). Nothing is
+ * owned; nothing needs freeing.
+ *
+ * Results: `OK`; `NULL_PARAMETER` (`decision`, `out_len` NULL, `out` NULL with
+ * `out_cap` > 0, `app` NULL with `app_len` > 0, or a slice with a NULL pointer and a
+ * non-zero length); `INVALID_PARAMETER` (a decision not written by
+ * `corsgate_policy_evaluate`: an unknown kind, or `headers_len` over
+ * `CORSGATE_MAX_HEADERS`); `BUFFER_TOO_SMALL`; `PANIC`. Thread-safe.
+ *
+ * # Safety
+ * `decision` is NULL or a decision written by `corsgate_policy_evaluate` whose policy
+ * and request buffers are still alive; `app` points to `app_len` elements whose slices
+ * point to their bytes; `out` is NULL or writable for `out_cap` elements; `out_len` is
+ * NULL or writable.
+ */
+enum corsgate_result corsgate_decision_apply(const struct corsgate_decision *decision,
+                                             const struct corsgate_header *app,
+                                             size_t app_len,
+                                             struct corsgate_response_line *out,
+                                             size_t out_cap,
+                                             size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

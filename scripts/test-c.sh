@@ -58,6 +58,23 @@ vectors_run() { # vectors_run RUNNER...: decisions through the C ABI, then the b
 step "test_api (ASan+UBSan)" "$BUILD/test_api.asan"
 step "test_threads (ASan+UBSan)" "$BUILD/test_threads.asan"
 step "vectors through the C ABI (ASan+UBSan)" vectors_run "$BUILD/test_vectors.asan"
+# The response rule: every runnable merge- vector (application headers in, the final
+# response out through corsgate_decision_apply), judged by the one judge.
+cargo build -q -p corsgate-conformance --bin corsgate-judge || failed=$((failed + 1))
+export CORSGATE_JUDGE="$TARGET/debug/corsgate-judge"
+python3 -c 'import json, sys; sys.path.insert(0, "tests/judge"); import judge_client as j
+for v in j.merge_vectors(): print(json.dumps(v))' > "$BUILD/merge.jsonl" || failed=$((failed + 1))
+python3 "$CTEST/vectors_to_records.py" "$BUILD/merge.jsonl" > "$BUILD/merge.rec" || failed=$((failed + 1))
+merge_run() { # merge_run VIA RUNNER...: final responses through the C ABI, then corsgate-judge
+    local via="$1"; shift
+    "$@" < "$BUILD/merge.rec" > "$BUILD/merge-decisions.jsonl" &&
+        [ "$(wc -l < "$BUILD/merge-decisions.jsonl")" -ge 18 ] &&
+        python3 tests/judge/judge_client.py "$BUILD/merge-decisions.jsonl" "$via"
+}
+step "merge- vectors through corsgate_decision_apply (ASan+UBSan), corsgate-judge" \
+    merge_run c-abi-asan "$BUILD/test_vectors.asan"
+step "merge- vectors through corsgate_decision_apply (valgrind), corsgate-judge" \
+    merge_run c-abi-valgrind "${VG[@]}" "$BUILD/test_vectors.dyn"
 step "test_api (valgrind)" "${VG[@]}" "$BUILD/test_api.dyn"
 step "test_threads (valgrind)" "${VG[@]}" "$BUILD/test_threads.dyn"
 step "vectors through the C ABI (valgrind)" vectors_run "${VG[@]}" "$BUILD/test_vectors.dyn"

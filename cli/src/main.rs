@@ -14,6 +14,7 @@
 mod audit;
 mod diff;
 
+use corsgate::response::Line as _;
 use corsgate::{ConfigError, Diagnostic, Policy};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufWriter, Write};
@@ -37,6 +38,10 @@ USAGE:
         {\"method\":\"OPTIONS\",\"headers\":[[\"Origin\",\"https://a.example.com\"],…]}
       and print one decision per line:
         {\"kind\":\"preflight\",\"allowed\":true,\"status\":204,\"headers\":[[…]],\"reason\":\"…\",\"reason_code\":\"…\"}
+      A request line may add \"app_headers\" (the application's response headers,
+      [[name, value], …]): the decision line then has \"merged_headers\", the final
+      response after the decision is applied to them (and \"path\", a string, for
+      policy sets).
       A malformed line yields {\"error\":\"…\"} and the stream goes on.
 
   corsgate audit POLICY [--json]
@@ -258,16 +263,51 @@ fn eval(args: &[String]) -> Result<ExitCode, Fail> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses one `--jsonl` request line into a method and header lines.
-fn parse_request(line: &str) -> Result<(String, Vec<(String, String)>), String> {
+/// One `--jsonl` request line: the request, and the application's response headers to
+/// apply the decision to.
+#[derive(Debug)]
+struct RequestLine {
+    method: String,
+    headers: Vec<(String, String)>,
+    /// The request path; checked (a string) but used only by policy sets.
+    #[allow(dead_code)]
+    path: String,
+    app_headers: Option<Vec<(String, String)>>,
+}
+
+/// Reads `[[name, value], ...]` under `key`: `None` when absent.
+fn header_pairs(
+    obj: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<Vec<(String, String)>>, String> {
+    let items = match obj.get(key) {
+        None => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(format!("\"{key}\" must be an array of [name, value] pairs")),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match h.as_array().map(Vec::as_slice) {
+            Some([Value::String(n), Value::String(v)]) => Ok((n.clone(), v.clone())),
+            _ => Err(format!(
+                "{key}[{i}] must be a [name, value] pair of strings"
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Parses one `--jsonl` request line.
+fn parse_request(line: &str) -> Result<RequestLine, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     let obj = v
         .as_object()
         .ok_or("a request line must be a JSON object")?;
     for key in obj.keys() {
-        if key != "method" && key != "headers" {
+        if !["method", "headers", "path", "app_headers"].contains(&key.as_str()) {
             return Err(format!(
-                "unknown key \"{key}\": a request has \"method\" and \"headers\""
+                "unknown key \"{key}\": a request has \"method\", \"headers\", \"path\" and \"app_headers\""
             ));
         }
     }
@@ -276,26 +316,38 @@ fn parse_request(line: &str) -> Result<(String, Vec<(String, String)>), String> 
         Some(Value::String(m)) => m.clone(),
         Some(_) => return Err("\"method\" must be a string".into()),
     };
-    let mut headers = Vec::new();
-    match obj.get("headers") {
-        None => {}
-        Some(Value::Array(items)) => {
-            for (i, h) in items.iter().enumerate() {
-                match h.as_array().map(Vec::as_slice) {
-                    Some([Value::String(n), Value::String(v)]) => {
-                        headers.push((n.clone(), v.clone()))
-                    }
-                    _ => {
-                        return Err(format!(
-                            "headers[{i}] must be a [name, value] pair of strings"
-                        ));
-                    }
-                }
-            }
-        }
-        Some(_) => return Err("\"headers\" must be an array of [name, value] pairs".into()),
-    }
-    Ok((method, headers))
+    let path = match obj.get("path") {
+        None => "/".to_owned(),
+        Some(Value::String(p)) => p.clone(),
+        Some(_) => return Err("\"path\" must be a string".into()),
+    };
+    Ok(RequestLine {
+        method,
+        headers: header_pairs(obj, "headers")?.unwrap_or_default(),
+        path,
+        app_headers: header_pairs(obj, "app_headers")?,
+    })
+}
+
+/// The decision line for one request: [`corsgate::Decision::to_json`], plus
+/// `merged_headers` (the decision applied to `app_headers`) when the request has them.
+fn decide_line(policy: &Policy, req: &RequestLine) -> String {
+    let pairs: Vec<(&[u8], &[u8])> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
+        .collect();
+    let d = policy.evaluate(req.method.as_bytes(), pairs.iter().copied());
+    let Some(app) = &req.app_headers else {
+        return d.to_json();
+    };
+    let merged: Vec<Value> = d
+        .apply_to(app)
+        .map(|l| json!([l.name_str(), l.value_str()]))
+        .collect();
+    let mut line: Value = serde_json::from_str(&d.to_json()).expect("Decision::to_json is JSON");
+    line["merged_headers"] = Value::Array(merged);
+    line.to_string()
 }
 
 fn eval_stream(policy: &Policy) -> Result<ExitCode, Fail> {
@@ -310,15 +362,7 @@ fn eval_stream(policy: &Policy) -> Result<ExitCode, Fail> {
             continue;
         }
         let text = match parse_request(line) {
-            Ok((method, headers)) => {
-                let pairs: Vec<(&[u8], &[u8])> = headers
-                    .iter()
-                    .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
-                    .collect();
-                policy
-                    .evaluate(method.as_bytes(), pairs.iter().copied())
-                    .to_json()
-            }
+            Ok(req) => decide_line(policy, &req),
             Err(e) => json!({"error": format!("line {}: {e}", n + 1)}).to_string(),
         };
         writeln!(out, "{text}").map_err(|e| Fail(format!("writing stdout: {e}")))?;
@@ -334,20 +378,27 @@ mod tests {
 
     #[test]
     fn request_lines_are_checked() {
-        let (m, h) =
+        let r =
             parse_request(r#"{"method":"PUT","headers":[["Origin","https://a.com"]]}"#).unwrap();
-        assert_eq!((m.as_str(), h.len()), ("PUT", 1));
-        assert!(parse_request("[1]").is_err());
-        assert!(
-            parse_request(r#"{"headers":[["Origin"]]}"#)
-                .unwrap_err()
-                .contains("headers[0]")
-        );
-        assert!(
-            parse_request(r#"{"verb":"GET"}"#)
-                .unwrap_err()
-                .contains("unknown key")
-        );
-        assert!(parse_request("{").unwrap_err().contains("invalid JSON"));
+        assert_eq!((r.method.as_str(), r.headers.len()), ("PUT", 1));
+        assert_eq!((r.path.as_str(), r.app_headers), ("/", None));
+        let r = parse_request(r#"{"path":"/v2/x","app_headers":[["Vary","A"]]}"#).unwrap();
+        assert_eq!(r.path, "/v2/x");
+        assert_eq!(r.app_headers, Some(vec![("Vary".into(), "A".into())]));
+        for (line, why) in [
+            (r#"{"path":7}"#, "\"path\" must be a string"),
+            (
+                r#"{"app_headers":{"Vary":"A"}}"#,
+                "\"app_headers\" must be an array",
+            ),
+            (r#"{"app_headers":[["Vary",1]]}"#, "app_headers[0]"),
+            ("[1]", "must be a JSON object"),
+            (r#"{"headers":[["Origin"]]}"#, "headers[0]"),
+            (r#"{"verb":"GET"}"#, "unknown key"),
+            ("{", "invalid JSON"),
+        ] {
+            let err = parse_request(line).unwrap_err();
+            assert!(err.contains(why), "{line}: {err}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! The `corsgate` binary: every vector through `eval --jsonl`, and `check` on the
 //! bundled examples.
 
-use corsgate_conformance::{Observed, Vector, all_vectors, run_all};
+use corsgate_conformance::{
+    Observed, V2_FEATURES, Vector, all_vectors, pending_feature, run_all, v2_vectors,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -76,6 +78,67 @@ fn every_vector_passes_through_eval_jsonl() {
     );
 }
 
+/// The version-2 vectors the core has the features for (every `merge-` vector but the
+/// two that also need cross-origin protection or policy sets): `app_headers` in,
+/// `merged_headers` out, judged on the final response.
+#[test]
+fn v2_vectors_pass_through_eval_jsonl_with_merged_headers() {
+    let run_now: Vec<Vector> = v2_vectors()
+        .into_iter()
+        .filter(|v| pending_feature(v, V2_FEATURES).is_none())
+        .collect();
+    let merge = run_now
+        .iter()
+        .filter(|v| v.id.starts_with("merge-"))
+        .count();
+    assert!(merge >= 18, "only {merge} merge- vectors run");
+    let failures = run_all(&run_now, binary_engine);
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// `eval POLICY --jsonl` on `input`: it must succeed; its output lines as JSON.
+fn eval_jsonl(policy: &Path, input: &str) -> Vec<serde_json::Value> {
+    let out = run(&["eval", policy.to_str().unwrap(), "--jsonl"], input);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The `error` text of an output line (empty when it has none).
+fn error_of(line: &serde_json::Value) -> &str {
+    line["error"].as_str().unwrap_or("")
+}
+
+#[test]
+fn jsonl_merged_headers_and_malformed_fields() {
+    let path = temp_policy("merge", r#"{"origins":["https://a.example.com"]}"#);
+    let input = concat!(
+        "{\"headers\":[[\"Origin\",\"https://evil.example\"]],\"app_headers\":[[\"Access-Control-Allow-Origin\",\"*\"],[\"Vary\",\"Accept\"]]}\n",
+        "{\"app_headers\":[[\"Vary\"]]}\n",
+        "{\"path\":[\"/\"]}\n",
+        "{\"headers\":[[\"Origin\",\"https://a.example.com\"]],\"path\":\"/x\"}\n",
+    );
+    let lines = eval_jsonl(&path, input);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        lines[0]["merged_headers"],
+        serde_json::json!([["Vary", "Accept"], ["Vary", "Origin"]])
+    );
+    assert_eq!(lines[0]["allowed"], false);
+    assert!(error_of(&lines[1]).contains("app_headers[0]"));
+    assert!(error_of(&lines[2]).contains("\"path\" must be a string"));
+    assert_eq!(lines[3]["allowed"], true);
+    assert!(lines[3].get("merged_headers").is_none());
+}
+
 #[test]
 fn jsonl_stream_survives_malformed_lines() {
     let path = temp_policy(
@@ -89,29 +152,13 @@ fn jsonl_stream_survives_malformed_lines() {
         "{\"method\":7}\n",
         "{\"headers\":[[\"Origin\",\"https://evil.example\"]]}\n",
     );
-    let out = run(&["eval", path.to_str().unwrap(), "--jsonl"], input);
-    assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = eval_jsonl(&path, input);
     assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["kind"], "preflight");
     assert_eq!(lines[0]["allowed"], true);
     assert_eq!(lines[0]["status"], 204);
-    assert!(
-        lines[1]["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("line 2: invalid JSON")
-    );
-    assert!(
-        lines[2]["error"]
-            .as_str()
-            .unwrap()
-            .contains("\"method\" must be a string")
-    );
+    assert!(error_of(&lines[1]).starts_with("line 2: invalid JSON"));
+    assert!(error_of(&lines[2]).contains("\"method\" must be a string"));
     assert_eq!(lines[3]["kind"], "actual");
     assert_eq!(lines[3]["allowed"], false);
     assert_eq!(lines[3]["status"], serde_json::Value::Null);

@@ -326,6 +326,33 @@ static void test_decisions(void) {
     corsgate_policy_free(p);
 }
 
+/* The response rule through the C ABI: the application's ACAO goes for a denied origin,
+ * its Vary line stays as written and Vary: Origin is added once. */
+static void test_apply(void) {
+    corsgate_policy *p = compile_ok("{\"origins\":[\"https://a.example\"]}");
+    const char *evil = "https://evil.example";
+    corsgate_header req[] = {{{(const uint8_t *)"Origin", 6}, {(const uint8_t *)evil, strlen(evil)}}};
+    corsgate_decision d;
+    CHECK(corsgate_policy_evaluate(p, (const uint8_t *)"GET", 3, req, 1, &d) == CORSGATE_RESULT_OK);
+    corsgate_header app[] = {
+        {{(const uint8_t *)"Access-Control-Allow-Origin", 27}, {(const uint8_t *)"*", 1}},
+        {{(const uint8_t *)"Vary", 4}, {(const uint8_t *)"Accept-Encoding", 15}},
+        {{(const uint8_t *)"X-App", 5}, {(const uint8_t *)"1", 1}},
+    };
+    corsgate_response_line out[3 + CORSGATE_MAX_ADDED];
+    size_t n = 0;
+    CHECK(corsgate_decision_apply(&d, app, 3, out, 3 + CORSGATE_MAX_ADDED, &n) == CORSGATE_RESULT_OK);
+    CHECK(n == 3);
+    CHECK(out[0].from_app && out[0].app_index == 1 && out[0].header.value.data == app[1].value.data);
+    CHECK(out[1].from_app && out[1].app_index == 2);
+    CHECK(!out[2].from_app && SLICE_EQ(out[2].header.name, "Vary") && SLICE_EQ(out[2].header.value, "Origin"));
+    CHECK(corsgate_decision_apply(&d, app, 3, out, 2, &n) == CORSGATE_RESULT_BUFFER_TOO_SMALL && n == 3);
+    CHECK(corsgate_decision_apply(NULL, app, 3, out, 3, &n) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_header_is_owned((const uint8_t *)"ACCESS-CONTROL-MAX-AGE", 22));
+    CHECK(!corsgate_header_is_owned((const uint8_t *)"Vary", 4));
+    corsgate_policy_free(p);
+}
+
 int main(void) {
     test_versions();
     test_result_and_name_strings();
@@ -333,5 +360,6 @@ int main(void) {
     test_config_errors();
     test_warnings();
     test_decisions();
+    test_apply();
     return check_finish("test_api");
 }

@@ -1,7 +1,8 @@
 /* Runs conformance vectors through the C ABI. Reads the records that
  * vectors_to_records.py writes (length-prefixed, so any bytes survive) on stdin and
  * prints one JSON line per vector: the decision as the C ABI reports it. cors_judge.py
- * then checks each line the way a browser would. Usage:
+ * then checks each line the way a browser would; a vector with application headers also
+ * gets "final_headers" (corsgate_decision_apply), for the corsgate-judge. Usage:
  *   python3 vectors_to_records.py vectors.jsonl | test_vectors > decisions.jsonl */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,19 @@ static int read_exact(uint8_t **out, size_t len) {
     if (len && fread(*out, 1, len, stdin) != len) return 0;
     (*out)[len] = 0;
     return getchar() == '\n';
+}
+
+/* Reads "<name len> <value len>\n<name><value>\n" into h[*n] (bytes owned by owned[*n]). */
+static int read_header(corsgate_header *h, uint8_t **owned, size_t *n) {
+    size_t a, b;
+    if (*n >= MAX_REQ_HEADERS || scanf(" %zu %zu", &a, &b) != 2 || getchar() != '\n' || !read_exact(&owned[*n], a + b))
+        return 0;
+    h[*n].name.data = owned[*n];
+    h[*n].name.len = a;
+    h[*n].value.data = owned[*n] + a;
+    h[*n].value.len = b;
+    (*n)++;
+    return 1;
 }
 
 static void json_str(const uint8_t *s, size_t n) {
@@ -52,8 +66,29 @@ static void print_diags(const corsgate_config_error *err) {
     printf("]");
 }
 
+/* The decision applied to the application's headers, as "final_headers". */
+static void print_final(const corsgate_decision *d, const corsgate_header *app, size_t app_len) {
+    corsgate_response_line out[MAX_REQ_HEADERS + CORSGATE_MAX_ADDED];
+    size_t len = 0;
+    corsgate_result r = corsgate_decision_apply(d, app, app_len, out, MAX_REQ_HEADERS + CORSGATE_MAX_ADDED, &len);
+    if (r != CORSGATE_RESULT_OK) {
+        printf(",\"final_result\":\"%s\"", corsgate_result_str(r));
+        return;
+    }
+    printf(",\"final_headers\":[");
+    for (size_t i = 0; i < len; i++) {
+        printf("%s[", i ? "," : "");
+        json_str(out[i].header.name.data, out[i].header.name.len);
+        putchar(',');
+        json_str(out[i].header.value.data, out[i].header.value.len);
+        putchar(']');
+    }
+    putchar(']');
+}
+
 static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, size_t policy_len,
-                const uint8_t *method, size_t method_len, const corsgate_header *h, size_t n) {
+                const uint8_t *method, size_t method_len, const corsgate_header *h, size_t n,
+                int has_app, const corsgate_header *app, size_t app_len) {
     corsgate_policy *p = NULL;
     corsgate_config_error *err = NULL;
     printf("{\"id\":");
@@ -108,18 +143,19 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
         printf("%s", corsgate_policy_is_origin_allowed(p, origin->value.data, origin->value.len) ? "true" : "false");
     else
         printf("null");
+    if (has_app) print_final(&d, app, app_len);
     printf(",\"warnings\":%zu}\n", corsgate_policy_warnings_len(p));
     corsgate_policy_free(p);
 }
 
 int main(void) {
     char tag;
-    size_t a, b;
     uint8_t *id = NULL, *policy = NULL, *method = NULL;
     size_t id_len = 0, policy_len = 0, method_len = 0, n = 0, count = 0;
-    corsgate_header h[MAX_REQ_HEADERS];
-    uint8_t *owned[MAX_REQ_HEADERS];
-    int ok = 1;
+    corsgate_header h[MAX_REQ_HEADERS], app[MAX_REQ_HEADERS];
+    uint8_t *owned[MAX_REQ_HEADERS], *app_owned[MAX_REQ_HEADERS];
+    size_t app_n = 0;
+    int ok = 1, has_app = 0;
     while (ok && scanf(" %c", &tag) == 1) {
         switch (tag) {
         case 'V':
@@ -132,18 +168,19 @@ int main(void) {
             ok = scanf(" %zu", &method_len) == 1 && getchar() == '\n' && read_exact(&method, method_len);
             break;
         case 'H':
-            ok = n < MAX_REQ_HEADERS && scanf(" %zu %zu", &a, &b) == 2 && getchar() == '\n' &&
-                 read_exact(&owned[n], a + b);
-            if (ok) {
-                h[n].name.data = owned[n];
-                h[n].name.len = a;
-                h[n].value.data = owned[n] + a;
-                h[n].value.len = b;
-                n++;
-            }
+            ok = read_header(h, owned, &n);
+            break;
+        case 'Z':
+            has_app = 1;
+            break;
+        case 'A':
+            ok = read_header(app, app_owned, &app_n);
             break;
         case 'E':
-            run(id, id_len, policy, policy_len, method, method_len, h, n);
+            run(id, id_len, policy, policy_len, method, method_len, h, n, has_app, app, app_n);
+            for (size_t i = 0; i < app_n; i++) free(app_owned[i]);
+            app_n = 0;
+            has_app = 0;
             free(id);
             free(policy);
             free(method);
@@ -160,6 +197,7 @@ int main(void) {
     free(policy);
     free(method);
     for (size_t i = 0; i < n; i++) free(owned[i]);
+    for (size_t i = 0; i < app_n; i++) free(app_owned[i]);
     if (!ok || !feof(stdin)) {
         fprintf(stderr, "test_vectors: malformed record after %zu vectors\n", count);
         return 2;

@@ -1,7 +1,9 @@
 """Turn conformance vectors (JSON lines) into length-prefixed records for test_vectors.c.
 
 Each vector becomes:  V <n>\\n<id>\\n  P <n>\\n<policy json>\\n  M <n>\\n<method>\\n
-H <name len> <value len>\\n<name><value>\\n (per request header)  E\\n
+H <name len> <value len>\\n<name><value>\\n (per request header)
+Z\\n then A <name len> <value len>\\n<name><value>\\n per application response header, when
+the vector has app_headers  E\\n
 Strings are UTF-8 (the vectors' "raw bytes on the wire")."""
 
 import json
@@ -20,6 +22,12 @@ def records(vectors):
         for name, value in v["request"]["headers"]:
             n, val = name.encode(), value.encode()
             out.extend(b"H %d %d\n" % (len(n), len(val)) + n + val + b"\n")
+        app = v["request"].get("app_headers")
+        if app is not None:
+            out.extend(b"Z\n")
+        for name, value in app or ():
+            n, val = name.encode(), value.encode()
+            out.extend(b"A %d %d\n" % (len(n), len(val)) + n + val + b"\n")
         out.extend(b"E\n")
     return bytes(out)
 

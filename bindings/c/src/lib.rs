@@ -20,6 +20,7 @@ use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
+use corsgate_core::response::{Line, Merged};
 use corsgate_core::{ConfigError, Decision, Diagnostic, Kind, Policy, Reason, Severity};
 
 /// Major version of this library (the `corsgate` crates' version).
@@ -828,6 +829,182 @@ pub unsafe extern "C" fn corsgate_decision_reason_write(
         w.buf[len] = 0;
         corsgate_result::Ok
     })
+}
+
+/// The most lines `corsgate_decision_apply` adds to the application's: size `out` for
+/// `app_len + CORSGATE_MAX_ADDED` lines and it never reports `BUFFER_TOO_SMALL`.
+pub const CORSGATE_MAX_ADDED: usize = 18;
+
+const _: () = assert!(CORSGATE_MAX_ADDED == corsgate_core::response::MAX_ADDED);
+
+/// One line of a final response, written by `corsgate_decision_apply`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_response_line {
+    /// True: the application's line `app[app_index]`, kept (its slices are the ones the
+    /// caller passed). False: a line the decision adds (`app_index` is 0; its slices
+    /// borrow from the decision's policy and request, or from the decision's `Vary`
+    /// value).
+    pub from_app: bool,
+    /// Position of the kept line in the caller's `app` array.
+    pub app_index: usize,
+    /// The line.
+    pub header: corsgate_header,
+}
+
+/// Whether the policy owns the response header named `name` (`name_len` bytes): it
+/// starts with `Access-Control-` (ASCII case-insensitive). Such a header from the
+/// application never reaches the final response (`corsgate_decision_apply` drops it).
+/// False when `name` is NULL with a non-zero length. Never allocates. Thread-safe.
+///
+/// # Safety
+/// `name` points to `name_len` readable bytes (or `name_len` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_header_is_owned(name: *const u8, name_len: usize) -> bool {
+    guard(false, || {
+        // SAFETY: valid for `name_len` bytes by the contract.
+        unsafe { input_slice(name, name_len) }.is_some_and(corsgate_core::response::is_owned)
+    })
+}
+
+/// Applies a decision to the application's response headers: the core's response rule
+/// (`corsgate::response`). Every `Access-Control-*` line of `app` is dropped, the
+/// decision's headers are added and `Vary` is merged by tokens (the application's lines
+/// kept as written; each decision token added once unless already listed, or `*`); for a
+/// preflight the application's lines are all dropped (it is not called).
+///
+/// Writes the final response to `out` (capacity `out_cap` lines), in order: the kept
+/// application lines (`from_app`, `app_index` naming each), then the added lines.
+/// `*out_len` receives the number of lines, also on `BUFFER_TOO_SMALL` (then `out` holds
+/// nothing useful; `app_len + CORSGATE_MAX_ADDED` is always enough). Never allocates.
+///
+/// Lifetimes: the kept lines' slices are the caller's `app` slices; the added lines'
+/// slices borrow what the decision borrows (its policy and request buffers). Nothing is
+/// owned; nothing needs freeing.
+///
+/// Results: `OK`; `NULL_PARAMETER` (`decision`, `out_len` NULL, `out` NULL with
+/// `out_cap` > 0, `app` NULL with `app_len` > 0, or a slice with a NULL pointer and a
+/// non-zero length); `INVALID_PARAMETER` (a decision not written by
+/// `corsgate_policy_evaluate`: an unknown kind, or `headers_len` over
+/// `CORSGATE_MAX_HEADERS`); `BUFFER_TOO_SMALL`; `PANIC`. Thread-safe.
+///
+/// # Safety
+/// `decision` is NULL or a decision written by `corsgate_policy_evaluate` whose policy
+/// and request buffers are still alive; `app` points to `app_len` elements whose slices
+/// point to their bytes; `out` is NULL or writable for `out_cap` elements; `out_len` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_decision_apply(
+    decision: *const corsgate_decision,
+    app: *const corsgate_header,
+    app_len: usize,
+    out: *mut corsgate_response_line,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> corsgate_result {
+    guard(corsgate_result::Panic, || {
+        if decision.is_null() || out_len.is_null() || (out.is_null() && out_cap > 0) {
+            return corsgate_result::NullParameter;
+        }
+        // SAFETY: valid for `app_len` elements by the contract.
+        let Some(app) = (unsafe { input_slice(app, app_len) }) else {
+            return corsgate_result::NullParameter;
+        };
+        if !app
+            .iter()
+            .all(|h| h.name.is_valid_input() && h.value.is_valid_input())
+        {
+            return corsgate_result::NullParameter;
+        }
+        // SAFETY: non-NULL and readable by the contract. The enum field is read as its
+        // integer representation (a C caller may have stored any value there).
+        let (kind, len) = unsafe {
+            (
+                ptr::addr_of!((*decision).kind).cast::<u32>().read(),
+                ptr::addr_of!((*decision).headers_len).read(),
+            )
+        };
+        let kind = match kind {
+            0 => Kind::NotCors,
+            1 => Kind::Preflight,
+            2 => Kind::Actual,
+            _ => return corsgate_result::InvalidParameter,
+        };
+        if len > CORSGATE_MAX_HEADERS {
+            return corsgate_result::InvalidParameter;
+        }
+        // SAFETY: readable by the contract; `len` is within the array.
+        let decision_headers = unsafe { &(&(*decision).headers)[..len] };
+        if !decision_headers
+            .iter()
+            .all(|h| h.name.is_valid_input() && h.value.is_valid_input())
+        {
+            return corsgate_result::NullParameter;
+        }
+        let lines = decision_headers.iter().map(|h| {
+            // SAFETY: every slice passed `is_valid_input` above and borrows bytes that
+            // stay alive for this call by the contract.
+            unsafe { (h.name.as_bytes(), h.value.as_bytes()) }
+        });
+        let app_lines = app.iter().enumerate().map(|(i, h)| {
+            // SAFETY: as above.
+            (i, unsafe { (h.name.as_bytes(), h.value.as_bytes()) })
+        });
+        let mut n = 0;
+        for line in corsgate_core::response::merge(kind, lines, app_lines.map(IndexedLine)) {
+            if n < out_cap {
+                let (from_app, app_index, header) = match line {
+                    Merged::App(IndexedLine((i, _))) => (true, i, app[i]),
+                    Merged::Added { name, value } => (
+                        false,
+                        0,
+                        corsgate_header {
+                            name: slice_of_bytes(name),
+                            value: slice_of_bytes(value),
+                        },
+                    ),
+                };
+                // SAFETY: `out` is writable for `out_cap` elements and `n < out_cap`.
+                unsafe {
+                    out.add(n).write(corsgate_response_line {
+                        from_app,
+                        app_index,
+                        header,
+                    })
+                };
+            }
+            n += 1;
+        }
+        // SAFETY: non-NULL, writable by the contract.
+        unsafe { out_len.write(n) };
+        if n > out_cap {
+            return corsgate_result::BufferTooSmall;
+        }
+        corsgate_result::Ok
+    })
+}
+
+/// An application line with its position, as the core's rule reads it.
+#[derive(Clone, Copy)]
+struct IndexedLine<'a>((usize, (&'a [u8], &'a [u8])));
+
+impl Line for IndexedLine<'_> {
+    fn name(&self) -> &[u8] {
+        self.0.1.0
+    }
+    fn value(&self) -> &[u8] {
+        self.0.1.1
+    }
+}
+
+fn slice_of_bytes(b: &[u8]) -> corsgate_slice {
+    if b.is_empty() {
+        return corsgate_slice::EMPTY;
+    }
+    corsgate_slice {
+        data: b.as_ptr(),
+        len: b.len(),
+    }
 }
 
 const _: () = assert!(std::mem::size_of::<corsgate_reason>() == std::mem::size_of::<u32>());

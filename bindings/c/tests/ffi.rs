@@ -8,6 +8,7 @@ use std::mem::MaybeUninit;
 use std::ptr;
 
 use corsgate::*;
+use corsgate_core::response::{Line, Merged};
 use corsgate_core::{ConfigError, Policy};
 
 /// Counts allocations made by the current thread (the test harness runs other tests on
@@ -98,6 +99,29 @@ struct Req {
     headers: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
+/// Application response headers for the apply check: an owned line in odd case, a Vary
+/// that lists Origin in lowercase, another Vary, an unrelated line.
+const APP_HEADERS: [(&[u8], &[u8]); 5] = [
+    (b"Content-Type", b"text/plain"),
+    (b"access-control-ALLOW-origin", b"*"),
+    (b"Vary", b"Accept-Encoding"),
+    (b"vary", b"cookie, origin"),
+    (b"X-Id", b"1"),
+];
+
+/// An application line with its index, as `corsgate_decision_apply` numbers them.
+#[derive(Clone, Copy)]
+struct Indexed<'a>((usize, &'a [u8], &'a [u8]));
+
+impl Line for Indexed<'_> {
+    fn name(&self) -> &[u8] {
+        self.0.1
+    }
+    fn value(&self) -> &[u8] {
+        self.0.2
+    }
+}
+
 fn request(v: &serde_json::Value) -> Req {
     let r = &v["request"];
     Req {
@@ -139,6 +163,14 @@ fn evaluate_through_the_c_abi_allocates_nothing_and_matches_the_core() {
                 value: slice(val),
             })
             .collect();
+        // The response rule, on application headers that exercise every part of it.
+        let app_c: Vec<corsgate_header> = APP_HEADERS
+            .iter()
+            .map(|(n, val)| corsgate_header {
+                name: slice(n),
+                value: slice(val),
+            })
+            .collect();
         let mut out = MaybeUninit::<corsgate_decision>::uninit();
 
         let before = allocs();
@@ -169,13 +201,28 @@ fn evaluate_through_the_c_abi_allocates_nothing_and_matches_the_core() {
         let rr = unsafe {
             corsgate_decision_reason_write(&d, text.as_mut_ptr().cast(), text.len(), &mut text_len)
         };
+        let mut lines = [MaybeUninit::<corsgate_response_line>::uninit(); 5 + CORSGATE_MAX_ADDED];
+        let mut lines_len = 0;
+        // SAFETY: written by evaluate (result OK checked below before use); `lines` is
+        // writable for its length.
+        let ra = unsafe {
+            corsgate_decision_apply(
+                out.as_ptr(),
+                app_c.as_ptr(),
+                app_c.len(),
+                lines.as_mut_ptr().cast(),
+                lines.len(),
+                &mut lines_len,
+            )
+        };
         let after = allocs();
         assert_eq!(
             after - before,
             0,
-            "{}: evaluate/is_origin_allowed/reason_write allocated",
+            "{}: evaluate/is_origin_allowed/reason_write/apply allocated",
             v["id"]
         );
+        assert_eq!(ra, corsgate_result::Ok, "{}", v["id"]);
         assert_eq!(rr, corsgate_result::Ok);
 
         let want = core.evaluate(
@@ -205,6 +252,33 @@ fn evaluate_through_the_c_abi_allocates_nothing_and_matches_the_core() {
             .collect();
         assert_eq!(got, expect, "{}", v["id"]);
         assert_eq!(hot, core.is_origin_allowed(origin));
+        // SAFETY: the first `lines_len` entries were written by apply.
+        let got: Vec<(bool, usize, &[u8], &[u8])> = lines[..lines_len]
+            .iter()
+            .map(|l| unsafe { l.assume_init() })
+            .map(|l| {
+                (
+                    l.from_app,
+                    l.app_index,
+                    bytes(l.header.name),
+                    bytes(l.header.value),
+                )
+            })
+            .collect();
+        let expect: Vec<(bool, usize, &[u8], &[u8])> = want
+            .apply_to(
+                APP_HEADERS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(n, v))| (i, n, v))
+                    .map(Indexed),
+            )
+            .map(|m| match m {
+                Merged::App(Indexed((i, n, v))) => (true, i, n, v),
+                Merged::Added { name, value } => (false, 0, name, value),
+            })
+            .collect();
+        assert_eq!(got, expect, "{}", v["id"]);
         evaluated += 1;
         // SAFETY: made by `compile`, freed once.
         unsafe { corsgate_policy_free(p) };
@@ -295,4 +369,107 @@ fn config_errors_and_warnings_carry_the_cores_codes_and_messages() {
         }
     }
     assert!(rejected >= 17, "only {rejected} rejected policies checked");
+}
+
+#[test]
+fn apply_checks_its_arguments_and_reports_the_needed_length() {
+    let p = compile(br#"{"origins":["https://a.example"]}"#).unwrap();
+    let (method, origin) = (b"GET", b"https://a.example");
+    let req = [corsgate_header {
+        name: slice(b"Origin"),
+        value: slice(origin),
+    }];
+    let mut d = MaybeUninit::<corsgate_decision>::uninit();
+    // SAFETY: live policy and buffers; `d` is writable.
+    let r =
+        unsafe { corsgate_policy_evaluate(p, method.as_ptr(), 3, req.as_ptr(), 1, d.as_mut_ptr()) };
+    assert_eq!(r, corsgate_result::Ok);
+    // SAFETY: written by evaluate.
+    let d = unsafe { d.assume_init() };
+    let app = [corsgate_header {
+        name: slice(b"Access-Control-Allow-Origin"),
+        value: slice(b"*"),
+    }];
+    let mut out = [MaybeUninit::<corsgate_response_line>::uninit(); 4];
+    let mut n = 0;
+    // SAFETY: every pointer below is live (or NULL where a case says so).
+    unsafe {
+        // Too small: the needed length is reported (ACAO + Vary; the app's ACAO dropped).
+        let r = corsgate_decision_apply(&d, app.as_ptr(), 1, out.as_mut_ptr().cast(), 1, &mut n);
+        assert_eq!((r, n), (corsgate_result::BufferTooSmall, 2));
+        let r = corsgate_decision_apply(&d, app.as_ptr(), 1, ptr::null_mut(), 0, &mut n);
+        assert_eq!((r, n), (corsgate_result::BufferTooSmall, 2));
+        let r = corsgate_decision_apply(&d, app.as_ptr(), 1, out.as_mut_ptr().cast(), 4, &mut n);
+        assert_eq!((r, n), (corsgate_result::Ok, 2));
+        let first = out[0].assume_init();
+        assert!(!first.from_app);
+        assert_eq!(bytes(first.header.value), origin);
+        // NULLs.
+        let null = |r| assert_eq!(r, corsgate_result::NullParameter);
+        null(corsgate_decision_apply(
+            ptr::null(),
+            app.as_ptr(),
+            1,
+            out.as_mut_ptr().cast(),
+            4,
+            &mut n,
+        ));
+        null(corsgate_decision_apply(
+            &d,
+            ptr::null(),
+            1,
+            out.as_mut_ptr().cast(),
+            4,
+            &mut n,
+        ));
+        null(corsgate_decision_apply(
+            &d,
+            app.as_ptr(),
+            1,
+            ptr::null_mut(),
+            4,
+            &mut n,
+        ));
+        null(corsgate_decision_apply(
+            &d,
+            app.as_ptr(),
+            1,
+            out.as_mut_ptr().cast(),
+            4,
+            ptr::null_mut(),
+        ));
+        let bad_app = [corsgate_header {
+            name: corsgate_slice {
+                data: ptr::null(),
+                len: 3,
+            },
+            value: slice(b""),
+        }];
+        null(corsgate_decision_apply(
+            &d,
+            bad_app.as_ptr(),
+            1,
+            out.as_mut_ptr().cast(),
+            4,
+            &mut n,
+        ));
+        // A decision not written by evaluate.
+        let mut bad = d;
+        bad.headers_len = CORSGATE_MAX_HEADERS + 1;
+        let r = corsgate_decision_apply(&bad, ptr::null(), 0, out.as_mut_ptr().cast(), 4, &mut n);
+        assert_eq!(r, corsgate_result::InvalidParameter);
+        let mut bad = d;
+        ptr::addr_of_mut!(bad.kind).cast::<u32>().write(7);
+        let r = corsgate_decision_apply(&bad, ptr::null(), 0, out.as_mut_ptr().cast(), 4, &mut n);
+        assert_eq!(r, corsgate_result::InvalidParameter);
+        // The owned-name predicate.
+        assert!(corsgate_header_is_owned(
+            b"access-control-max-age".as_ptr(),
+            22
+        ));
+        assert!(!corsgate_header_is_owned(b"Vary".as_ptr(), 4));
+        assert!(!corsgate_header_is_owned(ptr::null(), 4));
+        assert!(!corsgate_header_is_owned(ptr::null(), 0));
+        corsgate_policy_free(p);
+    }
 }

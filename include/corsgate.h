@@ -47,9 +47,13 @@
 #define CORSGATE_MAX_ADDED 18
 
 /**
- * The outcome of a call.
+ * The outcome of a call (`uint32_t`).
  */
-typedef enum corsgate_result {
+enum corsgate_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   /**
    * Success; the outputs were written.
    */
@@ -81,12 +85,23 @@ typedef enum corsgate_result {
    * `corsgate_policy_evaluate`).
    */
   CORSGATE_RESULT_INVALID_PARAMETER = 6,
-} corsgate_result;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum corsgate_result corsgate_result;
+#else
+typedef uint32_t corsgate_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /**
- * How a request was classified.
+ * How a request was classified (`uint32_t`).
  */
-typedef enum corsgate_kind {
+enum corsgate_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   /**
    * No `Origin` header: pass the request through and add the headers.
    */
@@ -101,13 +116,24 @@ typedef enum corsgate_kind {
    * to its response (also to error responses).
    */
   CORSGATE_KIND_ACTUAL = 2,
-} corsgate_kind;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum corsgate_kind corsgate_kind;
+#else
+typedef uint32_t corsgate_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /**
- * Why a decision came out as it did. `corsgate_reason_str` gives the core's stable
- * snake_case name; `corsgate_decision_reason_write` the core's sentence.
+ * Why a decision came out as it did (`uint32_t`). `corsgate_reason_str` gives the
+ * core's stable snake_case name; `corsgate_decision_reason_write` the core's sentence.
  */
-typedef enum corsgate_reason {
+enum corsgate_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   /**
    * No `Origin` header.
    */
@@ -160,7 +186,14 @@ typedef enum corsgate_reason {
    * Private network access requested but not enabled.
    */
   CORSGATE_REASON_PRIVATE_NETWORK_NOT_ALLOWED = 12,
-} corsgate_reason;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum corsgate_reason corsgate_reason;
+#else
+typedef uint32_t corsgate_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 /**
  * Every problem found in a rejected policy (errors and warnings), as produced by the
@@ -176,9 +209,10 @@ typedef struct corsgate_config_error corsgate_config_error;
 typedef struct corsgate_policy corsgate_policy;
 
 /**
- * A borrowed run of bytes: `data` points to `len` bytes (not NUL-terminated).
- * As input, `data` may be NULL only when `len` is 0. As output, `data` is never NULL
- * unless documented (absent optional fields).
+ * A borrowed run of bytes: `data` points to `len` bytes (not NUL-terminated), the
+ * ABI's one form of string. As input, `data` may be NULL only when `len` is 0. As
+ * output, `data` is never NULL unless documented (absent optional fields), and an
+ * empty slice points to a static byte.
  */
 typedef struct corsgate_slice {
   /**
@@ -216,7 +250,7 @@ typedef struct corsgate_decision {
   /**
    * How the request was classified.
    */
-  enum corsgate_kind kind;
+  corsgate_kind kind;
   /**
    * Whether the browser will let the page read the response (always true for
    * `CORSGATE_KIND_NOT_CORS`).
@@ -230,7 +264,7 @@ typedef struct corsgate_decision {
   /**
    * Why.
    */
-  enum corsgate_reason reason;
+  corsgate_reason reason;
   /**
    * For `CORSGATE_REASON_ORIGIN_ALLOWED`, the position of the matching pattern in
    * `origins`; 0 otherwise.
@@ -320,31 +354,29 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library version, e.g. `"0.1.0"`: a static NUL-terminated string, never freed.
- * Thread-safe.
+ * The library version, e.g. `"0.1.0"`, as a static slice (never freed). Thread-safe.
  */
-const char *corsgate_version(void);
+struct corsgate_slice corsgate_version(void);
 
 /**
- * A static NUL-terminated description of a `corsgate_result` value (e.g.
- * `"ok"`, `"null parameter"`); `"unknown result"` for values outside the enum.
- * Never NULL, never freed. Thread-safe.
+ * A static description of a `corsgate_result` value (e.g. `"ok"`, `"null parameter"`);
+ * `"unknown result"` for values outside the enum. Never freed. Thread-safe.
  */
-const char *corsgate_result_str(unsigned int result);
+struct corsgate_slice corsgate_result_str(uint32_t result);
 
 /**
  * The core's stable snake_case name of a `corsgate_kind` value (`"not_cors"`,
  * `"preflight"`, `"actual"`), as a static slice; `len` 0 for values outside the enum.
  * Thread-safe.
  */
-struct corsgate_slice corsgate_kind_str(unsigned int kind);
+struct corsgate_slice corsgate_kind_str(uint32_t kind);
 
 /**
  * The core's stable snake_case name of a `corsgate_reason` value (e.g.
  * `"origin_not_allowed"`), as a static slice; `len` 0 for values outside the enum.
  * Thread-safe.
  */
-struct corsgate_slice corsgate_reason_str(unsigned int reason);
+struct corsgate_slice corsgate_reason_str(uint32_t reason);
 
 /**
  * Validates and compiles a policy document (JSON, UTF-8, `json_len` bytes, not
@@ -364,10 +396,10 @@ struct corsgate_slice corsgate_reason_str(unsigned int reason);
  * `json` points to `json_len` readable bytes (or `json_len` is 0); `policy_out` and
  * `error_out` are NULL or point to writable pointers.
  */
-enum corsgate_result corsgate_policy_from_json(const uint8_t *json,
-                                               size_t json_len,
-                                               struct corsgate_policy **policy_out,
-                                               struct corsgate_config_error **error_out);
+corsgate_result corsgate_policy_from_json(const uint8_t *json,
+                                          size_t json_len,
+                                          struct corsgate_policy **policy_out,
+                                          struct corsgate_config_error **error_out);
 
 /**
  * Frees a policy. NULL is a no-op. Every `corsgate_decision` borrowed from it becomes
@@ -398,12 +430,12 @@ void corsgate_policy_free(struct corsgate_policy *policy);
  * points to `headers_len` elements whose slices point to their `len` bytes;
  * `decision_out` is NULL or points to writable storage for one `corsgate_decision`.
  */
-enum corsgate_result corsgate_policy_evaluate(const struct corsgate_policy *policy,
-                                              const uint8_t *method,
-                                              size_t method_len,
-                                              const struct corsgate_header *headers,
-                                              size_t headers_len,
-                                              struct corsgate_decision *decision_out);
+corsgate_result corsgate_policy_evaluate(const struct corsgate_policy *policy,
+                                         const uint8_t *method,
+                                         size_t method_len,
+                                         const struct corsgate_header *headers,
+                                         size_t headers_len,
+                                         struct corsgate_decision *decision_out);
 
 /**
  * Whether a request from `origin` (`origin_len` bytes, the `Origin` header value) would
@@ -434,9 +466,9 @@ size_t corsgate_policy_warnings_len(const struct corsgate_policy *policy);
  * # Safety
  * `policy` is NULL or a live policy; `out` is NULL or writable.
  */
-enum corsgate_result corsgate_policy_warning_get(const struct corsgate_policy *policy,
-                                                 size_t index,
-                                                 struct corsgate_diagnostic *out);
+corsgate_result corsgate_policy_warning_get(const struct corsgate_policy *policy,
+                                            size_t index,
+                                            struct corsgate_diagnostic *out);
 
 /**
  * Number of errors in `error` (at least 1 for an error from
@@ -455,9 +487,9 @@ size_t corsgate_config_error_len(const struct corsgate_config_error *error);
  * # Safety
  * `error` is NULL or a live error object; `out` is NULL or writable.
  */
-enum corsgate_result corsgate_config_error_get(const struct corsgate_config_error *error,
-                                               size_t index,
-                                               struct corsgate_diagnostic *out);
+corsgate_result corsgate_config_error_get(const struct corsgate_config_error *error,
+                                          size_t index,
+                                          struct corsgate_diagnostic *out);
 
 /**
  * Number of warnings found along with the errors; 0 when `error` is NULL.
@@ -475,19 +507,20 @@ size_t corsgate_config_error_warnings_len(const struct corsgate_config_error *er
  * # Safety
  * `error` is NULL or a live error object; `out` is NULL or writable.
  */
-enum corsgate_result corsgate_config_error_warning_get(const struct corsgate_config_error *error,
-                                                       size_t index,
-                                                       struct corsgate_diagnostic *out);
+corsgate_result corsgate_config_error_warning_get(const struct corsgate_config_error *error,
+                                                  size_t index,
+                                                  struct corsgate_diagnostic *out);
 
 /**
- * The core's full message for a rejected policy, NUL-terminated, one error per line:
- * `corsgate: invalid policy (2 errors)\n  origins[0] ...`. Owned by `error` (valid
- * until it is freed); `""` when `error` is NULL. Thread-safe.
+ * The core's full message for a rejected policy, one error per line:
+ * `corsgate: invalid policy (2 errors)\n  origins[0] ...`, exactly the core's text.
+ * Borrowed from `error` (valid until it is freed); empty when `error` is NULL.
+ * Thread-safe.
  *
  * # Safety
  * `error` is NULL or a live error object.
  */
-const char *corsgate_config_error_message(const struct corsgate_config_error *error);
+struct corsgate_slice corsgate_config_error_message(const struct corsgate_config_error *error);
 
 /**
  * Frees an error object. NULL is a no-op.
@@ -498,10 +531,11 @@ const char *corsgate_config_error_message(const struct corsgate_config_error *er
 void corsgate_config_error_free(struct corsgate_config_error *error);
 
 /**
- * Writes the core's sentence for `decision`'s reason (e.g. `origin allowed by
- * origins[0] "https://example.com"`) into `buf` (capacity `buf_len`), NUL-terminated,
- * without allocating. `*out_len` receives the text length without the NUL, also on
- * `BUFFER_TOO_SMALL` (then nothing useful is in `buf`; retry with `*out_len + 1`).
+ * Copies the core's sentence for `decision`'s reason (e.g. `origin allowed by
+ * origins[0] "https://example.com"`, UTF-8, not NUL-terminated) into `buf` (capacity
+ * `buf_len`), without allocating. `*out_len` receives the text's length in bytes, also
+ * on `BUFFER_TOO_SMALL` (then `buf` is untouched: retry with a buffer of `*out_len`
+ * bytes). `buf` may be NULL when `buf_len` is 0, to ask for the length.
  *
  * Results: `OK`, `NULL_PARAMETER`, `BUFFER_TOO_SMALL`, `INVALID_PARAMETER` (a
  * decision whose reason fields were not written by `corsgate_policy_evaluate`),
@@ -509,13 +543,13 @@ void corsgate_config_error_free(struct corsgate_config_error *error);
  *
  * # Safety
  * `decision` is NULL or a decision written by `corsgate_policy_evaluate` whose policy
- * and request buffers are still alive; `buf` is NULL or writable for `buf_len` bytes;
- * `out_len` is NULL or writable.
+ * and request buffers are still alive; `buf` is writable for `buf_len` bytes (or NULL
+ * with `buf_len` 0); `out_len` is NULL or writable.
  */
-enum corsgate_result corsgate_decision_reason_write(const struct corsgate_decision *decision,
-                                                    char *buf,
-                                                    size_t buf_len,
-                                                    size_t *out_len);
+corsgate_result corsgate_decision_reason_write(const struct corsgate_decision *decision,
+                                               uint8_t *buf,
+                                               size_t buf_len,
+                                               size_t *out_len);
 
 /**
  * Whether the policy owns the response header named `name` (`name_len` bytes): it
@@ -556,12 +590,12 @@ bool corsgate_header_is_owned(const uint8_t *name, size_t name_len);
  * point to their bytes; `out` is NULL or writable for `out_cap` elements; `out_len` is
  * NULL or writable.
  */
-enum corsgate_result corsgate_decision_apply(const struct corsgate_decision *decision,
-                                             const struct corsgate_header *app,
-                                             size_t app_len,
-                                             struct corsgate_response_line *out,
-                                             size_t out_cap,
-                                             size_t *out_len);
+corsgate_result corsgate_decision_apply(const struct corsgate_decision *decision,
+                                        const struct corsgate_header *app,
+                                        size_t app_len,
+                                        struct corsgate_response_line *out,
+                                        size_t out_cap,
+                                        size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

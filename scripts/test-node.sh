@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Node addon (napi build --platform --release), checks that the committed
+# Builds the Node addon (napi build --platform --release --js binding.js), checks that the committed
 # generated index.js / index.d.ts match a fresh build, type-checks the TypeScript usage
 # file, then runs the suite with `node --test` (API contract, every shared vector through
 # the API and over HTTP through Express, node:http and Fastify).
@@ -16,18 +16,18 @@ fi
 cd "$NODE_DIR"
 
 echo "== build the addon"
-for f in index.js index.d.ts; do
+for f in binding.js index.d.ts; do
   if [ ! -f "$f" ]; then
-    echo "test-node: bindings/node/$f is missing: run 'npx napi build --platform --release' there and commit it" >&2
+    echo "test-node: bindings/node/$f is missing: run 'npx napi build --platform --release --js binding.js' there and commit it" >&2
     exit 1
   fi
   cp "$f" "$OUT/$f.committed"
 done
-./node_modules/.bin/napi build --platform --release
+./node_modules/.bin/napi build --platform --release --js binding.js
 
-echo "== drift check of the generated index.js / index.d.ts"
+echo "== drift check of the generated binding.js / index.d.ts"
 drift=0
-for f in index.js index.d.ts; do
+for f in binding.js index.d.ts; do
   if ! cmp -s "$OUT/$f.committed" "$f"; then
     diff -u "$OUT/$f.committed" "$f" | head -40 || true
     echo "test-node: bindings/node/$f differs from a fresh build: commit the regenerated file" >&2

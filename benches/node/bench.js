@@ -152,13 +152,45 @@ for (const [name, fn] of iso) {
   rows.push({ name, ns })
   console.log(`${name.padEnd(48)} ${fmt(ns).padStart(10)}`)
 }
+// 1b. The raw N-API callbacks (src/fast.rs) vs the same bodies behind napi-rs's generated
+// glue, in this same run: the measurement that justifies keeping fast.rs
+// (benches/README.md, "Node: raw N-API callbacks vs napi-rs glue").
+const native = req('binding.js')
+const { selectLines } = req('lib/shared.js')
+console.log('\n## Raw N-API callbacks vs napi-rs glue (same body)')
+const glue = []
+for (const [name, r] of [
+  ['isOriginAllowed', null],
+  ['decide, actual (listed)', CASES[0][1]],
+  ['decide, actual (not listed)', CASES[3][1]],
+  ['decide, preflight', CASES[4][1]],
+]) {
+  let raw, viaNapiRs
+  if (r === null) {
+    raw = (i) => policy.isOriginAllowed(ORIGINS[i % 1000])
+    viaNapiRs = (i) => native.isOriginAllowedNapiRs(policy, ORIGINS[i % 1000])
+    for (const o of [FIRST, LAST, EVIL]) assert.equal(native.isOriginAllowedNapiRs(policy, o), policy.isOriginAllowed(o))
+  } else {
+    const sel = selectLines(r.rawHeaders)
+    raw = () => native.decide(policy, r.method, sel.joined, sel.count)
+    viaNapiRs = () => native.decideNapiRs(policy, r.method, sel.joined, sel.count)
+    assert.equal(raw(), viaNapiRs())
+    assert.notEqual(raw(), null)
+  }
+  const nsRaw = time(raw)
+  const nsGlue = time(viaNapiRs)
+  glue.push({ name, raw: nsRaw, napiRs: nsGlue })
+  console.log(`${name.padEnd(32)} raw ${fmt(nsRaw).padStart(9)}   napi-rs ${fmt(nsGlue).padStart(9)}   ${(nsGlue / nsRaw).toFixed(2)}x`)
+}
+rows.push({ glue })
+
 // 2. evaluate (the full Decision object) and decideCompact (what the middleware uses).
 for (const [name, r, kind, allowed] of CASES.slice(0, 1).concat(CASES.slice(3, 5))) {
   const d = policy.evaluate(r.method, r.rawHeaders)
   assert.equal(d.kind, kind)
   assert.equal(d.allowed, allowed)
   const ns1 = time(() => policy.evaluate(r.method, r.rawHeaders))
-  const ns2 = time(() => policy.decideCompact(r.method, r.rawHeaders))
+  const ns2 = time(() => native.decideCompact(policy, r.method, r.rawHeaders))
   const ns3 = time(() => policy.evaluate(r.method, r.headers))
   console.log(`evaluate(rawHeaders), ${name.padEnd(30)} ${fmt(ns1).padStart(10)}`)
   console.log(`decideCompact(rawHeaders), ${name.padEnd(25)} ${fmt(ns2).padStart(10)}`)

@@ -158,13 +158,14 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
     rc = corsgate_policy_from_json(data, len, &policy, &err);
     if (rc != CORSGATE_RESULT_OK) {
         if (err == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %s", &path, corsgate_result_str(rc));
+            corsgate_slice what = corsgate_result_str(rc);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %*s", &path, what.len, what.data);
             return NGX_CONF_ERROR;
         }
         /* The core's summary line, then one line per error (nginx caps one log line). */
-        const char *msg = corsgate_config_error_message(err);
-        const char *nl = strchr(msg, '\n');
-        size_t first = nl ? (size_t)(nl - msg) : strlen(msg);
+        corsgate_slice msg = corsgate_config_error_message(err);
+        const u_char *nl = ngx_strlchr((u_char *)msg.data, (u_char *)msg.data + msg.len, '\n');
+        size_t first = nl ? (size_t)(nl - msg.data) : msg.len;
         for (i = 0; i < corsgate_config_error_warnings_len(err); i++) {
             if (corsgate_config_error_warning_get(err, i, &d) == CORSGATE_RESULT_OK) {
                 ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_WARN, &path, &d);
@@ -175,7 +176,7 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
                 ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_EMERG, &path, &d);
             }
         }
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %*s", &path, first, msg);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %*s", &path, first, msg.data);
         corsgate_config_error_free(err);
         return NGX_CONF_ERROR;
     }

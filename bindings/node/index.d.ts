@@ -13,12 +13,6 @@ export type HeadersInput =
   | null
   | undefined
 
-/**
- * `[kind, allowed, status, name, value, name, value, …]`: `kind` is 0 (not CORS),
- * 1 (preflight: answer it with `status`) or 2 (actual); `status` is `null` unless a preflight.
- */
-export type CompactDecision = [0 | 1 | 2, boolean, number | null, ...string[]]
-
 /** Methods implemented as raw N-API callbacks (merged into the generated class below). */
 export interface Policy {
   /**
@@ -26,12 +20,6 @@ export interface Policy {
    * would be allowed to read an actual response. Non-strings are `false`.
    */
   isOriginAllowed(origin: string): boolean
-  /**
-   * The middleware's fastest form (internal): `joined` is `rawHeaders.join('\0')`,
-   * `count` the array's length. Returns `"<kind><allowed><status>\0name\0value…"`, or
-   * `null` when a string held a NUL byte (use `decideCompact` then).
-   */
-  _decide(method: string, joined: string, count: number): string | null
 }
 
 
@@ -72,13 +60,6 @@ export declare class Policy {
    * format of `corsgate eval --jsonl` (with `reason_code`).
    */
   evaluateJson(method: string, headers?: HeadersInput): string
-  /**
-   * The middleware's form of `evaluate`: one flat array
-   * `[kind, allowed, status, name, value, name, value, …]` with `kind` 0 (not CORS),
-   * 1 (preflight) or 2 (actual) and `status` `null` unless a preflight. Fewer
-   * allocations than a `Decision` object; same answer.
-   */
-  decideCompact(method: string, headers?: HeadersInput): CompactDecision
   /** Warnings found while compiling (normalizations, risky but legal choices). */
   get warnings(): Array<Diagnostic>
   /** The policy as written, with every field present (defaults filled in). */
@@ -118,12 +99,6 @@ export interface Diagnostic {
   /** One-line explanation (the core's message, unchanged). */
   message: string
 }
-
-/**
- * The response header names the middleware's compact form refers to by letter: `A`
- * is the first, `B` the second, …
- */
-export declare function headerNames(): Array<string>
 
 /**
  * The policy file (JSON, version 1), as accepted by `new Policy(config)`.

@@ -13,12 +13,6 @@ export type HeadersInput =
   | null
   | undefined
 
-/**
- * `[kind, allowed, status, name, value, name, value, …]`: `kind` is 0 (not CORS),
- * 1 (preflight: answer it with `status`) or 2 (actual); `status` is `null` unless a preflight.
- */
-export type CompactDecision = [0 | 1 | 2, boolean, number | null, ...string[]]
-
 /** Methods implemented as raw N-API callbacks (merged into the generated class below). */
 export interface Policy {
   /**
@@ -26,11 +20,5 @@ export interface Policy {
    * would be allowed to read an actual response. Non-strings are `false`.
    */
   isOriginAllowed(origin: string): boolean
-  /**
-   * The middleware's fastest form (internal): `joined` is `rawHeaders.join('\0')`,
-   * `count` the array's length. Returns `"<kind><allowed><status>\0name\0value…"`, or
-   * `null` when a string held a NUL byte (use `decideCompact` then).
-   */
-  _decide(method: string, joined: string, count: number): string | null
 }
 

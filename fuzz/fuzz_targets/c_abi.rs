@@ -98,11 +98,8 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(w, e.warnings.len());
                 check_diagnostics(w, |i, out| corsgate_config_error_warning_get(error, i, out));
                 let msg = corsgate_config_error_message(error);
-                assert!(!msg.is_null());
-                let msg = std::ffi::CStr::from_ptr(msg)
-                    .to_str()
-                    .expect("UTF-8 message");
-                assert_eq!(msg, e.to_string());
+                assert!(!msg.data.is_null());
+                assert_eq!(bytes(&msg), e.to_string().as_bytes());
                 corsgate_config_error_free(error);
             }
             return;
@@ -177,20 +174,20 @@ fuzz_target!(|data: &[u8]| {
     let _ = bytes(&d.reason_detail);
     // The reason text: size query, then a buffer of the reported size.
     let mut len = 0usize;
-    // SAFETY: a decision written above; a NULL buffer is refused.
+    // SAFETY: a decision written above; NULL with length 0 asks for the length.
     let r = unsafe { corsgate_decision_reason_write(&d, ptr::null_mut(), 0, &mut len) };
-    assert_eq!(r, corsgate_result::NullParameter);
-    let mut one = [0u8; 1];
-    // SAFETY: a decision written above; `one` is writable for 1 byte.
-    let r = unsafe { corsgate_decision_reason_write(&d, one.as_mut_ptr().cast(), 1, &mut len) };
     assert_eq!(r, corsgate_result::BufferTooSmall);
-    let mut buf = vec![0u8; len + 1];
+    let mut one = [0xABu8; 1];
+    // SAFETY: a decision written above; `one` is writable for 1 byte.
+    let r = unsafe { corsgate_decision_reason_write(&d, one.as_mut_ptr(), 1, &mut len) };
+    assert_eq!(r, corsgate_result::BufferTooSmall);
+    assert_eq!(one[0], 0xAB, "a too-small buffer is left untouched");
+    let mut buf = vec![0xABu8; len + 1];
     // SAFETY: `buf` is writable for its length.
-    let r =
-        unsafe { corsgate_decision_reason_write(&d, buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+    let r = unsafe { corsgate_decision_reason_write(&d, buf.as_mut_ptr(), len, &mut len) };
     assert_eq!(r, corsgate_result::Ok);
     assert_eq!(&buf[..len], want.reason().to_string().as_bytes());
-    assert_eq!(buf[len], 0);
+    assert_eq!(buf[len], 0xAB, "no NUL is written");
     if let Some((_, origin)) = pairs
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(b"origin"))

@@ -23,6 +23,9 @@ static int check_failed;
 #define SLICE_EQ(s, cstr) \
     ((s).len == strlen(cstr) && ((s).len == 0 || memcmp((s).data, (cstr), (s).len) == 0))
 
+/* printf arguments for a corsgate_slice: printf("%.*s", SLICE_FMT(s)). */
+#define SLICE_FMT(s) (int)(s).len, (const char *)(s).data
+
 static int check_finish(const char *suite) {
     printf("%s: %d passed, %d failed\n", suite, check_passed, check_failed);
     return check_failed == 0 && check_passed > 0 ? 0 : 1;

@@ -1,5 +1,6 @@
 /* The C ABI contract: NULL handling, bad JSON, every result code, config errors with
- * their codes and entries, warnings, decisions, reason text, versions, freeing. */
+ * their codes and entries, warnings, decisions, reason text, versions, freeing, and the
+ * ABI's shapes (fixed-width enums, strings as pointer + length, no dangling pointers). */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -8,6 +9,14 @@
 
 #define BYTES(s) (const uint8_t *)(s), strlen(s)
 #define HDR(n, v) {{(const uint8_t *)(n), sizeof(n) - 1}, {(const uint8_t *)(v), sizeof(v) - 1}}
+
+/* Whether `needle` occurs in the `len` bytes at `data`. */
+static int contains(const void *data, size_t len, const char *needle) {
+    size_t m = strlen(needle);
+    for (size_t i = 0; m <= len && i <= len - m; i++)
+        if (memcmp((const uint8_t *)data + i, needle, m) == 0) return 1;
+    return 0;
+}
 
 static corsgate_policy *compile_ok(const char *json) {
     corsgate_policy *p = NULL;
@@ -32,16 +41,32 @@ static const char *find_header(const corsgate_decision *d, const char *name) {
     return NULL;
 }
 
+/* The enums are uint32_t whatever the compiler's enum size (rustls-ffi's convention). */
+_Static_assert(sizeof(corsgate_result) == 4, "corsgate_result is uint32_t");
+_Static_assert(sizeof(corsgate_kind) == 4, "corsgate_kind is uint32_t");
+_Static_assert(sizeof(corsgate_reason) == 4, "corsgate_reason is uint32_t");
+
+/* An empty output slice points to a real byte: reading it must not fault (the library
+ * once handed out Rust's dangling 0x1 address for empty strings). */
+static int empty_is_readable(corsgate_slice s) {
+    if (s.len != 0 || s.data == NULL) return 0;
+    volatile uint8_t b = *s.data;
+    (void)b;
+    return 1;
+}
+
 static void test_versions(void) {
-    char expect[64];
+    char expect[64], got[64];
     snprintf(expect, sizeof expect, "%d.%d.%d", CORSGATE_VERSION_MAJOR, CORSGATE_VERSION_MINOR,
              CORSGATE_VERSION_PATCH);
-    CHECK(strcmp(corsgate_version(), expect) == 0);
+    corsgate_slice v = corsgate_version();
+    CHECK(SLICE_EQ(v, expect));
+    snprintf(got, sizeof got, "%.*s", SLICE_FMT(v));
     CHECK(CORSGATE_VERSION_NUMBER ==
           CORSGATE_VERSION_MAJOR * 1000000 + CORSGATE_VERSION_MINOR * 1000 + CORSGATE_VERSION_PATCH);
     /* The four macros against the version string the library reports at run time. */
     int ma = -1, mi = -1, pa = -1;
-    CHECK(sscanf(corsgate_version(), "%d.%d.%d", &ma, &mi, &pa) == 3);
+    CHECK(sscanf(got, "%d.%d.%d", &ma, &mi, &pa) == 3);
     CHECK(ma == CORSGATE_VERSION_MAJOR);
     CHECK(mi == CORSGATE_VERSION_MINOR);
     CHECK(pa == CORSGATE_VERSION_PATCH);
@@ -50,25 +75,30 @@ static void test_versions(void) {
 }
 
 static void test_result_and_name_strings(void) {
-    CHECK(strcmp(corsgate_result_str(CORSGATE_RESULT_OK), "ok") == 0);
-    const unsigned all[] = {CORSGATE_RESULT_OK, CORSGATE_RESULT_NULL_PARAMETER,
+    CHECK(SLICE_EQ(corsgate_result_str(CORSGATE_RESULT_OK), "ok"));
+    const corsgate_result all[] = {CORSGATE_RESULT_OK, CORSGATE_RESULT_NULL_PARAMETER,
                             CORSGATE_RESULT_INVALID_POLICY, CORSGATE_RESULT_PANIC,
                             CORSGATE_RESULT_OUT_OF_RANGE, CORSGATE_RESULT_BUFFER_TOO_SMALL,
                             CORSGATE_RESULT_INVALID_PARAMETER};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        const char *s = corsgate_result_str(all[i]);
-        CHECK(s != NULL && *s != 0 && strcmp(s, "unknown result") != 0);
-        for (size_t j = 0; j < i; j++) CHECK(strcmp(s, corsgate_result_str(all[j])) != 0);
+        corsgate_slice s = corsgate_result_str(all[i]);
+        CHECK(s.data != NULL && s.len > 0 && !SLICE_EQ(s, "unknown result"));
+        for (size_t j = 0; j < i; j++) {
+            corsgate_slice t = corsgate_result_str(all[j]);
+            CHECK(!(s.len == t.len && memcmp(s.data, t.data, s.len) == 0));
+        }
     }
-    CHECK(strcmp(corsgate_result_str(999), "unknown result") == 0);
+    CHECK(SLICE_EQ(corsgate_result_str(999), "unknown result"));
+    CHECK(SLICE_EQ(corsgate_result_str(UINT32_MAX), "unknown result"));
     CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_NOT_CORS), "not_cors"));
     CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_PREFLIGHT), "preflight"));
     CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_ACTUAL), "actual"));
-    CHECK(corsgate_kind_str(3).len == 0);
+    CHECK(empty_is_readable(corsgate_kind_str(3)));
     CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_ORIGIN_NOT_ALLOWED), "origin_not_allowed"));
     CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_PRIVATE_NETWORK_NOT_ALLOWED),
                    "private_network_not_allowed"));
-    CHECK(corsgate_reason_str(13).len == 0);
+    CHECK(empty_is_readable(corsgate_reason_str(13)));
+    CHECK(empty_is_readable(corsgate_reason_str(UINT32_MAX)));
 }
 
 static void test_nulls(void) {
@@ -107,7 +137,7 @@ static void test_nulls(void) {
     CHECK(memcmp(&d, pattern, sizeof d) == 0);
     /* NULL + 0 is an empty slice: no headers, empty method, empty header value. */
     CHECK(corsgate_policy_evaluate(p, NULL, 0, NULL, 0, &d) == CORSGATE_RESULT_OK);
-    CHECK(d.kind == CORSGATE_KIND_NOT_CORS);
+    CHECK(d.kind == CORSGATE_KIND_NOT_CORS && empty_is_readable(d.reason_detail));
     corsgate_header empty_origin[] = {{{(const uint8_t *)"Origin", 6}, {NULL, 0}}};
     CHECK(corsgate_policy_evaluate(p, BYTES("GET"), empty_origin, 1, &d) == CORSGATE_RESULT_OK);
     CHECK(d.kind == CORSGATE_KIND_ACTUAL && !d.allowed);
@@ -124,9 +154,9 @@ static void test_nulls(void) {
     CHECK(corsgate_config_error_warnings_len(NULL) == 0);
     CHECK(corsgate_config_error_get(NULL, 0, &diag) == CORSGATE_RESULT_NULL_PARAMETER);
     CHECK(corsgate_config_error_warning_get(NULL, 0, &diag) == CORSGATE_RESULT_NULL_PARAMETER);
-    CHECK(strcmp(corsgate_config_error_message(NULL), "") == 0);
+    CHECK(empty_is_readable(corsgate_config_error_message(NULL)));
     size_t n = 0;
-    char buf[8];
+    uint8_t buf[8];
     CHECK(corsgate_decision_reason_write(NULL, buf, sizeof buf, &n) == CORSGATE_RESULT_NULL_PARAMETER);
     CHECK(corsgate_decision_reason_write(&d, NULL, 8, &n) == CORSGATE_RESULT_NULL_PARAMETER);
     CHECK(corsgate_decision_reason_write(&d, buf, sizeof buf, NULL) == CORSGATE_RESULT_NULL_PARAMETER);
@@ -197,11 +227,11 @@ static void test_config_errors(void) {
         if (!err) continue;
         CHECK(corsgate_config_error_len(err) >= 1);
         int found = has_error(err, &BAD[i]);
-        if (!found) fprintf(stderr, "  expected %s in: %s\n", BAD[i].code, corsgate_config_error_message(err));
+        corsgate_slice msg = corsgate_config_error_message(err);
+        if (!found) fprintf(stderr, "  expected %s in: %.*s\n", BAD[i].code, SLICE_FMT(msg));
         CHECK(found);
-        const char *msg = corsgate_config_error_message(err);
-        CHECK(strncmp(msg, "corsgate: invalid policy (", 26) == 0);
-        CHECK(strstr(msg, BAD[i].code) != NULL);
+        CHECK(msg.len > 26 && memcmp(msg.data, "corsgate: invalid policy (", 26) == 0);
+        CHECK(contains(msg.data, msg.len, BAD[i].code));
         corsgate_diagnostic d;
         CHECK(corsgate_config_error_get(err, corsgate_config_error_len(err), &d) == CORSGATE_RESULT_OUT_OF_RANGE);
         CHECK(corsgate_config_error_warning_get(err, corsgate_config_error_warnings_len(err), &d) ==
@@ -227,7 +257,8 @@ static void test_config_errors(void) {
     snprintf(line, sizeof line, "origins[2] \"https://a.com/p\": origin_has_path: %.*s", (int)d.message.len,
              (const char *)d.message.data);
     CHECK(SLICE_EQ(d.text, line));
-    CHECK(strstr(corsgate_config_error_message(err), "(4 errors)") != NULL);
+    corsgate_slice msg = corsgate_config_error_message(err);
+    CHECK(contains(msg.data, msg.len, "(4 errors)"));
     CHECK(corsgate_config_error_warnings_len(err) >= 1);
     CHECK(corsgate_config_error_warning_get(err, 0, &d) == CORSGATE_RESULT_OK);
     CHECK(!d.is_error && SLICE_EQ(d.code, "normalized_origin") && d.index == 1);
@@ -257,7 +288,7 @@ static void test_decisions(void) {
         "{\"origins\":[\"https://example.com\",\"https://*.example.com\"],\"credentials\":true,"
         "\"methods\":[\"PUT\"],\"request_headers\":[\"x-a\"],\"expose_headers\":[\"x-id\"],\"max_age\":600}");
     corsgate_decision d;
-    char text[256];
+    uint8_t text[256];
     size_t n = 0;
 
     corsgate_header pre[] = {HDR("origin", "https://app.example.com"), HDR("Access-Control-Request-Method", "PUT"),
@@ -276,14 +307,19 @@ static void test_decisions(void) {
     CHECK(find_header(&d, "Access-Control-Max-Age") && strcmp(find_header(&d, "Access-Control-Max-Age"), "600") == 0);
     CHECK(find_header(&d, "Vary") != NULL);
     CHECK(corsgate_decision_reason_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
-    CHECK(n == strlen(text));
-    CHECK(strcmp(text, "origin allowed by origins[1] \"https://*.example.com\"") == 0);
-    /* Too small a buffer reports the needed length. */
+    const char *want = "origin allowed by origins[1] \"https://*.example.com\"";
+    CHECK(n == strlen(want) && memcmp(text, want, n) == 0);
+    /* Too small a buffer reports the needed length and is left untouched; the text is
+     * not NUL-terminated, so exactly n bytes are enough. */
     size_t need = 0;
+    memset(text, 0xAB, sizeof text);
     CHECK(corsgate_decision_reason_write(&d, text, 10, &need) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
     CHECK(need == n);
-    CHECK(corsgate_decision_reason_write(&d, text, n, &need) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
-    CHECK(corsgate_decision_reason_write(&d, text, n + 1, &need) == CORSGATE_RESULT_OK);
+    CHECK(text[0] == 0xAB && text[9] == 0xAB);
+    CHECK(corsgate_decision_reason_write(&d, text, n - 1, &need) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(corsgate_decision_reason_write(&d, NULL, 0, &need) == CORSGATE_RESULT_BUFFER_TOO_SMALL && need == n);
+    CHECK(corsgate_decision_reason_write(&d, text, n, &need) == CORSGATE_RESULT_OK && need == n);
+    CHECK(memcmp(text, want, n) == 0 && text[n] == 0xAB);
 
     corsgate_header pre_bad[] = {HDR("Origin", "https://example.com"), HDR("Access-Control-Request-Method", "PATCH")};
     CHECK(corsgate_policy_evaluate(p, BYTES("OPTIONS"), pre_bad, 2, &d) == CORSGATE_RESULT_OK);
@@ -291,12 +327,12 @@ static void test_decisions(void) {
     CHECK(d.reason == CORSGATE_REASON_METHOD_NOT_ALLOWED && SLICE_EQ(d.reason_detail, "PATCH"));
     CHECK(find_header(&d, "Access-Control-Allow-Origin") == NULL);
     CHECK(corsgate_decision_reason_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
-    CHECK(strstr(text, "PATCH") != NULL);
+    CHECK(contains(text, n, "PATCH"));
 
     corsgate_header act[] = {HDR("Origin", "https://evil.example.net")};
     CHECK(corsgate_policy_evaluate(p, BYTES("GET"), act, 1, &d) == CORSGATE_RESULT_OK);
     CHECK(d.kind == CORSGATE_KIND_ACTUAL && !d.allowed && d.status == 0);
-    CHECK(d.reason == CORSGATE_REASON_ORIGIN_NOT_ALLOWED && d.reason_detail.len == 0);
+    CHECK(d.reason == CORSGATE_REASON_ORIGIN_NOT_ALLOWED && empty_is_readable(d.reason_detail));
     CHECK(find_header(&d, "Vary") && strcmp(find_header(&d, "Vary"), "Origin") == 0);
 
     corsgate_header ok[] = {HDR("X-Other", "1"), HDR("Origin", "https://example.com")};

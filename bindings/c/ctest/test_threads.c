@@ -72,7 +72,7 @@ int main(void) {
                        "\"methods\":[\"PUT\",\"DELETE\"],\"request_headers\":[\"authorization\",\"x-a\"]}";
     corsgate_config_error *err = NULL;
     CHECK(corsgate_policy_from_json((const uint8_t *)json, strlen(json), &policy, &err) == CORSGATE_RESULT_OK);
-    if (err) fprintf(stderr, "%s\n", corsgate_config_error_message(err));
+    if (err) fprintf(stderr, "%.*s\n", SLICE_FMT(corsgate_config_error_message(err)));
     if (!policy) return check_finish("test_threads");
     size_t allowed = 0;
     for (size_t k = 0; k < NREQ; k++) {

@@ -13,6 +13,8 @@
 #include "corsgate.h"
 
 #define MAX_REQ_HEADERS 64
+/* printf arguments for a corsgate_slice: printf("%.*s", SLICE_FMT(s)). */
+#define SLICE_FMT(s) (int)(s).len, (const char *)(s).data
 
 static int read_exact(uint8_t **out, size_t len) {
     *out = malloc(len + 1);
@@ -72,7 +74,8 @@ static void print_final(const corsgate_decision *d, const corsgate_header *app, 
     size_t len = 0;
     corsgate_result r = corsgate_decision_apply(d, app, app_len, out, MAX_REQ_HEADERS + CORSGATE_MAX_ADDED, &len);
     if (r != CORSGATE_RESULT_OK) {
-        printf(",\"final_result\":\"%s\"", corsgate_result_str(r));
+        corsgate_slice rs = corsgate_result_str(r);
+        printf(",\"final_result\":\"%.*s\"", (int)rs.len, (const char *)rs.data);
         return;
     }
     printf(",\"final_headers\":[");
@@ -95,7 +98,7 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
     json_str(id, id_len);
     corsgate_result r = corsgate_policy_from_json(policy_json, policy_len, &p, &err);
     if (r != CORSGATE_RESULT_OK) {
-        printf(",\"config_error\":true,\"result\":\"%s\",", corsgate_result_str(r));
+        printf(",\"config_error\":true,\"result\":\"%.*s\",", SLICE_FMT(corsgate_result_str(r)));
         print_diags(err);
         printf("}\n");
         corsgate_config_error_free(err);
@@ -104,7 +107,7 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
     corsgate_decision d;
     r = corsgate_policy_evaluate(p, method, method_len, h, n, &d);
     if (r != CORSGATE_RESULT_OK) {
-        printf(",\"config_error\":false,\"result\":\"%s\"}\n", corsgate_result_str(r));
+        printf(",\"config_error\":false,\"result\":\"%.*s\"}\n", SLICE_FMT(corsgate_result_str(r)));
         corsgate_policy_free(p);
         return;
     }
@@ -126,12 +129,12 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
     }
     printf("],\"reason_code\":");
     json_str(code.data, code.len);
-    char text[1024];
+    uint8_t text[1024];
     size_t text_len = 0;
     r = corsgate_decision_reason_write(&d, text, sizeof text, &text_len);
     printf(",\"reason\":");
     if (r == CORSGATE_RESULT_OK)
-        json_str((const uint8_t *)text, text_len);
+        json_str(text, text_len);
     else
         printf("null");
     /* The hot path, asked about the first Origin line (null when there is none). */

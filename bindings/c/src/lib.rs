@@ -12,10 +12,30 @@
 //! Thread safety: a `corsgate_policy` is immutable once compiled; any number of threads
 //! may evaluate with one policy at the same time. A `corsgate_config_error` is read-only
 //! too. Freeing an object while another thread uses it is the caller's bug.
+//!
+//! ## Strings: one convention
+//!
+//! Every string crossing the ABI, in either direction, is a pointer and a length in
+//! bytes, never NUL-terminated:
+//! - inputs are `(const uint8_t *x, size_t x_len)` pairs or `corsgate_slice`s; a NULL
+//!   pointer is allowed only with length 0;
+//! - outputs are `corsgate_slice`s borrowed from the library (each function says how
+//!   long they live), or bytes copied into a caller's buffer `(buf, buf_len, *out_len)`;
+//! - an empty output slice has `len` 0 and a `data` pointing to a static byte, never a
+//!   dangling address; `data` is NULL only for an absent optional field, documented on
+//!   that field;
+//! - text made by the library is UTF-8; bytes echoed from a request are the request's.
+//!
+//! Print one with `printf("%.*s", (int)s.len, (const char *)s.data)`.
+//!
+//! ## Enums: fixed width
+//!
+//! `corsgate_result`, `corsgate_kind` and `corsgate_reason` are `uint32_t` typedefs with
+//! named constants (as in rustls-ffi), so their size never depends on the C compiler.
+//! A value outside the named constants is rejected where the library reads one.
 
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, c_uint};
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
@@ -44,8 +64,8 @@ const _: () = assert!(
             + CORSGATE_VERSION_PATCH
 );
 
-/// The outcome of a call.
-#[repr(C)]
+/// The outcome of a call (`uint32_t`).
+#[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum corsgate_result {
     /// Success; the outputs were written.
@@ -67,8 +87,8 @@ pub enum corsgate_result {
     InvalidParameter = 6,
 }
 
-/// How a request was classified.
-#[repr(C)]
+/// How a request was classified (`uint32_t`).
+#[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum corsgate_kind {
     /// No `Origin` header: pass the request through and add the headers.
@@ -81,9 +101,9 @@ pub enum corsgate_kind {
     Actual = 2,
 }
 
-/// Why a decision came out as it did. `corsgate_reason_str` gives the core's stable
-/// snake_case name; `corsgate_decision_reason_write` the core's sentence.
-#[repr(C)]
+/// Why a decision came out as it did (`uint32_t`). `corsgate_reason_str` gives the
+/// core's stable snake_case name; `corsgate_decision_reason_write` the core's sentence.
+#[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum corsgate_reason {
     /// No `Origin` header.
@@ -114,11 +134,10 @@ pub enum corsgate_reason {
     PrivateNetworkNotAllowed = 12,
 }
 
-const REASON_COUNT: u32 = 13;
-
-/// A borrowed run of bytes: `data` points to `len` bytes (not NUL-terminated).
-/// As input, `data` may be NULL only when `len` is 0. As output, `data` is never NULL
-/// unless documented (absent optional fields).
+/// A borrowed run of bytes: `data` points to `len` bytes (not NUL-terminated), the
+/// ABI's one form of string. As input, `data` may be NULL only when `len` is 0. As
+/// output, `data` is never NULL unless documented (absent optional fields), and an
+/// empty slice points to a static byte.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct corsgate_slice {
@@ -209,13 +228,16 @@ pub struct corsgate_config_error {
     inner: ConfigError,
     error_texts: Vec<String>,
     warning_texts: Vec<String>,
-    /// The core's `Display` of the whole error, NUL-terminated.
-    message: Box<[u8]>,
+    /// The core's `Display` of the whole error.
+    message: String,
 }
+
+/// The byte every empty output slice points to: C never receives a dangling address.
+static EMPTY_BYTE: u8 = 0;
 
 impl corsgate_slice {
     const EMPTY: corsgate_slice = corsgate_slice {
-        data: ptr::NonNull::<u8>::dangling().as_ptr(),
+        data: &EMPTY_BYTE,
         len: 0,
     };
     const ABSENT: corsgate_slice = corsgate_slice {
@@ -223,10 +245,21 @@ impl corsgate_slice {
         len: 0,
     };
 
+    /// A slice of `s`; [`corsgate_slice::EMPTY`] when `s` is empty (a Rust empty `str`
+    /// may carry a dangling pointer).
     fn of(s: &str) -> corsgate_slice {
-        corsgate_slice {
-            data: s.as_ptr(),
-            len: s.len(),
+        Self::of_bytes(s.as_bytes())
+    }
+
+    /// A slice of `b`; [`corsgate_slice::EMPTY`] when `b` is empty.
+    fn of_bytes(b: &[u8]) -> corsgate_slice {
+        if b.is_empty() {
+            Self::EMPTY
+        } else {
+            corsgate_slice {
+                data: b.as_ptr(),
+                len: b.len(),
+            }
         }
     }
 
@@ -271,29 +304,26 @@ unsafe fn input_slice<'a, T>(data: *const T, len: usize) -> Option<&'a [T]> {
     }
 }
 
-/// The library version, e.g. `"0.1.0"`: a static NUL-terminated string, never freed.
-/// Thread-safe.
+/// The library version, e.g. `"0.1.0"`, as a static slice (never freed). Thread-safe.
 #[unsafe(no_mangle)]
-pub extern "C" fn corsgate_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+pub extern "C" fn corsgate_version() -> corsgate_slice {
+    corsgate_slice::of(env!("CARGO_PKG_VERSION"))
 }
 
-/// A static NUL-terminated description of a `corsgate_result` value (e.g.
-/// `"ok"`, `"null parameter"`); `"unknown result"` for values outside the enum.
-/// Never NULL, never freed. Thread-safe.
+/// A static description of a `corsgate_result` value (e.g. `"ok"`, `"null parameter"`);
+/// `"unknown result"` for values outside the enum. Never freed. Thread-safe.
 #[unsafe(no_mangle)]
-pub extern "C" fn corsgate_result_str(result: c_uint) -> *const c_char {
-    let s: &'static str = match result {
-        0 => "ok\0",
-        1 => "null parameter\0",
-        2 => "invalid policy\0",
-        3 => "internal panic caught at the C boundary\0",
-        4 => "index out of range\0",
-        5 => "buffer too small\0",
-        6 => "invalid parameter\0",
-        _ => "unknown result\0",
-    };
-    s.as_ptr().cast()
+pub extern "C" fn corsgate_result_str(result: u32) -> corsgate_slice {
+    corsgate_slice::of(match result {
+        0 => "ok",
+        1 => "null parameter",
+        2 => "invalid policy",
+        3 => "internal panic caught at the C boundary",
+        4 => "index out of range",
+        5 => "buffer too small",
+        6 => "invalid parameter",
+        _ => "unknown result",
+    })
 }
 
 fn reason_of(r: &Reason<'_>) -> (corsgate_reason, usize, corsgate_slice) {
@@ -344,7 +374,7 @@ fn reason_from(code: u32, index: usize, detail: &str) -> Option<Reason<'_>> {
 /// `"preflight"`, `"actual"`), as a static slice; `len` 0 for values outside the enum.
 /// Thread-safe.
 #[unsafe(no_mangle)]
-pub extern "C" fn corsgate_kind_str(kind: c_uint) -> corsgate_slice {
+pub extern "C" fn corsgate_kind_str(kind: u32) -> corsgate_slice {
     guard(corsgate_slice::EMPTY, || {
         let k = match kind {
             0 => Kind::NotCors,
@@ -360,7 +390,7 @@ pub extern "C" fn corsgate_kind_str(kind: c_uint) -> corsgate_slice {
 /// `"origin_not_allowed"`), as a static slice; `len` 0 for values outside the enum.
 /// Thread-safe.
 #[unsafe(no_mangle)]
-pub extern "C" fn corsgate_reason_str(reason: c_uint) -> corsgate_slice {
+pub extern "C" fn corsgate_reason_str(reason: u32) -> corsgate_slice {
     guard(corsgate_slice::EMPTY, || {
         reason_from(reason, 0, "").map_or(corsgate_slice::EMPTY, |r| corsgate_slice::of(r.code()))
     })
@@ -369,13 +399,12 @@ pub extern "C" fn corsgate_reason_str(reason: c_uint) -> corsgate_slice {
 fn error_box(e: ConfigError) -> Box<corsgate_config_error> {
     let error_texts = e.errors.iter().map(ToString::to_string).collect();
     let warning_texts = e.warnings.iter().map(ToString::to_string).collect();
-    let mut message = e.to_string().replace('\0', "\\0").into_bytes();
-    message.push(0);
+    let message = e.to_string();
     Box::new(corsgate_config_error {
         inner: e,
         error_texts,
         warning_texts,
-        message: message.into_boxed_slice(),
+        message,
     })
 }
 
@@ -725,19 +754,20 @@ pub unsafe extern "C" fn corsgate_config_error_warning_get(
     unsafe { diagnostic_get(error, error_warnings, index, out) }
 }
 
-/// The core's full message for a rejected policy, NUL-terminated, one error per line:
-/// `corsgate: invalid policy (2 errors)\n  origins[0] ...`. Owned by `error` (valid
-/// until it is freed); `""` when `error` is NULL. Thread-safe.
+/// The core's full message for a rejected policy, one error per line:
+/// `corsgate: invalid policy (2 errors)\n  origins[0] ...`, exactly the core's text.
+/// Borrowed from `error` (valid until it is freed); empty when `error` is NULL.
+/// Thread-safe.
 ///
 /// # Safety
 /// `error` is NULL or a live error object.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn corsgate_config_error_message(
     error: *const corsgate_config_error,
-) -> *const c_char {
-    guard(c"".as_ptr(), || {
+) -> corsgate_slice {
+    guard(corsgate_slice::EMPTY, || {
         // SAFETY: NULL or a live error by the contract.
-        unsafe { error.as_ref() }.map_or(c"".as_ptr(), |e| e.message.as_ptr().cast())
+        unsafe { error.as_ref() }.map_or(corsgate_slice::EMPTY, |e| corsgate_slice::of(&e.message))
     })
 }
 
@@ -756,7 +786,17 @@ pub unsafe extern "C" fn corsgate_config_error_free(error: *mut corsgate_config_
     });
 }
 
-/// A `fmt::Write` into a caller's buffer that counts what does not fit.
+/// A `fmt::Write` that only counts bytes.
+struct Counter(usize);
+
+impl fmt::Write for Counter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+/// A `fmt::Write` into a caller's buffer; fails (writing nothing more) past its end.
 struct BufWriter<'a> {
     buf: &'a mut [u8],
     len: usize,
@@ -764,18 +804,19 @@ struct BufWriter<'a> {
 
 impl fmt::Write for BufWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let start = self.len.min(self.buf.len());
-        let n = s.len().min(self.buf.len() - start);
-        self.buf[start..start + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += s.len();
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
         Ok(())
     }
 }
 
-/// Writes the core's sentence for `decision`'s reason (e.g. `origin allowed by
-/// origins[0] "https://example.com"`) into `buf` (capacity `buf_len`), NUL-terminated,
-/// without allocating. `*out_len` receives the text length without the NUL, also on
-/// `BUFFER_TOO_SMALL` (then nothing useful is in `buf`; retry with `*out_len + 1`).
+/// Copies the core's sentence for `decision`'s reason (e.g. `origin allowed by
+/// origins[0] "https://example.com"`, UTF-8, not NUL-terminated) into `buf` (capacity
+/// `buf_len`), without allocating. `*out_len` receives the text's length in bytes, also
+/// on `BUFFER_TOO_SMALL` (then `buf` is untouched: retry with a buffer of `*out_len`
+/// bytes). `buf` may be NULL when `buf_len` is 0, to ask for the length.
 ///
 /// Results: `OK`, `NULL_PARAMETER`, `BUFFER_TOO_SMALL`, `INVALID_PARAMETER` (a
 /// decision whose reason fields were not written by `corsgate_policy_evaluate`),
@@ -783,17 +824,17 @@ impl fmt::Write for BufWriter<'_> {
 ///
 /// # Safety
 /// `decision` is NULL or a decision written by `corsgate_policy_evaluate` whose policy
-/// and request buffers are still alive; `buf` is NULL or writable for `buf_len` bytes;
-/// `out_len` is NULL or writable.
+/// and request buffers are still alive; `buf` is writable for `buf_len` bytes (or NULL
+/// with `buf_len` 0); `out_len` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn corsgate_decision_reason_write(
     decision: *const corsgate_decision,
-    buf: *mut c_char,
+    buf: *mut u8,
     buf_len: usize,
     out_len: *mut usize,
 ) -> corsgate_result {
     guard(corsgate_result::Panic, || {
-        if decision.is_null() || buf.is_null() || out_len.is_null() {
+        if decision.is_null() || (buf.is_null() && buf_len != 0) || out_len.is_null() {
             return corsgate_result::NullParameter;
         }
         // SAFETY: `decision` is non-NULL and readable. The enum field is read as its
@@ -805,7 +846,7 @@ pub unsafe extern "C" fn corsgate_decision_reason_write(
                 ptr::addr_of!((*decision).reason_detail).read(),
             )
         };
-        if code >= REASON_COUNT || !detail.is_valid_input() {
+        if !detail.is_valid_input() {
             return corsgate_result::InvalidParameter;
         }
         // SAFETY: the detail slice borrows from the live policy or request by the
@@ -816,17 +857,23 @@ pub unsafe extern "C" fn corsgate_decision_reason_write(
         let Some(reason) = reason_from(code, index, detail) else {
             return corsgate_result::InvalidParameter;
         };
-        // SAFETY: `buf` is non-NULL and writable for `buf_len` bytes by the contract.
-        let buf = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), buf_len) };
-        let mut w = BufWriter { buf, len: 0 };
-        let _ = write!(w, "{reason}");
-        let len = w.len;
+        let mut counter = Counter(0);
+        let _ = write!(counter, "{reason}");
+        let len = counter.0;
         // SAFETY: `out_len` is non-NULL and writable by the contract.
         unsafe { out_len.write(len) };
-        if len >= w.buf.len() {
+        if len > buf_len {
             return corsgate_result::BufferTooSmall;
         }
-        w.buf[len] = 0;
+        // SAFETY: `len` ≤ `buf_len`, so `buf` is writable for `len` bytes by the contract
+        // (and non-NULL unless `len` is 0, which `output_bytes` handles).
+        let Some(out) = (unsafe { output_bytes(buf, len) }) else {
+            return corsgate_result::NullParameter;
+        };
+        let mut w = BufWriter { buf: out, len: 0 };
+        if write!(w, "{reason}").is_err() || w.len != len {
+            return corsgate_result::Panic;
+        }
         corsgate_result::Ok
     })
 }
@@ -959,8 +1006,8 @@ pub unsafe extern "C" fn corsgate_decision_apply(
                         false,
                         0,
                         corsgate_header {
-                            name: slice_of_bytes(name),
-                            value: slice_of_bytes(value),
+                            name: corsgate_slice::of_bytes(name),
+                            value: corsgate_slice::of_bytes(value),
                         },
                     ),
                 };
@@ -997,13 +1044,19 @@ impl Line for IndexedLine<'_> {
     }
 }
 
-fn slice_of_bytes(b: &[u8]) -> corsgate_slice {
-    if b.is_empty() {
-        return corsgate_slice::EMPTY;
-    }
-    corsgate_slice {
-        data: b.as_ptr(),
-        len: b.len(),
+/// The caller's writable buffer as a slice of `len` bytes (`&mut []` when `len` is 0,
+/// whatever the pointer).
+///
+/// # Safety
+/// When `len > 0`, `data` is NULL or writable for `len` bytes, unaliased for `'a`.
+unsafe fn output_bytes<'a>(data: *mut u8, len: usize) -> Option<&'a mut [u8]> {
+    if len == 0 {
+        Some(&mut [])
+    } else if data.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL and writable for `len` bytes by this function's contract.
+        Some(unsafe { std::slice::from_raw_parts_mut(data, len) })
     }
 }
 
@@ -1012,6 +1065,8 @@ const _: () = assert!(std::mem::size_of::<corsgate_reason>() == std::mem::size_o
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const REASON_COUNT: u32 = 13;
 
     #[test]
     fn version_macros_match_cargo() {

@@ -199,7 +199,7 @@ fn evaluate_through_the_c_abi_allocates_nothing_and_matches_the_core() {
         let d = unsafe { out.assume_init() };
         // SAFETY: `d` was written by evaluate; buffers are live.
         let rr = unsafe {
-            corsgate_decision_reason_write(&d, text.as_mut_ptr().cast(), text.len(), &mut text_len)
+            corsgate_decision_reason_write(&d, text.as_mut_ptr(), text.len(), &mut text_len)
         };
         let mut lines = [MaybeUninit::<corsgate_response_line>::uninit(); 5 + CORSGATE_MAX_ADDED];
         let mut lines_len = 0;
@@ -232,6 +232,18 @@ fn evaluate_through_the_c_abi_allocates_nothing_and_matches_the_core() {
                 .map(|(n, v)| (n.as_slice(), v.as_slice())),
         );
         assert_eq!(d.allowed, want.allowed(), "{}", v["id"]);
+        // Every output slice points to real memory, also when empty (never Rust's
+        // dangling address): one byte at `data` is readable.
+        for sl in d.headers[..d.headers_len]
+            .iter()
+            .flat_map(|h| [h.name, h.value])
+            .chain([d.reason_detail])
+        {
+            assert!(!sl.data.is_null(), "{}", v["id"]);
+            // SAFETY: a non-NULL output slice points to at least one readable byte (a
+            // static byte when empty), by the library's string convention.
+            let _ = unsafe { sl.data.read_volatile() };
+        }
         assert_eq!(d.status, want.status().unwrap_or(0));
         assert_eq!(
             bytes(corsgate_kind_str(d.kind as u32)),
@@ -319,8 +331,8 @@ fn errors_match(e: *mut corsgate_config_error, want: &ConfigError) {
             );
             diag_matches(&c.assume_init(), d);
         }
-        let msg = std::ffi::CStr::from_ptr(corsgate_config_error_message(e));
-        assert_eq!(msg.to_str().unwrap(), want.to_string());
+        let msg = bytes(corsgate_config_error_message(e));
+        assert_eq!(msg, want.to_string().as_bytes());
     }
 }
 

@@ -3,7 +3,10 @@
 // anything about CORS: the native Policy returns the decision (kind, status, headers) and
 // these helpers only copy it onto a response, merging `Vary` with what is already there.
 
-const { Policy, headerNames, requestHeaderNames } = require('../index.js')
+// The addon's full exports, internals included (the package's public entry, index.js,
+// re-exports only the documented API).
+const native = require('../binding.js')
+const { Policy, headerNames, requestHeaderNames } = native
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -108,7 +111,7 @@ function decide(policy, req) {
     let byLines = memo.get(method)
     let d = byLines === undefined ? undefined : byLines.get(key)
     if (d !== undefined) return d
-    const s = policy._decide(method, sel.joined, sel.count)
+    const s = native.decide(policy, method, sel.joined, sel.count)
     if (s !== null) {
       d = parseFast(s)
       if (sel.joined.length <= MEMO_KEY_MAX && typeof method === 'string') {
@@ -122,7 +125,7 @@ function decide(policy, req) {
       return d
     }
   }
-  const c = policy.decideCompact(method, Array.isArray(raw) && raw.length % 2 === 0 ? raw : req.headers)
+  const c = native.decideCompact(policy, method, Array.isArray(raw) && raw.length % 2 === 0 ? raw : req.headers)
   c[2] = `${c[0]}${c[1] ? 1 : 0}${c[2] === null ? '' : c[2]}`
   return c.slice(2)
 }

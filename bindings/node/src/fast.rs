@@ -1,50 +1,25 @@
-//! The two hot methods, `policy.isOriginAllowed(origin)` and the middleware's
-//! `policy._decide(method, joined, count)`, as raw N-API callbacks.
+//! The two hot calls as raw N-API callbacks: the public method
+//! `policy.isOriginAllowed(origin)`, and the middleware's `decide(policy, method, joined,
+//! count)`, a function of the addon's private exports (`binding.js`, which the package's
+//! `exports` map does not expose; `index.js` re-exports only the documented API).
 //!
-//! Why raw: a napi-derive `&self` method pays napi-rs's per-call borrow bookkeeping (a
-//! global mutex-protected map, an `Arc`, allocations), about 300 ns per call here,
-//! more than the whole CORS decision. These callbacks read `this` with `napi_unwrap`
-//! and accept the pointer only if it is in [`LIVE`], the set of `Policy` values that
-//! napi-rs itself has verified (see [`Policy::register`](crate::Policy)): a receiver
-//! that is not a live `Policy` of this addon is a `TypeError`, never a type confusion.
-//! Every callback runs inside `catch_unwind`; nothing panics into Node.
+//! Why raw: napi-rs's generated glue for a `&Policy` receiver or argument registers a
+//! borrow guard per call and converts every argument to an owned `String`;
+//! `benches/README.md` ("Node: raw N-API callbacks vs napi-rs glue") measures both forms
+//! in one run of `scripts/bench-node.sh`, through [`decide_napi_rs`] and
+//! [`is_origin_allowed_napi_rs`], the same bodies behind napi-rs's glue.
+//!
+//! Soundness: a raw callback accepts a `Policy` only after `napi_check_object_type_tag`
+//! confirms napi-rs's own per-class type tag (stamped on every `Policy` instance when
+//! napi-rs wraps it, feature `napi8`), then `napi_unwrap`s it: anything else is a
+//! `TypeError`, never a type confusion. Every callback runs inside `catch_unwind`;
+//! nothing panics into Node.
 
 use crate::Policy;
+use napi::bindgen_prelude::TypeTag;
 use napi::sys;
-use std::cell::RefCell;
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use napi_derive::napi;
 use std::ptr;
-
-/// Identity hasher for pointer keys (addresses are already well spread).
-#[derive(Default)]
-pub(crate) struct PtrHasher(u64);
-
-impl Hasher for PtrHasher {
-    fn finish(&self) -> u64 {
-        // Drop the alignment bits, mix once.
-        (self.0 >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = n as u64;
-    }
-}
-
-thread_local! {
-    /// Addresses of the live `Policy` values of this thread's Node environment, each
-    /// inserted by napi-rs-checked `Policy::register` and removed by `Drop`.
-    pub(crate) static LIVE: RefCell<HashSet<usize, BuildHasherDefault<PtrHasher>>> =
-        RefCell::new(HashSet::default());
-}
-
-fn is_live(addr: usize) -> bool {
-    LIVE.with(|s| s.try_borrow().map(|s| s.contains(&addr)).unwrap_or(false))
-}
 
 /// A JS exception to throw: `(is_type_error, code, message)`.
 type Throw = (bool, &'static str, String);
@@ -57,7 +32,7 @@ fn type_error(msg: impl Into<String>) -> Throw {
 /// Live `env`; throws unless an exception is already pending.
 unsafe fn throw(env: sys::napi_env, (is_type, code, msg): Throw) -> sys::napi_value {
     let mut pending = false;
-    // SAFETY: live env; all out pointers are valid locals.
+    // SAFETY: live env; all out pointers are valid locals; the strings are `len` bytes.
     unsafe {
         if sys::napi_is_exception_pending(env, &mut pending) != sys::Status::napi_ok || pending {
             return ptr::null_mut();
@@ -96,15 +71,14 @@ fn ok(status: sys::napi_status, what: &str) -> Result<(), Throw> {
     }
 }
 
-/// Reads `this` and up to `N` arguments, and resolves `this` to a verified `Policy`.
+/// Reads `this` and up to `N` arguments of the current callback.
 ///
 /// # Safety
-/// Live `env` and `info` of the current callback. The returned reference is valid for
-/// the callback (the receiver is on the JS stack, so it cannot be finalized).
-unsafe fn receiver<'a, const N: usize>(
+/// Live `env` and `info` of the current callback.
+unsafe fn cb_info<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-) -> Result<(&'a Policy, [sys::napi_value; N], usize), Throw> {
+) -> Result<(sys::napi_value, [sys::napi_value; N], usize), Throw> {
     let mut argc = N;
     let mut args = [ptr::null_mut(); N];
     let mut this = ptr::null_mut();
@@ -120,37 +94,42 @@ unsafe fn receiver<'a, const N: usize>(
         )
     };
     ok(st, "napi_get_cb_info")?;
-    let wrong = || type_error("corsgate: Illegal invocation: `this` is not a corsgate Policy");
-    let mut raw: *mut std::ffi::c_void = ptr::null_mut();
-    // SAFETY: live env; `this` is the receiver handle. A non-wrapped object fails.
-    if unsafe { sys::napi_unwrap(env, this, &mut raw) } != sys::Status::napi_ok || raw.is_null() {
+    Ok((this, args, argc))
+}
+
+/// Resolves `value` to the `Policy` it wraps, or a `TypeError` saying `role` is not one.
+///
+/// # Safety
+/// Live `env` and `value`. The returned reference is valid for the current callback:
+/// `value` is on the JS stack, so its `Policy` cannot be finalized meanwhile.
+unsafe fn policy_of<'a>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    role: &str,
+) -> Result<&'a Policy, Throw> {
+    let wrong = || type_error(format!("corsgate: {role} is not a corsgate Policy"));
+    let mut ty = sys::ValueType::napi_undefined;
+    // SAFETY: live handles; `ty` a local. Checked first: the type-tag check would throw
+    // its own exception for `null` / `undefined` (ToObject).
+    let st = unsafe { sys::napi_typeof(env, value, &mut ty) };
+    if st != sys::Status::napi_ok || ty != sys::ValueType::napi_object {
         return Err(wrong());
     }
-    let addr = raw as usize;
-    if !is_live(addr) {
-        // First use of this object by a fast method: let napi-rs verify it is a Policy
-        // (its class identity check), which records the address in LIVE.
-        // SAFETY: live handles; the property read and the call may run JS, which is fine.
-        unsafe {
-            let mut f = ptr::null_mut();
-            ok(
-                sys::napi_get_named_property(env, this, c"_corsgateRegister".as_ptr(), &mut f),
-                "register lookup",
-            )?;
-            let mut out = ptr::null_mut();
-            if sys::napi_call_function(env, this, f, 0, ptr::null(), &mut out)
-                != sys::Status::napi_ok
-            {
-                return Err(wrong());
-            }
-        }
-        if !is_live(addr) {
-            return Err(wrong());
-        }
+    let mut is_policy = false;
+    let tag = <Policy as TypeTag>::type_tag();
+    // SAFETY: live handles; `tag` and `is_policy` are locals. Non-objects fail.
+    let st = unsafe { sys::napi_check_object_type_tag(env, value, &tag, &mut is_policy) };
+    if st != sys::Status::napi_ok || !is_policy {
+        return Err(wrong());
     }
-    // SAFETY: `addr` is in LIVE: napi-rs verified it as the address of a `Policy`
-    // wrapped by this addon, and it leaves LIVE when that value is dropped.
-    Ok((unsafe { &*(raw as *const Policy) }, args, argc))
+    let mut raw: *mut std::ffi::c_void = ptr::null_mut();
+    // SAFETY: live handles; `raw` a local.
+    if unsafe { sys::napi_unwrap(env, value, &mut raw) } != sys::Status::napi_ok || raw.is_null() {
+        return Err(wrong());
+    }
+    // SAFETY: napi-rs stamps `Policy`'s type tag only on objects it wrapped with a boxed
+    // `Policy` (`napi_wrap` of `Box<Policy>`), so `raw` points to a live `Policy`.
+    Ok(unsafe { &*raw.cast::<Policy>() })
 }
 
 /// Appends a JS string to `out` as UTF-8; `Ok(false)` if not a string.
@@ -187,7 +166,7 @@ unsafe fn callback(
 ///
 /// # Safety
 /// Called by Node as a JS function callback.
-pub(crate) unsafe extern "C" fn is_origin_allowed(
+unsafe extern "C" fn is_origin_allowed(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
@@ -195,12 +174,16 @@ pub(crate) unsafe extern "C" fn is_origin_allowed(
     unsafe { callback(env, info, is_origin_allowed_inner) }
 }
 
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
 unsafe fn is_origin_allowed_inner(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> Result<sys::napi_value, Throw> {
     // SAFETY: forwarded callback contract.
-    let (policy, args, argc) = unsafe { receiver::<1>(env, info) }?;
+    let (this, args, argc) = unsafe { cb_info::<1>(env, info) }?;
+    // SAFETY: live handles of this callback.
+    let policy = unsafe { policy_of(env, this, "Illegal invocation: `this`") }?;
     let mut allowed = false;
     if argc >= 1 {
         let mut buf = [0u8; 520];
@@ -235,71 +218,34 @@ unsafe fn is_origin_allowed_inner(
     Ok(out)
 }
 
-/// `policy._decide(method, joined, count)`: `joined` is `rawHeaders.join('\0')` and
-/// `count` the array's length. Returns `"<kind><allowed><status>\0name\0value…"` (kind
-/// 0 not CORS / 1 preflight / 2 actual, allowed 0/1, status digits or nothing), or `null`
-/// when `joined` does not split into `count` strings (a value held a NUL byte) or
-/// `count` exceeds 64: the caller then uses `decideCompact` with the array.
-///
-/// # Safety
-/// Called by Node as a JS function callback.
-pub(crate) unsafe extern "C" fn decide(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: forwarded callback contract.
-    unsafe { callback(env, info, decide_inner) }
-}
+/// The most request strings (names and values) `decide` splits; larger requests take
+/// the array form.
+const MAX_STRINGS: usize = 64;
 
-unsafe fn decide_inner(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> Result<sys::napi_value, Throw> {
-    // SAFETY: forwarded callback contract.
-    let (policy, args, argc) = unsafe { receiver::<3>(env, info) }?;
-    if argc < 3 {
-        return Err(type_error(
-            "corsgate: _decide(method, joined, count) takes 3 arguments",
-        ));
-    }
-    let mut count = 0u32;
-    // SAFETY: live handles; `count` a local.
-    if unsafe { sys::napi_get_value_uint32(env, args[2], &mut count) } != sys::Status::napi_ok {
-        return Err(type_error("corsgate: count must be a number"));
-    }
-    let mut bytes = Vec::with_capacity(1024);
-    // SAFETY: live handles.
-    if !unsafe { read_string(env, args[0], &mut bytes) }? {
-        return Err(type_error("corsgate: method must be a string"));
-    }
-    let method_len = bytes.len();
-    // SAFETY: live handles.
-    if !unsafe { read_string(env, args[1], &mut bytes) }? {
-        return Err(type_error("corsgate: joined headers must be a string"));
-    }
-    let (method, joined) = bytes.split_at(method_len);
+/// Decides a request given as `joined` (`count` strings, names and values alternating,
+/// NUL-joined) and returns its compact text form ([`crate::encode_decision`]); `None`
+/// when `joined` does not split into exactly `count` strings (a string held a NUL) or
+/// `count` is odd or above [`MAX_STRINGS`].
+fn decide_joined(policy: &Policy, method: &[u8], joined: &[u8], count: u32) -> Option<String> {
     let n = count as usize;
     // NUL positions (SIMD search); `joined` must split into exactly `n` strings.
-    let mut cuts = [0usize; 64];
+    let mut cuts = [0usize; MAX_STRINGS];
     let mut found = 0usize;
     for pos in memchr::memchr_iter(0, joined) {
-        if found < cuts.len() {
-            cuts[found] = pos;
+        if let Some(slot) = cuts.get_mut(found) {
+            *slot = pos;
         }
         found += 1;
     }
-    let mut out = ptr::null_mut();
     let fits = n.is_multiple_of(2)
-        && n <= cuts.len()
+        && n <= MAX_STRINGS
         && if n == 0 {
             joined.is_empty()
         } else {
             found + 1 == n
         };
     if !fits {
-        // SAFETY: live env; `out` a local.
-        ok(unsafe { sys::napi_get_null(env, &mut out) }, "null")?;
-        return Ok(out);
+        return None;
     }
     let piece = |k: usize| -> &[u8] {
         let start = if k == 0 { 0 } else { cuts[k - 1] + 1 };
@@ -310,6 +256,60 @@ unsafe fn decide_inner(
     let d = policy.inner.evaluate(method, lines);
     let mut s = String::with_capacity(256);
     crate::encode_decision(&d, &mut s);
+    Some(s)
+}
+
+/// `decide(policy, method, joined, count)`: `joined` is the selected `rawHeaders` lines
+/// joined with NUL and `count` their number of strings. Returns
+/// `"<kind><allowed><status>\0name\0value…"` (kind 0 not CORS / 1 preflight / 2 actual,
+/// allowed 0/1, status digits or nothing), or `null` when `joined` does not split into
+/// `count` strings (a value held a NUL byte) or `count` exceeds 64: the caller then uses
+/// `decideCompact` with the array.
+///
+/// # Safety
+/// Called by Node as a JS function callback.
+unsafe extern "C" fn decide(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: forwarded callback contract.
+    unsafe { callback(env, info, decide_inner) }
+}
+
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
+unsafe fn decide_inner(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<sys::napi_value, Throw> {
+    // SAFETY: forwarded callback contract.
+    let (_, args, argc) = unsafe { cb_info::<4>(env, info) }?;
+    if argc < 4 {
+        return Err(type_error(
+            "corsgate: decide(policy, method, joined, count) takes 4 arguments",
+        ));
+    }
+    // SAFETY: live handles of this callback.
+    let policy = unsafe { policy_of(env, args[0], "the first argument") }?;
+    let mut count = 0u32;
+    // SAFETY: live handles; `count` a local.
+    if unsafe { sys::napi_get_value_uint32(env, args[3], &mut count) } != sys::Status::napi_ok {
+        return Err(type_error("corsgate: count must be a number"));
+    }
+    let mut bytes = Vec::with_capacity(1024);
+    // SAFETY: live handles.
+    if !unsafe { read_string(env, args[1], &mut bytes) }? {
+        return Err(type_error("corsgate: method must be a string"));
+    }
+    let method_len = bytes.len();
+    // SAFETY: live handles.
+    if !unsafe { read_string(env, args[2], &mut bytes) }? {
+        return Err(type_error("corsgate: joined headers must be a string"));
+    }
+    let (method, joined) = bytes.split_at(method_len);
+    let mut out = ptr::null_mut();
+    let Some(s) = decide_joined(policy, method, joined, count) else {
+        // SAFETY: live env; `out` a local.
+        ok(unsafe { sys::napi_get_null(env, &mut out) }, "null")?;
+        return Ok(out);
+    };
     // SAFETY: live env; `s` is `s.len()` bytes of UTF-8 (ASCII for the latin1 form).
     let st = unsafe {
         if s.is_ascii() {
@@ -320,6 +320,25 @@ unsafe fn decide_inner(
     };
     ok(st, "result string")?;
     Ok(out)
+}
+
+/// `decide` through napi-rs's generated glue instead of a raw callback (same body). Not
+/// used by the package: `scripts/bench-node.sh` times it beside the raw form.
+#[napi(js_name = "decideNapiRs", skip_typescript, catch_unwind)]
+pub fn decide_napi_rs(
+    policy: &Policy,
+    method: String,
+    joined: String,
+    count: u32,
+) -> Option<String> {
+    decide_joined(policy, method.as_bytes(), joined.as_bytes(), count)
+}
+
+/// `isOriginAllowed` through napi-rs's generated glue instead of a raw callback. Not
+/// used by the package: `scripts/bench-node.sh` times it beside the raw form.
+#[napi(js_name = "isOriginAllowedNapiRs", skip_typescript, catch_unwind)]
+pub fn is_origin_allowed_napi_rs(policy: &Policy, origin: String) -> bool {
+    policy.inner.is_origin_allowed(origin.as_bytes())
 }
 
 /// Turns a callback's outcome into its return value, throwing on error or panic.
@@ -348,8 +367,33 @@ unsafe fn finish(
     }
 }
 
-/// Installs the fast methods on `Policy.prototype` (called once per environment, after
-/// napi-rs has registered the class).
+/// Creates a JS function for the raw callback `cb` named `name`.
+///
+/// # Safety
+/// Live `env`.
+unsafe fn function(
+    env: sys::napi_env,
+    name: &std::ffi::CStr,
+    cb: sys::napi_callback,
+) -> Result<sys::napi_value, Throw> {
+    let mut f = ptr::null_mut();
+    // SAFETY: live env; `name` is NUL-terminated and `len` bytes long; `f` a local.
+    let st = unsafe {
+        sys::napi_create_function(
+            env,
+            name.as_ptr(),
+            name.to_bytes().len() as isize,
+            cb,
+            ptr::null_mut(),
+            &mut f,
+        )
+    };
+    ok(st, "create function")?;
+    Ok(f)
+}
+
+/// Installs `isOriginAllowed` on `Policy.prototype` and `decide` on the addon's
+/// exports (called once per environment, after napi-rs has registered the class).
 ///
 /// # Safety
 /// Live `env` and `exports` of the module initialisation.
@@ -366,28 +410,70 @@ pub(crate) unsafe fn install(env: sys::napi_env, exports: sys::napi_value) -> Re
             sys::napi_get_named_property(env, class, c"prototype".as_ptr(), &mut proto),
             "prototype",
         )?;
-        let methods: [(&std::ffi::CStr, sys::napi_callback); 2] = [
-            (c"isOriginAllowed", Some(is_origin_allowed)),
-            (c"_decide", Some(decide)),
-        ];
-        for (name, cb) in methods {
-            let mut f = ptr::null_mut();
-            ok(
-                sys::napi_create_function(
-                    env,
-                    name.as_ptr(),
-                    name.to_bytes().len() as isize,
-                    cb,
-                    ptr::null_mut(),
-                    &mut f,
-                ),
-                "create function",
-            )?;
-            ok(
-                sys::napi_set_named_property(env, proto, name.as_ptr(), f),
-                "install method",
-            )?;
-        }
+        let f = function(env, c"isOriginAllowed", Some(is_origin_allowed))?;
+        ok(
+            sys::napi_set_named_property(env, proto, c"isOriginAllowed".as_ptr(), f),
+            "install isOriginAllowed",
+        )?;
+        let f = function(env, c"decide", Some(decide))?;
+        ok(
+            sys::napi_set_named_property(env, exports, c"decide".as_ptr(), f),
+            "install decide",
+        )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        let json = r#"{"origins": ["https://example.com"], "methods": ["PUT"]}"#;
+        Policy {
+            inner: corsgate::Policy::from_json(json).expect("valid policy"),
+        }
+    }
+
+    #[test]
+    fn joined_requests_split_exactly_or_not_at_all() {
+        let p = policy();
+        let origin = b"Origin\0https://example.com";
+        assert_eq!(
+            decide_joined(&p, b"GET", origin, 2).as_deref(),
+            Some("21\0A\0https://example.com\0H\0Origin")
+        );
+        assert_eq!(
+            decide_joined(&p, b"GET", b"", 0).as_deref(),
+            Some("01\0H\0Origin")
+        );
+        // A NUL inside a value makes more strings than announced: refused.
+        assert_eq!(decide_joined(&p, b"GET", b"Origin\0a\0b", 2), None);
+        assert_eq!(decide_joined(&p, b"GET", b"Origin", 1), None);
+        assert_eq!(decide_joined(&p, b"GET", b"x", 0), None);
+        let many = vec!["a"; MAX_STRINGS + 2].join("\0");
+        assert_eq!(decide_joined(&p, b"GET", many.as_bytes(), 66), None);
+    }
+
+    #[test]
+    fn the_napi_rs_forms_answer_like_the_raw_ones() {
+        let p = policy();
+        for (method, joined, count) in [
+            ("GET", "Origin\0https://example.com", 2),
+            ("GET", "Origin\0https://evil.com", 2),
+            (
+                "OPTIONS",
+                "Origin\0https://example.com\0Access-Control-Request-Method\0PUT",
+                4,
+            ),
+            ("GET", "Origin\0a\0b", 2),
+        ] {
+            assert_eq!(
+                decide_napi_rs(&p, method.into(), joined.into(), count),
+                decide_joined(&p, method.as_bytes(), joined.as_bytes(), count)
+            );
+        }
+        assert!(is_origin_allowed_napi_rs(&p, "https://example.com".into()));
+        assert!(!is_origin_allowed_napi_rs(&p, "https://evil.com".into()));
+    }
 }

@@ -4,16 +4,22 @@
 //! JavaScript values and [`corsgate`]; it decides nothing itself. Every verdict,
 //! header, reason, error code and error message comes from the core crate unchanged.
 //!
-//! JS surface (see `index.d.ts`, generated from this file):
+//! Public JS surface (`index.js` re-exports it; `index.d.ts` is generated from this file):
 //! - `new Policy(config)` — a policy object, its JSON text, or a `Buffer` of it;
 //!   `Policy.fromFile(path)`, `Policy.fromJson(text)`;
 //! - `policy.evaluate(method, headers)` → a plain `Decision` object;
-//! - `policy.isOriginAllowed(origin)` and the middleware's `policy._decide(…)`: raw
-//!   N-API callbacks installed on the prototype (`fast.rs`), typed in `types.d.ts`;
+//! - `policy.isOriginAllowed(origin)`: a raw N-API callback installed on the prototype
+//!   (`fast.rs`), typed in `types.d.ts`;
 //! - `policy.warnings`, `policy.config`, `policy.evaluateJson(…)`;
-//! - `policy.decideCompact(method, headers)`: a flat-array form, any header shape;
+//! - `version()`, `requestHeaderNames()`;
 //! - config errors are thrown as an `Error` with `code` and `errors` / `warnings`
 //!   arrays of `{ code, field, index, value, message }`.
+//!
+//! The middleware's helpers are functions of the addon's exports that the package's
+//! public entry does not re-export and the `.d.ts` does not declare (`skip_typescript`):
+//! `decide(policy, …)` (raw, `fast.rs`), `decideCompact(policy, …)`, `headerNames()`.
+//! The middleware reaches them through `binding.js` (the generated loader), which the
+//! package's `exports` map keeps private.
 //!
 //! No panic crosses into Node: every conversion returns a `napi::Result` (napi-rs
 //! catches panics in its callbacks; the raw ones in `fast.rs` run in `catch_unwind`),
@@ -245,37 +251,6 @@ impl Policy {
         Ok(self.inner.evaluate(arena.get(m), arena.lines()).to_json())
     }
 
-    /// The middleware's form of `evaluate`: one flat array
-    /// `[kind, allowed, status, name, value, name, value, …]` with `kind` 0 (not CORS),
-    /// 1 (preflight) or 2 (actual) and `status` `null` unless a preflight. Fewer
-    /// allocations than a `Decision` object; same answer.
-    #[napi(ts_return_type = "CompactDecision", catch_unwind)]
-    pub fn decide_compact<'e>(
-        &self,
-        env: &'e Env,
-        #[napi(ts_arg_type = "string")] method: Unknown,
-        #[napi(ts_arg_type = "HeadersInput")] headers: Option<Unknown>,
-    ) -> Result<Array<'e>> {
-        let mut arena = Arena::new();
-        let m = read_request(env, &mut arena, method, headers)?;
-        let d = self.inner.evaluate(arena.get(m), arena.lines());
-        // SAFETY: `env` is the live env of this call.
-        unsafe { compact(env, &d) }
-    }
-
-    /// Records this value's address as a verified `Policy` for the fast methods
-    /// (`isOriginAllowed`, `_decide`): napi-rs has checked the receiver's class before
-    /// this body runs. Not part of the API.
-    #[napi(js_name = "_corsgateRegister", skip_typescript, catch_unwind)]
-    pub fn register(&self) {
-        let addr = self as *const Policy as usize;
-        let _ = fast::LIVE.try_with(|s| {
-            if let Ok(mut s) = s.try_borrow_mut() {
-                s.insert(addr);
-            }
-        });
-    }
-
     /// Warnings found while compiling (normalizations, risky but legal choices).
     #[napi(getter, catch_unwind)]
     pub fn warnings(&self) -> Vec<Diagnostic> {
@@ -299,18 +274,26 @@ impl Policy {
     }
 }
 
-impl Drop for Policy {
-    fn drop(&mut self) {
-        let addr = self as *const Policy as usize;
-        let _ = fast::LIVE.try_with(|s| {
-            if let Ok(mut s) = s.try_borrow_mut() {
-                s.remove(&addr);
-            }
-        });
-    }
+/// The middleware's form of `evaluate` (internal: not in the `.d.ts`, not re-exported by
+/// `index.js`): one flat array `[kind, allowed, status, name, value, name, value, …]`
+/// with `kind` 0 (not CORS), 1 (preflight) or 2 (actual) and `status` `null` unless a
+/// preflight. Fewer allocations than a `Decision` object; same answer.
+#[napi(js_name = "decideCompact", skip_typescript, catch_unwind)]
+pub fn decide_compact<'e>(
+    env: &'e Env,
+    policy: &Policy,
+    method: Unknown,
+    headers: Option<Unknown>,
+) -> Result<Array<'e>> {
+    let mut arena = Arena::new();
+    let m = read_request(env, &mut arena, method, headers)?;
+    let d = policy.inner.evaluate(arena.get(m), arena.lines());
+    // SAFETY: `env` is the live env of this call.
+    unsafe { compact(env, &d) }
 }
 
-/// Installs the raw fast methods on `Policy.prototype` (see `fast.rs`).
+/// Installs the raw callbacks: `isOriginAllowed` on `Policy.prototype`, `decide` on the
+/// addon's exports (see `fast.rs`).
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> Result<()> {
     // SAFETY: live env and exports object of the module initialisation.
@@ -347,8 +330,9 @@ pub fn request_header_names() -> Vec<&'static str> {
 }
 
 /// The response header names the middleware's compact form refers to by letter: `A`
-/// is the first, `B` the second, …
-#[napi(catch_unwind)]
+/// is the first, `B` the second, … (internal: not in the `.d.ts`, not re-exported by
+/// `index.js`).
+#[napi(skip_typescript, catch_unwind)]
 pub fn header_names() -> Vec<&'static str> {
     HEADER_NAMES.to_vec()
 }

@@ -35,6 +35,27 @@ test('version is the core crate version', () => {
   assert.equal(require('../package.json').version, m[1])
 })
 
+test('the public surface is the documented API only', () => {
+  // The package entry: index.d.ts declares exactly these (plus napi-rs's loader marker).
+  assert.deepEqual(Object.keys(corsgate).sort(), ['Policy', '__napiBindingTarget', 'requestHeaderNames', 'version'])
+  // Policy.prototype: evaluate, evaluateJson, isOriginAllowed, toJSON and the getters;
+  // no internal helper (no `_…`, no decideCompact).
+  const proto = Object.getOwnPropertyNames(Policy.prototype).sort()
+  assert.deepEqual(proto, ['config', 'constructor', 'evaluate', 'evaluateJson', 'isOriginAllowed', 'toJSON', 'warnings'])
+  assert.deepEqual(Object.getOwnPropertyNames(Policy).filter((n) => !['length', 'name', 'prototype', 'arguments', 'caller'].includes(n)).sort(), [
+    'fromFile',
+    'fromJson',
+  ])
+  // The declaration file names none of the internals either.
+  const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  for (const internal of ['decideCompact', 'headerNames', '_decide', '_corsgateRegister', 'decideNapiRs', 'CompactDecision']) {
+    assert.ok(!new RegExp(`\\b${internal}\\b`).test(dts), `${internal} in index.d.ts`)
+  }
+  // The loader holding the internals is not reachable from outside the package.
+  assert.throws(() => require('corsgate/binding.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+  assert.equal(require('corsgate').Policy, Policy)
+})
+
 test('a policy object, its JSON text, a Buffer, fromJson and fromFile compile alike', () => {
   const text = JSON.stringify(CONFIG)
   const file = tmpFile('cors.json', text)

@@ -6,7 +6,9 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const v8 = require('node:v8')
 const vm = require('node:vm')
-const { Policy, headerNames, requestHeaderNames } = require('../index.js')
+const { Policy, requestHeaderNames } = require('../index.js')
+const native = require('../binding.js') // the addon's internals, as the middleware sees them
+const { headerNames } = native
 const { decide, selectLines } = require('../lib/shared.js')
 const { loadVectors } = require('./support/vectors.js')
 
@@ -85,10 +87,13 @@ test('a NUL inside a value cannot forge a line: the array form is used instead',
     assert.deepEqual(fast.headers, full.headers)
     assert.equal(fast.allowed, false)
   }
-  assert.equal(policy._decide('GET', 'Origin\u0000a\u0000b', 2), null)
-  assert.equal(policy._decide('GET', 'Origin', 1), null)
-  assert.equal(policy._decide('GET', 'x', 0), null)
-  assert.equal(policy._decide('GET', '', 0), '01\u0000H\u0000Origin')
+  for (const decide of [native.decide, native.decideNapiRs]) {
+    assert.equal(decide(policy, 'GET', 'Origin\u0000a\u0000b', 2), null)
+    assert.equal(decide(policy, 'GET', 'Origin', 1), null)
+    assert.equal(decide(policy, 'GET', 'x', 0), null)
+    assert.equal(decide(policy, 'GET', '', 0), '01\u0000H\u0000Origin')
+    assert.equal(decide(policy, 'GET', 'Origin\u0000https://example.com', 2), '21\u0000A\u0000https://example.com\u0000H\u0000Origin')
+  }
 })
 
 test('requests without rawHeaders use req.headers', () => {
@@ -99,26 +104,26 @@ test('requests without rawHeaders use req.headers', () => {
   assert.equal(selectLines(['Origin', 'a', 'Host', 'b']).count, 2)
 })
 
-test('the raw methods refuse receivers that are not a Policy', () => {
+test('the raw callbacks refuse anything that is not a Policy', () => {
   const policy = new Policy({ origins: ['https://example.com'] })
-  const receivers = [{}, Object.create(Policy.prototype), new Map(), Buffer.alloc(8), null, undefined, 42]
-  for (const method of ['isOriginAllowed', '_decide']) {
-    for (const r of receivers) {
-      assert.throws(
-        () => Policy.prototype[method].call(r, 'https://example.com', '', 0),
-        (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && /Illegal invocation/.test(e.message),
-        `${method} on ${String(r)}`,
-      )
-    }
+  // Objects napi-rs did not wrap as a Policy (no type tag), including ones that look like one.
+  const others = [{}, Object.create(Policy.prototype), new Map(), Buffer.alloc(8), null, undefined, 42, 'x']
+  for (const r of others) {
+    assert.throws(
+      () => Policy.prototype.isOriginAllowed.call(r, 'https://example.com'),
+      (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && /Illegal invocation/.test(e.message),
+      `isOriginAllowed on ${String(r)}`,
+    )
+    assert.throws(
+      () => native.decide(r, 'GET', '', 0),
+      (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && /not a corsgate Policy/.test(e.message),
+      `decide with ${String(r)}`,
+    )
   }
-  // A faked registration hook does not help a foreign receiver.
-  const fake = Object.create(Policy.prototype)
-  fake._corsgateRegister = () => {}
-  assert.throws(() => fake.isOriginAllowed('https://example.com'), TypeError)
   assert.equal(policy.isOriginAllowed('https://example.com'), true)
-  assert.throws(() => policy._decide('GET'), TypeError)
-  assert.throws(() => policy._decide(1, '', 0), TypeError)
-  assert.throws(() => policy._decide('GET', 1, 0), TypeError)
+  assert.throws(() => native.decide(policy, 'GET'), TypeError)
+  assert.throws(() => native.decide(policy, 1, '', 0), TypeError)
+  assert.throws(() => native.decide(policy, 'GET', 1, 0), TypeError)
   // Subclass instances are Policies.
   class Mine extends Policy {}
   assert.equal(new Mine({ origins: ['https://example.com'] }).isOriginAllowed('https://example.com'), true)

@@ -88,3 +88,30 @@ fn evaluate_never_allocates() {
     }
     assert!(checked > 250, "only {checked} vectors checked");
 }
+
+#[test]
+fn applying_a_decision_never_allocates() {
+    use corsgate::response::Line;
+    let app: [(&[u8], &[u8]); 5] = [
+        (b"Content-Type", b"text/plain"),
+        (b"access-control-allow-origin", b"*"),
+        (b"Vary", b"Accept-Encoding, origin"),
+        (b"vary", b"Cookie"),
+        (b"Set-Cookie", b"a=1"),
+    ];
+    let mut checked = 0;
+    for v in all_vectors().iter().filter(|v| !v.config_error()) {
+        let policy = corsgate::Policy::from_json(&v.policy_text()).expect(&v.name);
+        let headers = v.header_bytes();
+        let (n, lines) = allocations_in(|| {
+            let d = policy.evaluate(v.method.as_bytes(), headers.iter().copied());
+            let with_app: usize = d.apply_to(&app).map(|l| l.value().len() + 1).sum();
+            let alone = d.apply_to(&app[..1]).count();
+            with_app + alone
+        });
+        assert_eq!(n, 0, "{}: apply_to allocated {n} times", v.name);
+        assert!(lines > 0, "{}", v.name);
+        checked += 1;
+    }
+    assert!(checked > 250, "only {checked} vectors checked");
+}

@@ -10,6 +10,9 @@
 //! - [`Policy`]: the compiled policy; [`Policy::evaluate`] and [`Policy::is_origin_allowed`].
 //! - [`Decision`]: kind, verdict, status, headers ([`Decision::headers`]) and [`Reason`].
 //! - [`ConfigError`] / [`Diagnostic`] / [`Code`]: every problem, each naming its entry.
+//! - [`response`]: the response rule — a decision applied to the application's response
+//!   headers ([`Decision::apply_to`], [`response::merge`]), and the header names the
+//!   policy owns ([`response::is_owned`]).
 //!
 //! ## Should I use this?
 //! If you answer CORS for an API behind a gateway and want the same decisions in Rust,
@@ -64,6 +67,7 @@ pub mod pattern;
 mod policy;
 #[doc(hidden)]
 pub mod reference;
+pub mod response;
 pub mod syntax;
 
 pub use config::{Config, DEFAULT_PREFLIGHT_STATUS, FIELDS};

@@ -1,0 +1,66 @@
+//! `corsgate-judge`: reads observations of conformance vectors as JSON lines on stdin,
+//! answers one JSON line each on stdout, ends with `judge: N passed, N failed` on stderr
+//! and exits 0 only when every observation passed (and there was at least one).
+//! The protocol is in `logs/HELPERS.md` ("The judge protocol") and
+//! `corsgate_conformance::protocol`; the rules in `corsgate_conformance::judge`.
+//!
+//! Exit status: 0 all passed, 1 some failed or none was given, 2 the vectors could not
+//! be loaded or stdin could not be read.
+
+use corsgate_conformance::protocol::Judge;
+use corsgate_conformance::vector::{every_file, try_load};
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+fn load_judge() -> Result<Judge, String> {
+    let mut vectors = Vec::new();
+    for file in every_file()? {
+        vectors.extend(try_load(&file)?);
+    }
+    Judge::new(vectors)
+}
+
+fn run(judge: &Judge) -> Result<(usize, usize), String> {
+    let (mut passed, mut failed) = (0, 0);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| format!("reading stdin: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = judge.answer(&line);
+        if answer["ok"] == true {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        writeln!(out, "{answer}").map_err(|e| format!("writing stdout: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("writing stdout: {e}"))?;
+    Ok((passed, failed))
+}
+
+fn main() -> ExitCode {
+    let judge = match load_judge() {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("corsgate-judge: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&judge) {
+        Ok((passed, failed)) => {
+            eprintln!("judge: {passed} passed, {failed} failed");
+            if failed == 0 && passed > 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("corsgate-judge: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The judge protocol (`logs/HELPERS.md`, "The judge protocol"), as `corsgate-judge`
+//! speaks it: one observation per input line,
+//! `{"id": …, "via": …, "observed": {…}}`, answered by one line
+//! `{"id": …, "via": …, "ok": bool, "problems": [...]}`.
+
+use crate::judge::judge;
+use crate::observed::Observed;
+use crate::vector::Vector;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// The vectors by id.
+pub struct Judge {
+    vectors: HashMap<String, Vector>,
+}
+
+impl Judge {
+    /// Indexes `vectors` by id.
+    ///
+    /// # Errors
+    /// When two vectors share an id.
+    pub fn new(vectors: Vec<Vector>) -> Result<Judge, String> {
+        let mut by_id = HashMap::with_capacity(vectors.len());
+        for v in vectors {
+            if let Some(old) = by_id.insert(v.id.clone(), v) {
+                return Err(format!("two vectors have the id {}", old.id));
+            }
+        }
+        Ok(Judge { vectors: by_id })
+    }
+
+    /// How many vectors the judge knows.
+    pub fn len(&self) -> usize {
+        self.vectors.len()
+    }
+
+    /// Whether the judge knows no vector.
+    pub fn is_empty(&self) -> bool {
+        self.vectors.is_empty()
+    }
+
+    /// Judges one input line; the answer line is `ok` only when the line is a
+    /// well-formed observation of a known vector that passes.
+    pub fn answer(&self, line: &str) -> Value {
+        let parsed: Result<Value, String> = serde_json::from_str(line).map_err(|e| e.to_string());
+        let (id, via) = match &parsed {
+            Ok(v) => (v.get("id").cloned(), v.get("via").cloned()),
+            Err(_) => (None, None),
+        };
+        let problems = match parsed.and_then(|v| self.problems(&v)) {
+            Ok(problems) => problems,
+            Err(why) => vec![format!("malformed observation: {why}")],
+        };
+        json!({
+            "id": id.unwrap_or(Value::Null),
+            "via": via.unwrap_or(Value::Null),
+            "ok": problems.is_empty(),
+            "problems": problems,
+        })
+    }
+
+    fn problems(&self, line: &Value) -> Result<Vec<String>, String> {
+        let id = line
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or("no string id")?;
+        let vector = self
+            .vectors
+            .get(id)
+            .ok_or_else(|| format!("no vector has the id {id:?}"))?;
+        let observed = Observed::from_json(line.get("observed").ok_or("no observed")?)?;
+        Ok(judge(vector, &observed))
+    }
+}

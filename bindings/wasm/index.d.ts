@@ -113,3 +113,15 @@ export declare function version(): string
 
 /** The request header names the core reads. */
 export declare function requestHeaderNames(): Array<string>
+
+/**
+ * The core's response rule (DESIGN "Applying a decision to a response"): the response
+ * headers after `decision` (from `evaluate`) is applied to the application's response
+ * headers. Every `Access-Control-*` header the application set is removed, the
+ * decision's headers are added, `Vary` is merged. For a preflight, the decision's own
+ * headers.
+ */
+export declare function applyDecision(
+  decision: Pick<Decision, 'kind' | 'headers'>,
+  appHeaders: HeadersInput,
+): Array<[string, string]>

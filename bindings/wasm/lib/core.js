@@ -74,7 +74,8 @@ function str(v, what) {
 
 /**
  * Binds a `WebAssembly.Instance` of corsgate.wasm. Returns the package's API:
- * `{ Policy, version, requestHeaderNames }`.
+ * `{ Policy, version, requestHeaderNames, applyDecision, mergeLines }` (`mergeLines` is
+ * the middleware's internal form of `applyDecision`).
  */
 export function bind(instance) {
   const x = instance.exports
@@ -334,6 +335,50 @@ export function bind(instance) {
     }
   }
 
+  /**
+   * The core's response rule on a decision of kind code `kind` (0/1/2), its header
+   * pairs `decision` and the application's flat `app` lines (`[name, value, …]`).
+   * Returns `{ drop, added }`: `drop` the positions (in lines) of the application's
+   * lines the final response leaves out, `added` the `[name, value]` lines the decision
+   * adds after the kept ones.
+   */
+  function mergeLines(kind, decision, app) {
+    const parts = []
+    for (const [n, v] of decision) parts.push(n, v)
+    for (const s of app) parts.push(s)
+    const len = writeInput(parts.join('\0'))
+    let n = call(() => x.cg_merge(kind, inPtr, len, parts.length, decision.length, 0)) >>> 0
+    if (n === NO_INPUT) {
+      const plen = writePrefixed(parts)
+      n = call(() => x.cg_merge(kind, inPtr, plen, parts.length, decision.length, 1)) >>> 0
+    }
+    if (n === NO_INPUT - 1) throw typeError(`corsgate: unknown decision kind ${kind}`)
+    const d = readOut(n).split('\0')
+    const drop = d[0] === '' ? [] : d[0].split(',').map(Number)
+    const added = []
+    for (let i = 1; i + 1 < d.length; i += 2) added.push([d[i], d[i + 1]])
+    return { drop, added }
+  }
+
+  /**
+   * The response after `decision` (from `evaluate`) is applied to the application's
+   * response headers `appHeaders` (any `HeadersInput` shape): the core's response rule.
+   * Returns `[name, value]` lines. For a preflight, the decision's own headers.
+   */
+  function applyDecision(decision, appHeaders) {
+    if (decision === null || typeof decision !== 'object' || !Array.isArray(decision.headers)) {
+      throw typeError('corsgate: applyDecision(decision, appHeaders) takes a decision from evaluate()')
+    }
+    const kind = KINDS.indexOf(decision.kind)
+    if (kind < 0) throw typeError(`corsgate: unknown decision kind ${decision.kind}`)
+    const app = flattenHeaders(appHeaders, [])
+    const { drop, added } = mergeLines(kind, decision.headers, app)
+    const gone = new Set(drop)
+    const out = []
+    for (let i = 0; i + 1 < app.length; i += 2) if (!gone.has(i / 2)) out.push([app[i], app[i + 1]])
+    return out.concat(added)
+  }
+
   function version() {
     return readOut(call(() => x.cg_version()))
   }
@@ -342,5 +387,5 @@ export function bind(instance) {
     return readOut(call(() => x.cg_request_header_names())).split('\0')
   }
 
-  return { Policy, version, requestHeaderNames }
+  return { Policy, version, requestHeaderNames, applyDecision, mergeLines }
 }

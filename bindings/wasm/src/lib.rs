@@ -215,6 +215,44 @@ pub unsafe extern "C" fn cg_evaluate(
     }
 }
 
+/// Applies the core's response rule (DESIGN "Applying a decision to a response") to a
+/// decision of kind `kind` (0 not CORS, 1 preflight, 2 actual) and an application's
+/// response. The input is `count` strings: the decision's `2 * decision_lines` header
+/// strings (`name, value, …`), then the application's (`name, value, …`), NUL-joined or,
+/// with `prefixed` = 1, length-prefixed. Writes [`wire::encode_merge`]'s output and returns
+/// its length; `u32::MAX` when the input does not split into `count` strings (the loader
+/// retries length-prefixed), `u32::MAX - 1` for an unknown kind.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cg_merge(
+    kind: u32,
+    ptr: *const u8,
+    len: u32,
+    count: u32,
+    decision_lines: u32,
+    prefixed: u32,
+) -> u32 {
+    let Some(kind) = wire::kind_from_code(kind) else {
+        return u32::MAX - 1;
+    };
+    // SAFETY: guaranteed by the caller.
+    let input = unsafe { bytes(ptr, len) };
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(count.min(256) as usize);
+    let ok = if prefixed != 0 {
+        wire::split_prefixed(input, &mut parts)
+    } else {
+        wire::split_joined(input, count as usize, &mut parts)
+    };
+    let split = (2 * decision_lines as usize).min(parts.len());
+    if ok.is_none() {
+        return u32::MAX;
+    }
+    let (decision, app) = parts.split_at(split);
+    emit(|o| wire::encode_merge(kind, decision, app, o))
+}
+
 /// Writes the core's version (`corsgate::VERSION`); returns the length.
 #[unsafe(no_mangle)]
 pub extern "C" fn cg_version() -> u32 {

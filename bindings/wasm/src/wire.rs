@@ -94,6 +94,78 @@ pub fn encode_decision(d: &Decision<'_>, with_reason: bool, out: &mut Vec<u8>) {
     }
 }
 
+/// One application response line with its position, so the output can name the lines
+/// the response rule drops.
+struct Indexed<'a> {
+    at: usize,
+    name: &'a [u8],
+    value: &'a [u8],
+}
+
+impl corsgate::response::Line for Indexed<'_> {
+    fn name(&self) -> &[u8] {
+        self.name
+    }
+    fn value(&self) -> &[u8] {
+        self.value
+    }
+}
+
+/// Kind code of the compact output (`0` not CORS, `1` preflight, `2` actual) back to a
+/// [`Kind`]; `None` for anything else.
+pub fn kind_from_code(code: u32) -> Option<Kind> {
+    match code {
+        0 => Some(Kind::NotCors),
+        1 => Some(Kind::Preflight),
+        2 => Some(Kind::Actual),
+        _ => None,
+    }
+}
+
+/// Applies the core's response rule ([`corsgate::response::merge`]) to a decision of
+/// `kind` whose header lines are `decision` (`name, value, …`) and the application's
+/// lines `app` (`name, value, …`; a trailing unpaired string is ignored). Writes
+/// `<i>,<j>,…` (the positions, in `app` lines, of the lines the final response drops;
+/// empty when none), then, NUL-separated, each line the decision adds (name, value).
+/// The final response is the application's lines without the dropped ones, in order,
+/// then the added lines.
+pub fn encode_merge(kind: Kind, decision: &[&[u8]], app: &[&[u8]], out: &mut Vec<u8>) {
+    let app_lines: Vec<Indexed<'_>> = app
+        .chunks_exact(2)
+        .enumerate()
+        .map(|(at, p)| Indexed {
+            at,
+            name: p[0],
+            value: p[1],
+        })
+        .collect();
+    let dec = decision.chunks_exact(2).map(|p| (p[0], p[1]));
+    let mut kept = vec![false; app_lines.len()];
+    let mut added: Vec<(&[u8], &[u8])> = Vec::new();
+    for line in corsgate::response::merge(kind, dec, &app_lines) {
+        match line {
+            corsgate::response::Merged::App(a) => kept[a.at] = true,
+            corsgate::response::Merged::Added { name, value } => added.push((name, value)),
+        }
+    }
+    let mut first = true;
+    for (i, k) in kept.iter().enumerate() {
+        if !k {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(i.to_string().as_bytes());
+        }
+    }
+    for (n, v) in added {
+        out.push(0);
+        out.extend_from_slice(n);
+        out.push(0);
+        out.extend_from_slice(v);
+    }
+}
+
 /// The core's `ConfigError` as JSON: `{"message", "code", "errors", "warnings"}`.
 pub fn config_error_json(e: &corsgate::ConfigError) -> String {
     serde_json::json!({
@@ -152,6 +224,41 @@ mod tests {
         assert!(split_prefixed(&buf[..buf.len() - 1], &mut v).is_none());
         assert!(split_prefixed(&[1, 0], &mut v).is_none());
         assert!(split_prefixed(&[], &mut v).is_none());
+    }
+
+    #[test]
+    fn merge_encoding_names_dropped_lines_and_added_ones() {
+        let decision: [&[u8]; 4] = [
+            b"Access-Control-Allow-Origin",
+            b"https://a.com",
+            b"Vary",
+            b"Origin",
+        ];
+        let app: [&[u8]; 6] = [
+            b"content-type",
+            b"text/plain",
+            b"access-control-allow-origin",
+            b"*",
+            b"vary",
+            b"accept-encoding",
+        ];
+        let mut out = Vec::new();
+        encode_merge(Kind::Actual, &decision, &app, &mut out);
+        assert_eq!(
+            out,
+            b"1\0Access-Control-Allow-Origin\0https://a.com\0Vary\0Origin"
+        );
+        out.clear();
+        let app: [&[u8]; 2] = [b"Vary", b"origin"];
+        encode_merge(Kind::Actual, &decision, &app, &mut out);
+        assert_eq!(out, b"\0Access-Control-Allow-Origin\0https://a.com");
+        out.clear();
+        // A preflight: the application's lines are all dropped.
+        encode_merge(Kind::Preflight, &decision, &app, &mut out);
+        assert_eq!(
+            out,
+            b"0\0Access-Control-Allow-Origin\0https://a.com\0Vary\0Origin"
+        );
     }
 
     #[test]

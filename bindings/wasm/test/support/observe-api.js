@@ -26,7 +26,7 @@ function same(a, b, what, id) {
 }
 
 /**
- * Observes `vectors` through `api` (`{ Policy, applyDecision? }`). `via` labels the
+ * Observes `vectors` through `api` (`{ Policy, applyDecision }`). `via` labels the
  * runtime. Returns observations; throws on an API contract break.
  */
 export function observeApi(api, vectors, via) {
@@ -59,7 +59,7 @@ export function observeApi(api, vectors, via) {
       reason_code: d.reasonCode,
     }
     if (v.request.app_headers && api.applyDecision) {
-      observed.final_headers = api.applyDecision(policy, method, headers, v.request.app_headers)
+      observed.final_headers = api.applyDecision(d, v.request.app_headers)
     }
     out.push({ id: v.id, via, observed })
     policy.free()

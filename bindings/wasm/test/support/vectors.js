@@ -23,6 +23,12 @@ function readJsonl(file) {
 /** Vector id prefixes of vectors-v2.jsonl this package does not run yet. */
 export const SKIPPED_PREFIXES = ['cop-', 'set-']
 
+/** A policy set or cross-origin protection (not in this core yet), in any vector. */
+function needsV2Policy(v) {
+  const p = v.policy
+  return p !== null && typeof p === 'object' && ('policies' in p || 'cross_origin_protection' in p)
+}
+
 /**
  * `{ vectors, skipped }`: the vectors to run, and the ids left out. `merge` (default
  * true) includes the `merge-` vectors of vectors-v2.jsonl (the response rule).
@@ -37,7 +43,7 @@ export function loadVectors({ merge = true } = {}) {
   const v2 = join(SHARED, 'vectors-v2.jsonl')
   if (existsSync(v2)) {
     for (const v of readJsonl(v2)) {
-      if (SKIPPED_PREFIXES.some((p) => v.id.startsWith(p)) || (!merge && v.id.startsWith('merge-'))) {
+      if (SKIPPED_PREFIXES.some((p) => v.id.startsWith(p)) || (!merge && v.id.startsWith('merge-')) || needsV2Policy(v)) {
         skipped.push(v.id)
       } else vectors.push(v)
     }

@@ -21,3 +21,18 @@ try {
 }
 void [kind, status, w, ok, j, version(), requestHeaderNames()]
 p.free()
+
+import { cors, withCors } from '@corsgate/wasm/fetch'
+import { cors as honoCors, policyFromHonoOptions } from '@corsgate/wasm/hono'
+import { Hono } from 'hono'
+
+const mw = cors({ origins: ['https://example.com'] })
+const res: Promise<Response> = mw(new Request('https://api.example.com/'), async () => new Response('ok'))
+mw.setPolicy(new Policy({ origins: ['*'] }))
+const handler = withCors({ origins: ['*'] }, (req: Request, env: { KEY: string }) => new Response(env.KEY + req.url))
+void handler(new Request('https://x.example/'), { KEY: 'k' })
+const app = new Hono()
+app.use('/api/*', honoCors({ origin: ['https://example.com'], credentials: true, maxAge: 600 }))
+app.use('/v2/*', honoCors({ policy: { origins: ['https://*.example.com'] } }))
+const cfg = policyFromHonoOptions({ origin: 'https://example.com' })
+void [res, cfg]

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The `wasm` part: builds @corsgate/wasm (scripts/build-wasm.sh), type-checks its
 # TypeScript declarations, then runs every vector through the wasm API in Node
-# (node --test, with the API contract tests), Deno and Bun, each judged by
-# corsgate-judge when it is built (else the Node suite's judge; the runner says which).
+# (node --test, with the API contract and middleware tests), Deno and Bun; then real HTTP
+# on loopback (ephemeral ports) to workerd (a Worker), Deno.serve and Bun.serve serving
+# the Fetch middleware (every vector) and a Hono app (hono/cors vs corsgate). Everything
+# is judged by corsgate-judge (built here; else the Node suite's judge, and the runner
+# says which).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 W="$REPO/bindings/wasm"
@@ -26,7 +29,7 @@ cd "$W"
 echo "== tsc"
 "$BIN/tsc" -p tsconfig.json
 
-echo "== node --test (API contract, vectors through the API in Node)"
+echo "== node --test (API contract, middleware, vectors through the API in Node)"
 node --test test/*.test.js
 
 for rt in deno bun; do
@@ -37,3 +40,6 @@ for rt in deno bun; do
   esac
   node test/support/judge.js < "$REPO/build/wasm-$rt.jsonl"
 done
+
+echo "== real HTTP: workerd, Deno.serve, Bun.serve (vectors through @corsgate/wasm/fetch; Hono comparison)"
+node test/run-http.js workerd deno bun

@@ -9,6 +9,7 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 W="$REPO/bindings/wasm"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 BIN="$W/node_modules/.bin"
 mkdir -p "$REPO/build"
 

@@ -1,5 +1,6 @@
 // Judges observations (the judge protocol of HELPERS.md) with `corsgate-judge` when it
-// is built ($CORSGATE_JUDGE, else <repo>/target/debug/corsgate-judge), otherwise with
+// is built ($CORSGATE_JUDGE, else $CARGO_TARGET_DIR or <repo>/target, debug/corsgate-judge),
+// otherwise with
 // the existing judge logic of the Node binding's suite (bindings/node/test/support/
 // browser.js: the Fetch CORS check and preflight checks), extended with the response
 // rule's checks on `final_headers` (conformance README, "Version 2").
@@ -18,7 +19,8 @@ const require = createRequire(import.meta.url)
 
 /** The corsgate-judge binary, or null when it is not built. */
 export function judgeBinary() {
-  const p = process.env.CORSGATE_JUDGE ?? join(REPO, 'target', 'debug', 'corsgate-judge')
+  const target = process.env.CARGO_TARGET_DIR ?? join(REPO, 'target')
+  const p = process.env.CORSGATE_JUDGE ?? join(target, 'debug', 'corsgate-judge')
   return existsSync(p) ? p : null
 }
 

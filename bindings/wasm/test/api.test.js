@@ -122,3 +122,21 @@ test('many policies compiled and freed do not grow memory without bound', () => 
   for (let i = 0; i < 2000; i++) new Policy(POLICY).free()
   assert.deepEqual(requestHeaderNames(), ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers', 'Access-Control-Request-Private-Network'])
 })
+
+test('applyDecision: the core response rule on app headers', async () => {
+  const { applyDecision } = await import('../index.js')
+  const p = new Policy({ origins: ['https://example.com'], credentials: true })
+  const d = p.evaluate('GET', [['Origin', 'https://example.com']])
+  const app = [['Content-Type', 'text/plain'], ['access-control-allow-origin', '*'], ['Vary', 'accept-encoding'], ['Vary', 'origin']]
+  const out = applyDecision(d, app)
+  assert.deepEqual(out.filter(([n]) => /^access-control-/i.test(n)), d.headers.filter(([n]) => /^access-control-/i.test(n)))
+  assert.deepEqual(out.slice(0, 3), [['Content-Type', 'text/plain'], ['Vary', 'accept-encoding'], ['Vary', 'origin']])
+  assert.equal(out.filter(([n]) => n.toLowerCase() === 'vary').length, 2, 'Origin already listed: not added again')
+  const pf = p.evaluate('OPTIONS', [['Origin', 'https://example.com'], ['Access-Control-Request-Method', 'GET']])
+  assert.deepEqual(applyDecision(pf, app), pf.headers, 'a preflight: the decision’s own headers')
+  assert.deepEqual(applyDecision(d, new Headers(app)).find(([n]) => n === 'vary'), ['vary', 'accept-encoding, origin'])
+  assert.throws(() => applyDecision(null, app), (e) => e.code === 'ERR_INVALID_ARG_TYPE')
+  assert.throws(() => applyDecision({ kind: 'bogus', headers: [] }, app), (e) => e.code === 'ERR_INVALID_ARG_TYPE')
+  // A NUL inside an app value takes the length-prefixed path.
+  assert.deepEqual(applyDecision(d, [['X-A', 'a\0b']])[0], ['X-A', 'a\0b'])
+})

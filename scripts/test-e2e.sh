@@ -5,6 +5,7 @@
 #   python  corsgate.asgi.CORSMiddleware in a Starlette app under uvicorn  127.0.0.1:27201
 #   node    corsgate/express middleware                                    127.0.0.1:27202
 #   nginx   ngx_http_corsgate_module, proxying to a CORS-less Express app   127.0.0.1:27203
+#   workerd a Cloudflare Worker with @corsgate/wasm/fetch (bindings/wasm)   127.0.0.1:27204
 # Test pages are served on 127.0.0.1:27101-27104,27110 (host names 127.0.0.1, localhost,
 # *.test.localhost, *.preview.localhost). Each case asserts browser outcome == expectation
 # == `corsgate eval --jsonl` decision. Everything started here is stopped on exit, even
@@ -17,7 +18,7 @@ cd "$REPO"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 OUT="$REPO/build/e2e"
 E2E="$REPO/tests/e2e"
-RUNTIMES="${E2E_RUNTIMES:-python node nginx}"
+RUNTIMES="${E2E_RUNTIMES:-python node nginx workerd}"
 PY="${PYTHON:-python3}"
 mkdir -p "$OUT"
 
@@ -55,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in 27101 27102 27103 27104 27110 27201 27202 27203 27290; do
+for port in 27101 27102 27103 27104 27110 27201 27202 27203 27204 27290; do
     port_free "$port" || fail "port 127.0.0.1:$port is already in use"
 done
 
@@ -149,6 +150,29 @@ NGINX
     else
         fail "nginx requested but scripts/setup-nginx.sh or bindings/nginx/build.sh is missing (E2E_RUNTIMES=\"python node\" to leave it out)"
     fi
+fi
+
+if want workerd; then
+    echo "== workerd: @corsgate/wasm (scripts/build-wasm.sh), the Worker bundled by esbuild"
+    WASM="$REPO/bindings/wasm"
+    if [ ! -x "$WASM/node_modules/.bin/workerd" ] || [ ! -x "$WASM/node_modules/.bin/esbuild" ]; then
+        bash "$REPO/scripts/setup-wasm.sh" || fail "setup-wasm.sh failed"
+    fi
+    bash "$REPO/scripts/build-wasm.sh" || fail "build-wasm.sh failed"
+    WD="$OUT/workerd"
+    rm -rf "$WD"; mkdir -p "$WD"
+    # The package resolves as @corsgate/wasm through a node_modules link, as it would installed.
+    mkdir -p "$WD/node_modules/@corsgate"
+    ln -s "$WASM" "$WD/node_modules/@corsgate/wasm"
+    cp "$E2E/worker.js" "$E2E/policy.json" "$E2E/policy-star.json" "$WD/"
+    "$WASM/node_modules/.bin/esbuild" "$WD/worker.js" --bundle --format=esm --platform=neutral \
+        --conditions=workerd,worker,browser --main-fields=module,main --external:'*.wasm' \
+        --log-level=warning --outfile="$WD/worker.bundle.js" || fail "esbuild of the Worker failed"
+    cp "$WASM/corsgate.wasm" "$E2E/workerd.capnp" "$WD/"
+    "$WASM/node_modules/.bin/workerd" serve "$WD/workerd.capnp" >"$OUT/workerd.log" 2>&1 &
+    pids+=($!)
+    wait_up workerd http://127.0.0.1:27204/health "$!" || fail "workerd did not start"
+    args+=(--runtime workerd=http://127.0.0.1:27204)
 fi
 
 [ ${#args[@]} -gt 0 ] || fail "no runtime selected (E2E_RUNTIMES=$RUNTIMES)"

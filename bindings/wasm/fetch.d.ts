@@ -1,0 +1,26 @@
+// Types of @corsgate/wasm/fetch.
+import type { Policy, PolicyConfig } from './index.js'
+
+/** A Policy, a policy object, its JSON text or its bytes. */
+export type PolicyInput = Policy | PolicyConfig | string | Uint8Array
+
+/** The middleware: answers preflights itself, applies the core's response rule to `next`'s Response. */
+export interface CorsMiddleware {
+  (request: Request, next: (request: Request) => Promise<Response>): Promise<Response>
+  /** Swaps the policy (compiled first: an invalid one throws and the old one stays). */
+  setPolicy(policy: PolicyInput): void
+  /** The current policy. */
+  policy(): Policy
+}
+
+/** `cors(policy)` → `(request, next) => Promise<Response>`. */
+export declare function cors(policy: PolicyInput): CorsMiddleware
+
+/** Wraps a fetch handler (Deno.serve, Bun.serve's `fetch`, a Worker's `fetch`); extra arguments pass through. */
+export declare function withCors<A extends unknown[]>(
+  policy: PolicyInput,
+  handler: (request: Request, ...rest: A) => Response | Promise<Response>,
+): ((request: Request, ...rest: A) => Promise<Response>) & { setPolicy(policy: PolicyInput): void }
+
+/** A Policy from any accepted input (throws like `new Policy`). */
+export declare function toPolicy(input: PolicyInput): Policy

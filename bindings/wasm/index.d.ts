@@ -1,0 +1,127 @@
+// Types of @corsgate/wasm (the same shape as the Node addon `corsgate`).
+
+/**
+ * Request headers:
+ * - a Fetch `Headers` object (`request.headers`);
+ * - a plain object `{ name: string | string[] | undefined }` (Node's `req.headers`);
+ * - a flat `[name, value, name, value, …]` array (Node's `req.rawHeaders`);
+ * - `[name, value]` pairs, in request order (names may repeat).
+ */
+export type HeadersInput =
+  | Headers
+  | Record<string, string | string[] | undefined>
+  | ReadonlyArray<string>
+  | ReadonlyArray<readonly [string, string]>
+  | null
+  | undefined
+
+/** `[kind, allowed, status, name, value, …]`: kind 0 not CORS, 1 preflight, 2 actual. */
+export type CompactDecision = [0 | 1 | 2, boolean, number | null, ...string[]]
+
+/**
+ * The policy file (JSON, version 1), as accepted by `new Policy(config)`. Only
+ * `origins` is required; unknown keys are errors.
+ */
+export interface PolicyConfig {
+  /** Origin patterns: exact, `https://*.example.com`, ports, `~regex`, `*`, `null`. */
+  origins: Array<string>
+  /** Send `Access-Control-Allow-Credentials: true`. */
+  credentials?: boolean
+  /** Methods allowed beyond GET, HEAD and POST; `"*"` allows any. */
+  methods?: Array<string>
+  /** Request header names allowed in preflights; `"*"` allows any but `authorization`. */
+  request_headers?: Array<string>
+  /** Response header names scripts may read. */
+  expose_headers?: Array<string>
+  /** `Access-Control-Max-Age` in seconds (at most 86400); `null` omits it. */
+  max_age?: number | null
+  /** Status of an allowed preflight (200..=299, default 204). */
+  preflight_status?: number
+  /** Answer Private Network Access preflights. */
+  private_network?: boolean
+  /** Allow the `null` origin pattern. */
+  dangerously_allow_null_origin?: boolean
+  /** Allow plain `http://` origins (not loopback) with credentials. */
+  dangerously_allow_insecure_origins?: boolean
+  /** Allow wildcards over public suffixes with credentials. */
+  dangerously_allow_public_suffix_wildcards?: boolean
+}
+
+/** The answer to one request (the JSON line format of `corsgate eval --jsonl`). */
+export interface Decision {
+  kind: 'not_cors' | 'preflight' | 'actual'
+  /** Whether the browser will let the page read the response (true for `not_cors`). */
+  allowed: boolean
+  /** The status to answer a preflight with; `null` for other kinds. */
+  status: number | null
+  /** The response headers to add, in order. */
+  headers: Array<[string, string]>
+  /** Why, in words (the core's text). */
+  reason: string
+  /** Why, as a stable snake_case code. */
+  reasonCode: string
+}
+
+/** One configuration problem, as reported by the core. */
+export interface Diagnostic {
+  code: string
+  severity: 'error' | 'warning'
+  field: string | null
+  index: number | null
+  value: string | null
+  message: string
+}
+
+/** Thrown by `new Policy` for an invalid policy: the core's message and codes. */
+export interface PolicyError extends Error {
+  /** The first error's code, e.g. `invalid_wildcard`. */
+  code: string
+  errors: Array<Diagnostic>
+  warnings: Array<Diagnostic>
+}
+
+/**
+ * A compiled, immutable CORS policy, held in the WebAssembly module's memory. Compile
+ * once, evaluate many times. Released when garbage-collected, or now with `free()`.
+ */
+export declare class Policy {
+  /**
+   * Compiles a policy object, its JSON text, or its bytes. Throws a `PolicyError`
+   * (all errors at once) when invalid; a `TypeError` for other argument types.
+   */
+  constructor(config: PolicyConfig | string | Uint8Array | ArrayBuffer)
+  static fromJson(text: string): Policy
+  /** Decides one request. */
+  evaluate(method: string, headers?: HeadersInput): Decision
+  /** The decision as one JSON line, the format of `corsgate eval --jsonl`. */
+  evaluateJson(method: string, headers?: HeadersInput): string
+  /** The decision as one flat array (the Node addon's form). */
+  decideCompact(method: string, headers?: HeadersInput): CompactDecision
+  /** Whether a request from `origin` would be allowed to read a response. */
+  isOriginAllowed(origin: string): boolean
+  /** Warnings found while compiling. */
+  readonly warnings: Array<Diagnostic>
+  /** The policy as written, with every field present. */
+  readonly config: Required<PolicyConfig>
+  toJSON(): Required<PolicyConfig>
+  /** Releases the compiled policy now; any later call throws. */
+  free(): void
+}
+
+/** The version of the corsgate core in this module. */
+export declare function version(): string
+
+/** The request header names the core reads. */
+export declare function requestHeaderNames(): Array<string>
+
+/**
+ * The core's response rule (DESIGN "Applying a decision to a response"): the response
+ * headers after `decision` (from `evaluate`) is applied to the application's response
+ * headers. Every `Access-Control-*` header the application set is removed, the
+ * decision's headers are added, `Vary` is merged. For a preflight, the decision's own
+ * headers.
+ */
+export declare function applyDecision(
+  decision: Pick<Decision, 'kind' | 'headers'>,
+  appHeaders: HeadersInput,
+): Array<[string, string]>

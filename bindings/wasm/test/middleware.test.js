@@ -1,0 +1,112 @@
+// @corsgate/wasm/fetch and /hono in Node (Request/Response of Node 20): preflights
+// answered without the app, the core's response rule on the app's Response (mutable
+// and immutable headers), hono/cors option translation and refusals, CommonJS entries.
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { Hono } from 'hono'
+import { cors, withCors } from '../fetch.js'
+import { cors as honoCors, policyFromHonoOptions } from '../hono.js'
+import { Policy } from '../index.js'
+
+const require = createRequire(import.meta.url)
+const POLICY = { origins: ['https://app.example.com'], methods: ['PUT'], expose_headers: ['x-id'], credentials: true }
+const req = (method, headers) => new Request('http://api.test/x', { method, headers })
+const never = () => {
+  throw new Error('the app must not be called')
+}
+
+test('fetch: a preflight is answered by the middleware', async () => {
+  const mw = cors(POLICY)
+  const ok = await mw(req('OPTIONS', { origin: 'https://app.example.com', 'access-control-request-method': 'PUT' }), never)
+  assert.equal(ok.status, 204)
+  assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example.com')
+  assert.equal(ok.headers.get('access-control-allow-methods'), 'PUT')
+  const no = await mw(req('OPTIONS', { origin: 'https://evil.test', 'access-control-request-method': 'PUT' }), never)
+  assert.equal(no.status, 403)
+  assert.equal(no.headers.get('access-control-allow-origin'), null)
+})
+
+test('fetch: the response rule on the app response, mutable and immutable headers', async () => {
+  const mw = cors(POLICY)
+  const app = async () =>
+    new Response('hi', { headers: [['Access-Control-Allow-Origin', '*'], ['Vary', 'Accept-Encoding'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']] })
+  const r = await mw(req('GET', { origin: 'https://app.example.com' }), app)
+  assert.equal(r.headers.get('access-control-allow-origin'), 'https://app.example.com')
+  assert.equal(r.headers.get('vary'), 'Accept-Encoding, Origin')
+  assert.deepEqual(r.headers.getSetCookie(), ['a=1', 'b=2'])
+  assert.equal(await r.text(), 'hi')
+  const denied = await mw(req('GET', { origin: 'https://evil.test' }), app)
+  assert.equal(denied.headers.get('access-control-allow-origin'), null, 'the app’s ACAO is removed when denied')
+  const redirect = await mw(req('GET', { origin: 'https://app.example.com' }), async () => Response.redirect('http://api.test/y', 302))
+  assert.equal(redirect.status, 302)
+  assert.equal(redirect.headers.get('location'), 'http://api.test/y')
+  assert.equal(redirect.headers.get('access-control-allow-credentials'), 'true')
+})
+
+test('fetch: withCors passes extra arguments; setPolicy swaps only valid policies', async () => {
+  const h = withCors(POLICY, (request, env) => new Response(env.x))
+  const r = await h(req('GET', { origin: 'https://app.example.com' }), { x: 'env' })
+  assert.equal(await r.text(), 'env')
+  assert.throws(() => h.setPolicy({ origins: ['*'], credentials: true }), (e) => e.code === 'any_origin_with_credentials')
+  const r2 = await h(req('GET', { origin: 'https://app.example.com' }), { x: 'env' })
+  assert.equal(r2.headers.get('access-control-allow-origin'), 'https://app.example.com')
+  h.setPolicy(new Policy({ origins: ['*'] }))
+  const r3 = await h(req('GET', { origin: 'https://app.example.com' }), { x: 'env' })
+  assert.equal(r3.headers.get('access-control-allow-origin'), '*')
+  assert.throws(() => withCors(POLICY), (e) => e.code === 'ERR_INVALID_ARG_TYPE')
+})
+
+test('hono: options translate to a policy; what cannot be honoured is refused at startup', () => {
+  assert.deepEqual(policyFromHonoOptions({}), {
+    origins: ['*'],
+    methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'QUERY'],
+    request_headers: ['*', 'authorization'],
+  })
+  assert.deepEqual(policyFromHonoOptions({ origin: 'https://a.test', allowHeaders: ['X-A'], exposeHeaders: ['X-B'], maxAge: 60, credentials: true }), {
+    origins: ['https://a.test'],
+    methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'QUERY'],
+    request_headers: ['X-A'],
+    expose_headers: ['X-B'],
+    max_age: 60,
+    credentials: true,
+  })
+  const refused = (o) => assert.throws(() => honoCors(o), (e) => e.code === 'ERR_CORSGATE_UNSUPPORTED_OPTION' && /corsgate\/hono/.test(e.message), JSON.stringify(o))
+  refused({ origin: () => 'https://a.test' })
+  refused({ allowMethods: () => ['GET'] })
+  refused({ origin: [1] })
+  refused({ allowOrigin: '*' })
+  // The core refuses what a browser would reject anyway, with its own codes.
+  assert.throws(() => honoCors({ credentials: true }), (e) => e.code === 'any_origin_with_credentials')
+  assert.throws(() => honoCors({ maxAge: 100000 }), (e) => e.code === 'max_age_too_large')
+})
+
+test('hono: the middleware in an app (app.request)', async () => {
+  const app = new Hono()
+  app.use('*', honoCors({ origin: ['https://app.example.com'], credentials: true }))
+  app.get('/x', (c) => {
+    c.header('Access-Control-Allow-Origin', '*')
+    return c.text('ok')
+  })
+  app.get('/r', (c) => c.redirect('/y'))
+  const r = await app.request('/x', { headers: { origin: 'https://app.example.com' } })
+  assert.equal(r.headers.get('access-control-allow-origin'), 'https://app.example.com')
+  assert.equal(r.headers.get('vary'), 'Origin')
+  const pf = await app.request('/x', { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization' } })
+  assert.equal(pf.status, 204)
+  assert.equal(pf.headers.get('access-control-allow-headers'), 'authorization')
+  const denied = await app.request('/x', { headers: { origin: 'https://evil.test' } })
+  assert.equal(denied.headers.get('access-control-allow-origin'), null)
+  const red = await app.request('/r', { headers: { origin: 'https://app.example.com' } })
+  assert.equal(red.status, 302)
+  assert.equal(red.headers.get('access-control-allow-origin'), 'https://app.example.com')
+})
+
+test('CommonJS entries share one Policy class', () => {
+  const { Policy: P } = require('../dist/index.cjs')
+  const fetchCjs = require('../dist/fetch.cjs')
+  const honoCjs = require('../dist/hono.cjs')
+  const p = new P({ origins: ['*'] })
+  assert.equal(fetchCjs.toPolicy(p), p)
+  assert.equal(typeof honoCjs.cors, 'function')
+})

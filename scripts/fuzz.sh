@@ -27,7 +27,7 @@ if [ "${1:-}" = "--seed" ]; then
 fi
 secs="${1:-60}"
 shift || true
-ALL_TARGETS=(origin compile differential acrh regex c_abi)
+ALL_TARGETS=(origin compile differential normalizer acrh regex c_abi)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${ALL_TARGETS[@]}"); fi
 
 # Its own directory under the shared target dir: the sanitizer flags differ from every

@@ -6,7 +6,6 @@
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
-VECTORS="${CORSGATE_VECTORS:-$REPO/../shared/conformance/vectors.jsonl}"
 PREFIX="$REPO/build/nginx/run"
 
 bash "$REPO/scripts/setup-nginx.sh" >/dev/null || { echo "setup-nginx.sh failed"; echo "nginx: 0 passed, 1 failed"; exit 1; }
@@ -22,4 +21,9 @@ stop_nginx() { # belt and braces: the suite stops nginx itself in a finally bloc
 }
 trap stop_nginx EXIT
 
-python3 "$REPO/bindings/nginx/t/test_nginx.py" --module "$MODULE" --vectors "$VECTORS" --prefix "$PREFIX"
+# shellcheck source=scripts/judge.sh
+. "$REPO/scripts/judge.sh"
+build_judge || { echo "corsgate-judge build failed"; echo "nginx: 0 passed, 1 failed"; exit 1; }
+mapfile -t SKIPS < <(v2_skip_args merge)
+CORSGATE_JUDGE="$JUDGE" python3 "$REPO/bindings/nginx/t/test_nginx.py" --module "$MODULE" --prefix "$PREFIX" \
+    "${SKIPS[@]}"

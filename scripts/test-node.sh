@@ -39,5 +39,9 @@ done
 echo "== tsc"
 ./node_modules/.bin/tsc -p tsconfig.json
 
+echo "== corsgate-judge (the one judge, tests/)"
+(cd "$REPO" && cargo build -q -p corsgate-conformance --bin corsgate-judge)
+export CORSGATE_JUDGE="$CARGO_TARGET_DIR/debug/corsgate-judge"
+
 echo "== node --test"
 node --test test/*.test.js

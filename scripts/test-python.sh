@@ -16,6 +16,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 export CORSGATE_VECTORS="${CORSGATE_VECTORS:-$REPO/../shared/conformance/vectors.jsonl}"
 test -f "$CORSGATE_VECTORS" || { echo "test-python: vectors not found at $CORSGATE_VECTORS" >&2; exit 1; }
 
+echo "== corsgate-judge (the one judge, tests/)"
+(cd "$REPO" && cargo build -q -p corsgate-conformance --bin corsgate-judge)
+export CORSGATE_JUDGE="$CARGO_TARGET_DIR/debug/corsgate-judge"
+# The suites import tests/judge_client.py (which feeds it).
+export MYPYPATH="$REPO/tests"
+
 echo "== maturin build (release, abi3)"
 rm -rf "$WHEELS"
 "$TOOLS/bin/maturin" build --release --locked -m "$REPO/bindings/python/Cargo.toml" -o "$WHEELS"

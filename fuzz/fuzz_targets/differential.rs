@@ -1,6 +1,6 @@
-//! The fast engine against the naive reference evaluator: any disagreement (kind,
-//! verdict, status, headers, `is_origin_allowed`) or broken decision invariant is a
-//! crash. Inputs that read as a policy JSON line followed by request lines (the seed
+//! The fast engine against the naive reference evaluator through
+//! `corsgate::reference::compare`: any disagreement (kind, verdict, status, headers,
+//! reason, `is_origin_allowed`) or broken decision invariant is a crash. Inputs that read as a policy JSON line followed by request lines (the seed
 //! corpus: every conformance vector) are used as such; all others drive the
 //! structured generator.
 #![no_main]

@@ -1,14 +1,19 @@
 //! Shared pieces of the corsgate fuzz targets: generators of policies and requests from
 //! a small alphabet of CORS tokens (driven by `arbitrary`), a text form that the seed
 //! corpora use (one policy JSON line, then one request JSON line per request, as
-//! `corsgate eval --jsonl` reads them), and the oracle: the fast engine against the
-//! naive reference evaluator plus invariants that hold for every decision.
+//! `corsgate eval --jsonl` reads them), and the oracle: `corsgate::reference::compare`,
+//! the one comparison of the fast engine with the naive reference (reasons and every
+//! decision's invariants included), shared with the property test.
 //!
 //! Every check panics on failure, which libFuzzer reports as a crash.
 
 use arbitrary::{Result, Unstructured};
-use corsgate::reference::Reference;
-use corsgate::{Config, Decision, Kind, MAX_HEADERS, Policy};
+
+/// The pattern normalizer against the `url` crate (shared with `tests/normalizer.rs`).
+#[path = "../../tests/normalizer_check.rs"]
+pub mod normalizer;
+use corsgate::Config;
+pub use corsgate::reference::Request;
 
 /// Schemes, including ones that are errors or odd in patterns.
 pub const SCHEMES: &[&str] = &[
@@ -246,9 +251,6 @@ pub fn config(u: &mut Unstructured<'_>) -> Result<Config> {
     Ok(c)
 }
 
-/// One request: method and header lines.
-pub type Request = (String, Vec<(String, String)>);
-
 fn case_name(u: &mut Unstructured<'_>, name: &str) -> Result<String> {
     Ok(match u.int_in_range(0..=3u8)? {
         0 => name.to_ascii_lowercase(),
@@ -338,112 +340,11 @@ pub fn text_case(data: &[u8]) -> Option<(Config, Vec<Request>)> {
     Some((config, requests))
 }
 
-/// Invariants of every decision, whatever the policy: a bounded number of headers, no
-/// byte that could split a response header, an echoed origin that is exactly the
-/// request's and well formed, `allowed` consistent with the headers.
-pub fn check_decision(policy: &Policy, d: &Decision<'_>, headers: &[(&str, &str)]) {
-    let count = d.headers().count();
-    assert!(count <= MAX_HEADERS, "{count} headers > MAX_HEADERS");
-    for h in d.headers() {
-        assert!(
-            !h.value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0),
-            "header {} carries a control byte: {:?}",
-            h.name,
-            h.value
-        );
-        assert!(d.header(h.name).is_some());
-    }
-    let origins: Vec<&str> = headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("origin"))
-        .map(|(_, v)| *v)
-        .collect();
-    let acao = d.header("Access-Control-Allow-Origin");
-    match d.kind() {
-        Kind::NotCors => {
-            assert!(origins.is_empty());
-            assert!(d.allowed());
-            assert_eq!(d.status(), None);
-        }
-        Kind::Preflight | Kind::Actual => {
-            assert!(!origins.is_empty());
-            if d.kind() == Kind::Actual {
-                assert_eq!(d.status(), None);
-            } else {
-                let s = d.status().expect("a preflight has a status");
-                if d.allowed() {
-                    assert_eq!(s, policy.config().preflight_status);
-                    assert!((200..=299).contains(&s));
-                } else {
-                    assert_eq!(s, 403);
-                }
-            }
-            assert_eq!(d.allowed(), acao.is_some(), "allowed iff ACAO is present");
-            if let Some(a) = acao {
-                if a != "*" {
-                    assert_eq!(a, origins[0], "ACAO must echo the request's Origin");
-                    assert_eq!(origins.len(), 1, "allowed with several Origin lines");
-                    assert!(
-                        a == "null" || corsgate::syntax::parse_origin(a.as_bytes()).is_some(),
-                        "allowed a malformed origin {a:?}"
-                    );
-                    assert!(policy.is_origin_allowed(a.as_bytes()));
-                }
-            }
-        }
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&d.to_json()).expect("Decision::to_json is JSON");
-    assert_eq!(json["allowed"], d.allowed());
-    assert_eq!(json["kind"], d.kind().as_str());
-    assert!(!d.reason().to_string().is_empty());
-}
-
-/// The fast engine against the reference on every request; panics on any disagreement.
+/// The one comparison, `corsgate::reference::compare` (decisions, reasons, the hot path
+/// and every decision's invariants), as a crash on any disagreement.
 pub fn compare(config: &Config, requests: &[Request]) {
-    let fast = Policy::new(config);
-    let naive = Reference::new(config);
-    let (fast, naive) = match (fast, naive) {
-        (Ok(f), Ok(n)) => (f, n),
-        (Err(a), Err(b)) => {
-            assert_eq!(a, b, "the two engines rejected the policy differently");
-            assert!(!a.errors.is_empty());
-            return;
-        }
-        (f, n) => panic!(
-            "one engine compiled, one did not: {:?} / {:?}",
-            f.err(),
-            n.err()
-        ),
-    };
-    let any = config.origins.iter().any(|p| p == "*");
-    for (method, headers) in requests {
-        let pairs: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let d = fast.evaluate_str(method, &pairs);
-        check_decision(&fast, &d, &pairs);
-        let r = naive.evaluate(method, &pairs);
-        let got: Vec<(String, String)> = d
-            .headers()
-            .map(|h| (h.name.to_owned(), h.value.to_owned()))
-            .collect();
-        let ctx = || format!("{method} {headers:?} under {:?}", config.origins);
-        assert_eq!(d.kind().as_str(), r.kind, "kind: {}", ctx());
-        assert_eq!(d.allowed(), r.allowed, "allowed: {}", ctx());
-        assert_eq!(d.status(), r.status, "status: {}", ctx());
-        assert_eq!(got, r.headers, "headers: {}", ctx());
-        for (n, o) in headers {
-            if n.eq_ignore_ascii_case("origin") {
-                assert_eq!(
-                    fast.is_origin_allowed(o.as_bytes()),
-                    any || naive.origin_allowed(o),
-                    "is_origin_allowed({o:?}) under {:?}",
-                    config.origins
-                );
-            }
-        }
+    if let Err(why) = corsgate::reference::compare(config, requests) {
+        panic!("{why}");
     }
 }
 

@@ -2,10 +2,18 @@
 //! speaks it: one observation per input line,
 //! `{"id": …, "via": …, "observed": {…}}`, answered by one line
 //! `{"id": …, "via": …, "ok": bool, "problems": [...]}`.
+//!
+//! `corsgate-judge --verdict` answers the browser's verdict alone, for suites that compare
+//! another CORS library's answers with ours on requests that are not vectors: input
+//! `{"credentials": bool, "request": [[name, value], ...], "kind": "preflight|actual",
+//! "status": int|null, "headers": [[name, value], ...]}`, output
+//! `{"allowed": bool, "why": str|null}` (`why`: the failed check), or
+//! `{"error": "…"}` for a malformed line.
 
+use crate::browser::Exchange;
 use crate::judge::judge;
 use crate::observed::Observed;
-use crate::vector::Vector;
+use crate::vector::{Vector, header_list};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -71,4 +79,35 @@ impl Judge {
         let observed = Observed::from_json(line.get("observed").ok_or("no observed")?)?;
         Ok(judge(vector, &observed))
     }
+}
+
+/// Answers one `--verdict` line (see the module docs).
+pub fn verdict(line: &str) -> Value {
+    match verdict_of(line) {
+        Ok(Ok(())) => json!({"allowed": true, "why": null}),
+        Ok(Err(why)) => json!({"allowed": false, "why": why}),
+        Err(e) => json!({"error": e}),
+    }
+}
+
+fn verdict_of(line: &str) -> Result<Result<(), String>, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let request = header_list(&v["request"]).ok_or("request is not a list of [name, value]")?;
+    let response = header_list(&v["headers"]).ok_or("headers is not a list of [name, value]")?;
+    let kind = v["kind"].as_str().ok_or("kind is not a string")?;
+    let status = match &v["status"] {
+        Value::Null => None,
+        s => Some(
+            s.as_u64()
+                .and_then(|s| u16::try_from(s).ok())
+                .ok_or("status is not a status code")?,
+        ),
+    };
+    let exchange = Exchange {
+        request: &request,
+        credentials: v["credentials"].as_bool().unwrap_or(false),
+        status,
+        response: &response,
+    };
+    Ok(exchange.verdict(kind))
 }

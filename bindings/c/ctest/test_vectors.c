@@ -1,9 +1,13 @@
 /* Runs conformance vectors through the C ABI. Reads the records that
  * vectors_to_records.py writes (length-prefixed, so any bytes survive) on stdin and
- * prints one JSON line per vector: the decision as the C ABI reports it. cors_judge.py
- * then checks each line the way a browser would; a vector with application headers also
- * gets "final_headers" (corsgate_decision_apply), for the corsgate-judge. Usage:
- *   python3 vectors_to_records.py vectors.jsonl | test_vectors > decisions.jsonl */
+ * prints one observation per vector in the protocol of corsgate-judge (the one judge,
+ * tests/src/bin/corsgate-judge.rs), which checks it the way a browser would:
+ *   {"id":..,"via":"c-abi","observed":{"kind":..,"allowed":..,"status":..,"headers":[..],
+ *    "reason_code":..,"config_error":..}}
+ * What only the C ABI can get wrong is checked here and reported on stderr (exit 3): a
+ * config error without usable diagnostics, an empty reason text, and the hot path
+ * (corsgate_policy_is_origin_allowed) disagreeing with evaluate. Usage:
+ *   python3 vectors_to_records.py vectors.jsonl | test_vectors | corsgate-judge */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,31 +55,34 @@ static void json_str(const uint8_t *s, size_t n) {
     putchar('"');
 }
 
-static void print_diags(const corsgate_config_error *err) {
-    printf("\"errors\":[");
+static size_t abi_problems = 0;
+
+/* A problem only the C ABI can have: reported on stderr, counted for the exit status. */
+static void abi_problem(const uint8_t *id, size_t id_len, const char *what) {
+    fprintf(stderr, "FAIL %.*s: %s\n", (int)id_len, (const char *)id, what);
+    abi_problems++;
+}
+
+/* Every diagnostic of a rejected policy has a code and a text, and one is an error. */
+static int diags_usable(const corsgate_config_error *err) {
+    size_t errors = 0;
     for (size_t i = 0; i < corsgate_config_error_len(err); i++) {
         corsgate_diagnostic d;
-        if (corsgate_config_error_get(err, i, &d) != CORSGATE_RESULT_OK) {
-            printf("%s{\"code\":\"<get failed>\"}", i ? "," : "");
-            continue;
-        }
-        printf("%s{\"code\":", i ? "," : "");
-        json_str(d.code.data, d.code.len);
-        printf(",\"is_error\":%s,\"text\":", d.is_error ? "true" : "false");
-        json_str(d.text.data, d.text.len);
-        printf("}");
+        if (corsgate_config_error_get(err, i, &d) != CORSGATE_RESULT_OK || !d.code.len || !d.text.len)
+            return 0;
+        errors += d.is_error ? 1 : 0;
     }
-    printf("]");
+    return errors > 0;
 }
 
 /* The decision applied to the application's headers, as "final_headers". */
-static void print_final(const corsgate_decision *d, const corsgate_header *app, size_t app_len) {
+static void print_final(const uint8_t *id, size_t id_len, const corsgate_decision *d,
+                        const corsgate_header *app, size_t app_len) {
     corsgate_response_line out[MAX_REQ_HEADERS + CORSGATE_MAX_ADDED];
     size_t len = 0;
     corsgate_result r = corsgate_decision_apply(d, app, app_len, out, MAX_REQ_HEADERS + CORSGATE_MAX_ADDED, &len);
     if (r != CORSGATE_RESULT_OK) {
-        corsgate_slice rs = corsgate_result_str(r);
-        printf(",\"final_result\":\"%.*s\"", (int)rs.len, (const char *)rs.data);
+        abi_problem(id, id_len, "corsgate_decision_apply failed");
         return;
     }
     printf(",\"final_headers\":[");
@@ -96,23 +103,25 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
     corsgate_config_error *err = NULL;
     printf("{\"id\":");
     json_str(id, id_len);
+    printf(",\"via\":\"c-abi\",\"observed\":{");
     corsgate_result r = corsgate_policy_from_json(policy_json, policy_len, &p, &err);
     if (r != CORSGATE_RESULT_OK) {
-        printf(",\"config_error\":true,\"result\":\"%.*s\",", SLICE_FMT(corsgate_result_str(r)));
-        print_diags(err);
-        printf("}\n");
+        printf("\"config_error\":true}}\n");
+        if (r != CORSGATE_RESULT_INVALID_POLICY || !diags_usable(err))
+            abi_problem(id, id_len, "config error without usable diagnostics");
         corsgate_config_error_free(err);
         return;
     }
     corsgate_decision d;
     r = corsgate_policy_evaluate(p, method, method_len, h, n, &d);
     if (r != CORSGATE_RESULT_OK) {
-        printf(",\"config_error\":false,\"result\":\"%.*s\"}\n", SLICE_FMT(corsgate_result_str(r)));
+        printf("\"config_error\":false}}\n");
+        abi_problem(id, id_len, "corsgate_policy_evaluate failed");
         corsgate_policy_free(p);
         return;
     }
     corsgate_slice kind = corsgate_kind_str(d.kind), code = corsgate_reason_str(d.reason);
-    printf(",\"config_error\":false,\"result\":\"ok\",\"kind\":");
+    printf("\"config_error\":false,\"kind\":");
     json_str(kind.data, kind.len);
     printf(",\"allowed\":%s,\"status\":", d.allowed ? "true" : "false");
     if (d.status)
@@ -129,25 +138,26 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
     }
     printf("],\"reason_code\":");
     json_str(code.data, code.len);
+    if (has_app) print_final(id, id_len, &d, app, app_len);
+    printf("}}\n");
     uint8_t text[1024];
     size_t text_len = 0;
     r = corsgate_decision_reason_write(&d, text, sizeof text, &text_len);
-    printf(",\"reason\":");
-    if (r == CORSGATE_RESULT_OK)
-        json_str(text, text_len);
-    else
-        printf("null");
-    /* The hot path, asked about the first Origin line (null when there is none). */
-    printf(",\"origin_allowed\":");
+    if (r != CORSGATE_RESULT_OK || text_len == 0 || !code.len)
+        abi_problem(id, id_len, "no reason");
+    /* The hot path agrees with evaluate for an actual request with one well-formed
+     * Origin line. */
     const corsgate_header *origin = NULL;
-    for (size_t i = 0; i < n && !origin; i++)
-        if (h[i].name.len == 6 && strncasecmp((const char *)h[i].name.data, "origin", 6) == 0) origin = &h[i];
-    if (origin)
-        printf("%s", corsgate_policy_is_origin_allowed(p, origin->value.data, origin->value.len) ? "true" : "false");
-    else
-        printf("null");
-    if (has_app) print_final(&d, app, app_len);
-    printf(",\"warnings\":%zu}\n", corsgate_policy_warnings_len(p));
+    size_t origins = 0;
+    for (size_t i = 0; i < n; i++)
+        if (h[i].name.len == 6 && strncasecmp((const char *)h[i].name.data, "origin", 6) == 0) {
+            origin = origin ? origin : &h[i];
+            origins++;
+        }
+    int malformed = code.len == 16 && memcmp(code.data, "origin_malformed", 16) == 0;
+    if (d.kind == CORSGATE_KIND_ACTUAL && origins == 1 && !malformed &&
+        corsgate_policy_is_origin_allowed(p, origin->value.data, origin->value.len) != d.allowed)
+        abi_problem(id, id_len, "corsgate_policy_is_origin_allowed disagrees with evaluate");
     corsgate_policy_free(p);
 }
 
@@ -205,6 +215,7 @@ int main(void) {
         fprintf(stderr, "test_vectors: malformed record after %zu vectors\n", count);
         return 2;
     }
-    fprintf(stderr, "test_vectors: ran %zu vectors\n", count);
+    fprintf(stderr, "test_vectors: ran %zu vectors, %zu C ABI problems\n", count, abi_problems);
+    if (abi_problems) return 3;
     return count > 0 ? 0 : 1;
 }

@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 const corsPkg = require('cors')
 const corsgate = require('../express.js')
 const { fromCorsOptions } = corsgate
-const { judge } = require('./support/browser.js')
+const { verdicts } = require('./support/judge.js')
 
 test('options map onto a policy', () => {
   assert.deepEqual(fromCorsOptions(undefined).config, {
@@ -145,9 +145,11 @@ test('same browser verdicts as the cors package for the same options', () => {
       const a = run(ours, method, lines)
       const b = run(theirs, method, lines)
       const kind = lines.length === 0 ? 'not_cors' : method === 'OPTIONS' ? 'preflight' : 'actual'
-      const args = { method, reqLines: lines, credentials, kind }
-      const va = judge({ ...args, status: a.status, resLines: a.lines })
-      const vb = judge({ ...args, status: b.status, resLines: b.lines })
+      const args = { credentials, request: lines, kind }
+      const [va, vb] = verdicts([
+        { ...args, status: a.status, headers: a.lines },
+        { ...args, status: b.status, headers: b.lines },
+      ])
       const where = `${JSON.stringify(opts)} ${method} ${JSON.stringify(lines)}`
       assert.equal(va.allowed, vb.allowed, `${where}: corsgate ${va.why} / cors ${vb.why}`)
       assert.equal(a.nextCalled, b.nextCalled, `${where}: next()`)

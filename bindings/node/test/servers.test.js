@@ -1,7 +1,9 @@
 'use strict'
 // Real servers on 127.0.0.1 (ephemeral ports), hit over HTTP with a raw client: every
-// shared vector through the Express middleware, the node:http wrapper and the Fastify
-// plugin (the latter swapping policies between requests: hot reload).
+// shared vector (v1, and v2 but for features not here yet) through the Express
+// middleware, the node:http wrapper and the Fastify plugin (the latter swapping policies
+// between requests: hot reload). corsgate-judge judges the responses; the tests check
+// what only a middleware can get wrong (the app called for a preflight, bodies).
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -11,11 +13,11 @@ const Fastify = require('fastify')
 const cors = require('../express.js')
 const { withCors } = require('../http.js')
 const corsgateFastify = require('../fastify.js')
-const { loadVectors, wireSafe } = require('./support/vectors.js')
-const { assertVector } = require('./support/browser.js')
+const { wireSafe } = require('./support/vectors.js')
+const { suiteVectors, observation, judgeAll, assertAllPassed } = require('./support/judge.js')
 const { rawRequest, listen, close } = require('./support/http-client.js')
 
-const vectors = loadVectors()
+const vectors = suiteVectors('node-http')
 const runnable = vectors.filter((v) => !v.expect.config_error)
 
 /**
@@ -29,7 +31,15 @@ async function checkOverHttp(t, port, path, v, seen) {
   }
   const before = seen.count
   const res = await rawRequest(port, v.request.method, path, v.request.headers)
-  assertVector(assert, v, { kind: undefined, allowed: undefined, status: res.status, headers: res.headers })
+  seen.observations.push(
+    observation(v.id, seen.via, {
+      kind: null,
+      allowed: null,
+      status: res.status,
+      headers: res.headers,
+      final_headers: res.headers,
+    }),
+  )
   if (v.expect.kind === 'preflight') {
     assert.equal(seen.count, before, `${v.id}: a preflight must not reach the app`)
     const length = res.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1]
@@ -40,6 +50,17 @@ async function checkOverHttp(t, port, path, v, seen) {
     assert.equal(res.status, 200)
     assert.equal(res.body, v.request.method === 'HEAD' ? '' : 'app')
   }
+}
+
+/** A fresh record of what one server saw: app calls, and the observations to judge. */
+function newSeen(via) {
+  return { count: 0, via, observations: [] }
+}
+
+/** Judges everything `seen` collected: every sendable vector, and each one passed. */
+function judgeSeen(seen) {
+  assert.equal(seen.observations.length, runnable.filter(wireSafe).length, `${seen.via}: observations`)
+  assertAllPassed(assert, judgeAll(seen.observations), seen.observations.length)
 }
 
 /** Serves `handler` on loopback and sends every runnable vector to `/v/<index>`. */
@@ -53,11 +74,12 @@ async function sendAll(t, prefix, handler, seen) {
   } finally {
     await close(server)
   }
+  judgeSeen(seen)
 }
 
 test('vectors over HTTP through the Express middleware', async (t) => {
   const app = express()
-  const seen = { count: 0 }
+  const seen = newSeen('node-express')
   runnable.forEach((v, i) => {
     app.use(`/v/${i}`, cors({ policy: v.policy }), (req, res) => {
       seen.count++
@@ -68,7 +90,7 @@ test('vectors over HTTP through the Express middleware', async (t) => {
 })
 
 test('vectors over HTTP through the node:http wrapper', async (t) => {
-  const seen = { count: 0 }
+  const seen = newSeen('node-http')
   const app = (req, res) => {
     seen.count++
     res.statusCode = 200
@@ -80,7 +102,7 @@ test('vectors over HTTP through the node:http wrapper', async (t) => {
 
 test('vectors over HTTP through the Fastify plugin (policy swapped per vector)', async (t) => {
   const fastify = Fastify()
-  const seen = { count: 0 }
+  const seen = newSeen('node-fastify')
   await fastify.register(corsgateFastify, { origins: ['https://placeholder.invalid'] })
   // All methods the vectors use, on one route; OPTIONS preflights are answered by the hook.
   fastify.route({
@@ -101,4 +123,5 @@ test('vectors over HTTP through the Fastify plugin (policy swapped per vector)',
   } finally {
     await fastify.close()
   }
+  judgeSeen(seen)
 })

@@ -1,16 +1,17 @@
 'use strict'
-// Every shared conformance vector through the Node API: evaluate(), decideCompact() and
-// evaluateJson() must each satisfy the vector, judged by a simulated browser.
+// Every shared conformance vector (v1, and v2 but for features not here yet) through the
+// Node API: evaluate() for each way of compiling the policy, judged by corsgate-judge as
+// a browser would; decideCompact() and evaluateJson() must say the same.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Policy } = require('../index.js')
 const { decideCompact } = require('../binding.js') // internal: the middleware's fallback form
-const { loadVectors } = require('./support/vectors.js')
-const { assertVector } = require('./support/browser.js')
+const { suiteVectors, observation, judgeAll, assertAllPassed } = require('./support/judge.js')
 
-const vectors = loadVectors()
+const vectors = suiteVectors('node-api')
 const KINDS = ['not_cors', 'preflight', 'actual']
+const observations = []
 
 test('the shared vectors file is complete', () => {
   assert.ok(vectors.length >= 212, `only ${vectors.length} vectors`)
@@ -46,12 +47,21 @@ for (const v of vectors) {
           },
         )
       }
+      observations.push(observation(v.id, 'node-api', { config_error: true }))
       return
     }
     const { method, headers } = v.request
-    for (const policy of compile(v)) {
+    for (const [way, policy] of compile(v).entries()) {
       const d = policy.evaluate(method, headers)
-      assertVector(assert, v, { kind: d.kind, allowed: d.allowed, status: d.status, headers: d.headers })
+      observations.push(
+        observation(v.id, `node-api-${['object', 'string', 'buffer'][way]}`, {
+          kind: d.kind,
+          allowed: d.allowed,
+          status: d.status,
+          headers: d.headers,
+          reason_code: d.reasonCode,
+        }),
+      )
       // The compact form (what the middleware uses) gives the same answer.
       const c = decideCompact(policy, method, headers)
       assert.equal(KINDS[c[0]], d.kind)
@@ -76,3 +86,19 @@ for (const v of vectors) {
     }
   })
 }
+
+test('corsgate-judge accepts every observation', () => {
+  const configs = vectors.filter((v) => v.expect.config_error).length
+  assert.equal(observations.length, 3 * vectors.length - 2 * configs)
+  assertAllPassed(assert, judgeAll(observations), observations.length)
+})
+
+test('corsgate-judge sees a tampered answer', () => {
+  const good = observations.find((o) => o.observed.kind === 'actual' && o.observed.allowed)
+  const bad = structuredClone(good)
+  bad.via = 'tampered'
+  bad.observed.headers = bad.observed.headers.filter(([n]) => n !== 'Access-Control-Allow-Origin')
+  const r = judgeAll([good, bad])
+  assert.deepEqual([r.status, r.passed, r.failed], [1, 1, 1], r.summary)
+  assert.match(r.failures[0], /tampered/)
+})

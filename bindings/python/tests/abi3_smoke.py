@@ -8,37 +8,37 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+from typing import Any
 
-import corsgate
-import corsgate.asgi
-import corsgate.wsgi
-from browser import check_expectations, load_vectors
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests"))
+
+import corsgate  # noqa: E402
+import corsgate.asgi  # noqa: E402, F401
+import corsgate.wsgi  # noqa: E402, F401
+import judge_client  # noqa: E402
+from vectors import api_observation, load_vectors  # noqa: E402
 
 
 def main() -> int:
-    failures = 0
     vectors = load_vectors()
+    via = f"python-{sys.version_info[0]}.{sys.version_info[1]}"
+    observations: list[dict[str, Any]] = []
     for vector in vectors:
         try:
             policy = corsgate.Policy.from_json(json.dumps(vector["policy"]))
         except corsgate.ConfigError as e:
-            if not (vector["expect"].get("config_error") and e.errors):
-                failures += 1
-                print(f"FAIL {vector['id']}: {e}")
-            continue
-        if vector["expect"].get("config_error"):
-            failures += 1
-            print(f"FAIL {vector['id']}: compiled, expected a ConfigError")
+            observations.append(judge_client.observation(vector["id"], via, config_error=bool(e.errors)))
             continue
         req = vector["request"]
-        d = policy.evaluate(req["method"], [tuple(h) for h in req["headers"]])
-        problems = check_expectations(vector, d.kind, d.status, d.headers)
-        if problems or d.allowed != vector["expect"]["allowed"]:
-            failures += 1
-            print(f"FAIL {vector['id']}: {problems}")
-    version = sys.version.split()[0]
-    print(f"abi3 smoke, Python {version}: {len(vectors) - failures}/{len(vectors)} vectors ok")
-    return 1 if failures else 0
+        observations.append(api_observation(vector, via, policy.evaluate(req["method"], [tuple(h) for h in req["headers"]])))
+    verdict = judge_client.judge(judge_client.binary(), observations)
+    for failure in verdict.failures():
+        print(f"FAIL {failure}")
+    passed, _ = verdict.counts()
+    print(f"abi3 smoke, Python {sys.version.split()[0]}: {passed}/{len(vectors)} vectors ok ({verdict.summary})")
+    return 0 if verdict.returncode == 0 and passed == len(vectors) else 1
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import corsgate
-from browser import check_expectations, load_vectors
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 FULL = dict(
@@ -293,30 +292,6 @@ def test_starlette_unsafe_combinations_raise(kwargs: dict[str, Any], code: str) 
 def test_starlette_mapping_type_errors() -> None:
     with pytest.raises(TypeError):
         corsgate.policy_from_starlette(allow_origins="https://a.com")
-
-
-def test_judge_rejects_tampered_responses() -> None:
-    """The browser judge must be able to fail: break good answers and watch it object."""
-    tampered = 0
-    for vector in load_vectors():
-        exp = vector["expect"]
-        if exp.get("config_error") or not exp["allowed"] or exp["kind"] == "not_cors":
-            continue
-        p = corsgate.Policy.from_json(json.dumps(vector["policy"]))
-        d = p.evaluate(vector["request"]["method"], [tuple(h) for h in vector["request"]["headers"]])
-        headers = list(d.headers)
-        assert not check_expectations(vector, d.kind, d.status, headers)
-        no_acao = [h for h in headers if h[0] != "Access-Control-Allow-Origin"]
-        assert check_expectations(vector, d.kind, d.status, no_acao)
-        other = [(n, "https://other.example" if n == "Access-Control-Allow-Origin" else v) for n, v in headers]
-        assert check_expectations(vector, d.kind, d.status, other)
-        if vector["policy"].get("credentials"):
-            no_acac = [h for h in headers if h[0] != "Access-Control-Allow-Credentials"]
-            assert check_expectations(vector, d.kind, d.status, no_acac)
-        if d.kind == "preflight":
-            assert check_expectations(vector, d.kind, 403, headers)
-        tampered += 1
-    assert tampered >= 30
 
 
 def test_random_bytes_never_raise() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +17,12 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 import corsgate
-from browser import load_vectors
 from corsgate.asgi import CORSMiddleware
 from servers import Client, serve_asgi
-from wire import APP_BODY, APP_MARK, carried_by_http, check_over_http, compile_vector
+from vectors import suite_vectors
+from wire import APP_BODY, APP_MARK, carried_by_http, compile_vector, judge_over_http
 
-VECTORS = load_vectors()
+VECTORS = suite_vectors("python-asgi-http")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -51,8 +52,13 @@ def test_whitespace_vectors_are_the_only_ones_http_cannot_carry() -> None:
     assert sorted(skipped) == ["exact-leading-space", "exact-trailing-space"]
 
 
+@pytest.fixture(scope="module")
+def http_problems(vector_server: Client, judge_bin: Path) -> dict[str, list[str]]:
+    return judge_over_http(judge_bin, vector_server, VECTORS, "python-asgi-http")
+
+
 @pytest.mark.parametrize("index", range(len(VECTORS)), ids=[v["id"] for v in VECTORS])
-def test_vector_over_http(vector_server: Client, index: int) -> None:
+def test_vector_over_http(http_problems: dict[str, list[str]], index: int) -> None:
     vector = VECTORS[index]
     if vector["expect"].get("config_error"):
         with pytest.raises(corsgate.ConfigError):
@@ -60,7 +66,7 @@ def test_vector_over_http(vector_server: Client, index: int) -> None:
         return
     if not carried_by_http(vector):
         pytest.skip("leading/trailing whitespace is not part of an HTTP field value (RFC 9110 5.5)")
-    problems = check_over_http(vector_server, f"/v/{index}/x", vector)
+    problems = http_problems[vector["id"]]
     assert not problems, f"{vector['id']}: {problems}"
 
 

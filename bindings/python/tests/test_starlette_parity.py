@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
-from browser import browser_allows
+import judge_client
 from corsgate.asgi import CORSMiddleware
 
 CONFIGS: list[dict[str, Any]] = [
@@ -49,35 +50,39 @@ def run(mw: Any, method: str, headers: list[tuple[str, str]]) -> tuple[int, list
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=["list+credentials", "any-origin-star-headers", "any-origin", "regex+credentials"])
-def test_same_browser_verdicts_as_starlette(config: dict[str, Any]) -> None:
+def test_same_browser_verdicts_as_starlette(config: dict[str, Any], judge_bin: Path) -> None:
     ours, theirs = CORSMiddleware(app, **config), StarletteCORS(app, **config)
     credentials = bool(config.get("allow_credentials"))
+
+    def verdicts(kind: str, method: str, headers: list[tuple[str, str]]) -> list[bool]:
+        """The browser's verdict (corsgate-judge --verdict) on our answer and theirs."""
+        exchanges = []
+        for mw in (ours, theirs):
+            status, response = run(mw, method, headers)
+            exchanges.append({"credentials": credentials, "request": headers, "kind": kind,
+                              "status": status, "headers": response})
+        return judge_client.verdicts(judge_bin, exchanges)
+
     compared = 0
     for origin, method, acrh in itertools.product(ORIGINS, METHODS, HEADER_SETS):
         headers = [("Origin", origin), ("Access-Control-Request-Method", method)]
         if acrh is not None:
             headers.append(("Access-Control-Request-Headers", acrh))
-        vector = {"policy": {"credentials": credentials}, "request": {"method": "OPTIONS", "headers": headers}}
-        verdicts = []
-        for mw in (ours, theirs):
-            status, response = run(mw, "OPTIONS", headers)
-            verdicts.append(browser_allows("preflight", status, response, vector))
+        verdict = verdicts("preflight", "OPTIONS", headers)
         # Deliberate difference: "*" request headers never cover Authorization (Fetch).
         if config.get("allow_headers") == ["*"] and acrh == "authorization":
-            assert verdicts == [False, True]
+            assert verdict == [False, True]
             continue
         # Deliberate difference: GET, HEAD and POST need no listing (Fetch); Starlette's
         # preflight refuses them unless listed.
         methods = config.get("allow_methods", ["GET"])
         if method in ("GET", "HEAD", "POST") and method not in methods and "*" not in methods:
-            assert not verdicts[1]
+            assert not verdict[1]
             continue
-        assert verdicts[0] == verdicts[1], (config, origin, method, acrh, verdicts)
+        assert verdict[0] == verdict[1], (config, origin, method, acrh, verdict)
         compared += 1
     for origin in ORIGINS:
-        vector = {"policy": {"credentials": credentials}, "request": {"method": "GET", "headers": [["Origin", origin]]}}
-        verdicts = [browser_allows("actual", None, run(mw, "GET", [("Origin", origin)])[1], vector)
-                    for mw in (ours, theirs)]
-        assert verdicts[0] == verdicts[1], (config, origin, verdicts)
+        verdict = verdicts("actual", "GET", [("Origin", origin)])
+        assert verdict[0] == verdict[1], (config, origin, verdict)
         compared += 1
     assert compared >= len(ORIGINS) * len(METHODS) * len(HEADER_SETS) // 2

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import corsgate
-from browser import load_vectors
+from vectors import load_vectors
 
 CASES = [v for v in load_vectors() if not v["expect"].get("config_error")]
 

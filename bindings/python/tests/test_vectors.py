@@ -1,16 +1,19 @@
-"""Every shared conformance vector, through the Python API, judged as a browser would."""
+"""Every shared conformance vector (v1, and v2 but for features not here yet), through the
+Python API, judged by corsgate-judge as a browser would."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import corsgate
-from browser import check_expectations, load_vectors
+import judge_client
+from vectors import api_observation, suite_vectors
 
-VECTORS = load_vectors()
+VECTORS = suite_vectors("python-api")
 
 
 def compile_vector(vector: dict[str, Any]) -> corsgate.Policy:
@@ -22,16 +25,16 @@ def test_all_vectors_loaded() -> None:
     assert len({v["id"] for v in VECTORS}) == len(VECTORS)
 
 
-@pytest.mark.parametrize("vector", VECTORS, ids=[v["id"] for v in VECTORS])
-def test_vector(vector: dict[str, Any]) -> None:
-    if vector["expect"].get("config_error"):
-        with pytest.raises(corsgate.ConfigError) as info:
-            compile_vector(vector)
-        assert info.value.errors, "a ConfigError must carry its errors"
-        assert all(e.severity == "error" for e in info.value.errors)
-        return
-    policy = compile_vector(vector)
+def observe(vector: dict[str, Any]) -> list[dict[str, Any]]:
+    """The vector through the API with str and with bytes arguments (config errors once)."""
+    try:
+        policy = compile_vector(vector)
+    except corsgate.ConfigError as info:
+        assert info.errors, "a ConfigError must carry its errors"
+        assert all(e.severity == "error" for e in info.errors)
+        return [judge_client.observation(vector["id"], "python-api", config_error=True)]
     req = vector["request"]
+    out = []
     for as_bytes in (False, True):
         if as_bytes:
             method: str | bytes = req["method"].encode()
@@ -39,12 +42,34 @@ def test_vector(vector: dict[str, Any]) -> None:
         else:
             method, headers = req["method"], [tuple(h) for h in req["headers"]]
         d = policy.evaluate(method, headers)
-        problems = check_expectations(vector, d.kind, d.status, d.headers)
-        assert not problems, f"{vector['id']} ({'bytes' if as_bytes else 'str'}): {problems}\n{d!r}"
-        assert d.allowed == vector["expect"]["allowed"], d.reason
-        assert (d.status is not None) == (d.kind == "preflight")
+        out.append(api_observation(vector, "python-api-bytes" if as_bytes else "python-api", d))
         # The JSON line is the core's own rendering of the same decision.
         line = json.loads(policy.evaluate_json(method, headers))
         assert line["kind"] == d.kind and line["allowed"] == d.allowed and line["status"] == d.status
         assert [tuple(h) for h in line["headers"]] == list(d.headers)
         assert line["reason"] == d.reason and line["reason_code"] == d.reason_code
+    return out
+
+
+@pytest.fixture(scope="module")
+def verdict(judge_bin: Path) -> judge_client.Verdict:
+    observations = [o for v in VECTORS for o in observe(v)]
+    return judge_client.judge(judge_bin, observations)
+
+
+def test_judge_accepts_every_observation(verdict: judge_client.Verdict) -> None:
+    configs = sum(1 for v in VECTORS if v["expect"].get("config_error"))
+    verdict.assert_all_passed(2 * len(VECTORS) - configs)
+
+
+def test_the_judge_sees_a_tampered_answer(judge_bin: Path) -> None:
+    """The pipeline can fail: an answer with its ACAO changed comes back rejected."""
+    vector = next(v for v in VECTORS if v["expect"].get("acao") and v["expect"]["kind"] == "actual")
+    d = compile_vector(vector).evaluate(vector["request"]["method"], [tuple(h) for h in vector["request"]["headers"]])
+    good = api_observation(vector, "good", d)
+    bad = api_observation(vector, "bad", d)
+    bad["observed"]["headers"] = [[n, "https://other.example" if n == "Access-Control-Allow-Origin" else v]
+                                  for n, v in bad["observed"]["headers"]]
+    result = judge_client.judge(judge_bin, [good, bad])
+    assert result.counts() == (1, 1) and result.returncode == 1
+    assert result.problems(vector["id"], "bad")

@@ -6,17 +6,18 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import corsgate
-from browser import load_vectors
 from corsgate.wsgi import CORSMiddleware
 from servers import Client, serve_wsgi
-from wire import APP_BODY, APP_MARK, carried_by_http, check_over_http, compile_vector
+from vectors import suite_vectors
+from wire import APP_BODY, APP_MARK, carried_by_http, compile_vector, judge_over_http
 
-VECTORS = load_vectors()
+VECTORS = suite_vectors("python-wsgi-http")
 
 
 def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -48,8 +49,13 @@ def vector_server() -> Iterator[Client]:
         client.close()
 
 
+@pytest.fixture(scope="module")
+def http_problems(vector_server: Client, judge_bin: Path) -> dict[str, list[str]]:
+    return judge_over_http(judge_bin, vector_server, VECTORS, "python-wsgi-http")
+
+
 @pytest.mark.parametrize("index", range(len(VECTORS)), ids=[v["id"] for v in VECTORS])
-def test_vector_over_wsgi(vector_server: Client, index: int) -> None:
+def test_vector_over_wsgi(http_problems: dict[str, list[str]], index: int) -> None:
     vector = VECTORS[index]
     if vector["expect"].get("config_error"):
         with pytest.raises(corsgate.ConfigError):
@@ -57,7 +63,7 @@ def test_vector_over_wsgi(vector_server: Client, index: int) -> None:
         return
     if not carried_by_http(vector):
         pytest.skip("leading/trailing whitespace is not part of an HTTP field value (RFC 9110 5.5)")
-    problems = check_over_http(vector_server, f"/v/{index}/x", vector)
+    problems = http_problems[vector["id"]]
     assert not problems, f"{vector['id']}: {problems}"
 
 

@@ -1,4 +1,5 @@
-"""Sending a conformance vector over real HTTP and judging what comes back."""
+"""Sending a conformance vector over real HTTP: the observation for corsgate-judge, and
+what only a middleware can get wrong (the application called for a preflight)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from typing import Any
 
 import corsgate
-from browser import check_expectations, request_values
+import judge_client
 from servers import Client
 
 APP_BODY = b"app"
@@ -26,14 +27,34 @@ def compile_vector(vector: dict[str, Any]) -> corsgate.Policy:
     return corsgate.Policy.from_json(json.dumps(vector["policy"]))
 
 
-def check_over_http(client: Client, path: str, vector: dict[str, Any]) -> list[str]:
+def observe_over_http(client: Client, path: str, vector: dict[str, Any],
+                      via: str) -> tuple[dict[str, Any], list[str]]:
+    """The response as an observation (kind and verdict unobservable), and the local
+    problems: a preflight must not reach the application, anything else must."""
     req = vector["request"]
     status, headers, body = client.request(req["method"], path, req["headers"])
     app_called = any(n.lower() == APP_MARK for n, _ in headers)
-    if not app_called:
-        kind = "preflight"
-        problems = [] if body == b"" else [f"preflight answered with a body {body!r}"]
+    if vector["expect"]["kind"] == "preflight":
+        problems = [] if not app_called and body == b"" else [f"preflight reached the app: {status} {body!r}"]
     else:
-        kind = "actual" if request_values(vector, "Origin") else "not_cors"
         problems = [] if (status, body) == (200, APP_BODY) else [f"app answer {status} {body!r}"]
-    return problems + check_expectations(vector, kind, status if kind == "preflight" else None, headers)
+    observed = judge_client.observation(vector["id"], via, kind=None, allowed=None, status=status,
+                                        headers=headers, final_headers=headers)
+    return observed, problems
+
+
+def judge_over_http(judge_bin: Any, client: Client, vectors: list[dict[str, Any]],
+                    via: str) -> dict[str, list[str]]:
+    """Every sendable, compiling vector (mounted at /v/<index>/x) over HTTP, judged in one
+    batch; returns the problems per vector id, and checks the judge's count."""
+    local: dict[str, list[str]] = {}
+    observations = []
+    for i, v in enumerate(vectors):
+        if v["expect"].get("config_error") or not carried_by_http(v):
+            continue
+        obs, local[v["id"]] = observe_over_http(client, f"/v/{i}/x", v, via)
+        observations.append(obs)
+    verdict = judge_client.judge(judge_bin, observations)
+    passed, failed = verdict.counts()
+    assert passed + failed == len(observations), verdict.summary
+    return {vid: verdict.problems(vid, via) + problems for vid, problems in local.items()}

@@ -4,10 +4,13 @@
 //! The protocol is in `logs/HELPERS.md` ("The judge protocol") and
 //! `corsgate_conformance::protocol`; the rules in `corsgate_conformance::judge`.
 //!
+//! `corsgate-judge --verdict` answers only the browser's verdict on each line (see
+//! `corsgate_conformance::protocol::verdict`); it exits 0 when every line was readable.
+//!
 //! Exit status: 0 all passed, 1 some failed or none was given, 2 the vectors could not
 //! be loaded or stdin could not be read.
 
-use corsgate_conformance::protocol::Judge;
+use corsgate_conformance::protocol::{Judge, verdict};
 use corsgate_conformance::vector::{every_file, try_load};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -20,7 +23,11 @@ fn load_judge() -> Result<Judge, String> {
     Judge::new(vectors)
 }
 
-fn run(judge: &Judge) -> Result<(usize, usize), String> {
+/// Answers every non-empty stdin line with `answer`; counts the answers `passed` accepts.
+fn run(
+    answer: impl Fn(&str) -> serde_json::Value,
+    passed_if: impl Fn(&serde_json::Value) -> bool,
+) -> Result<(usize, usize), String> {
     let (mut passed, mut failed) = (0, 0);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -29,8 +36,8 @@ fn run(judge: &Judge) -> Result<(usize, usize), String> {
         if line.trim().is_empty() {
             continue;
         }
-        let answer = judge.answer(&line);
-        if answer["ok"] == true {
+        let answer = answer(&line);
+        if passed_if(&answer) {
             passed += 1;
         } else {
             failed += 1;
@@ -42,16 +49,25 @@ fn run(judge: &Judge) -> Result<(usize, usize), String> {
 }
 
 fn main() -> ExitCode {
-    let judge = match load_judge() {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("corsgate-judge: {e}");
-            return ExitCode::from(2);
-        }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (counted, words) = match args.as_slice() {
+        [] => (
+            load_judge().and_then(|judge| run(|l| judge.answer(l), |a| a["ok"] == true)),
+            ("judge", "passed", "failed"),
+        ),
+        [flag] if flag == "--verdict" => (
+            run(verdict, |a| a.get("error").is_none()),
+            ("verdicts", "read", "malformed"),
+        ),
+        _ => (
+            Err("usage: corsgate-judge [--verdict] < observations.jsonl".into()),
+            ("", "", ""),
+        ),
     };
-    match run(&judge) {
+    match counted {
         Ok((passed, failed)) => {
-            eprintln!("judge: {passed} passed, {failed} failed");
+            let (what, good, bad) = words;
+            eprintln!("{what}: {passed} {good}, {failed} {bad}");
             if failed == 0 && passed > 0 {
                 ExitCode::SUCCESS
             } else {

@@ -6,11 +6,20 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..')
-const FILE =
-  process.env.CORSGATE_VECTORS || path.join(REPO, '..', 'shared', 'conformance', 'vectors.jsonl')
+const SHARED = path.join(process.env.CORSGATE_SHARED || path.join(REPO, '..', 'shared'), 'conformance')
+const FILE = process.env.CORSGATE_VECTORS || path.join(SHARED, 'vectors.jsonl')
 
+/** The vectors of shared/conformance/`name`. */
+function loadFile(name) {
+  return parse(fs.readFileSync(path.join(SHARED, name), 'utf8'))
+}
+
+/** The shared v1 vectors. */
 function loadVectors() {
-  const text = fs.readFileSync(FILE, 'utf8')
+  return parse(fs.readFileSync(FILE, 'utf8'))
+}
+
+function parse(text) {
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -26,4 +35,4 @@ function wireSafe(v) {
   return v.request.headers.every(([, val]) => val === val.replace(/^[ \t]+|[ \t]+$/g, ''))
 }
 
-module.exports = { loadVectors, wireSafe, FILE }
+module.exports = { loadVectors, loadFile, wireSafe, FILE }

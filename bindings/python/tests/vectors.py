@@ -1,0 +1,31 @@
+"""The vectors the Python suites run, and what this binding lacks yet.
+
+Every suite runs the shared v1 vectors and the v2 vectors but for the features named in
+PENDING (keyed on the id prefix; each skipped vector is printed and counted). Observations
+go to corsgate-judge through tests/judge_client.py; nothing here judges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import judge_client
+
+# Version-2 features the Python binding does not have yet.
+PENDING = (judge_client.COP, judge_client.SETS, judge_client.MERGE)
+
+
+def load_vectors() -> list[dict[str, Any]]:
+    """Shared v1 vectors."""
+    return judge_client.load("vectors.jsonl")
+
+
+def suite_vectors(label: str) -> list[dict[str, Any]]:
+    """v1 and the runnable v2 vectors (skips printed and counted under `label`)."""
+    return judge_client.runnable(judge_client.load("vectors.jsonl", "vectors-v2.jsonl"), PENDING, label)
+
+
+def api_observation(vector: dict[str, Any], via: str, d: Any) -> dict[str, Any]:
+    """A corsgate.Decision as a judge observation."""
+    return judge_client.observation(vector["id"], via, kind=d.kind, allowed=d.allowed, status=d.status,
+                                    headers=list(d.headers), reason_code=d.reason_code)

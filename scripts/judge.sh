@@ -22,14 +22,14 @@ judge_observations() {
 }
 
 # The features keyed on the vector id prefix (shared/conformance/README.md "Version 2").
-# `v2_skip_args merge` also skips every merge- vector (a runner that cannot send
-# application headers).
+# `v2_skip_args merge` also skips every merge- vector (for a runner that runs them in a
+# pass of its own).
 v2_skip_args() {
     printf '%s\n' --skip "cop-=cross-origin protection (issue 13)" \
         --skip "set-=policy sets (issue 14)" \
         --skip "merge-refused-=cross-origin protection (issue 13)" \
         --skip "merge-in-set=policy sets (issue 14)"
     if [ "${1:-}" = merge ]; then
-        printf '%s\n' --skip "merge-=application headers (the runner sends none)"
+        printf '%s\n' --skip "merge-=the pass with an upstream sending app_headers (run separately)"
     fi
 }

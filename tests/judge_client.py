@@ -23,6 +23,9 @@ SHARED = Path(os.environ.get("CORSGATE_SHARED", REPO.parent / "shared")) / "conf
 COP = ("cop-", "cross-origin protection (issue 13)")
 SETS = ("set-", "policy sets (issue 14)")
 MERGE = ("merge-", "the response rule (issue 12 item 2)")
+# merge- vectors that also need one of those features.
+MERGE_COP = ("merge-refused-", COP[1])
+MERGE_SETS = ("merge-in-set", SETS[1])
 
 SUMMARY = re.compile(r"^judge: (\d+) passed, (\d+) failed$")
 
@@ -63,6 +66,12 @@ def runnable(vectors: list[dict[str, Any]], pending: tuple[tuple[str, str], ...]
             print(f"{label}: skip {v['id']} (needs {why})")
     print(f"{label}: {len(keep)} vectors run, {skipped} skipped by feature")
     return keep
+
+
+def merge_vectors(label: str) -> list[dict[str, Any]]:
+    """The shared merge- vectors (the response rule) whose other features exist."""
+    merge = [v for v in load("vectors-v2.jsonl") if v["id"].startswith(MERGE[0])]
+    return runnable(merge, (MERGE_COP, MERGE_SETS), label)
 
 
 def observation(vector_id: str, via: str, **observed: Any) -> dict[str, Any]:

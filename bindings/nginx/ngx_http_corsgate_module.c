@@ -10,12 +10,18 @@
  * - Preflights are answered in the preaccess phase (before access/auth modules, which a
  *   credential-less preflight would fail): status and headers from the decision, the
  *   content handler (proxy, static ...) is never called.
- * - Every other response of the location (also error responses) gets the decision's
- *   headers in a header filter: CORS headers already present (from an upstream) are
- *   removed first, so they are replaced, never duplicated; Vary is merged.
- * - Per request, the only allocations are nginx's header list entries (and a merged Vary
- *   value when the response already has Vary). Requests with more than
- *   NGX_HTTP_CORSGATE_STACK_HEADERS header lines borrow one array from the request pool.
+ * - Every other response of the location (also error responses) gets the decision
+ *   applied in a header filter by the core's response rule (corsgate_decision_apply):
+ *   every Access-Control-* header already present (from an upstream) is removed, the
+ *   decision's are added, Vary is merged by tokens. The module only translates nginx's
+ *   header list to the rule's lines and back.
+ * - One evaluation per request: the preaccess phase keeps its decision in the request
+ *   context and the header filter reuses it. The filter evaluates only when no decision
+ *   was kept for the request's current policy (a response produced before preaccess,
+ *   e.g. a 400 or a rewrite-phase `return`).
+ * - Per request, the allocations are the context (one small struct from the request
+ *   pool) and nginx's header list entries. Requests or responses with more than
+ *   NGX_HTTP_CORSGATE_STACK_HEADERS header lines borrow arrays from the request pool.
  */
 
 #include <ngx_config.h>
@@ -30,6 +36,16 @@
 typedef struct {
     corsgate_policy *policy; /* NGX_CONF_UNSET_PTR: not set here; NULL: off */
 } ngx_http_corsgate_loc_conf_t;
+
+/* The request's decision, kept from the preaccess phase for the header filter. Its
+ * slices borrow from `policy` (alive as long as the configuration the request runs
+ * under) and from the request's header bytes (alive as long as the request). nginx
+ * clears module contexts on internal redirects, so a redirected request evaluates
+ * again under its new location's policy. */
+typedef struct {
+    corsgate_policy *policy;
+    corsgate_decision decision;
+} ngx_http_corsgate_ctx_t;
 
 static ngx_int_t ngx_http_corsgate_init(ngx_conf_t *cf);
 static void *ngx_http_corsgate_create_loc_conf(ngx_conf_t *cf);
@@ -66,8 +82,6 @@ ngx_module_t ngx_http_corsgate_module = {NGX_MODULE_V1,
                                          NGX_MODULE_V1_PADDING};
 
 static ngx_http_output_header_filter_pt ngx_http_next_header_filter;
-
-static const ngx_str_t ngx_http_corsgate_prefix = ngx_string("access-control-");
 
 /* ---- configuration ---------------------------------------------------------------- */
 
@@ -240,7 +254,30 @@ static ngx_int_t ngx_http_corsgate_evaluate(ngx_http_request_t *r, corsgate_poli
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "corsgate: evaluate failed");
         return NGX_ERROR;
     }
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0, "corsgate: evaluated request \"%V\"", &r->uri);
     return NGX_OK;
+}
+
+/* The request's decision under `policy`: the one kept in the context, else a new
+ * evaluation (kept for the rest of the request). NULL on failure. */
+static corsgate_decision *ngx_http_corsgate_decision(ngx_http_request_t *r, corsgate_policy *policy) {
+    ngx_http_corsgate_ctx_t *ctx = ngx_http_get_module_ctx(r, ngx_http_corsgate_module);
+    if (ctx != NULL && ctx->policy == policy) {
+        return &ctx->decision;
+    }
+    if (ctx == NULL) {
+        ctx = ngx_palloc(r->pool, sizeof(ngx_http_corsgate_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+        ngx_http_set_ctx(r, ctx, ngx_http_corsgate_module);
+    }
+    ctx->policy = NULL;
+    if (ngx_http_corsgate_evaluate(r, policy, &ctx->decision) != NGX_OK) {
+        return NULL;
+    }
+    ctx->policy = policy;
+    return &ctx->decision;
 }
 
 static ngx_int_t ngx_http_corsgate_push(ngx_http_request_t *r, const corsgate_slice *name, u_char *value, size_t len) {
@@ -260,94 +297,62 @@ static ngx_int_t ngx_http_corsgate_push(ngx_http_request_t *r, const corsgate_sl
     return NGX_OK;
 }
 
-/* Whether `token` is one of the comma-separated tokens of `list` (case-insensitive). */
-static ngx_int_t ngx_http_corsgate_has_token(ngx_str_t *list, u_char *token, size_t len) {
-    u_char *p = list->data, *end = list->data + list->len, *start, *stop;
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) p++;
-        start = p;
-        while (p < end && *p != ',') p++;
-        stop = p;
-        while (stop > start && (stop[-1] == ' ' || stop[-1] == '\t')) stop--;
-        if ((size_t)(stop - start) == 1 && *start == '*') {
-            return 1;
-        }
-        if ((size_t)(stop - start) == len && ngx_strncasecmp(start, token, len) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Adds the tokens of the decision's Vary value that the response's Vary lacks. */
-static ngx_int_t ngx_http_corsgate_merge_vary(ngx_http_request_t *r, ngx_table_elt_t *vary, const corsgate_header *dh) {
-    u_char *p = (u_char *)dh->value.data, *end = p + dh->value.len, *start, *out, *w;
-    size_t extra = 0;
-
-    /* First pass: how many bytes the missing tokens need. */
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == ',')) p++;
-        start = p;
-        while (p < end && *p != ',') p++;
-        if (p > start && !ngx_http_corsgate_has_token(&vary->value, start, (size_t)(p - start))) {
-            extra += 2 + (size_t)(p - start);
-        }
-    }
-    if (extra == 0) {
-        return NGX_OK;
-    }
-    out = ngx_pnalloc(r->pool, vary->value.len + extra);
-    if (out == NULL) {
-        return NGX_ERROR;
-    }
-    w = ngx_cpymem(out, vary->value.data, vary->value.len);
-    for (p = (u_char *)dh->value.data; p < end;) {
-        while (p < end && (*p == ' ' || *p == ',')) p++;
-        start = p;
-        while (p < end && *p != ',') p++;
-        if (p > start && !ngx_http_corsgate_has_token(&vary->value, start, (size_t)(p - start))) {
-            if (w > out) {
-                *w++ = ',';
-                *w++ = ' ';
-            }
-            w = ngx_cpymem(w, start, (size_t)(p - start));
-        }
-    }
-    vary->value.data = out;
-    vary->value.len = (size_t)(w - out);
-    return NGX_OK;
-}
-
-/* Puts the decision's headers on the response: existing CORS headers go, Vary merges. */
+/* Applies the decision to the response's header list with the core's response rule:
+ * the lines the rule drops are disabled (hash 0), the lines it adds are appended. */
 static ngx_int_t ngx_http_corsgate_apply(ngx_http_request_t *r, const corsgate_decision *d) {
+    corsgate_header stack_app[NGX_HTTP_CORSGATE_STACK_HEADERS];
+    ngx_table_elt_t *stack_elts[NGX_HTTP_CORSGATE_STACK_HEADERS];
+    corsgate_response_line stack_out[NGX_HTTP_CORSGATE_STACK_HEADERS + CORSGATE_MAX_ADDED];
+    corsgate_header *app = stack_app;
+    ngx_table_elt_t **elts = stack_elts, *h;
+    corsgate_response_line *out = stack_out;
     ngx_list_part_t *part;
-    ngx_table_elt_t *h, *vary = NULL;
-    ngx_uint_t i;
-    size_t k;
+    ngx_uint_t i, n = 0, total = 0;
+    size_t k, out_len = 0, cap;
 
     for (part = &r->headers_out.headers.part; part; part = part->next) {
-        h = part->elts;
-        for (i = 0; i < part->nelts; i++) {
-            if (h[i].hash == 0) {
-                continue;
-            }
-            if (h[i].key.len > ngx_http_corsgate_prefix.len &&
-                ngx_strncasecmp(h[i].key.data, ngx_http_corsgate_prefix.data, ngx_http_corsgate_prefix.len) == 0) {
-                h[i].hash = 0; /* replaced by the decision's, never duplicated */
-            } else if (vary == NULL && h[i].key.len == 4 && ngx_strncasecmp(h[i].key.data, (u_char *)"vary", 4) == 0) {
-                vary = &h[i];
-            }
+        total += part->nelts;
+    }
+    cap = total + CORSGATE_MAX_ADDED;
+    if (total > NGX_HTTP_CORSGATE_STACK_HEADERS) {
+        app = ngx_palloc(r->pool, total * sizeof(corsgate_header));
+        elts = ngx_palloc(r->pool, total * sizeof(ngx_table_elt_t *));
+        out = ngx_palloc(r->pool, cap * sizeof(corsgate_response_line));
+        if (app == NULL || elts == NULL || out == NULL) {
+            return NGX_ERROR;
         }
     }
-    for (k = 0; k < d->headers_len; k++) {
-        const corsgate_header *dh = &d->headers[k];
-        if (vary != NULL && dh->name.len == 4 && ngx_strncasecmp((u_char *)dh->name.data, (u_char *)"vary", 4) == 0) {
-            if (ngx_http_corsgate_merge_vary(r, vary, dh) != NGX_OK) {
-                return NGX_ERROR;
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        h = part->elts;
+        for (i = 0; i < part->nelts && n < total; i++) {
+            if (h[i].hash == 0) {
+                continue; /* already disabled by another module */
             }
-            continue;
+            app[n].name.data = h[i].key.data;
+            app[n].name.len = h[i].key.len;
+            app[n].value.data = h[i].value.data;
+            app[n].value.len = h[i].value.len;
+            elts[n++] = &h[i];
         }
-        if (ngx_http_corsgate_push(r, &dh->name, (u_char *)dh->value.data, dh->value.len) != NGX_OK) {
+    }
+    if (corsgate_decision_apply(d, app, n, out, cap, &out_len) != CORSGATE_RESULT_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "corsgate: applying the decision failed");
+        return NGX_ERROR;
+    }
+    /* Kept lines come first, in order: every application line they skip is dropped. */
+    i = 0;
+    for (k = 0; k < out_len && out[k].from_app; k++) {
+        for (; i < out[k].app_index; i++) {
+            elts[i]->hash = 0;
+        }
+        i = out[k].app_index + 1;
+    }
+    for (; i < n; i++) {
+        elts[i]->hash = 0;
+    }
+    for (; k < out_len; k++) {
+        if (ngx_http_corsgate_push(r, &out[k].header.name, (u_char *)out[k].header.value.data,
+                                   out[k].header.value.len) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -357,16 +362,17 @@ static ngx_int_t ngx_http_corsgate_apply(ngx_http_request_t *r, const corsgate_d
 /* Preaccess phase: answer preflights here; everything else goes on. */
 static ngx_int_t ngx_http_corsgate_preflight_handler(ngx_http_request_t *r) {
     corsgate_policy *policy = ngx_http_corsgate_active(r);
-    corsgate_decision d;
+    corsgate_decision *d;
     ngx_int_t rc;
 
     if (policy == NULL) {
         return NGX_DECLINED;
     }
-    if (ngx_http_corsgate_evaluate(r, policy, &d) != NGX_OK) {
+    d = ngx_http_corsgate_decision(r, policy);
+    if (d == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (d.kind != CORSGATE_KIND_PREFLIGHT) {
+    if (d->kind != CORSGATE_KIND_PREFLIGHT) {
         return NGX_DECLINED;
     }
     rc = ngx_http_discard_request_body(r);
@@ -374,7 +380,7 @@ static ngx_int_t ngx_http_corsgate_preflight_handler(ngx_http_request_t *r) {
         return rc;
     }
     /* The header filter adds the decision's headers, as for every other response. */
-    r->headers_out.status = d.status;
+    r->headers_out.status = d->status;
     r->headers_out.content_length_n = 0;
     r->header_only = 1;
     rc = ngx_http_send_header(r);
@@ -384,10 +390,11 @@ static ngx_int_t ngx_http_corsgate_preflight_handler(ngx_http_request_t *r) {
 
 static ngx_int_t ngx_http_corsgate_header_filter(ngx_http_request_t *r) {
     corsgate_policy *policy = ngx_http_corsgate_active(r);
-    corsgate_decision d;
+    corsgate_decision *d;
 
     if (policy != NULL) {
-        if (ngx_http_corsgate_evaluate(r, policy, &d) != NGX_OK || ngx_http_corsgate_apply(r, &d) != NGX_OK) {
+        d = ngx_http_corsgate_decision(r, policy);
+        if (d == NULL || ngx_http_corsgate_apply(r, d) != NGX_OK) {
             return NGX_ERROR;
         }
     }

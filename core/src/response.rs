@@ -132,6 +132,33 @@ impl Line for Header<'_> {
     }
 }
 
+/// A line with its position in the application's list: pass
+/// `app.iter().enumerate().map(Indexed::from)` to [`merge`] and each kept line
+/// ([`Merged::App`]) names the caller's own object, so a binding maps the final response
+/// back to its runtime's header objects without copying them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Indexed<L> {
+    /// Position in the application's list.
+    pub index: usize,
+    /// The line.
+    pub line: L,
+}
+
+impl<L> From<(usize, L)> for Indexed<L> {
+    fn from((index, line): (usize, L)) -> Self {
+        Indexed { index, line }
+    }
+}
+
+impl<L: Line> Line for Indexed<L> {
+    fn name(&self) -> &[u8] {
+        self.line.name()
+    }
+    fn value(&self) -> &[u8] {
+        self.line.value()
+    }
+}
+
 /// One line of the final response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Merged<'d, A> {

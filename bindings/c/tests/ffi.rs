@@ -8,7 +8,7 @@ use std::mem::MaybeUninit;
 use std::ptr;
 
 use corsgate::*;
-use corsgate_core::response::{Line, Merged};
+use corsgate_core::response::{Indexed, Merged};
 use corsgate_core::{ConfigError, Policy};
 
 /// Counts allocations made by the current thread (the test harness runs other tests on
@@ -108,19 +108,6 @@ const APP_HEADERS: [(&[u8], &[u8]); 5] = [
     (b"vary", b"cookie, origin"),
     (b"X-Id", b"1"),
 ];
-
-/// An application line with its index, as `corsgate_decision_apply` numbers them.
-#[derive(Clone, Copy)]
-struct Indexed<'a>((usize, &'a [u8], &'a [u8]));
-
-impl Line for Indexed<'_> {
-    fn name(&self) -> &[u8] {
-        self.0.1
-    }
-    fn value(&self) -> &[u8] {
-        self.0.2
-    }
-}
 
 fn request(v: &serde_json::Value) -> Req {
     let r = &v["request"];
@@ -278,15 +265,12 @@ fn evaluate_through_the_c_abi_allocates_nothing_and_matches_the_core() {
             })
             .collect();
         let expect: Vec<(bool, usize, &[u8], &[u8])> = want
-            .apply_to(
-                APP_HEADERS
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(n, v))| (i, n, v))
-                    .map(Indexed),
-            )
+            .apply_to(APP_HEADERS.iter().copied().enumerate().map(Indexed::from))
             .map(|m| match m {
-                Merged::App(Indexed((i, n, v))) => (true, i, n, v),
+                Merged::App(Indexed {
+                    index,
+                    line: (n, v),
+                }) => (true, index, n, v),
                 Merged::Added { name, value } => (false, 0, name, value),
             })
             .collect();

@@ -59,7 +59,9 @@ mod config;
 mod decision;
 mod diag;
 pub mod diff;
+pub mod lang;
 mod matcher;
+pub mod named;
 pub mod pattern;
 mod policy;
 #[doc(hidden)]

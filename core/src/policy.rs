@@ -740,6 +740,7 @@ fn compile(config: &Config) -> Result<Policy, ConfigError> {
             continue;
         }
         check_pattern_security(&mut c, config, &p);
+        c.diags.extend(crate::lang::credential_errors(config, &p));
         if has_any && p.kind != PatternKind::Any {
             c.push(
                 Code::RedundantEntry,

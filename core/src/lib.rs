@@ -55,6 +55,7 @@
 //! cost one hash probe, wildcards one probe per label, regexes one DFA pass.
 
 pub mod audit;
+pub mod bypass;
 mod config;
 mod decision;
 mod diag;

@@ -122,29 +122,26 @@ fn finite(h: &Hir) -> Option<Vec<Vec<u8>>> {
     }
 }
 
-/// The one byte a class stands for (a case pair such as `[Ee]` counts as its
-/// lowercase letter).
+/// The one byte a class stands for: a case pair such as `[Ee]` counts as its
+/// lowercase letter, and a bare unescaped `.` (any byte) as the dot it was meant to be.
 fn class_byte(c: &Class) -> Option<u8> {
     let mut bytes = Vec::new();
     match c {
         Class::Bytes(b) => {
             for r in b.ranges() {
                 bytes.extend(r.start()..=r.end());
-                if bytes.len() > 2 {
-                    return None;
-                }
             }
         }
         Class::Unicode(u) => {
             for r in u.ranges() {
                 for ch in r.start()..=r.end() {
                     bytes.push(u8::try_from(u32::from(ch)).ok()?);
-                    if bytes.len() > 2 {
-                        return None;
-                    }
                 }
             }
         }
+    }
+    if bytes.len() >= 128 && bytes.contains(&b'.') {
+        return Some(b'.');
     }
     match bytes[..] {
         [b] => Some(b),
@@ -247,6 +244,7 @@ fn read_host(piece: &str, after_scheme: bool, after: &[u8], named: &mut Named) {
     }
     if host.contains('.') {
         if let Some(d) = psl::domain(host.as_bytes())
+            && d.suffix().is_known()
             && let Ok(d) = std::str::from_utf8(d.as_bytes())
         {
             push(&mut named.domains, d.to_owned());
@@ -292,10 +290,10 @@ mod tests {
             names(r"^http://(?:localhost|127\.0\.0\.1):[0-9]+$").1,
             ["localhost", "127.0.0.1"]
         );
-        // "api" before an unescaped dot is not a whole host.
-        assert_eq!(
-            names(r"^https://api.example\.com$"),
-            (vec!["example.com".to_owned()], vec![], vec![])
-        );
+        // An unescaped dot is read as the dot it was meant to be.
+        assert_eq!(names(r"^https://api.example\.com$").0, ["example.com"]);
+        assert_eq!(names(r"^https://(www\.)?example.com$").0, ["example.com"]);
+        // Unknown suffixes name nothing.
+        assert_eq!(names(r"^https://www\.example$").0, Vec::<String>::new());
     }
 }

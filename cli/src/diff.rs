@@ -18,7 +18,12 @@ pub(crate) fn diff(args: &[String]) -> Result<ExitCode, Fail> {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let d = corsgate::diff::diff(&old, &new);
+    let d = corsgate::diff::diff(&old, &new).map_err(|e| {
+        Fail(format!(
+            "diff: the policies are too complex to compare ({})",
+            e.0
+        ))
+    })?;
     if as_json {
         let out = json!({
             "old": old_path,

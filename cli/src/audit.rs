@@ -1,15 +1,15 @@
 //! `corsgate audit POLICY [--json]`: attacker origins from the known bypass classes
-//! against every pattern, plus risky configuration. Exit 0 clean, 1 findings (or a
-//! rejected policy), 2 usage or I/O error.
+//! against every pattern, plus risky configuration. Exit 0 clean, 1 findings, 2 usage or
+//! I/O error, 3 the policy is invalid.
 
-use crate::{Fail, compile};
+use crate::{EXIT_INVALID, Fail, compile};
 use serde_json::json;
 use std::process::ExitCode;
 
 pub(crate) fn audit(args: &[String]) -> Result<ExitCode, Fail> {
     let (paths, as_json) = paths_and_json("audit", args, 1)?;
     let path = &paths[0];
-    let policy = match compile(path)? {
+    let policy = match compile(path, EXIT_INVALID)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };

@@ -1,24 +1,29 @@
 //! `corsgate diff OLD NEW [--json]`: which origins, methods, headers and switches a
 //! policy change allows or denies anew. Exit 0 when nothing is newly allowed, 1 when
-//! something is (or a policy is rejected), 2 usage or I/O error.
+//! something is, 2 usage or I/O error, 3 a policy is invalid.
 
 use crate::audit::paths_and_json;
-use crate::{Fail, compile};
+use crate::{EXIT_INVALID, Fail, compile};
 use serde_json::json;
 use std::process::ExitCode;
 
 pub(crate) fn diff(args: &[String]) -> Result<ExitCode, Fail> {
     let (paths, as_json) = paths_and_json("diff", args, 2)?;
     let (old_path, new_path) = (&paths[0], &paths[1]);
-    let old = match compile(old_path)? {
+    let old = match compile(old_path, EXIT_INVALID)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let new = match compile(new_path)? {
+    let new = match compile(new_path, EXIT_INVALID)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let d = corsgate::diff::diff(&old, &new);
+    let d = corsgate::diff::diff(&old, &new).map_err(|e| {
+        Fail(format!(
+            "diff: the policies are too complex to compare ({})",
+            e.0
+        ))
+    })?;
     if as_json {
         let out = json!({
             "old": old_path,

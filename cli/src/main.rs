@@ -9,7 +9,9 @@
 //! corsgate diff OLD NEW [--json]
 //! ```
 //!
-//! Exit codes: 0 success (check: no errors), 1 the policy has errors, 2 usage or I/O error.
+//! Exit codes: 0 success (check: no errors), 1 the policy has errors (audit: findings;
+//! diff: something newly allowed), 2 usage or I/O error, 3 (audit, diff) a policy is
+//! invalid.
 
 mod audit;
 mod diff;
@@ -49,11 +51,16 @@ USAGE:
       pre/post-domain, unescaped dots, special characters, scheme downgrade, ports,
       null, case and trailing dot, userinfo/path/query smuggling, IDN look-alikes,
       public-suffix siblings) and report each one allowed beyond what the pattern was
-      meant to admit, plus risky configuration. Exit 1 when anything is found.
+      meant to admit, plus risky configuration. Regexes are decided exactly with
+      automata: each finding names the shortest origin that shows it and the fix.
+      Exit 0 nothing found, 1 something found, 3 the policy is invalid.
 
   corsgate diff OLD NEW [--json]
       State which origins (per pattern), methods, headers and switches become newly
-      allowed or newly denied. Exit 1 when anything becomes newly allowed.
+      allowed or newly denied. Origins are compared as languages (automata over every
+      pattern kind): each change comes with a witness origin, and a rewrite with the
+      same meaning reports no change.
+      Exit 0 nothing newly allowed, 1 something newly allowed, 3 a policy is invalid.
 
   corsgate --version | --help
 ";
@@ -174,7 +181,12 @@ fn check(args: &[String]) -> Result<ExitCode, Fail> {
     })
 }
 
-fn compile(path: &str) -> Result<Result<Policy, ExitCode>, Fail> {
+/// Exit code of `audit` and `diff` when a policy is rejected (1 means "found something").
+const EXIT_INVALID: u8 = 3;
+
+/// Compiles the policy at `path`; a rejected policy prints its errors and gives
+/// `rejected` as the exit code.
+fn compile(path: &str, rejected: u8) -> Result<Result<Policy, ExitCode>, Fail> {
     let bytes = read_policy_text(path)?;
     Ok(match Policy::from_json_bytes(&bytes) {
         Ok(p) => Ok(p),
@@ -183,7 +195,7 @@ fn compile(path: &str) -> Result<Result<Policy, ExitCode>, Fail> {
                 eprintln!("{path}: error: {d}");
             }
             eprintln!("{path}: the policy is rejected; run `corsgate check {path}`");
-            Err(ExitCode::from(1))
+            Err(ExitCode::from(rejected))
         }
     })
 }
@@ -220,7 +232,7 @@ fn eval(args: &[String]) -> Result<ExitCode, Fail> {
         }
     }
     let path = path.ok_or_else(|| Fail("eval: missing POLICY".into()))?;
-    let policy = match compile(&path)? {
+    let policy = match compile(&path, 1)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };

@@ -216,3 +216,182 @@ fn text_output_and_usage() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `(old origins, new origins, newly allowed witnesses, newly denied witnesses)`: the
+/// exact answers, one witness (the shortest) per pattern that changes.
+/// Old origins, new origins, newly allowed witnesses, newly denied witnesses.
+type Pair = (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+const PAIRS: &[Pair] = &[
+    // Equivalent rewrites: no change.
+    (
+        &["https://example.com"],
+        &[r"~^https://example\.com$"],
+        &[],
+        &[],
+    ),
+    (
+        &["https://a.com", "https://b.com"],
+        &["https://b.com", "https://a.com"],
+        &[],
+        &[],
+    ),
+    (
+        &[r"~^https://pr-[0-9]+\.example\.com$"],
+        &[r"~^https://pr-\d+\.example\.com$"],
+        &[],
+        &[],
+    ),
+    (
+        &["https://*.example.com"],
+        &[r"~^https://(?:[a-z0-9_-]+\.)+example\.com$"],
+        &[],
+        &[],
+    ),
+    (
+        &["https://example.com:[443,8443]"],
+        &["https://example.com", "https://example.com:8443"],
+        &[],
+        &[],
+    ),
+    (
+        &["http://localhost:*"],
+        &[r"~^http://localhost(:[0-9]+)?$"],
+        &[],
+        &[],
+    ),
+    (
+        &[r"~^https://(app|www)\.example\.com$"],
+        &["https://app.example.com", "https://www.example.com"],
+        &[],
+        &[],
+    ),
+    (
+        &["https://a.example.com", "https://*.example.com"],
+        &["https://*.example.com"],
+        &[],
+        &[],
+    ),
+    (
+        &[r"~^https://example\.(com|org)$"],
+        &["https://example.com", "https://example.org"],
+        &[],
+        &[],
+    ),
+    (
+        &["http://127.0.0.1:[3000-3999]"],
+        &[r"~^http://127\.0\.0\.1:3[0-9]{3}$"],
+        &[],
+        &[],
+    ),
+    // Narrowing only.
+    (
+        &["https://*.example.com"],
+        &[r"~^https://[a-z0-9.-]+\.example\.com$"],
+        &[],
+        &["https://_.example.com"],
+    ),
+    (
+        &["https://*.example.com"],
+        &["https://app.example.com"],
+        &[],
+        &["https://a.example.com"],
+    ),
+    (
+        &[r"~^https://(app|www)\.example\.com$"],
+        &["https://app.example.com"],
+        &[],
+        &["https://www.example.com"],
+    ),
+    (
+        &["https://*.example.com"],
+        &["https://*.a.example.com", "https://*.b.example.com"],
+        &[],
+        &["https://a.example.com"],
+    ),
+    // Widening.
+    (
+        &["https://example.com"],
+        &[r"~^https?://example\.com$"],
+        &["http://example.com"],
+        &[],
+    ),
+    (
+        &[r"~^https://[a-z]+\.example\.com$"],
+        &["https://*.example.com"],
+        &["https://0.example.com"],
+        &[],
+    ),
+    (
+        &["https://example.com"],
+        &["https://example.com:[443,8443]"],
+        &["https://example.com:8443"],
+        &[],
+    ),
+    (
+        &["https://*.example.org"],
+        &["https://*.example.org:*"],
+        &["https://a.example.org:1"],
+        &[],
+    ),
+    (
+        &[r"~^https://[a-z]*example\.com$"],
+        &[r"~^https://([a-z]+\.)?example\.com$"],
+        &["https://a.example.com"],
+        &["https://aexample.com"],
+    ),
+    (
+        &["http://127.0.0.1:[3000-3999]"],
+        &[r"~^http://127\.0\.0\.1:3[0-9]{2,3}$"],
+        &["http://127.0.0.1:300"],
+        &[],
+    ),
+    (&["https://a.com"], &["*"], &["null", "a://a"], &[]),
+];
+
+#[test]
+fn diff_pairs_have_exact_answers() {
+    assert!(PAIRS.len() >= 20);
+    for (n, (old, new, added, removed)) in PAIRS.iter().enumerate() {
+        let (code, changes) = diff(
+            &format!("pair-{n}"),
+            json!({ "origins": old }),
+            json!({ "origins": new }),
+        );
+        let witnesses = |dir: &str| -> Vec<String> {
+            find(&changes, dir, "origins")
+                .iter()
+                .flat_map(|c| examples(c).into_iter().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(witnesses("newly_allowed"), *added, "{old:?} -> {new:?}");
+        assert_eq!(witnesses("newly_denied"), *removed, "{old:?} -> {new:?}");
+        assert_eq!(code, i32::from(!added.is_empty()), "{old:?} -> {new:?}");
+        let (o, p) = (
+            corsgate::Policy::from_json(&json!({ "origins": old }).to_string()).unwrap(),
+            corsgate::Policy::from_json(&json!({ "origins": new }).to_string()).unwrap(),
+        );
+        for w in *added {
+            assert!(p.is_origin_allowed(w.as_bytes()) && !o.is_origin_allowed(w.as_bytes()));
+        }
+        for w in *removed {
+            assert!(o.is_origin_allowed(w.as_bytes()) && !p.is_origin_allowed(w.as_bytes()));
+        }
+    }
+}
+
+#[test]
+fn an_invalid_policy_exits_3() {
+    let ok = write("valid", &json!({"origins": ["https://a.com"]}));
+    let bad = write("invalid", &json!({"origins": ["null"]}));
+    let out = Command::new(BIN)
+        .args(["diff", ok.to_str().unwrap(), bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}

@@ -1,30 +1,28 @@
-//! `corsgate audit`: attacks a compiled policy with origins from the known bypass
-//! classes and reports every one it admits beyond what its patterns were meant to admit,
-//! plus risky configuration.
+//! `corsgate audit`: reports every origin a compiled policy admits beyond what its
+//! patterns were meant to admit, plus risky configuration.
 //!
-//! What a pattern was *meant* to admit:
-//! - exact, host-with-ports and wildcard patterns: their documented meaning, decided by
-//!   the naive [`crate::reference::Reference`] (independent of the fast matcher);
-//! - `*` and `null`: what they say (both are reported as risky configuration);
-//! - a regex: its *strict reading*, in which every unescaped `.` is a literal dot and
-//!   `.*`, `.+`, `[^/]*` stand for whole DNS labels (`(?:[a-z0-9_-]+\.)*`), anchored at
-//!   both ends. An origin the regex admits but its strict reading does not is a bypass
-//!   (`https://apixexample.com` for `^https://api.example\.com$`).
+//! - Regexes are decided exactly, by automata ([`crate::bypass`]): each bypass class
+//!   is a language, intersected with the regex's; a non-empty intersection is a
+//!   finding with its shortest witness origin (allowed by the policy, checked with
+//!   [`Policy::is_origin_allowed`]) and the rewrite that fixes it. A regex exactly as
+//!   narrow as an exact or wildcard pattern has no finding.
+//! - Every pattern kind is also attacked with known bypass origins ([`probes`]): for
+//!   exact, host-with-ports and wildcard patterns, what they admit is compared with
+//!   their documented meaning, decided by the naive [`crate::reference::Reference`]
+//!   (independent of the fast matcher); for a regex, an admitted probe outside the
+//!   domains it names is reported if the automata did not already.
 //!
 //! ```
 //! let policy = corsgate::Policy::from_json(
 //!     r#"{"origins": ["~^https://api.example\\.com$"]}"#).unwrap();
 //! let report = corsgate::audit::audit(&policy);
-//! assert!(report.findings.iter().any(|f| f.code == "bypass"
-//!     && f.origin.as_deref() == Some("https://apixexample.com")));
+//! assert!(report.findings.iter().any(|f| f.class == Some("prefix_suffix")
+//!     && f.origin.as_deref() == Some("https://apiaexample.com")));
 //! ```
 
-use crate::diag::Code;
 use crate::pattern::{self, PatternKind, PortSpec};
 use crate::reference::Reference;
 use crate::{Config, Policy};
-use regex_automata::meta::Regex;
-use regex_syntax::ast::{self, Ast, RepetitionKind, RepetitionRange};
 use serde_json::{Value, json};
 
 /// The bypass classes, in the order probes are generated.
@@ -41,6 +39,8 @@ pub const CLASSES: &[&str] = &[
     "smuggling",
     "idn_lookalike",
     "public_suffix_sibling",
+    "foreign_domain",
+    "pre_domain",
 ];
 
 /// One attacker origin, with the bypass class that produced it.
@@ -68,6 +68,8 @@ pub struct Finding {
     pub origin: Option<String>,
     /// One sentence.
     pub message: String,
+    /// The rewrite that removes the finding, when there is one.
+    pub fix: Option<String>,
 }
 
 impl Finding {
@@ -81,6 +83,7 @@ impl Finding {
             "pattern": self.pattern.as_ref().map(|p| p.1.clone()),
             "origin": self.origin,
             "message": self.message,
+            "fix": self.fix,
         })
     }
 }
@@ -94,7 +97,11 @@ impl std::fmt::Display for Finding {
         if let Some((i, p)) = &self.pattern {
             write!(f, ": origins[{i}] {}", Value::String(p.clone()))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        if let Some(fix) = &self.fix {
+            write!(f, "; fix: {fix}")?;
+        }
+        Ok(())
     }
 }
 
@@ -152,12 +159,12 @@ fn targets(kind: &PatternKind) -> Vec<Target> {
             ports: ports.clone(),
         }],
         PatternKind::Regex(re) => {
-            let schemes = regex_schemes(re);
+            let named = crate::named::named_hosts(re);
             let mut out = Vec::new();
-            for host in regex_literal_hosts(re) {
-                for scheme in &schemes {
+            for host in named.domains.iter().chain(&named.hosts) {
+                for scheme in ["https", "http"] {
                     out.push(Target {
-                        scheme: scheme.clone(),
+                        scheme: scheme.to_owned(),
                         host: host.clone(),
                         wildcard: false,
                         ports: PortSpec::Default,
@@ -168,71 +175,6 @@ fn targets(kind: &PatternKind) -> Vec<Target> {
         }
         PatternKind::Any | PatternKind::Null => Vec::new(),
     }
-}
-
-/// Schemes a regex names literally (`https?` gives both); `https` when none.
-fn regex_schemes(re: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    if re.contains("https?") {
-        out.extend(["https".to_owned(), "http".to_owned()]);
-    }
-    let mut rest = re;
-    while let Some(at) = rest.find("://") {
-        let before = &rest[..at];
-        let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
-            .map_or(0, |i| i + 1);
-        let s = before[start..].to_ascii_lowercase();
-        if crate::syntax::is_scheme(s.as_bytes()) && !out.contains(&s) {
-            out.push(s);
-        }
-        rest = &rest[at + 3..];
-    }
-    if out.is_empty() {
-        out.push("https".to_owned());
-    }
-    out
-}
-
-/// Domain-like literal runs of a regex (`\.` read as a dot, and so is a bare `.`):
-/// `^https://pr-[0-9]+\.preview\.example\.com$` gives `preview.example.com`.
-fn regex_literal_hosts(re: &str) -> Vec<String> {
-    let mut runs = Vec::new();
-    let mut cur = String::new();
-    let b = re.as_bytes();
-    let mut i = 0;
-    let mut flush = |cur: &mut String| {
-        let run = cur.trim_matches('.').to_ascii_lowercase();
-        let tld_like = run
-            .rsplit('.')
-            .next()
-            .is_some_and(|l| !l.is_empty() && l.bytes().all(|c| c.is_ascii_alphabetic()));
-        if run.contains('.') && tld_like && !runs.contains(&run) {
-            runs.push(run);
-        }
-        cur.clear();
-    };
-    while i < b.len() {
-        match b[i] {
-            b'\\' if b.get(i + 1) == Some(&b'.') => {
-                cur.push('.');
-                i += 2;
-                continue;
-            }
-            b'\\' => {
-                flush(&mut cur);
-                i += 2;
-                continue;
-            }
-            c if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.' => {
-                cur.push(c as char)
-            }
-            _ => flush(&mut cur),
-        }
-        i += 1;
-    }
-    flush(&mut cur);
-    runs
 }
 
 /// The first label below a public suffix, and the suffix (`example`, `co.uk`).
@@ -390,203 +332,118 @@ pub fn probes(policy: &Policy) -> Vec<Probe> {
     out
 }
 
-/// The strict reading of a regex (see the module docs), anchored; `None` when the regex
-/// does not parse (the policy would not have compiled).
-pub fn strict_reading(re: &str) -> Option<String> {
-    let parsed = ast::parse::Parser::new().parse(re).ok()?;
-    let mut edits: Vec<(usize, usize, String)> = Vec::new();
-    collect_edits(&parsed, re, &mut edits);
-    edits.sort_by_key(|e| e.0);
-    let mut out = String::with_capacity(re.len() + 16);
-    let mut at = 0;
-    for (start, end, text) in edits {
-        if start < at {
-            continue;
-        }
-        out.push_str(&re[at..start]);
-        out.push_str(&text);
-        at = end;
-    }
-    out.push_str(&re[at..]);
-    Some(format!("^(?:{out})$"))
-}
-
-/// Whether `a` matches any byte but few (`.` or a negated class such as `[^/]`).
-fn is_any_char(a: &Ast) -> bool {
-    match a {
-        Ast::Dot(_) => true,
-        Ast::ClassBracketed(c) => c.negated,
-        Ast::Group(g) => is_any_char(&g.ast),
-        _ => false,
-    }
-}
-
-const LABELS_THEN_DOT: &str = "(?:[a-z0-9_-]+\\.)";
-const LABELS_NO_DOT: &str = "[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*";
-
-fn collect_edits(a: &Ast, src: &str, edits: &mut Vec<(usize, usize, String)>) {
-    match a {
-        Ast::Dot(span) => edits.push((span.start.offset, span.end.offset, "\\.".to_owned())),
-        Ast::Repetition(rep) if is_any_char(&rep.ast) => {
-            let (start, end) = (rep.span.start.offset, rep.span.end.offset);
-            let optional = match &rep.op.kind {
-                RepetitionKind::ZeroOrOne | RepetitionKind::ZeroOrMore => true,
-                RepetitionKind::OneOrMore => false,
-                RepetitionKind::Range(r) => match r {
-                    RepetitionRange::Exactly(n) | RepetitionRange::AtLeast(n) => *n == 0,
-                    RepetitionRange::Bounded(n, _) => *n == 0,
-                },
-            };
-            // Followed by an escaped dot: whole labels without their last dot.
-            let text = if src[end..].starts_with("\\.") {
-                if optional {
-                    format!("(?:{LABELS_NO_DOT})?")
-                } else {
-                    LABELS_NO_DOT.to_owned()
-                }
-            } else if optional {
-                format!("{LABELS_THEN_DOT}*")
-            } else {
-                format!("{LABELS_THEN_DOT}+")
-            };
-            edits.push((start, end, text));
-        }
-        Ast::Repetition(rep) => collect_edits(&rep.ast, src, edits),
-        Ast::Group(g) => collect_edits(&g.ast, src, edits),
-        Ast::Alternation(alt) => alt.asts.iter().for_each(|x| collect_edits(x, src, edits)),
-        Ast::Concat(c) => c.asts.iter().for_each(|x| collect_edits(x, src, edits)),
-        _ => {}
-    }
-}
-
-fn build_regex(re: &str) -> Option<Regex> {
-    regex_automata::meta::Builder::new()
-        .syntax(
-            regex_automata::util::syntax::Config::new()
-                .unicode(false)
-                .utf8(false),
-        )
-        .build(re)
-        .ok()
-}
-
-/// Whether a regex is anchored at both ends with no top-level alternation escaping
-/// the anchors.
-fn is_anchored(re: &str) -> bool {
-    let Ok(parsed) = ast::parse::Parser::new().parse(re) else {
-        return true;
-    };
-    let starts = |a: &Ast| matches!(a, Ast::Assertion(x) if matches!(x.kind, ast::AssertionKind::StartLine | ast::AssertionKind::StartText));
-    let ends = |a: &Ast| matches!(a, Ast::Assertion(x) if matches!(x.kind, ast::AssertionKind::EndLine | ast::AssertionKind::EndText));
-    let branch_ok = |a: &Ast| match a {
-        Ast::Concat(c) => {
-            // Leading flag groups such as `(?i)` may come before the anchor.
-            let mut items = c.asts.iter().skip_while(|a| matches!(a, Ast::Flags(_)));
-            items.next().is_some_and(starts) && c.asts.last().is_some_and(ends)
-        }
-        _ => false,
-    };
-    match &parsed {
-        Ast::Alternation(alt) => alt.asts.iter().all(branch_ok),
-        other => branch_ok(other),
-    }
-}
-
-/// What each pattern was meant to admit (see the module docs).
-struct Intent {
-    reference: Option<Reference>,
-    regexes: Vec<Regex>,
-    any: bool,
-    null: bool,
-}
-
-impl Intent {
-    fn new(policy: &Policy) -> Intent {
-        let mut literal = Vec::new();
-        let mut regexes = Vec::new();
-        let (mut any, mut null) = (false, false);
-        for p in policy.patterns() {
-            match &p.kind {
-                PatternKind::Any => any = true,
-                PatternKind::Null => null = true,
-                PatternKind::Regex(re) => {
-                    if let Some(r) = strict_reading(re).as_deref().and_then(build_regex) {
-                        regexes.push(r);
-                    }
-                }
-                _ => literal.push(p.normalized.clone()),
-            }
-        }
-        let reference = (!literal.is_empty()).then(|| {
-            Reference::new(
-                &Config::new(literal)
-                    .dangerously_allow_insecure_origins(true)
-                    .dangerously_allow_public_suffix_wildcards(true),
+/// What the exact, host and wildcard patterns were meant to admit.
+fn reference(policy: &Policy) -> Option<Reference> {
+    let literal: Vec<String> = policy
+        .patterns()
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.kind,
+                PatternKind::Exact(_) | PatternKind::Host { .. } | PatternKind::Subdomains { .. }
             )
-            .ok()
-        });
-        Intent {
-            reference: reference.flatten(),
-            regexes,
-            any,
-            null,
-        }
+        })
+        .map(|p| p.normalized.clone())
+        .collect();
+    if literal.is_empty() {
+        return None;
     }
-
-    fn admits(&self, origin: &str) -> bool {
-        if self.any || (self.null && origin == "null") {
-            return true;
-        }
-        if self
-            .reference
-            .as_ref()
-            .is_some_and(|r| r.origin_allowed(origin))
-        {
-            return true;
-        }
-        Reference::well_formed(origin) && self.regexes.iter().any(|r| r.is_match(origin))
-    }
+    Reference::new(
+        &Config::new(literal)
+            .dangerously_allow_insecure_origins(true)
+            .dangerously_allow_public_suffix_wildcards(true),
+    )
+    .ok()
 }
 
-/// Audits a compiled policy: attacker origins first, then configuration.
+/// Audits a compiled policy: regexes by automata, then the replay of attacker
+/// origins, then configuration.
 pub fn audit(policy: &Policy) -> Report {
     let mut report = Report::default();
-    let intent = Intent::new(policy);
+    for p in policy.patterns() {
+        if let PatternKind::Regex(re) = &p.kind {
+            regex_findings(policy, p, re, &mut report.findings);
+        }
+    }
+    replay(policy, &mut report);
+    config_findings(policy, &mut report.findings);
+    report
+}
+
+/// The bypass classes of one regex, as findings.
+fn regex_findings(policy: &Policy, p: &pattern::Pattern, re: &str, out: &mut Vec<Finding>) {
+    let allowed = |o: &str| policy.is_origin_allowed(o.as_bytes());
+    match crate::bypass::classify(re, allowed) {
+        Ok(found) => out.extend(found.into_iter().map(|b| Finding {
+            code: "bypass",
+            severity: "high",
+            class: Some(b.class),
+            pattern: Some((p.index, p.source.clone())),
+            message: format!("allows the attacker origin {}: {}", b.witness, b.why),
+            origin: Some(b.witness),
+            fix: Some(b.fix),
+        })),
+        Err(e) => out.push(risk(
+            "analysis_refused",
+            "medium",
+            Some(p),
+            format!("the regex is too complex to analyse ({}); simplify it", e.0),
+        )),
+    }
+}
+
+/// Replays the known bypass origins against every pattern.
+fn replay(policy: &Policy, report: &mut Report) {
+    let reference = reference(policy);
     let probes = probes(policy);
     report.probes = probes.len();
     for probe in &probes {
         let d = policy.evaluate(b"GET", [(&b"Origin"[..], probe.origin.as_bytes())]);
-        if !d.allowed() || intent.admits(&probe.origin) {
+        let crate::Reason::OriginAllowed { index, pattern } = d.reason() else {
             continue;
-        }
-        let pattern = match d.reason() {
-            crate::Reason::OriginAllowed { index, pattern } => Some((index, pattern.to_owned())),
-            _ => None,
         };
-        let why = match &pattern {
-            Some((i, _)) => match policy.patterns().iter().find(|p| p.index == *i) {
-                Some(p) => match &p.kind {
-                    PatternKind::Regex(re) => format!(
-                        "the regex admits it, but its strict reading {} does not",
-                        strict_reading(re).unwrap_or_default()
-                    ),
-                    _ => "the pattern admits it, but its documented meaning does not (an engine bug: please report it)".to_owned(),
-                },
-                None => String::new(),
-            },
-            None => String::new(),
+        let Some(p) = policy.patterns().iter().find(|p| p.index == index) else {
+            continue;
+        };
+        let why = match &p.kind {
+            PatternKind::Regex(re) => {
+                let reported = report.findings.iter().any(|f| {
+                    f.code == "bypass" && f.pattern.as_ref().is_some_and(|x| x.0 == index)
+                });
+                if reported || !outside_named(re, &probe.origin) {
+                    continue;
+                }
+                "its registrable domain is none the regex names".to_owned()
+            }
+            PatternKind::Null | PatternKind::Any => continue,
+            _ => {
+                if reference
+                    .as_ref()
+                    .is_none_or(|r| r.origin_allowed(&probe.origin))
+                {
+                    continue;
+                }
+                "the pattern admits it, but its documented meaning does not (an engine bug: please report it)".to_owned()
+            }
         };
         report.findings.push(Finding {
             code: "bypass",
             severity: "high",
             class: Some(probe.class),
-            pattern,
+            pattern: Some((index, pattern.to_owned())),
             origin: Some(probe.origin.clone()),
             message: format!("allows the attacker origin {}: {why}", probe.origin),
+            fix: None,
         });
     }
-    config_findings(policy, &mut report.findings);
-    report
+}
+
+/// Whether `origin` lies outside the hosts regex `re` names (and is not loopback).
+fn outside_named(re: &str, origin: &str) -> bool {
+    let b = origin.as_bytes();
+    crate::named::named_hosts(re)
+        .dfa()
+        .is_ok_and(|d| !d.accepts(b) && !crate::lang::loopback().accepts(b))
 }
 
 fn risk(
@@ -602,6 +459,7 @@ fn risk(
         pattern: p.map(|p| (p.index, p.source.clone())),
         origin: None,
         message,
+        fix: None,
     }
 }
 
@@ -622,38 +480,8 @@ fn config_findings(policy: &Policy, out: &mut Vec<Finding>) {
                 Some(p),
                 "any sandboxed iframe, data: or file: document sends Origin: null and can read responses".into(),
             )),
-            PatternKind::Regex(re) => {
-                let warned = |code: Code| {
-                    policy
-                        .warnings()
-                        .iter()
-                        .any(|w| w.code == code && w.index == Some(p.index))
-                };
-                if warned(Code::RegexUnescapedDot) {
-                    out.push(risk(
-                        "regex_unescaped_dot",
-                        "high",
-                        Some(p),
-                        "an unescaped \".\" matches any character; write \"\\.\"".into(),
-                    ));
-                }
-                if warned(Code::RegexBroad) {
-                    out.push(risk(
-                        if cred { "credentials_broad_regex" } else { "regex_broad" },
-                        if cred { "high" } else { "medium" },
-                        Some(p),
-                        "\".*\", \".+\" or \"[^/]\" match across labels and into other domains; spell out the allowed labels".into(),
-                    ));
-                }
-                if !is_anchored(re) {
-                    out.push(risk(
-                        "regex_unanchored",
-                        "low",
-                        Some(p),
-                        "not anchored with ^…$ in every branch: corsgate full-matches, but the same regex in a search-style engine (JavaScript test(), Python re.search, nginx ~) admits https://example.com.evil.net-style origins".into(),
-                    ));
-                }
-            }
+            // Regexes are decided by automata (see `regex_findings`).
+            PatternKind::Regex(_) => {}
             PatternKind::Exact(_) | PatternKind::Host { .. } | PatternKind::Subdomains { .. } => {
                 let Some(t) = targets(&p.kind).into_iter().next() else {
                     continue;
@@ -727,45 +555,4 @@ fn covers(q: &PatternKind, p: &PatternKind) -> bool {
         (PortSpec::Any, _) | (PortSpec::Default, PortSpec::Default)
     );
     host_inside && ports_inside
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strict_reading_escapes_dots_and_reads_wildcards_as_labels() {
-        assert_eq!(
-            strict_reading("^https://api.example\\.com$").unwrap(),
-            "^(?:^https://api\\.example\\.com$)$"
-        );
-        assert_eq!(
-            strict_reading("^https://.*\\.example\\.com$").unwrap(),
-            "^(?:^https://(?:[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*)?\\.example\\.com$)$"
-        );
-        assert_eq!(
-            strict_reading("^https://[^/]+example\\.com$").unwrap(),
-            "^(?:^https://(?:[a-z0-9_-]+\\.)+example\\.com$)$"
-        );
-        // Dots inside classes are literal already.
-        assert_eq!(
-            strict_reading("^https://[a.]$").unwrap(),
-            "^(?:^https://[a.]$)$"
-        );
-    }
-
-    #[test]
-    fn anchoring_and_literal_hosts() {
-        assert!(is_anchored("^https://a\\.com$"));
-        assert!(is_anchored("(?i)^https://a\\.com$"));
-        assert!(is_anchored("^https://a\\.com$|^https://b\\.com$"));
-        assert!(!is_anchored("^https://a\\.com$|https://b\\.com"));
-        assert!(!is_anchored("https://(alpha|beta)\\.example\\.org"));
-        assert_eq!(
-            regex_literal_hosts("^https://pr-[0-9]+\\.preview\\.example\\.com$"),
-            ["preview.example.com"]
-        );
-        assert_eq!(regex_schemes("^https?://a\\.com$"), ["https", "http"]);
-        assert_eq!(regex_schemes("^wss://a\\.com$"), ["wss"]);
-    }
 }

@@ -186,6 +186,7 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
             continue;
         }
         check_pattern_security(c, config, &p);
+        c.diags.extend(crate::lang::credential_errors(config, &p));
         if has_any && p.kind != PatternKind::Any {
             let msg = "\"*\" already allows every origin";
             c.push(Code::RedundantEntry, "origins", i, src, msg);

@@ -2,19 +2,20 @@
 //! ("newly allowed: any subdomain of example.org on any port") and per setting
 //! (methods, request headers, exposed headers, credentials, private network).
 //!
-//! Origins are compared on their meaning, not their text: each non-regex pattern is a
-//! set of (scheme, host or subdomains of a base, effective ports), and a new pattern's
-//! set is reduced by every old pattern whose hosts include its hosts. Regexes are
-//! compared by text; on top of that, concrete probe origins (the audit's attacker
-//! origins and a sample of each pattern) are evaluated under both policies, so every
-//! reported change comes with examples and nothing the symbolic view misses goes
-//! unreported.
+//! Origins are compared as languages: every pattern kind compiles to an automaton
+//! ([`crate::lang`]), and a pattern of the new policy is newly allowed exactly when the
+//! product of its automaton with the old policy's (and the valid-origin language)
+//! accepts something; the shortest such origin is the change's example, allowed by
+//! the new policy and denied by the old one ([`Policy::is_origin_allowed`]). A rewrite
+//! with the same language (exact origin → regex, reordering, `[0-9]` → `\d`) reports no
+//! change. Non-regex patterns are also described in words (per scheme, host or base
+//! domain, and effective ports).
 //!
 //! ```
 //! use corsgate::Policy;
 //! let old = Policy::from_json(r#"{"origins": ["https://*.example.org"]}"#).unwrap();
 //! let new = Policy::from_json(r#"{"origins": ["https://*.example.org:*"]}"#).unwrap();
-//! let d = corsgate::diff::diff(&old, &new);
+//! let d = corsgate::diff::diff(&old, &new).unwrap();
 //! assert!(d.widens());
 //! assert_eq!(
 //!     d.changes[0].text,
@@ -22,6 +23,7 @@
 //! );
 //! ```
 
+use crate::lang::{self, Dfa, TooComplex};
 use crate::pattern::{Pattern, PatternKind, PortSpec};
 use crate::syntax;
 use crate::{Config, Policy};
@@ -292,97 +294,83 @@ fn single(p: &Pattern) -> Option<Policy> {
     .ok()
 }
 
-/// Origins that show a pattern's meaning: a member per port bound, a subdomain.
-fn samples(p: &Pattern) -> Vec<String> {
-    let Some(s) = shape(&p.kind) else {
-        return Vec::new();
-    };
-    let host = if s.wildcard {
-        format!("a.{}", s.host)
-    } else {
-        s.host.clone()
-    };
-    let default = syntax::default_port(s.scheme.as_bytes()).map(u32::from);
-    let mut out = Vec::new();
-    for &(a, b) in ports_of(&s.scheme, &PortSpec::Any).iter().chain(&s.ports) {
-        for port in [a, b, a.saturating_add(1).min(b)] {
-            if port == 0 || Some(port) == default {
-                out.push(format!("{}://{host}", s.scheme));
-            } else {
-                out.push(format!("{}://{host}:{port}", s.scheme));
-            }
-        }
-    }
-    out.extend(
-        [8080, 8443, 3000, 4000, 9443]
-            .iter()
-            .map(|p| format!("{}://{host}:{p}", s.scheme)),
-    );
-    out
+/// A policy's origin language: the union of its patterns' (`null` aside).
+fn language(policy: &Policy) -> Result<Dfa, TooComplex> {
+    let regexes: Vec<String> = policy
+        .patterns()
+        .iter()
+        .filter_map(|p| lang::pattern_regex(&p.kind))
+        .collect();
+    Dfa::new(&regexes)
 }
 
-fn allowed_by(policy: &Policy, origin: &str) -> Option<(usize, String)> {
-    match policy
-        .evaluate(b"GET", [(&b"Origin"[..], origin.as_bytes())])
-        .reason()
-    {
-        crate::Reason::OriginAllowed { index, pattern } => Some((index, pattern.to_owned())),
-        crate::Reason::AnyOrigin => Some((usize::MAX, "*".to_owned())),
-        _ => None,
-    }
+/// The shortest origin `to_lang` (restricted by `extra`) admits and `from` does not,
+/// checked with both policies.
+fn newly(
+    to: &Policy,
+    from: &Policy,
+    to_lang: &Dfa,
+    from_lang: &Dfa,
+) -> Result<Option<String>, TooComplex> {
+    let terms = lang::within_valid(vec![(to_lang, true), (from_lang, false)]);
+    lang::witness(&terms, |o| {
+        to.is_origin_allowed(o.as_bytes()) && !from.is_origin_allowed(o.as_bytes())
+    })
 }
 
+/// The origins `to` allows and `from` does not, per pattern of `to`, each with its
+/// shortest witness.
 fn origin_changes(
     from: &Policy,
     to: &Policy,
     direction: &'static str,
-    probes: &[String],
     out: &mut Vec<Change>,
-) {
-    // `to` allows, `from` does not: per pattern of `to`.
-    let mut explained: Vec<usize> = Vec::new();
+) -> Result<(), TooComplex> {
+    if to.is_origin_allowed(b"null") && !from.is_origin_allowed(b"null") {
+        let p = to.patterns().iter().find(|p| p.kind == PatternKind::Null);
+        out.push(Change {
+            direction,
+            field: "origins",
+            pattern: p.map(|p| (p.index, p.source.clone())),
+            text: "the null origin (sandboxed iframes, file: pages)".to_owned(),
+            examples: vec!["null".to_owned()],
+        });
+    }
+    let (to_lang, from_lang) = (language(to)?, language(from)?);
+    if newly(to, from, &to_lang, &from_lang)?.is_none() {
+        return Ok(());
+    }
     for p in to.patterns() {
-        let Some(text) = remainder(p, from.patterns()) else {
+        let Some(re) = lang::pattern_regex(&p.kind) else {
             continue;
         };
-        explained.push(p.index);
-        let examples: Vec<String> = probes
+        let Some(w) = newly(to, from, &Dfa::new(&[re])?, &from_lang)? else {
+            continue;
+        };
+        // Words per shape are exact only when neither side has a regex.
+        let regexes = to
+            .patterns()
             .iter()
-            .filter(|o| {
-                allowed_by(to, o).is_some_and(|(i, _)| i == p.index)
-                    && allowed_by(from, o).is_none()
-            })
-            .take(3)
-            .cloned()
-            .collect();
+            .chain(from.patterns())
+            .any(|q| matches!(q.kind, PatternKind::Regex(_)));
+        let text = (!regexes)
+            .then(|| remainder(p, from.patterns()))
+            .flatten()
+            .unwrap_or_else(|| {
+                format!(
+                    "origins {} admits that the other policy does not",
+                    p.normalized
+                )
+            });
         out.push(Change {
             direction,
             field: "origins",
             pattern: Some((p.index, p.source.clone())),
             text,
-            examples,
+            examples: vec![w],
         });
     }
-    // Probes the per-pattern view did not explain.
-    for o in probes {
-        if allowed_by(from, o).is_some() {
-            continue;
-        }
-        let Some((i, src)) = allowed_by(to, o) else {
-            continue;
-        };
-        if explained.contains(&i) {
-            continue;
-        }
-        explained.push(i);
-        out.push(Change {
-            direction,
-            field: "origins",
-            pattern: (i != usize::MAX).then(|| (i, src.clone())),
-            text: format!("origins the pattern {src} admits, such as {o}"),
-            examples: vec![o.clone()],
-        });
-    }
+    Ok(())
 }
 
 fn method_set(c: &Config) -> (bool, Vec<String>) {
@@ -467,20 +455,13 @@ fn flag_change(field: &'static str, old: bool, new: bool, on: &str, out: &mut Ve
 }
 
 /// Compares `old` with `new`.
-pub fn diff(old: &Policy, new: &Policy) -> Diff {
-    let mut probes: Vec<String> = Vec::new();
-    for policy in [old, new] {
-        probes.extend(crate::audit::probes(policy).into_iter().map(|p| p.origin));
-        for p in policy.patterns() {
-            probes.extend(samples(p));
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    probes.retain(|o| seen.insert(o.clone()));
-
+///
+/// # Errors
+/// When the policies' automata or their product exceed the limits.
+pub fn diff(old: &Policy, new: &Policy) -> Result<Diff, TooComplex> {
     let mut changes = Vec::new();
-    origin_changes(old, new, "newly_allowed", &probes, &mut changes);
-    origin_changes(new, old, "newly_denied", &probes, &mut changes);
+    origin_changes(old, new, "newly_allowed", &mut changes)?;
+    origin_changes(new, old, "newly_denied", &mut changes)?;
     let (oc, nc) = (old.config(), new.config());
     set_changes("methods", method_set(oc), method_set(nc), &[], &mut changes);
     set_changes(
@@ -530,7 +511,7 @@ pub fn diff(old: &Policy, new: &Policy) -> Diff {
             examples: Vec::new(),
         });
     }
-    Diff { changes }
+    Ok(Diff { changes })
 }
 
 #[cfg(test)]

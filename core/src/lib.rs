@@ -80,13 +80,16 @@
 //! cost one hash probe, wildcards one probe per label, regexes one DFA pass.
 
 pub mod audit;
+pub mod bypass;
 mod compile;
 mod config;
 mod decision;
 mod diag;
 pub mod diff;
 mod fetch;
+pub mod lang;
 mod matcher;
+pub mod named;
 pub mod pattern;
 mod policy;
 #[doc(hidden)]

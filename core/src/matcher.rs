@@ -30,6 +30,30 @@ pub const REGEX_SIZE_LIMIT: usize = 4 << 20;
 /// The size limit of the regexes' NFA, checked before determinization starts.
 pub const REGEX_NFA_SIZE_LIMIT: usize = 1 << 20;
 
+/// The regex builder every origin automaton uses: bytes, not Unicode, and the NFA
+/// limit [`REGEX_NFA_SIZE_LIMIT`].
+pub(crate) fn dfa_builder() -> dense::Builder {
+    let mut b = dense::Builder::new();
+    b.syntax(
+        regex_automata::util::syntax::Config::new()
+            .unicode(false)
+            .utf8(false),
+    )
+    .thompson(
+        regex_automata::nfa::thompson::Config::new()
+            .utf8(false)
+            .nfa_size_limit(Some(REGEX_NFA_SIZE_LIMIT)),
+    );
+    b
+}
+
+/// The DFA limits every origin automaton uses ([`REGEX_SIZE_LIMIT`]).
+pub(crate) fn dfa_config() -> dense::Config {
+    dense::Config::new()
+        .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        .determinize_size_limit(Some(REGEX_SIZE_LIMIT))
+}
+
 /// A set of byte strings, each mapped to a pattern index and a `verbatim` flag (the
 /// policy entry was written exactly as its key).
 ///
@@ -276,22 +300,8 @@ impl MatcherBuilder {
             regex_ids,
         } = self;
         if !regexes.is_empty() {
-            let dfa = dense::Builder::new()
-                .syntax(
-                    regex_automata::util::syntax::Config::new()
-                        .unicode(false)
-                        .utf8(false),
-                )
-                .thompson(
-                    regex_automata::nfa::thompson::Config::new()
-                        .utf8(false)
-                        .nfa_size_limit(Some(REGEX_NFA_SIZE_LIMIT)),
-                )
-                .configure(
-                    dense::Config::new()
-                        .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                        .determinize_size_limit(Some(REGEX_SIZE_LIMIT)),
-                )
+            let dfa = dfa_builder()
+                .configure(dfa_config())
                 .build_many(&regexes)
                 .map_err(|e| match std::error::Error::source(&e) {
                     Some(cause) => format!("{e}: {cause}"),

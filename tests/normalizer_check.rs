@@ -50,6 +50,10 @@ fn invalid_punycode_label(source: &str) -> bool {
 /// patterns; DESIGN "Origin patterns"); it must never accept a pattern the parser
 /// rejects, nor normalize one differently.
 pub fn agree(source: &str) -> Result<(), String> {
+    if source.contains(":[") {
+        // corsgate's own port-list syntax (`:[443]`) is not a URL.
+        return Ok(());
+    }
     let ours = corsgate_normalized(source);
     let theirs = url_origin(source);
     match (&ours, &theirs) {

@@ -11,6 +11,8 @@
 #   scripts/dist.sh --all          plus the cross matrix: aarch64 and musl wheels and npm
 #                                    packages, static musl CLI binaries, and the full
 #                                    `cargo publish --dry-run` (builds and documents the crate)
+#   scripts/dist.sh --cross-only   only the cross matrix, beside an existing default slice
+#                                    (e.g. with its own CARGO_TARGET_DIR, in parallel)
 #   scripts/dist.sh [--all] PART…  only those parts: crate c python node deb cli
 #
 # Needs: scripts/setup-dist.sh (run here), which installs the pinned maturin, ziglang
@@ -25,10 +27,12 @@ STAGE="$REPO/build/dist"
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 
 ALL=0
+CROSS_ONLY=0
 parts=()
 for a in "$@"; do
     case "$a" in
         --all) ALL=1 ;;
+        --cross-only) ALL=1; CROSS_ONLY=1 ;;
         crate | c | python | node | deb | cli) parts+=("$a") ;;
         *) echo "dist.sh: unknown argument $a (parts: crate c python node deb cli)" >&2; exit 2 ;;
     esac
@@ -41,7 +45,10 @@ want() { local p; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; 
 
 GNU_TARGETS=(x86_64-unknown-linux-gnu)
 MUSL_TARGETS=()
-if [ "$ALL" = 1 ]; then
+if [ "$CROSS_ONLY" = 1 ]; then
+    GNU_TARGETS=(aarch64-unknown-linux-gnu)
+    MUSL_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
+elif [ "$ALL" = 1 ]; then
     GNU_TARGETS+=(aarch64-unknown-linux-gnu)
     MUSL_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
 fi
@@ -90,7 +97,7 @@ c_lib() {
 
 # ---------------------------------------------------------------- Python
 python_wheels() {
-    rm -f "$DIST"/corsgate-*.whl "$DIST"/corsgate-*.tar.gz
+    [ "$CROSS_ONLY" = 1 ] || rm -f "$DIST"/corsgate-*.whl "$DIST/corsgate-$VERSION.tar.gz"
     local t
     for t in "${GNU_TARGETS[@]}"; do
         maturin build --release --locked --zig --compatibility manylinux2014 --target "$t" \
@@ -100,7 +107,7 @@ python_wheels() {
         maturin build --release --locked --zig --compatibility musllinux_1_2 --target "$t" \
             -m bindings/python/Cargo.toml -o "$DIST"
     done
-    maturin sdist -m bindings/python/Cargo.toml -o "$DIST"
+    [ "$CROSS_ONLY" = 1 ] || maturin sdist -m bindings/python/Cargo.toml -o "$DIST"
 }
 
 # ---------------------------------------------------------------- Node
@@ -116,7 +123,7 @@ npm_platform() { # rust triple -> napi platform name
 }
 node_packages() {
     [ -x bindings/node/node_modules/.bin/napi ] || bash scripts/setup-node.sh
-    rm -f "$DIST"/corsgate-*.tgz
+    [ "$CROSS_ONLY" = 1 ] || rm -f "$DIST"/corsgate-*.tgz
     local stage="$STAGE/npm" t plat
     rm -rf "$stage" && mkdir -p "$stage"
     for t in "${GNU_TARGETS[@]}" "${MUSL_TARGETS[@]}"; do
@@ -183,6 +190,34 @@ JS
     ls "$DIST"/corsgate-*.tgz
 }
 
+# ---------------------------------------------------------------- CLI reference
+# The Rust CLI's answers (stdout, stderr, exit code) to a fixed set of command lines;
+# test-dist.sh asks the wheel's and the npm package's `corsgate` the same and compares.
+cli_reference() {
+    cargo build -p corsgate-cli --release --quiet
+    local ref="$STAGE/cli-reference" i=0 line
+    rm -rf "$ref" && mkdir -p "$ref"
+    cat > "$ref/commands" <<'CMDS'
+check examples/policy.json
+check examples/policy.json --json
+check examples/broken/bad-patterns.json
+check examples/broken/typos.json --json
+eval examples/policy.json --origin https://app.example.com --request-method PUT --request-headers content-type
+eval examples/policy.json --origin https://evil.example.net --json
+audit examples/weak/unescaped-dot.json
+audit examples/policy.json --json
+diff examples/policy.json examples/weak/any-origin.json
+check no/such/file.json
+frobnicate
+CMDS
+    while read -r line; do
+        i=$((i + 1))
+        # shellcheck disable=SC2086
+        { "$CARGO_TARGET_DIR/release/corsgate" $line > "$ref/$i.stdout" 2> "$ref/$i.stderr"; echo "exit $?" > "$ref/$i.exit"; } || true
+    done < "$ref/commands"
+    echo "dist: CLI reference answers for $i command lines"
+}
+
 # ---------------------------------------------------------------- nginx .deb
 deb() {
     bash scripts/nginx-deb.sh "$DIST"
@@ -202,6 +237,7 @@ cli_bins() {
 }
 
 want crate && timed crate crate
+{ want python || want node; } && [ "$CROSS_ONLY" = 0 ] && timed "CLI reference" cli_reference
 want c && timed "C library" c_lib
 want python && timed "Python wheels + sdist" python_wheels
 want node && timed "npm packages" node_packages

@@ -15,7 +15,8 @@
 #           wheels and npm packages: platform tags and shared-library dependencies
 #           (auditwheel show, readelf), the aarch64 musl CLI on the vectors under
 #           qemu-aarch64-static when it is installed.
-#   scripts/test-dist.sh [PART…]      (default: every part whose artifacts exist)
+#   scripts/test-dist.sh [PART…]      (default: all parts; runs scripts/dist.sh first when
+#                                      dist/ is empty, e.g. on a fresh clone)
 # Closes with "test-dist: N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +27,12 @@ VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)"
 TOOLS="$REPO/build/venv-dist"
 WORK="$(mktemp -d /tmp/corsgate-test-dist.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
+
+# A fresh clone (CI's `scripts/test.sh dist`) has no dist/ yet: make the x86_64 glibc
+# slice first, with the toolchain. `scripts/dist.sh --all` beforehand adds the cross matrix.
+if ! ls "$DIST"/corsgate-*.whl >/dev/null 2>&1; then
+    bash "$REPO/scripts/dist.sh" || { echo "test-dist: scripts/dist.sh failed"; echo "test-dist: 0 passed, 1 failed"; exit 1; }
+fi
 
 # The user's machine: no Rust toolchain.
 PATH="$(tr ':' '\n' <<<"$PATH" | grep -v -e '\.cargo' -e rustup | paste -sd:)"
@@ -42,12 +49,28 @@ step() { # step NAME CMD...: run, count, keep going
     local name="$1" t0=$SECONDS; shift
     echo "=== $name"
     if "$@"; then passed=$((passed + 1)); echo "--- ok ($((SECONDS - t0)) s): $name"
-    else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name"; fi
+    else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name"; return 1; fi
 }
 one() { # one GLOB: the single file matching it
     local f=($1)
     [ ${#f[@]} -eq 1 ] && [ -f "${f[0]}" ] || { echo "expected one file for $1, found: ${f[*]}" >&2; return 1; }
     echo "${f[0]}"
+}
+
+# Same stdout, stderr and exit code as the Rust CLI (answers recorded by dist.sh).
+cli_parity() { # cli_parity COMMAND...: the installed command, run from the repository
+    local ref="$REPO/build/dist/cli-reference" i=0 line bad=0
+    [ -f "$ref/commands" ] || { echo "no CLI reference answers (scripts/dist.sh python|node makes them)"; return 1; }
+    while read -r line; do
+        i=$((i + 1))
+        # shellcheck disable=SC2086
+        (cd "$REPO" && "$@" $line > "$WORK/cli.stdout" 2> "$WORK/cli.stderr"; echo "exit $?" > "$WORK/cli.exit")
+        for f in stdout stderr exit; do
+            cmp -s "$WORK/cli.$f" "$ref/$i.$f" || { echo "corsgate $line: $f differs:"; diff "$ref/$i.$f" "$WORK/cli.$f" | head -5; bad=1; }
+        done
+    done < "$ref/commands"
+    echo "CLI parity: $i command lines compared"
+    [ "$bad" -eq 0 ]
 }
 
 # ---------------------------------------------------------------- Python
@@ -69,6 +92,7 @@ python_wheel() { # python_wheel PYTHON WHEEL
     [ $rc -eq 1 ] || { echo "rejected policy: exit $rc, expected 1"; return 1; }
     "$venv/bin/corsgate" frobnicate 2>/dev/null; rc=$?
     [ $rc -eq 2 ] || { echo "bad usage: exit $rc, expected 2"; return 1; }
+    cli_parity "$venv/bin/corsgate"
 }
 test_python() {
     local root py v
@@ -123,6 +147,7 @@ node_cli() {
     n="$(cd "$proj" && for i in $(seq 5000); do echo '{"headers":[["Origin","https://a.example.com"]]}'; done |
         npx --no-install corsgate eval "$REPO/examples/policy.json" --jsonl | wc -l)"
     [ "$n" = 5000 ] || { echo "eval --jsonl: $n lines, expected 5000"; return 1; }
+    cli_parity npx --prefix "$proj" --no-install corsgate
 }
 node_missing_binary() {
     local proj="$WORK/npm-nobinary" msg
@@ -192,7 +217,7 @@ deb_install() {
     local abi
     abi="$(sed -n 's/^nginx:abi=//p' /usr/share/nginx/src/debian/libnginx-mod.abisubstvars)"
     dpkg-deb -f "$deb" Depends | grep -q "$abi" || { echo "Depends lacks $abi"; return 1; }
-    apt-cache show nginx | grep -q "Provides:.*$abi" || { echo "installed nginx does not provide $abi"; return 1; }
+    dpkg-query -W -f='${Provides}\n' nginx | grep -q -- "$abi" || { echo "the installed nginx does not provide $abi"; return 1; }
     local t0=$SECONDS
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$WORK/apt.log" 2>&1 ||
         { tail "$WORK/apt.log"; return 1; }
@@ -203,7 +228,10 @@ deb_install() {
 }
 deb_serve() { # a private nginx with the system config's modules-enabled, on a locked port
     local prefix="$WORK/nginx" port=18491
-    mkdir -p "$prefix/logs" "$prefix/conf"
+    mkdir -p "$prefix/logs" "$prefix/conf" "$prefix/html"
+    echo app > "$prefix/html/x"
+    # `load_module modules/…` is relative to the prefix: Debian's prefix has this link too.
+    ln -sfn /usr/lib/nginx/modules "$prefix/modules"
     cp "$REPO/examples/policy.json" "$prefix/conf/policy.json"
     cat > "$prefix/conf/nginx.conf" <<EOF
 include /etc/nginx/modules-enabled/50-mod-http-corsgate.conf;
@@ -217,7 +245,8 @@ http {
     fastcgi_temp_path $prefix/fastcgi; uwsgi_temp_path $prefix/uwsgi; scgi_temp_path $prefix/scgi;
     server {
         listen 127.0.0.1:$port;
-        location / { corsgate_policy policy.json; return 200 "app\n"; }
+        # A static location: `return` would answer in the rewrite phase, before the module.
+        location / { corsgate_policy policy.json; root $prefix/html; }
     }
 }
 EOF
@@ -229,7 +258,7 @@ EOF
         -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: PUT')" || rc=1
     nginx -p "$prefix/" -c conf/nginx.conf -s quit
     echo "$hdrs"
-    [ $rc -eq 0 ] && grep -q '^HTTP/1.1 204' <<<"$hdrs" &&
+    [ $rc -eq 0 ] && grep -q '^HTTP/1.1 204' <<<"$hdrs" && grep -q '^Server: nginx' <<<"$hdrs" &&
         grep -qi '^Access-Control-Allow-Origin: https://app.example.com' <<<"$hdrs" &&
         grep -qi '^Access-Control-Allow-Methods: PUT' <<<"$hdrs"
 }

@@ -1,0 +1,5 @@
+"""``python -m corsgate``: the same as the ``corsgate`` command."""
+
+from ._cli import main
+
+main()

@@ -24,6 +24,7 @@ for f in index.js index.d.ts; do
   cp "$f" "$OUT/$f.committed"
 done
 ./node_modules/.bin/napi build --platform --release
+node tools/patch-loader.js index.js   # @corsgate/<platform> packages, a clear load error
 
 echo "== drift check of the generated index.js / index.d.ts"
 drift=0

@@ -36,6 +36,14 @@ pub fn version() -> &'static str {
     corsgate::VERSION
 }
 
+/// Runs the `corsgate` command line (`args` without the program name) and returns its
+/// exit status: the package's `corsgate` bin (`cli.js`). Output goes to the process's
+/// stdout and stderr directly; blocks the event loop until the command ends.
+#[napi(catch_unwind)]
+pub fn run_cli(args: Vec<String>) -> u32 {
+    u32::from(corsgate_cli::run(&args))
+}
+
 /// The policy file (JSON, version 1), as accepted by `new Policy(config)`.
 ///
 /// Only `origins` is required; unknown keys are errors. Field names are the policy

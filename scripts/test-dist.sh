@@ -284,6 +284,14 @@ wheel_tags() { # wheel_tags WHEEL EXPECTED_TAG_REGEX
     # abi3 extension: only libc (and libgcc_s); nothing to graft.
     ! grep -q "will be grafted\|vendored" "$WORK/aw.txt"
 }
+musl_wheel() { # musl_wheel WHEEL TAG MACHINE: auditwheel cannot read musl wheels on a glibc
+    # host (it opens the host's libc.so linker script as ELF), so: the WHEEL tag, then
+    # readelf on the extension (only musl's libc).
+    local d="$WORK/wheel-$2"
+    rm -rf "$d" && mkdir -p "$d" && (cd "$d" && python3 -m zipfile -e "$1" .) || return 1
+    grep -x "Tag: cp39-abi3-$2" "$d"/corsgate-*.dist-info/WHEEL || { echo "WHEEL lacks tag $2"; return 1; }
+    elf_deps "$(one "$d/corsgate/_corsgate*.so")" "$3" 'libc\.so|libc\.musl-(x86_64|aarch64)\.so\.1|libgcc_s\.so\.1'
+}
 elf_deps() { # elf_deps FILE MACHINE ALLOWED_NEEDED_REGEX
     local needed
     readelf -h "$1" | grep -q "Machine:.*$2" || { echo "$1: not $2"; return 1; }
@@ -297,34 +305,37 @@ npm_bin() { # npm_bin PLATFORM MACHINE NEEDED_REGEX
     mkdir -p "$d" && tar -C "$d" -xzf "$tgz" || return 1
     elf_deps "$d/package/corsgate.$1.node" "$2" "$3"
 }
-qemu_cli() {
-    local tgz d="$WORK/cli-aarch64-musl"
-    tgz="$(one "$DIST/corsgate-$VERSION-aarch64-unknown-linux-musl.tar.gz")" || return 1
+musl_cli() { # musl_cli TRIPLE MACHINE [RUNNER]: static binary, shared vectors
+    local tgz d="$WORK/cli-$1"
+    tgz="$(one "$DIST/corsgate-$VERSION-$1.tar.gz")" || return 1
     mkdir -p "$d" && tar -C "$d" -xzf "$tgz" || return 1
-    local bin="$d/corsgate-$VERSION-aarch64-unknown-linux-musl/corsgate"
-    elf_deps "$bin" AArch64 "^$" || return 1
-    python3 "$REPO/scripts/cli-vectors.py" --vectors "$VECTORS" -- qemu-aarch64-static "$bin"
+    local bin="$d/corsgate-$VERSION-$1/corsgate"
+    elf_deps "$bin" "$2" "^$" || return 1
+    python3 "$REPO/scripts/cli-vectors.py" --vectors "$VECTORS" -- ${3:+"$3"} "$bin"
 }
 test_cross() {
     local gnu_glibc='libc\.so\.6|libgcc_s\.so\.1|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|ld-linux-(x86-64|aarch64)\.so\.[12]'
-    local musl='libc\.musl-(x86_64|aarch64)\.so\.1|libgcc_s\.so\.1'
+    local musl='libc\.so|libc\.musl-(x86_64|aarch64)\.so\.1|libgcc_s\.so\.1'
     local w
     for w in "$DIST"/corsgate-"$VERSION"-cp39-abi3-*.whl; do
         [ -f "$w" ] || continue
         case "$w" in
             *manylinux*x86_64*) step "auditwheel: $(basename "$w")" wheel_tags "$w" 'manylinux_2_17_x86_64' ;;
             *manylinux*aarch64*) step "auditwheel: $(basename "$w")" wheel_tags "$w" 'manylinux_2_17_aarch64' ;;
-            *musllinux*x86_64*) step "auditwheel: $(basename "$w")" wheel_tags "$w" 'musllinux_1_2_x86_64' ;;
-            *musllinux*aarch64*) step "auditwheel: $(basename "$w")" wheel_tags "$w" 'musllinux_1_2_aarch64' ;;
+            *musllinux*x86_64*) step "WHEEL tag + readelf: $(basename "$w")" musl_wheel "$w" musllinux_1_2_x86_64 X86-64 ;;
+            *musllinux*aarch64*) step "WHEEL tag + readelf: $(basename "$w")" musl_wheel "$w" musllinux_1_2_aarch64 AArch64 ;;
         esac
     done
     [ -f "$DIST/corsgate-linux-x64-gnu-$VERSION.tgz" ] && step "npm linux-x64-gnu binary" npm_bin linux-x64-gnu X86-64 "$gnu_glibc"
     [ -f "$DIST/corsgate-linux-arm64-gnu-$VERSION.tgz" ] && step "npm linux-arm64-gnu binary" npm_bin linux-arm64-gnu AArch64 "$gnu_glibc"
     [ -f "$DIST/corsgate-linux-x64-musl-$VERSION.tgz" ] && step "npm linux-x64-musl binary" npm_bin linux-x64-musl X86-64 "$musl"
     [ -f "$DIST/corsgate-linux-arm64-musl-$VERSION.tgz" ] && step "npm linux-arm64-musl binary" npm_bin linux-arm64-musl AArch64 "$musl"
+    [ -f "$DIST/corsgate-$VERSION-x86_64-unknown-linux-musl.tar.gz" ] &&
+        step "x86_64 musl CLI (static) on the shared vectors" musl_cli x86_64-unknown-linux-musl X86-64
     if [ -f "$DIST/corsgate-$VERSION-aarch64-unknown-linux-musl.tar.gz" ]; then
         if command -v qemu-aarch64-static >/dev/null; then
-            step "aarch64 musl CLI on the shared vectors under qemu-aarch64-static" qemu_cli
+            step "aarch64 musl CLI (static) on the shared vectors under qemu-aarch64-static" \
+                musl_cli aarch64-unknown-linux-musl AArch64 qemu-aarch64-static
         else
             echo "=== aarch64 musl CLI under qemu: SKIPPED, qemu-aarch64-static is not installed"
         fi

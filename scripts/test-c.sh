@@ -27,6 +27,8 @@ step() { # step NAME CMD...: run, count, keep going
 }
 
 cargo build -p corsgate-c --release && build_judge || { echo "test-c: 0 passed, 1 failed"; exit 1; }
+# The library's SONAME is libcorsgate.so.0: give the build tree the link an install makes.
+ln -sf libcorsgate.so "$LIB/libcorsgate.so.0"
 
 header_drift() {
     cbindgen -q --config bindings/c/cbindgen.toml --crate corsgate-c --output "$BUILD/corsgate.h" bindings/c &&

@@ -24,6 +24,7 @@ for f in binding.js index.d.ts; do
   cp "$f" "$OUT/$f.committed"
 done
 ./node_modules/.bin/napi build --platform --release --js binding.js
+node tools/patch-loader.js binding.js   # @corsgate/<platform> packages, a clear load error
 
 echo "== drift check of the generated binding.js / index.d.ts"
 drift=0

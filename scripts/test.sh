@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_PARTS=(core c nginx python node wasm e2e bench fuzz)
+ALL_PARTS=(core c nginx python node wasm e2e bench fuzz dist)
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=("${ALL_PARTS[@]}")
 

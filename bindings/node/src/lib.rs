@@ -17,7 +17,8 @@
 //!
 //! The middleware's helpers are functions of the addon's exports that the package's
 //! public entry does not re-export and the `.d.ts` does not declare (`skip_typescript`):
-//! `decide(policy, …)` (raw, `fast.rs`), `decideCompact(policy, …)`, `headerNames()`.
+//! `decide(policy, …)` (raw, `fast.rs`), `decideCompact(policy, …)`, `headerNames()`,
+//! and `runCli(args)` (the package's `corsgate` bin, `cli.js`).
 //! The middleware reaches them through `binding.js` (the generated loader), which the
 //! package's `exports` map keeps private.
 //!
@@ -40,6 +41,15 @@ use std::ptr;
 #[napi(catch_unwind)]
 pub fn version() -> &'static str {
     corsgate::VERSION
+}
+
+/// Runs the `corsgate` command line (`args` without the program name) and returns its
+/// exit status: the package's `corsgate` bin (`cli.js`). Output goes to the process's
+/// stdout and stderr directly; blocks the event loop until the command ends. Internal
+/// (reached through `binding.js`, not declared in the `.d.ts`).
+#[napi(skip_typescript, catch_unwind)]
+pub fn run_cli(args: Vec<String>) -> u32 {
+    u32::from(corsgate_cli::run(&args))
 }
 
 /// The policy file (JSON, version 1), as accepted by `new Policy(config)`.

@@ -654,6 +654,15 @@ pub mod corsgate_module {
     #[pymodule_export]
     const MAX_HEADERS: usize = corsgate::MAX_HEADERS;
 
+    /// Runs the `corsgate` command line (`args` without the program name) and returns
+    /// its exit status: the `corsgate` console script of the wheel. Output goes to the
+    /// process's stdout and stderr; the GIL is released while it runs (`eval --jsonl`
+    /// reads stdin until it ends).
+    #[pyfunction]
+    fn _cli_main(py: Python<'_>, args: Vec<String>) -> u8 {
+        py.detach(move || corsgate_cli::run(&args))
+    }
+
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", corsgate::VERSION)?;

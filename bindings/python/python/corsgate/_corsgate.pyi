@@ -4,7 +4,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Final, Literal, final
 
-__all__ = ["ConfigError", "Decision", "Diagnostic", "MAX_HEADERS", "Policy", "VERSION", "__version__"]
+__all__ = ["ConfigError", "Decision", "Diagnostic", "MAX_HEADERS", "Policy", "VERSION", "__version__", "_cli_main"]
 
 VERSION: Final[str]
 MAX_HEADERS: Final[int]
@@ -94,3 +94,5 @@ class Policy:
     @property
     def warnings(self) -> list[Diagnostic]: ...
     def to_json(self) -> str: ...
+
+def _cli_main(args: list[str]) -> int: ...

@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# Installs every artifact in dist/ the way a user would, with cargo and rustc OFF the
+# PATH, and checks that each works:
+#   python  each x86_64 wheel into fresh venvs on the oldest and newest CPython here
+#           (pyenv 3.9 and 3.13): the shared vectors through the API, then
+#           `corsgate check examples/policy.json` through the installed command;
+#   node    `npm install ./corsgate-*.tgz ./corsgate-linux-x64-gnu-*.tgz` into an empty
+#           project: the shared vector suite through the API, `npx corsgate check`, and
+#           the load error when no platform package is installed;
+#   c       `make install` from the tarball into a temporary PREFIX (with DESTDIR), the C
+#           README's example built with `pkg-config --libs` and with `--static`, both run;
+#   deb     `apt-get install ./dist/libnginx-mod-http-corsgate_*.deb`, the layout,
+#           `nginx -t`, a preflight answered by the packaged module, `apt-get remove`;
+#   cross   (when dist/ has them, i.e. after `scripts/dist.sh --all`) the aarch64 and musl
+#           wheels and npm packages: platform tags and shared-library dependencies
+#           (auditwheel show, readelf), the aarch64 musl CLI on the vectors under
+#           qemu-aarch64-static when it is installed.
+#   scripts/test-dist.sh [PART…]      (default: all parts; runs scripts/dist.sh first when
+#                                      dist/ is empty, e.g. on a fresh clone)
+# Closes with "test-dist: N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIST="$REPO/dist"
+VECTORS="${CORSGATE_VECTORS:-$REPO/../shared/conformance/vectors.jsonl}"
+export CORSGATE_VECTORS="$VECTORS"
+VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO/Cargo.toml" | head -1)"
+TOOLS="$REPO/build/venv-dist"
+WORK="$(mktemp -d /tmp/corsgate-test-dist.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+
+# A fresh clone (CI's `scripts/test.sh dist`) has no dist/ yet: make the x86_64 glibc
+# slice first, with the toolchain. `scripts/dist.sh --all` beforehand adds the cross matrix.
+if ! ls "$DIST"/corsgate-*.whl >/dev/null 2>&1; then
+    bash "$REPO/scripts/dist.sh" || { echo "test-dist: scripts/dist.sh failed"; echo "test-dist: 0 passed, 1 failed"; exit 1; }
+fi
+
+# The user's machine: no Rust toolchain.
+PATH="$(tr ':' '\n' <<<"$PATH" | grep -v -e '\.cargo' -e rustup | paste -sd:)"
+export PATH
+if command -v cargo >/dev/null || command -v rustc >/dev/null; then
+    echo "test-dist: cargo/rustc still on PATH ($PATH)" >&2; exit 1
+fi
+export CARGO=/nonexistent RUSTC=/nonexistent
+
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(python node c deb cross)
+passed=0; failed=0; failures=()
+step() { # step NAME CMD...: run, count, keep going
+    local name="$1" t0=$SECONDS; shift
+    echo "=== $name"
+    if "$@"; then passed=$((passed + 1)); echo "--- ok ($((SECONDS - t0)) s): $name"
+    else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name"; return 1; fi
+}
+one() { # one GLOB: the single file matching it
+    local f=($1)
+    [ ${#f[@]} -eq 1 ] && [ -f "${f[0]}" ] || { echo "expected one file for $1, found: ${f[*]}" >&2; return 1; }
+    echo "${f[0]}"
+}
+
+# Same stdout, stderr and exit code as the Rust CLI (answers recorded by dist.sh).
+cli_parity() { # cli_parity COMMAND...: the installed command, run from the repository
+    local ref="$REPO/build/dist/cli-reference" i=0 line bad=0
+    [ -f "$ref/commands" ] || { echo "no CLI reference answers (scripts/dist.sh python|node makes them)"; return 1; }
+    while read -r line; do
+        i=$((i + 1))
+        # shellcheck disable=SC2086
+        (cd "$REPO" && "$@" $line > "$WORK/cli.stdout" 2> "$WORK/cli.stderr"; echo "exit $?" > "$WORK/cli.exit")
+        for f in stdout stderr exit; do
+            cmp -s "$WORK/cli.$f" "$ref/$i.$f" || { echo "corsgate $line: $f differs:"; diff "$ref/$i.$f" "$WORK/cli.$f" | head -5; bad=1; }
+        done
+    done < "$ref/commands"
+    echo "CLI parity: $i command lines compared"
+    [ "$bad" -eq 0 ]
+}
+
+# ---------------------------------------------------------------- Python
+python_wheel() { # python_wheel PYTHON WHEEL
+    local py="$1" wheel="$2" venv="$WORK/venv-$(basename "$(dirname "$(dirname "$1")")")"
+    rm -rf "$venv"
+    "$py" -m venv "$venv" || return 1
+    local t0=$SECONDS
+    "$venv/bin/pip" install --quiet --no-index "$wheel" || return 1
+    echo "pip install: $((SECONDS - t0)) s"
+    (cd "$WORK" && PYTHONPATH="$REPO/bindings/python/tests" "$venv/bin/python" \
+        "$REPO/bindings/python/tests/abi3_smoke.py") || return 1
+    local out rc
+    out="$(cd "$REPO" && "$venv/bin/corsgate" check examples/policy.json)"; rc=$?
+    echo "$out" | head -3
+    [ $rc -eq 0 ] && grep -q "^examples/policy.json: ok" <<<"$out" || return 1
+    # Same output and exit code as the Rust CLI: a rejected policy exits 1, bad usage 2.
+    (cd "$REPO" && "$venv/bin/corsgate" check examples/broken/bad-patterns.json >/dev/null); rc=$?
+    [ $rc -eq 1 ] || { echo "rejected policy: exit $rc, expected 1"; return 1; }
+    "$venv/bin/corsgate" frobnicate 2>/dev/null; rc=$?
+    [ $rc -eq 2 ] || { echo "bad usage: exit $rc, expected 2"; return 1; }
+    cli_parity "$venv/bin/corsgate"
+}
+test_python() {
+    local root py v
+    root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+    local pys=()
+    for v in 3.9 3.13; do
+        for py in "$root"/versions/"$v".*/bin/python3; do [ -x "$py" ] && pys+=("$py"); done
+    done
+    [ ${#pys[@]} -gt 0 ] || pys=(python3)
+    local wheels=("$DIST"/corsgate-"$VERSION"-cp39-abi3-*x86_64*.whl)
+    [ -f "${wheels[0]}" ] || { echo "no x86_64 wheel in dist/"; return 1; }
+    for w in "${wheels[@]}"; do
+        for py in "${pys[@]}"; do
+            step "wheel $(basename "$w") on Python $("$py" -c 'import sys; print(sys.version.split()[0])')" \
+                python_wheel "$py" "$w"
+        done
+    done
+    step "sdist is there and names the crate sources" \
+        bash -c "tar tzf '$(one "$DIST/corsgate-$VERSION.tar.gz")' | grep -q 'core/src/lib.rs'"
+}
+
+# ---------------------------------------------------------------- Node
+node_install() {
+    local proj="$WORK/npm-project"
+    rm -rf "$proj" && mkdir -p "$proj" && cd "$proj" || return 1
+    echo '{"name": "corsgate-user", "version": "1.0.0", "private": true}' > package.json
+    local t0=$SECONDS
+    npm install --no-audit --no-fund --silent "$(one "$DIST/corsgate-$VERSION.tgz")" \
+        "$(one "$DIST/corsgate-linux-x64-gnu-$VERSION.tgz")" || return 1
+    echo "npm install: $((SECONDS - t0)) s"
+    [ -f node_modules/@corsgate/linux-x64-gnu/corsgate.linux-x64-gnu.node ] || return 1
+    ! ls node_modules/corsgate/*.node 2>/dev/null || { echo "the main package carries a binary"; return 1; }
+    node -e "require('corsgate/package.json').optionalDependencies['@corsgate/linux-arm64-musl'] || process.exit(1)"
+}
+node_vectors() {
+    local proj="$WORK/npm-project"
+    mkdir -p "$proj/test" && cp -r "$REPO/bindings/node/test/support" "$proj/test/" &&
+        sed "s|require('../index.js')|require('corsgate')|" "$REPO/bindings/node/test/vectors.test.js" \
+            > "$proj/test/vectors.test.js" || return 1
+    (cd "$proj" && node --test test/vectors.test.js 2>&1 | tail -n 8 | tee "$WORK/node-vectors.log") || return 1
+    grep -q "^# fail 0" "$WORK/node-vectors.log"
+}
+node_cli() {
+    local proj="$WORK/npm-project" out rc
+    out="$(cd "$proj" && npx --no-install corsgate check "$REPO/examples/policy.json")"; rc=$?
+    echo "$out" | head -3
+    [ $rc -eq 0 ] && grep -q "policy.json: ok" <<<"$out" || return 1
+    (cd "$proj" && npx --no-install corsgate check "$REPO/examples/broken/bad-patterns.json" >/dev/null); rc=$?
+    [ $rc -eq 1 ] || { echo "rejected policy: exit $rc, expected 1"; return 1; }
+    # A large output through a pipe (non-blocking pipes must not break the Rust writes).
+    local n
+    n="$(cd "$proj" && for i in $(seq 5000); do echo '{"headers":[["Origin","https://a.example.com"]]}'; done |
+        npx --no-install corsgate eval "$REPO/examples/policy.json" --jsonl | wc -l)"
+    [ "$n" = 5000 ] || { echo "eval --jsonl: $n lines, expected 5000"; return 1; }
+    cli_parity npx --prefix "$proj" --no-install corsgate
+}
+node_missing_binary() {
+    local proj="$WORK/npm-nobinary" msg
+    rm -rf "$proj" && mkdir -p "$proj" && cd "$proj" || return 1
+    echo '{"name": "corsgate-user", "version": "1.0.0", "private": true}' > package.json
+    npm install --no-audit --no-fund --silent --omit=optional "$(one "$DIST/corsgate-$VERSION.tgz")" || return 1
+    msg="$(node -e "require('corsgate')" 2>&1)" && { echo "loaded without a binary?"; return 1; }
+    echo "$msg" | grep -m1 "corsgate:"
+    grep -q "no native binary loaded for linux-x64-gnu" <<<"$msg" && ! grep -q "npm has a bug" <<<"$msg"
+}
+test_node() {
+    step "npm install corsgate + @corsgate/linux-x64-gnu into an empty project" node_install || return
+    step "shared vectors through the installed package's API" node_vectors
+    step "npx corsgate check / exit codes / --jsonl through a pipe" node_cli
+    step "a clear error when no platform package is installed" node_missing_binary
+}
+
+# ---------------------------------------------------------------- C
+c_install() {
+    local tarball prefix="$WORK/prefix" stage="$WORK/destdir"
+    tarball="$(one "$DIST/libcorsgate-$VERSION-x86_64-linux-gnu.tar.gz")" || return 1
+    tar -C "$WORK" -xzf "$tarball" || return 1
+    local src="$WORK/libcorsgate-$VERSION-x86_64-linux-gnu"
+    # DESTDIR: everything under the staging root, nothing recorded of it.
+    make -s -C "$src" install PREFIX=/opt/corsgate DESTDIR="$stage" || return 1
+    [ -L "$stage/opt/corsgate/lib/libcorsgate.so.0" ] && [ -f "$stage/opt/corsgate/lib/libcorsgate.so.$VERSION" ] || return 1
+    grep -q '^prefix=/opt/corsgate$' "$stage/opt/corsgate/lib/pkgconfig/corsgate.pc" || return 1
+    ! grep -rq "$stage" "$stage/opt/corsgate/lib/pkgconfig/corsgate.pc" || return 1
+    make -s -C "$src" install PREFIX="$prefix" || return 1
+    ls -l "$prefix/lib" "$prefix/include" "$prefix/lib/pkgconfig"
+}
+c_example() {
+    local prefix="$WORK/prefix" ex="$WORK/readme_example.c" flags out
+    sed -n '/<!-- example:begin -->/,/<!-- example:end -->/p' "$REPO/bindings/c/README.md" |
+        sed -e '1,2d' -e '$d' | sed '$d' > "$ex"
+    export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+    local want=$'Access-Control-Allow-Origin: https://app.example.com\nVary: Origin'
+    # Shared: DT_NEEDED is the SONAME; the loader finds it like any library in a prefix.
+    flags="$(pkg-config --cflags --libs corsgate)" || return 1
+    echo "pkg-config --cflags --libs: $flags"
+    # shellcheck disable=SC2086
+    gcc -std=c11 -Wall -Wextra -Werror "$ex" $flags -o "$WORK/ex-shared" || return 1
+    readelf -d "$WORK/ex-shared" | grep -q 'NEEDED.*\[libcorsgate\.so\.0\]' || { echo "not linked to libcorsgate.so.0"; return 1; }
+    out="$(LD_LIBRARY_PATH="$prefix/lib" "$WORK/ex-shared")" || return 1
+    [ "$out" = "$want" ] || { echo "shared: $out"; return 1; }
+    # Static: the archive plus Libs.private, no libcorsgate at run time.
+    flags="$(pkg-config --static --cflags --libs corsgate)" || return 1
+    echo "pkg-config --static --cflags --libs: $flags"
+    # shellcheck disable=SC2086
+    gcc -std=c11 -Wall -Wextra -Werror -static "$ex" $flags -o "$WORK/ex-static" || return 1
+    ! readelf -d "$WORK/ex-static" 2>/dev/null | grep -q NEEDED || { echo "static binary has NEEDED entries"; return 1; }
+    out="$(env -u LD_LIBRARY_PATH "$WORK/ex-static")" || return 1
+    [ "$out" = "$want" ] || { echo "static: $out"; return 1; }
+    echo "$out"
+}
+test_c() {
+    step "make install from the tarball (PREFIX, DESTDIR)" c_install || return
+    step "README example with pkg-config --libs and --static, both run" c_example
+}
+
+# ---------------------------------------------------------------- nginx .deb
+PORT_LOCK=/work/locks/ports.lock
+deb_install() {
+    local deb
+    deb="$(one "$DIST/libnginx-mod-http-corsgate_*_$(dpkg --print-architecture).deb")" || return 1
+    dpkg-deb -I "$deb" | sed -n '/Package:/,$p'
+    local abi
+    abi="$(sed -n 's/^nginx:abi=//p' /usr/share/nginx/src/debian/libnginx-mod.abisubstvars)"
+    dpkg-deb -f "$deb" Depends | grep -q "$abi" || { echo "Depends lacks $abi"; return 1; }
+    dpkg-query -W -f='${Provides}\n' nginx | grep -q -- "$abi" || { echo "the installed nginx does not provide $abi"; return 1; }
+    local t0=$SECONDS
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$WORK/apt.log" 2>&1 ||
+        { tail "$WORK/apt.log"; return 1; }
+    echo "apt-get install: $((SECONDS - t0)) s"
+    [ -f /usr/lib/nginx/modules/ngx_http_corsgate_module.so ] &&
+        [ "$(readlink /etc/nginx/modules-enabled/50-mod-http-corsgate.conf)" = \
+          /usr/share/nginx/modules-available/mod-http-corsgate.conf ] || { echo "layout"; return 1; }
+}
+deb_serve() { # a private nginx with the system config's modules-enabled, on a locked port
+    local prefix="$WORK/nginx" port=18491
+    mkdir -p "$prefix/logs" "$prefix/conf" "$prefix/html"
+    echo app > "$prefix/html/x"
+    # `load_module modules/…` is relative to the prefix: Debian's prefix has this link too.
+    ln -sfn /usr/lib/nginx/modules "$prefix/modules"
+    cp "$REPO/examples/policy.json" "$prefix/conf/policy.json"
+    cat > "$prefix/conf/nginx.conf" <<EOF
+include /etc/nginx/modules-enabled/50-mod-http-corsgate.conf;
+worker_processes 1;
+pid $prefix/logs/nginx.pid;
+error_log $prefix/logs/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $prefix/client; proxy_temp_path $prefix/proxy;
+    fastcgi_temp_path $prefix/fastcgi; uwsgi_temp_path $prefix/uwsgi; scgi_temp_path $prefix/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        # A static location: `return` would answer in the rewrite phase, before the module.
+        location / { corsgate_policy policy.json; root $prefix/html; }
+    }
+}
+EOF
+    nginx -t -p "$prefix/" -c conf/nginx.conf || return 1
+    nginx -p "$prefix/" -c conf/nginx.conf || return 1
+    local hdrs rc=0
+    sleep 0.5
+    hdrs="$(curl -s -D - -o /dev/null -X OPTIONS "http://127.0.0.1:$port/x" \
+        -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: PUT')" || rc=1
+    nginx -p "$prefix/" -c conf/nginx.conf -s quit
+    echo "$hdrs"
+    [ $rc -eq 0 ] && grep -q '^HTTP/1.1 204' <<<"$hdrs" && grep -q '^Server: nginx' <<<"$hdrs" &&
+        grep -qi '^Access-Control-Allow-Origin: https://app.example.com' <<<"$hdrs" &&
+        grep -qi '^Access-Control-Allow-Methods: PUT' <<<"$hdrs"
+}
+deb_system_config() { nginx -t 2>&1 | tail -2 && nginx -T 2>/dev/null | grep -q "ngx_http_corsgate_module.so"; }
+deb_remove() {
+    DEBIAN_FRONTEND=noninteractive apt-get remove -y -q libnginx-mod-http-corsgate >"$WORK/apt.log" 2>&1 ||
+        { tail "$WORK/apt.log"; return 1; }
+    [ ! -e /usr/lib/nginx/modules/ngx_http_corsgate_module.so ] &&
+        [ ! -e /etc/nginx/modules-enabled/50-mod-http-corsgate.conf ] && nginx -t 2>/dev/null
+}
+test_deb() {
+    step "apt-get install ./dist/libnginx-mod-http-corsgate_*.deb (Debian's layout, nginx ABI)" deb_install || return
+    step "nginx -t with the system configuration loads the module" deb_system_config
+    mkdir -p "$(dirname "$PORT_LOCK")"
+    step "a preflight answered by the packaged module" flock "$PORT_LOCK" bash -c "$(declare -f deb_serve); WORK='$WORK' REPO='$REPO' deb_serve"
+    step "apt-get remove" deb_remove
+}
+
+# ---------------------------------------------------------------- cross matrix
+wheel_tags() { # wheel_tags WHEEL EXPECTED_TAG_REGEX
+    "$TOOLS/bin/auditwheel" show "$1" > "$WORK/aw.txt" 2>&1; cat "$WORK/aw.txt"
+    grep -Eq "$2" "$WORK/aw.txt" || return 1
+    # abi3 extension: only libc (and libgcc_s); nothing to graft.
+    ! grep -q "will be grafted\|vendored" "$WORK/aw.txt"
+}
+musl_wheel() { # musl_wheel WHEEL TAG MACHINE: auditwheel cannot read musl wheels on a glibc
+    # host (it opens the host's libc.so linker script as ELF), so: the WHEEL tag, then
+    # readelf on the extension (only musl's libc).
+    local d="$WORK/wheel-$2"
+    rm -rf "$d" && mkdir -p "$d" && (cd "$d" && python3 -m zipfile -e "$1" .) || return 1
+    grep -x "Tag: cp39-abi3-$2" "$d"/corsgate-*.dist-info/WHEEL || { echo "WHEEL lacks tag $2"; return 1; }
+    elf_deps "$(one "$d/corsgate/_corsgate*.so")" "$3" 'libc\.so|libc\.musl-(x86_64|aarch64)\.so\.1|libgcc_s\.so\.1'
+}
+elf_deps() { # elf_deps FILE MACHINE ALLOWED_NEEDED_REGEX
+    local needed
+    readelf -h "$1" | grep -q "Machine:.*$2" || { echo "$1: not $2"; return 1; }
+    needed="$(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+    echo "$(basename "$1"): $2, NEEDED: ${needed:-none}"
+    for n in $needed; do grep -Eqx "$3" <<<"$n" || { echo "unexpected dependency $n"; return 1; }; done
+}
+npm_bin() { # npm_bin PLATFORM MACHINE NEEDED_REGEX
+    local tgz d="$WORK/npm-$1"
+    tgz="$(one "$DIST/corsgate-$1-$VERSION.tgz")" || return 1
+    mkdir -p "$d" && tar -C "$d" -xzf "$tgz" || return 1
+    elf_deps "$d/package/corsgate.$1.node" "$2" "$3"
+}
+musl_cli() { # musl_cli TRIPLE MACHINE [RUNNER]: static binary, shared vectors
+    local tgz d="$WORK/cli-$1"
+    tgz="$(one "$DIST/corsgate-$VERSION-$1.tar.gz")" || return 1
+    mkdir -p "$d" && tar -C "$d" -xzf "$tgz" || return 1
+    local bin="$d/corsgate-$VERSION-$1/corsgate"
+    elf_deps "$bin" "$2" "^$" || return 1
+    python3 "$REPO/scripts/cli-vectors.py" --vectors "$VECTORS" -- ${3:+"$3"} "$bin"
+}
+test_cross() {
+    local gnu_glibc='libc\.so\.6|libgcc_s\.so\.1|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|ld-linux-(x86-64|aarch64)\.so\.[12]'
+    local musl='libc\.so|libc\.musl-(x86_64|aarch64)\.so\.1|libgcc_s\.so\.1'
+    local w
+    for w in "$DIST"/corsgate-"$VERSION"-cp39-abi3-*.whl; do
+        [ -f "$w" ] || continue
+        case "$w" in
+            *manylinux*x86_64*) step "auditwheel: $(basename "$w")" wheel_tags "$w" 'manylinux_2_17_x86_64' ;;
+            *manylinux*aarch64*) step "auditwheel: $(basename "$w")" wheel_tags "$w" 'manylinux_2_17_aarch64' ;;
+            *musllinux*x86_64*) step "WHEEL tag + readelf: $(basename "$w")" musl_wheel "$w" musllinux_1_2_x86_64 X86-64 ;;
+            *musllinux*aarch64*) step "WHEEL tag + readelf: $(basename "$w")" musl_wheel "$w" musllinux_1_2_aarch64 AArch64 ;;
+        esac
+    done
+    [ -f "$DIST/corsgate-linux-x64-gnu-$VERSION.tgz" ] && step "npm linux-x64-gnu binary" npm_bin linux-x64-gnu X86-64 "$gnu_glibc"
+    [ -f "$DIST/corsgate-linux-arm64-gnu-$VERSION.tgz" ] && step "npm linux-arm64-gnu binary" npm_bin linux-arm64-gnu AArch64 "$gnu_glibc"
+    [ -f "$DIST/corsgate-linux-x64-musl-$VERSION.tgz" ] && step "npm linux-x64-musl binary" npm_bin linux-x64-musl X86-64 "$musl"
+    [ -f "$DIST/corsgate-linux-arm64-musl-$VERSION.tgz" ] && step "npm linux-arm64-musl binary" npm_bin linux-arm64-musl AArch64 "$musl"
+    [ -f "$DIST/corsgate-$VERSION-x86_64-unknown-linux-musl.tar.gz" ] &&
+        step "x86_64 musl CLI (static) on the shared vectors" musl_cli x86_64-unknown-linux-musl X86-64
+    if [ -f "$DIST/corsgate-$VERSION-aarch64-unknown-linux-musl.tar.gz" ]; then
+        if command -v qemu-aarch64-static >/dev/null; then
+            step "aarch64 musl CLI (static) on the shared vectors under qemu-aarch64-static" \
+                musl_cli aarch64-unknown-linux-musl AArch64 qemu-aarch64-static
+        else
+            echo "=== aarch64 musl CLI under qemu: SKIPPED, qemu-aarch64-static is not installed"
+        fi
+    fi
+}
+
+for part in "${parts[@]}"; do
+    case "$part" in
+        python) test_python ;;
+        node) test_node ;;
+        c) test_c ;;
+        deb) test_deb ;;
+        cross) test_cross ;;
+        *) echo "test-dist: unknown part $part" >&2; failed=$((failed + 1)) ;;
+    esac
+done
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "test-dist: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

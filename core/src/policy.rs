@@ -346,6 +346,10 @@ impl Policy {
             Ok(m) => m,
             Err(r) => return deny(r),
         };
+        // Checked before a decision is built: a hostile header list costs no more.
+        if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
+            return deny(Reason::HeadersTooLarge);
+        }
         let mut d = Decision::new(Kind::Preflight, reason);
         if let Err(r) = self.preflight_headers(req, &mut d) {
             return deny(r);
@@ -391,17 +395,14 @@ impl Policy {
         Ok(method)
     }
 
-    /// Checks every `Access-Control-Request-Headers` line and sets the
-    /// `Access-Control-Allow-Headers` lines of `d` to echo them.
+    /// Checks every `Access-Control-Request-Headers` line (whose sizes the caller
+    /// checked) and sets the `Access-Control-Allow-Headers` lines of `d` to echo them.
     #[inline]
     fn preflight_headers<'a>(
         &'a self,
         req: &RequestHeaders<'a>,
         d: &mut Decision<'a>,
     ) -> Result<(), Reason<'a>> {
-        if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
-            return Err(Reason::HeadersTooLarge);
-        }
         let mut acah_len = 0;
         let mut empties = 0;
         for &line in &req.acrh[..req.acrh_len] {

@@ -7,8 +7,8 @@
 //! values precomputed for responses. It never builds a [`crate::Policy`]: the policy
 //! assembles itself from these parts (layers, not circles).
 //!
-//! Cost: linear in the number of origins (regexes: one DFA construction); the method
-//! and header lists are deduplicated with a linear scan per entry.
+//! Cost: linear in the number of origins (regexes: one DFA construction) and in the
+//! lengths of the method and header lists (deduplicated with a hash set each).
 
 use crate::config::Config;
 use crate::diag::{Code, ConfigError, Diagnostic, Severity};
@@ -311,6 +311,7 @@ fn check_public_suffix_wildcard(c: &mut Checker, config: &Config, p: &Pattern, h
 /// without duplicates.
 fn compile_methods(c: &mut Checker, methods: &[String]) -> Methods {
     let mut out = Methods::default();
+    let mut seen = hashbrown::HashSet::<String>::new();
     for (i, m) in methods.iter().enumerate() {
         if m == "*" {
             out.any = true;
@@ -349,7 +350,7 @@ fn compile_methods(c: &mut Checker, methods: &[String]) -> Methods {
             c.push(Code::RedundantEntry, "methods", i, m, msg);
             continue;
         }
-        if out.listed.iter().any(|x| **x == *name) {
+        if !seen.insert(name.clone()) {
             c.push(Code::DuplicateEntry, "methods", i, m, "listed twice");
             continue;
         }
@@ -362,6 +363,7 @@ fn compile_methods(c: &mut Checker, methods: &[String]) -> Methods {
 /// case).
 fn compile_request_headers(c: &mut Checker, headers: &[String]) -> RequestHeaderNames {
     let mut out = RequestHeaderNames::default();
+    let mut seen = hashbrown::HashSet::<String>::new();
     for (i, h) in headers.iter().enumerate() {
         if h == "*" {
             out.any = true;
@@ -385,7 +387,7 @@ fn compile_request_headers(c: &mut Checker, headers: &[String]) -> RequestHeader
             c.push(Code::ForbiddenRequestHeader, "request_headers", i, h, msg);
             continue;
         }
-        if out.lower.iter().any(|x| **x == *lower.as_bytes()) {
+        if !seen.insert(lower.clone()) {
             c.push(
                 Code::DuplicateEntry,
                 "request_headers",
@@ -405,6 +407,8 @@ fn compile_request_headers(c: &mut Checker, headers: &[String]) -> RequestHeader
 fn compile_expose_headers(c: &mut Checker, headers: &[String], cred: bool) -> Option<String> {
     let mut any = false;
     let mut expose: Vec<&str> = Vec::new();
+    // Lowercase names seen: tokens are ASCII, so this is `eq_ignore_ascii_case`.
+    let mut seen = hashbrown::HashSet::<String>::new();
     for (i, h) in headers.iter().enumerate() {
         if h == "*" {
             if cred {
@@ -428,7 +432,7 @@ fn compile_expose_headers(c: &mut Checker, headers: &[String], cred: bool) -> Op
             let msg = format!("\"{h}\" is CORS-safelisted and always readable");
             c.push(Code::RedundantEntry, "expose_headers", i, h, msg);
         }
-        if expose.iter().any(|x| x.eq_ignore_ascii_case(h)) {
+        if !seen.insert(lower) {
             c.push(Code::DuplicateEntry, "expose_headers", i, h, "listed twice");
             continue;
         }

@@ -253,9 +253,14 @@ impl fmt::Display for Reason<'_> {
             Reason::MethodForbidden => {
                 f.write_str("method forbidden: CONNECT, TRACE and TRACK are never allowed")
             }
-            Reason::MethodNotAllowed { method } => {
-                write!(f, "method \"{method}\" not allowed (methods are case-sensitive)")
-            }
+            Reason::MethodNotAllowed { method } => match capped(method) {
+                Some(shown) => write!(
+                    f,
+                    "method \"{shown}…\" ({} bytes) not allowed (methods are case-sensitive)",
+                    method.len()
+                ),
+                None => write!(f, "method \"{method}\" not allowed (methods are case-sensitive)"),
+            },
             Reason::HeadersMalformed => {
                 f.write_str("Access-Control-Request-Headers is not a list of header names")
             }
@@ -270,6 +275,25 @@ impl fmt::Display for Reason<'_> {
             }
         }
     }
+}
+
+/// The most bytes of a requested method that a reason's text ([`Reason`]'s `Display`,
+/// hence `Decision::to_json` and every binding's reason string) echoes: a longer method
+/// is cut there and followed by `…` and its length. The method itself
+/// ([`Reason::detail`]) is not cut: it borrows the request's bytes.
+pub const MAX_REASON_METHOD_LEN: usize = 64;
+
+/// The first [`MAX_REASON_METHOD_LEN`] bytes of `text` (at a character boundary) when
+/// it is longer; `None` when it fits.
+fn capped(text: &str) -> Option<&str> {
+    if text.len() <= MAX_REASON_METHOD_LEN {
+        return None;
+    }
+    let mut end = MAX_REASON_METHOD_LEN;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end)
 }
 
 /// One response header: a canonical name and a value borrowed from the policy or the
@@ -565,6 +589,32 @@ mod tests {
         let r = Reason::from_parts(ReasonCode::OriginAllowed, 3, "https://a.com");
         assert_eq!((r.index(), r.detail()), (Some(3), "https://a.com"));
         assert_eq!(Reason::NotCors.detail(), "");
+    }
+
+    #[test]
+    fn reason_text_echoes_a_bounded_method() {
+        let long = "A".repeat(1 << 20);
+        let text = Reason::MethodNotAllowed { method: &long }.to_string();
+        assert!(
+            text.len() < MAX_REASON_METHOD_LEN + 100,
+            "{} bytes",
+            text.len()
+        );
+        let shown = "A".repeat(MAX_REASON_METHOD_LEN);
+        assert_eq!(
+            text,
+            format!("method \"{shown}…\" (1048576 bytes) not allowed (methods are case-sensitive)")
+        );
+        // At the cap, the method is echoed whole.
+        let text = Reason::MethodNotAllowed { method: &shown }.to_string();
+        assert_eq!(
+            text,
+            format!("method \"{shown}\" not allowed (methods are case-sensitive)")
+        );
+        // Cut at a character boundary (methods are tokens, but the type is any str).
+        let wide = "é".repeat(100);
+        let text = Reason::MethodNotAllowed { method: &wide }.to_string();
+        assert!(text.starts_with(&format!("method \"{}…\"", "é".repeat(32))));
     }
 
     #[test]

@@ -572,6 +572,28 @@ mod tests {
         );
     }
 
+    /// Issue 20: a 1 MiB requested method gave a 1 MiB reason.
+    #[test]
+    fn a_long_method_gives_a_bounded_reason() {
+        let p = policy(r#"{"origins":["https://a.com"]}"#);
+        let method = "X".repeat(1 << 20);
+        let d = p.evaluate_str(
+            "OPTIONS",
+            &[
+                ("Origin", "https://a.com"),
+                ("Access-Control-Request-Method", &method),
+            ],
+        );
+        assert_eq!(
+            d.reason().reason_code(),
+            crate::ReasonCode::MethodNotAllowed
+        );
+        assert_eq!(d.reason().detail().len(), 1 << 20, "the detail is not cut");
+        let json = d.to_json();
+        assert!(json.len() < 1024, "{} bytes", json.len());
+        assert!(json.contains("(1048576 bytes) not allowed"), "{json}");
+    }
+
     #[test]
     fn reasons_name_the_check() {
         let p = policy(r#"{"origins":["https://a.com"],"request_headers":["x-a"]}"#);

@@ -16,6 +16,8 @@
 //! diff: something newly allowed), 2 usage or I/O error, 3 (audit, diff) a policy is
 //! invalid.
 
+#![forbid(unsafe_code)]
+
 mod audit;
 mod diff;
 

@@ -3,6 +3,8 @@
 //! The command itself is the library [`corsgate_cli::run`] (shared with the Python and
 //! Node packages' `corsgate` commands); see its documentation and `corsgate --help`.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

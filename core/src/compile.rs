@@ -7,15 +7,23 @@
 //! values precomputed for responses. It never builds a [`crate::Policy`]: the policy
 //! assembles itself from these parts (layers, not circles).
 //!
-//! Cost: linear in the number of origins (regexes: one DFA construction); the method
-//! and header lists are deduplicated with a linear scan per entry.
+//! Cost: linear in the number of origins (regexes: one DFA construction) and in the
+//! lengths of the method and header lists (deduplicated with a hash set each).
 
 use crate::config::Config;
 use crate::diag::{Code, ConfigError, Diagnostic, Severity};
 use crate::fetch;
 use crate::matcher::{self, MatcherBuilder, OriginMatcher};
 use crate::pattern::{self, Pattern, PatternKind};
-use crate::syntax::{self, is_token};
+use crate::syntax::{self, MAX_ORIGIN_LEN, is_token};
+
+/// The most entries `origins` may hold (4,194,304). Pattern indices are stored as
+/// `u32` and exact origins (at most [`MAX_ORIGIN_LEN`] bytes each) share one arena
+/// addressed by 31-bit offsets; this bound keeps both in range. A longer list is the
+/// configuration error `invalid_origin` on the field `origins`.
+pub const MAX_ORIGINS: usize = 1 << 22;
+const _: () = assert!(MAX_ORIGINS <= u32::MAX as usize);
+const _: () = assert!(MAX_ORIGINS * MAX_ORIGIN_LEN <= matcher::MAX_EXACT_BYTES);
 
 /// A configuration's compiled parts, from which [`crate::Policy`] is assembled.
 #[derive(Debug)]
@@ -162,6 +170,20 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
             "\"origins\" lists no pattern: nothing would ever be allowed",
         );
     }
+    if config.origins.len() > MAX_ORIGINS {
+        c.field(
+            Code::InvalidOrigin,
+            "origins",
+            format!(
+                "\"origins\" lists {} entries, more than the {MAX_ORIGINS} a policy can hold; use wildcard or regex patterns",
+                config.origins.len()
+            ),
+        );
+        return Origins {
+            builder: MatcherBuilder::with_capacity(0, 0),
+            sources: hashbrown::HashMap::new(),
+        };
+    }
     let exact_bytes = config.origins.iter().map(String::len).sum();
     let mut builder = MatcherBuilder::with_capacity(config.origins.len(), exact_bytes);
     let mut seen = hashbrown::HashSet::<String>::new();
@@ -171,7 +193,10 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
         let Some(p) = pattern::parse(i, src, &mut c.diags) else {
             continue;
         };
-        let id = i as u32;
+        // In range: there are at most MAX_ORIGINS entries (checked above).
+        let Ok(id) = u32::try_from(i) else {
+            break;
+        };
         let verbatim = matches!(&p.kind, PatternKind::Exact(k) if k == src);
         let new = match p.kind {
             PatternKind::Exact(_) => builder.add(id, &p.kind, verbatim),
@@ -287,6 +312,7 @@ fn check_public_suffix_wildcard(c: &mut Checker, config: &Config, p: &Pattern, h
 /// without duplicates.
 fn compile_methods(c: &mut Checker, methods: &[String]) -> Methods {
     let mut out = Methods::default();
+    let mut seen = hashbrown::HashSet::<String>::new();
     for (i, m) in methods.iter().enumerate() {
         if m == "*" {
             out.any = true;
@@ -325,7 +351,7 @@ fn compile_methods(c: &mut Checker, methods: &[String]) -> Methods {
             c.push(Code::RedundantEntry, "methods", i, m, msg);
             continue;
         }
-        if out.listed.iter().any(|x| **x == *name) {
+        if !seen.insert(name.clone()) {
             c.push(Code::DuplicateEntry, "methods", i, m, "listed twice");
             continue;
         }
@@ -338,6 +364,7 @@ fn compile_methods(c: &mut Checker, methods: &[String]) -> Methods {
 /// case).
 fn compile_request_headers(c: &mut Checker, headers: &[String]) -> RequestHeaderNames {
     let mut out = RequestHeaderNames::default();
+    let mut seen = hashbrown::HashSet::<String>::new();
     for (i, h) in headers.iter().enumerate() {
         if h == "*" {
             out.any = true;
@@ -361,7 +388,7 @@ fn compile_request_headers(c: &mut Checker, headers: &[String]) -> RequestHeader
             c.push(Code::ForbiddenRequestHeader, "request_headers", i, h, msg);
             continue;
         }
-        if out.lower.iter().any(|x| **x == *lower.as_bytes()) {
+        if !seen.insert(lower.clone()) {
             c.push(
                 Code::DuplicateEntry,
                 "request_headers",
@@ -381,6 +408,8 @@ fn compile_request_headers(c: &mut Checker, headers: &[String]) -> RequestHeader
 fn compile_expose_headers(c: &mut Checker, headers: &[String], cred: bool) -> Option<String> {
     let mut any = false;
     let mut expose: Vec<&str> = Vec::new();
+    // Lowercase names seen: tokens are ASCII, so this is `eq_ignore_ascii_case`.
+    let mut seen = hashbrown::HashSet::<String>::new();
     for (i, h) in headers.iter().enumerate() {
         if h == "*" {
             if cred {
@@ -404,7 +433,7 @@ fn compile_expose_headers(c: &mut Checker, headers: &[String], cred: bool) -> Op
             let msg = format!("\"{h}\" is CORS-safelisted and always readable");
             c.push(Code::RedundantEntry, "expose_headers", i, h, msg);
         }
-        if expose.iter().any(|x| x.eq_ignore_ascii_case(h)) {
+        if !seen.insert(lower) {
             c.push(Code::DuplicateEntry, "expose_headers", i, h, "listed twice");
             continue;
         }
@@ -544,6 +573,28 @@ mod tests {
             warnings(&allowed),
             [("origins", "public_suffix_wildcard_uncredentialed", Some(0))]
         );
+    }
+
+    #[test]
+    fn too_many_origins_is_a_config_error() {
+        // Empty strings do not allocate: this list costs 24 bytes per entry.
+        let mut config = Config::new(["https://a.com"]).methods(["TRACE"]);
+        config.origins = vec![String::new(); MAX_ORIGINS + 1];
+        let e = compile(&config).unwrap_err();
+        let got: Vec<(&str, Option<&str>, Option<usize>)> = e
+            .errors
+            .iter()
+            .map(|d| (d.code.as_str(), d.field, d.index))
+            .collect();
+        // One error for the list (no entry is parsed), then the other fields' errors.
+        assert_eq!(
+            got,
+            [
+                ("invalid_origin", Some("origins"), None),
+                ("forbidden_method", Some("methods"), Some(0)),
+            ]
+        );
+        assert!(e.errors[0].message.contains("4194304"), "{}", e.errors[0]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Which ports a host pattern admits.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PortSpec {
     /// No port in the pattern: only origins without an explicit port.
     Default,
@@ -58,6 +59,7 @@ impl PortSpec {
 
 /// What an origin pattern matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PatternKind {
     /// `*`: every origin, answered with a static `*`.
     Any,
@@ -87,8 +89,9 @@ pub enum PatternKind {
     Regex(String),
 }
 
-/// One compiled entry of `origins`.
+/// One compiled entry of `origins` (see [`crate::Policy::patterns`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Pattern {
     /// Position in `origins`.
     pub index: usize,
@@ -139,7 +142,7 @@ impl Entry<'_> {
 
 /// Parses entry `index` of `origins`. Pushes errors and warnings to `diags`; returns
 /// `None` when the entry has an error.
-pub fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<Pattern> {
+pub(crate) fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<Pattern> {
     let mut e = Entry {
         index,
         source,
@@ -605,10 +608,8 @@ fn parse_ports(
 }
 
 fn port_number(e: &mut Entry<'_>, text: &str) -> Option<u16> {
-    match text.parse::<u32>() {
-        Ok(p) if (1..=65535).contains(&p) && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(p as u16)
-        }
+    match text.parse::<u16>() {
+        Ok(p) if p >= 1 && text.bytes().all(|b| b.is_ascii_digit()) => Some(p),
         _ => {
             e.error(
                 Code::InvalidPort,

@@ -346,6 +346,10 @@ impl Policy {
             Ok(m) => m,
             Err(r) => return deny(r),
         };
+        // Checked before a decision is built: a hostile header list costs no more.
+        if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
+            return deny(Reason::HeadersTooLarge);
+        }
         let mut d = Decision::new(Kind::Preflight, reason);
         if let Err(r) = self.preflight_headers(req, &mut d) {
             return deny(r);
@@ -391,17 +395,14 @@ impl Policy {
         Ok(method)
     }
 
-    /// Checks every `Access-Control-Request-Headers` line and sets the
-    /// `Access-Control-Allow-Headers` lines of `d` to echo them.
+    /// Checks every `Access-Control-Request-Headers` line (whose sizes the caller
+    /// checked) and sets the `Access-Control-Allow-Headers` lines of `d` to echo them.
     #[inline]
     fn preflight_headers<'a>(
         &'a self,
         req: &RequestHeaders<'a>,
         d: &mut Decision<'a>,
     ) -> Result<(), Reason<'a>> {
-        if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
-            return Err(Reason::HeadersTooLarge);
-        }
         let mut acah_len = 0;
         let mut empties = 0;
         for &line in &req.acrh[..req.acrh_len] {
@@ -569,6 +570,28 @@ mod tests {
             p.evaluate_str("OPTIONS", &many).reason(),
             Reason::HeadersTooLarge
         );
+    }
+
+    /// Issue 20: a 1 MiB requested method gave a 1 MiB reason.
+    #[test]
+    fn a_long_method_gives_a_bounded_reason() {
+        let p = policy(r#"{"origins":["https://a.com"]}"#);
+        let method = "X".repeat(1 << 20);
+        let d = p.evaluate_str(
+            "OPTIONS",
+            &[
+                ("Origin", "https://a.com"),
+                ("Access-Control-Request-Method", &method),
+            ],
+        );
+        assert_eq!(
+            d.reason().reason_code(),
+            crate::ReasonCode::MethodNotAllowed
+        );
+        assert_eq!(d.reason().detail().len(), 1 << 20, "the detail is not cut");
+        let json = d.to_json();
+        assert!(json.len() < 1024, "{} bytes", json.len());
+        assert!(json.contains("(1048576 bytes) not allowed"), "{json}");
     }
 
     #[test]

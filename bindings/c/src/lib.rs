@@ -344,6 +344,9 @@ fn reason_of(r: &Reason<'_>) -> (corsgate_reason, usize, corsgate_slice) {
         Reason::HeadersTooLarge => (C::HeadersTooLarge, 0, corsgate_slice::EMPTY),
         Reason::HeaderNotAllowed { name } => (C::HeaderNotAllowed, 0, corsgate_slice::of(name)),
         Reason::PrivateNetworkNotAllowed => (C::PrivateNetworkNotAllowed, 0, corsgate_slice::EMPTY),
+        // Unreachable while `reason_codes_match_the_core` passes (every core code has
+        // its value here); a reason added to the core fails that test first.
+        _ => (C::NotCors, 0, corsgate_slice::EMPTY),
     }
 }
 
@@ -555,6 +558,8 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
         Kind::NotCors => corsgate_kind::NotCors,
         Kind::Preflight => corsgate_kind::Preflight,
         Kind::Actual => corsgate_kind::Actual,
+        // Unreachable while `reason_codes_match_the_core` passes (it checks every kind).
+        _ => corsgate_kind::Actual,
     };
     // SAFETY: every write goes to a field of `*out`, in bounds by the contract; the
     // header index stays below CORSGATE_MAX_HEADERS (`take`).
@@ -1111,5 +1116,22 @@ mod tests {
             assert_eq!(reason_from(c as u32, index, detail), Some(r));
         }
         assert_eq!(reason_from(REASON_COUNT, 0, ""), None);
+    }
+
+    /// The C values are the core's stable numbers and names ([`corsgate_core::ReasonCode`],
+    /// [`corsgate_core::Kind`]), and every core value has one here.
+    #[test]
+    fn reason_codes_match_the_core() {
+        assert_eq!(corsgate_core::ReasonCode::ALL.len() as u32, REASON_COUNT);
+        for &code in corsgate_core::ReasonCode::ALL {
+            let r = reason_from(code as u32, 0, "").expect("every core code");
+            assert_eq!(r.reason_code(), code);
+            assert_eq!(reason_of(&r).0 as u32, code as u32);
+        }
+        for &kind in corsgate_core::Kind::ALL {
+            let s = corsgate_kind_str(kind as c_uint);
+            // SAFETY: a static slice (or EMPTY).
+            assert_eq!(unsafe { s.as_bytes() }, kind.as_str().as_bytes());
+        }
     }
 }

@@ -11,6 +11,8 @@
 //!
 //! Exit codes: 0 success (check: no errors), 1 the policy has errors, 2 usage or I/O error.
 
+#![forbid(unsafe_code)]
+
 mod audit;
 mod diff;
 

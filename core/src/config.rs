@@ -23,7 +23,12 @@ pub const DEFAULT_PREFLIGHT_STATUS: u16 = 204;
 /// let policy = corsgate::Policy::new(&config).unwrap();
 /// assert!(policy.is_origin_allowed(b"https://api.example.com"));
 /// ```
+///
+/// `#[non_exhaustive]`: later versions may add fields, so build one with
+/// [`Config::new`] (or [`Config::default`]) and the builder methods, or set the public
+/// fields of one; a struct literal does not compile outside this crate.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
     /// Origin patterns (required, non-empty). See the crate docs for the pattern language.
     pub origins: Vec<String>,
@@ -125,6 +130,7 @@ where
 
 impl Config {
     /// A policy allowing `origins`, everything else at its default.
+    #[must_use]
     pub fn new<I, S>(origins: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -137,51 +143,61 @@ impl Config {
     }
 
     /// Sets `credentials`.
+    #[must_use]
     pub fn credentials(mut self, on: bool) -> Self {
         self.credentials = on;
         self
     }
     /// Sets `methods`.
+    #[must_use]
     pub fn methods<I: IntoIterator<Item = S>, S: Into<String>>(mut self, m: I) -> Self {
         self.methods = strings(m);
         self
     }
     /// Sets `request_headers`.
+    #[must_use]
     pub fn request_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, h: I) -> Self {
         self.request_headers = strings(h);
         self
     }
     /// Sets `expose_headers`.
+    #[must_use]
     pub fn expose_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, h: I) -> Self {
         self.expose_headers = strings(h);
         self
     }
     /// Sets `max_age` in seconds.
+    #[must_use]
     pub fn max_age(mut self, seconds: u64) -> Self {
         self.max_age = Some(seconds);
         self
     }
     /// Sets `preflight_status`.
+    #[must_use]
     pub fn preflight_status(mut self, status: u16) -> Self {
         self.preflight_status = status;
         self
     }
     /// Sets `private_network`.
+    #[must_use]
     pub fn private_network(mut self, on: bool) -> Self {
         self.private_network = on;
         self
     }
     /// Sets `dangerously_allow_null_origin`.
+    #[must_use]
     pub fn dangerously_allow_null_origin(mut self, on: bool) -> Self {
         self.dangerously_allow_null_origin = on;
         self
     }
     /// Sets `dangerously_allow_insecure_origins`.
+    #[must_use]
     pub fn dangerously_allow_insecure_origins(mut self, on: bool) -> Self {
         self.dangerously_allow_insecure_origins = on;
         self
     }
     /// Sets `dangerously_allow_public_suffix_wildcards`.
+    #[must_use]
     pub fn dangerously_allow_public_suffix_wildcards(mut self, on: bool) -> Self {
         self.dangerously_allow_public_suffix_wildcards = on;
         self

@@ -7,18 +7,26 @@
 use std::fmt;
 
 /// How the request was classified.
+///
+/// The discriminants are stable (`kind as u32`: 0, 1, 2), the values of the C ABI's
+/// `corsgate_kind`. New kinds may be added (`#[non_exhaustive]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
 pub enum Kind {
     /// No `Origin` header: not a CORS request; pass it through.
-    NotCors,
+    NotCors = 0,
     /// `OPTIONS` with `Origin` and `Access-Control-Request-Method`: answer it, do not
     /// call the application.
-    Preflight,
+    Preflight = 1,
     /// Any other request with `Origin`: call the application and add the headers.
-    Actual,
+    Actual = 2,
 }
 
 impl Kind {
+    /// Every kind, in discriminant order.
+    pub const ALL: &'static [Kind] = &[Kind::NotCors, Kind::Preflight, Kind::Actual];
+
     /// `"not_cors"`, `"preflight"` or `"actual"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,8 +43,83 @@ impl fmt::Display for Kind {
     }
 }
 
-/// Why a decision came out as it did.
+macro_rules! reason_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $value:literal, $text:literal; )*) => {
+        /// A stable identifier for each kind of [`Reason`], without the reason's data.
+        ///
+        /// Like [`crate::Code`] for configuration problems: the snake_case name
+        /// ([`ReasonCode::as_str`]) and the number (`code as u32`, explicit and never
+        /// reused; the C ABI's `corsgate_reason` values) are part of every binding's
+        /// contract. New codes may be added, existing ones are never renamed or
+        /// renumbered.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u32)]
+        #[non_exhaustive]
+        pub enum ReasonCode {
+            $( $(#[$doc])* $variant = $value, )*
+        }
+
+        impl ReasonCode {
+            /// Every code, in discriminant order.
+            pub const ALL: &'static [ReasonCode] = &[ $( ReasonCode::$variant, )* ];
+
+            /// The stable snake_case name of this code (`"origin_not_allowed"` …).
+            pub const fn as_str(self) -> &'static str {
+                match self { $( ReasonCode::$variant => $text, )* }
+            }
+
+            /// The code numbered `value` (`code as u32` is the inverse), if any.
+            pub const fn from_u32(value: u32) -> Option<ReasonCode> {
+                match value { $( $value => Some(ReasonCode::$variant), )* _ => None }
+            }
+
+            /// Looks a code up by its snake_case name.
+            pub fn from_name(name: &str) -> Option<ReasonCode> {
+                match name { $( $text => Some(ReasonCode::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+reason_codes! {
+    /// No `Origin` header.
+    NotCors = 0, "not_cors";
+    /// The policy allows any origin (`*`).
+    AnyOrigin = 1, "any_origin";
+    /// An `origins` entry admits the origin.
+    OriginAllowed = 2, "origin_allowed";
+    /// The `Origin` value is not a serialized origin a browser would send.
+    OriginMalformed = 3, "origin_malformed";
+    /// The request carries more than one `Origin` header line.
+    OriginMultiple = 4, "origin_multiple";
+    /// No pattern admits the origin.
+    OriginNotAllowed = 5, "origin_not_allowed";
+    /// `Access-Control-Request-Method` is empty, not a token, or repeated.
+    MethodMalformed = 6, "method_malformed";
+    /// The requested method is CONNECT, TRACE or TRACK.
+    MethodForbidden = 7, "method_forbidden";
+    /// The requested method is not in `methods`.
+    MethodNotAllowed = 8, "method_not_allowed";
+    /// `Access-Control-Request-Headers` holds something other than header names.
+    HeadersMalformed = 9, "headers_malformed";
+    /// `Access-Control-Request-Headers` exceeds the documented bounds.
+    HeadersTooLarge = 10, "headers_too_large";
+    /// A requested header name is not in `request_headers`.
+    HeaderNotAllowed = 11, "header_not_allowed";
+    /// The preflight asks for private network access and the policy does not grant it.
+    PrivateNetworkNotAllowed = 12, "private_network_not_allowed";
+}
+
+impl fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a decision came out as it did: a [`ReasonCode`] ([`Reason::reason_code`]) and
+/// the data that names the cause. New reasons may be added (`#[non_exhaustive]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Reason<'a> {
     /// No `Origin` header.
     NotCors,
@@ -78,22 +161,75 @@ pub enum Reason<'a> {
 }
 
 impl Reason<'_> {
-    /// A stable snake_case name for the reason.
-    pub fn code(&self) -> &'static str {
+    /// The stable identifier of this reason (its number is the C ABI's
+    /// `corsgate_reason`).
+    pub const fn reason_code(&self) -> ReasonCode {
         match self {
-            Reason::NotCors => "not_cors",
-            Reason::AnyOrigin => "any_origin",
-            Reason::OriginAllowed { .. } => "origin_allowed",
-            Reason::OriginMalformed => "origin_malformed",
-            Reason::OriginMultiple => "origin_multiple",
-            Reason::OriginNotAllowed => "origin_not_allowed",
-            Reason::MethodMalformed => "method_malformed",
-            Reason::MethodForbidden => "method_forbidden",
-            Reason::MethodNotAllowed { .. } => "method_not_allowed",
-            Reason::HeadersMalformed => "headers_malformed",
-            Reason::HeadersTooLarge => "headers_too_large",
-            Reason::HeaderNotAllowed { .. } => "header_not_allowed",
-            Reason::PrivateNetworkNotAllowed => "private_network_not_allowed",
+            Reason::NotCors => ReasonCode::NotCors,
+            Reason::AnyOrigin => ReasonCode::AnyOrigin,
+            Reason::OriginAllowed { .. } => ReasonCode::OriginAllowed,
+            Reason::OriginMalformed => ReasonCode::OriginMalformed,
+            Reason::OriginMultiple => ReasonCode::OriginMultiple,
+            Reason::OriginNotAllowed => ReasonCode::OriginNotAllowed,
+            Reason::MethodMalformed => ReasonCode::MethodMalformed,
+            Reason::MethodForbidden => ReasonCode::MethodForbidden,
+            Reason::MethodNotAllowed { .. } => ReasonCode::MethodNotAllowed,
+            Reason::HeadersMalformed => ReasonCode::HeadersMalformed,
+            Reason::HeadersTooLarge => ReasonCode::HeadersTooLarge,
+            Reason::HeaderNotAllowed { .. } => ReasonCode::HeaderNotAllowed,
+            Reason::PrivateNetworkNotAllowed => ReasonCode::PrivateNetworkNotAllowed,
+        }
+    }
+
+    /// A stable snake_case name for the reason: `self.reason_code().as_str()`.
+    pub const fn code(&self) -> &'static str {
+        self.reason_code().as_str()
+    }
+}
+
+impl<'a> Reason<'a> {
+    /// The `origins` index of [`Reason::OriginAllowed`]; `None` for other reasons.
+    pub const fn index(&self) -> Option<usize> {
+        match self {
+            Reason::OriginAllowed { index, .. } => Some(*index),
+            _ => None,
+        }
+    }
+
+    /// The text a reason carries: the pattern of [`Reason::OriginAllowed`], the method
+    /// of [`Reason::MethodNotAllowed`], the name of [`Reason::HeaderNotAllowed`]; `""`
+    /// for the others.
+    pub const fn detail(&self) -> &'a str {
+        match self {
+            Reason::OriginAllowed { pattern, .. } => pattern,
+            Reason::MethodNotAllowed { method } => method,
+            Reason::HeaderNotAllowed { name } => name,
+            _ => "",
+        }
+    }
+
+    /// The reason made of its parts, the inverse of ([`Reason::reason_code`],
+    /// [`Reason::index`], [`Reason::detail`]): `index` is used only by
+    /// [`ReasonCode::OriginAllowed`], `detail` only by the reasons that carry text.
+    /// Lets a binding store a reason as plain fields and rebuild it.
+    pub const fn from_parts(code: ReasonCode, index: usize, detail: &'a str) -> Reason<'a> {
+        match code {
+            ReasonCode::NotCors => Reason::NotCors,
+            ReasonCode::AnyOrigin => Reason::AnyOrigin,
+            ReasonCode::OriginAllowed => Reason::OriginAllowed {
+                index,
+                pattern: detail,
+            },
+            ReasonCode::OriginMalformed => Reason::OriginMalformed,
+            ReasonCode::OriginMultiple => Reason::OriginMultiple,
+            ReasonCode::OriginNotAllowed => Reason::OriginNotAllowed,
+            ReasonCode::MethodMalformed => Reason::MethodMalformed,
+            ReasonCode::MethodForbidden => Reason::MethodForbidden,
+            ReasonCode::MethodNotAllowed => Reason::MethodNotAllowed { method: detail },
+            ReasonCode::HeadersMalformed => Reason::HeadersMalformed,
+            ReasonCode::HeadersTooLarge => Reason::HeadersTooLarge,
+            ReasonCode::HeaderNotAllowed => Reason::HeaderNotAllowed { name: detail },
+            ReasonCode::PrivateNetworkNotAllowed => Reason::PrivateNetworkNotAllowed,
         }
     }
 }
@@ -188,6 +324,7 @@ pub const MAX_HEADERS: usize = 7 + MAX_ACRH_LINES;
 /// Cheap to copy around (a few words); [`Decision::headers`] yields the response
 /// headers lazily, in a fixed order.
 #[derive(Clone, Copy, Debug)]
+#[must_use = "a decision only takes effect when its status and headers are applied"]
 pub struct Decision<'a> {
     pub(crate) kind: Kind,
     pub(crate) allowed: bool,
@@ -378,5 +515,61 @@ impl fmt::Display for Decision<'_> {
             writeln!(f, "response headers: none")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_codes_are_stable() {
+        // The names and numbers every binding carries (the C ABI's corsgate_reason).
+        let want = [
+            "not_cors",
+            "any_origin",
+            "origin_allowed",
+            "origin_malformed",
+            "origin_multiple",
+            "origin_not_allowed",
+            "method_malformed",
+            "method_forbidden",
+            "method_not_allowed",
+            "headers_malformed",
+            "headers_too_large",
+            "header_not_allowed",
+            "private_network_not_allowed",
+        ];
+        let names: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, want);
+        for (i, &c) in ReasonCode::ALL.iter().enumerate() {
+            assert_eq!(c as u32, u32::try_from(i).unwrap());
+            assert_eq!(ReasonCode::from_u32(c as u32), Some(c));
+            assert_eq!(ReasonCode::from_name(c.as_str()), Some(c));
+        }
+        assert_eq!(ReasonCode::from_u32(13), None);
+        assert_eq!(ReasonCode::from_name("nope"), None);
+        let r = Reason::MethodNotAllowed { method: "PATCH" };
+        assert_eq!(r.reason_code(), ReasonCode::MethodNotAllowed);
+        assert_eq!(r.code(), "method_not_allowed");
+    }
+
+    #[test]
+    fn reasons_round_trip_through_their_parts() {
+        for &code in ReasonCode::ALL {
+            let r = Reason::from_parts(code, 3, "x-a");
+            assert_eq!(r.reason_code(), code);
+            let back = Reason::from_parts(r.reason_code(), r.index().unwrap_or(0), r.detail());
+            assert_eq!(back, r);
+        }
+        let r = Reason::from_parts(ReasonCode::OriginAllowed, 3, "https://a.com");
+        assert_eq!((r.index(), r.detail()), (Some(3), "https://a.com"));
+        assert_eq!(Reason::NotCors.detail(), "");
+    }
+
+    #[test]
+    fn kinds_are_stable() {
+        let got: Vec<(u32, &str)> = Kind::ALL.iter().map(|&k| (k as u32, k.as_str())).collect();
+        assert_eq!(got, [(0, "not_cors"), (1, "preflight"), (2, "actual")]);
     }
 }

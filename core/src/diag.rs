@@ -7,6 +7,7 @@ use std::fmt;
 
 /// How serious a [`Diagnostic`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Severity {
     /// The policy is rejected.
     Error,
@@ -142,7 +143,11 @@ impl fmt::Display for Code {
 }
 
 /// One problem found in a policy: which entry, what kind, and why.
+///
+/// Made only by the core (its constructors are crate-private, and it is
+/// `#[non_exhaustive]`), so that every binding shows the same codes and messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// The kind of problem (stable snake_case name via [`Code::as_str`]).
     pub code: Code,
@@ -159,7 +164,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// Builds a diagnostic for a whole field (no list index).
-    pub fn field(code: Code, field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn field(code: Code, field: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             field: Some(field),
@@ -170,7 +175,7 @@ impl Diagnostic {
     }
 
     /// Builds a diagnostic for entry `index` of list field `field`.
-    pub fn entry(
+    pub(crate) fn entry(
         code: Code,
         field: &'static str,
         index: usize,
@@ -187,7 +192,7 @@ impl Diagnostic {
     }
 
     /// Builds a diagnostic about the document as a whole.
-    pub fn document(code: Code, message: impl Into<String>) -> Self {
+    pub(crate) fn document(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
             field: None,

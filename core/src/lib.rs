@@ -48,28 +48,95 @@
 //! | `*` | any origin, answered with a static `*` (not with credentials) |
 //! | `null` | the opaque origin (needs `dangerously_allow_null_origin`) |
 //!
+//! ## Where each rule lives
+//! One hop from here to the code of any rule (files under `core/src/`):
+//!
+//! | rule | file |
+//! |---|---|
+//! | the policy document: fields, JSON shape, unknown keys, the builder | `config.rs` ([`Config`]) |
+//! | origin pattern syntax, normalization to the browser's serialization, regex warnings | `pattern.rs` |
+//! | per-field validation, security checks (`*` + credentials, `http://`, public suffixes, `null`), duplicates | `compile.rs` |
+//! | Fetch's tables: safelisted / forbidden methods and headers, `Vary` values | `fetch.rs` |
+//! | matching an origin: exact table, host ports, wildcard subdomains, the regex DFA and its limits | `matcher.rs` |
+//! | reading a request: the CORS header lines, `Access-Control-Request-Headers` tokens, case folding, bounds | `request.rs` |
+//! | deciding: not-CORS / actual / preflight, method and header checks, response header values | `policy.rs` ([`Policy`]) |
+//! | the answer: kinds, reasons and their codes, the header order | `decision.rs` ([`Decision`], [`Reason`]) |
+//! | error and warning codes and messages | `diag.rs` ([`Code`]) |
+//! | byte-level syntax: tokens, ports, hosts, serialized origins | `syntax.rs` |
+//! | what a policy lets through (`corsgate audit`) and how two differ (`corsgate diff`) | `audit.rs`, `diff.rs` |
+//! | the naive reference evaluator the fast path is compared with | `reference.rs` |
+//!
+//! Layers, lowest first: `syntax`, `fetch`, `diag` → `pattern`, `decision`, `config` →
+//! `matcher`, `request` → `compile` → `policy`. A module names only types of the
+//! layers below it.
+//!
+//! ## Limits
+//! A policy holds at most [`MAX_ORIGINS`] entries in `origins` (more is a configuration
+//! error, never a silently truncated index). Request origins longer than
+//! [`MAX_ORIGIN_LEN`] bytes are denied unread.
+//!
+//! ## Stability
+//! Public enums ([`Kind`], [`Reason`], [`ReasonCode`], [`Code`], [`Severity`] and the
+//! pattern kinds) and [`Config`] are `#[non_exhaustive]`: match them with a `_` arm and
+//! build a `Config` with [`Config::new`] and its builder methods. [`ReasonCode`] and
+//! [`Code`] names and numbers never change. The byte-level parsers are not public API;
+//! `fuzz/` and `benches/` reach them through the doc-hidden `internals` module of the
+//! `internals` cargo feature, which carries no stability promise.
+//!
 //! ## Cost
 //! Compiling is linear in the number of patterns (regexes: one DFA construction).
-//! Evaluating reads each header line once, at most [`syntax::MAX_ORIGIN_LEN`] bytes of
+//! Evaluating reads each header line once, at most [`MAX_ORIGIN_LEN`] bytes of
 //! `Origin` and [`MAX_ACRH_BYTES`] of `Access-Control-Request-Headers`; exact origins
 //! cost one hash probe, wildcards one probe per label, regexes one DFA pass.
 
+#![forbid(unsafe_code)]
+
 pub mod audit;
+mod compile;
 mod config;
 mod decision;
 mod diag;
 pub mod diff;
+mod fetch;
 mod matcher;
 pub mod pattern;
 mod policy;
 #[doc(hidden)]
 pub mod reference;
-pub mod syntax;
+mod request;
+mod syntax;
 
+pub use compile::MAX_ORIGINS;
 pub use config::{Config, DEFAULT_PREFLIGHT_STATUS, FIELDS};
-pub use decision::{Decision, Header, Headers, Kind, MAX_ACRH_LINES, MAX_HEADERS, Reason, names};
+pub use decision::{
+    Decision, Header, Headers, Kind, MAX_ACRH_LINES, MAX_HEADERS, Reason, ReasonCode, names,
+};
 pub use diag::{Code, ConfigError, Diagnostic, Severity};
-pub use policy::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS, Policy};
+pub use policy::Policy;
+pub use request::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS};
+pub use syntax::MAX_ORIGIN_LEN;
+
+/// Internals for `fuzz/` and `benches/` (cargo feature `internals`): the byte-level
+/// parsers and the single-pattern parser. Not part of the public API: no stability
+/// promise, hidden from the docs.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    /// Byte-level syntax: tokens, ports, hosts, serialized origins.
+    pub mod syntax {
+        pub use crate::syntax::*;
+    }
+    /// The parser of one `origins` entry.
+    pub mod pattern {
+        use crate::{Diagnostic, pattern::Pattern};
+
+        /// Parses entry `index` of `origins`, pushing its errors and warnings to
+        /// `diags`; `None` when the entry has an error.
+        pub fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<Pattern> {
+            crate::pattern::parse(index, source, diags)
+        }
+    }
+}
 
 /// The version of this crate (`CARGO_PKG_VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

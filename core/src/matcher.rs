@@ -51,6 +51,10 @@ struct Slot {
     pattern: u32,
 }
 
+/// The most bytes of exact origins one set holds, so that every `off + len` fits in a
+/// `u32` (compile's `MAX_ORIGINS` origins of at most `MAX_ORIGIN_LEN` bytes fit).
+pub const MAX_EXACT_BYTES: usize = 1 << 31;
+
 /// The flag bit of [`Slot::len`]; keys are far shorter than `2^31` bytes.
 const VERBATIM: u32 = 1 << 31;
 const LEN_MASK: u32 = VERBATIM - 1;
@@ -80,7 +84,8 @@ impl ExactSet {
     }
 
     /// Inserts `key`; keeps the first pattern index on duplicates, and returns whether
-    /// `key` was new.
+    /// `key` was new. A key that would take the set past [`MAX_EXACT_BYTES`] is not
+    /// inserted (`false`); compile's bound on the number of origins rules that out.
     pub fn insert(&mut self, key: &str, pattern: u32, verbatim: bool) -> bool {
         let hash = self.hasher.hash_one(key.as_bytes());
         let arena = self.arena.as_bytes();
@@ -90,9 +95,18 @@ impl ExactSet {
         if found.is_some() {
             return false;
         }
+        let end = self.arena.len().saturating_add(key.len());
+        let (Ok(off), Ok(len)) = (u32::try_from(self.arena.len()), u32::try_from(key.len())) else {
+            debug_assert!(false, "bounded by MAX_EXACT_BYTES");
+            return false;
+        };
+        if end > MAX_EXACT_BYTES {
+            debug_assert!(false, "bounded by MAX_ORIGINS");
+            return false;
+        }
         let slot = Slot {
-            off: self.arena.len() as u32,
-            len: key.len() as u32 | if verbatim { VERBATIM } else { 0 },
+            off,
+            len: len | if verbatim { VERBATIM } else { 0 },
             pattern,
         };
         self.arena.push_str(key);
@@ -320,7 +334,8 @@ impl OriginMatcher {
             .fold((0, 0), |(n, b), len| (n + 1, b + len));
         let mut b = MatcherBuilder::with_capacity(keys, bytes);
         for p in patterns {
-            b.add(p.index as u32, &p.kind, false);
+            let id = u32::try_from(p.index).expect("test patterns are few");
+            b.add(id, &p.kind, false);
         }
         b.finish()
     }

@@ -10,6 +10,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Which ports a host pattern admits.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PortSpec {
     /// No port in the pattern: only origins without an explicit port.
     Default,
@@ -58,6 +59,7 @@ impl PortSpec {
 
 /// What an origin pattern matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PatternKind {
     /// `*`: every origin, answered with a static `*`.
     Any,
@@ -87,8 +89,9 @@ pub enum PatternKind {
     Regex(String),
 }
 
-/// One compiled entry of `origins`.
+/// One compiled entry of `origins` (see [`crate::Policy::patterns`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Pattern {
     /// Position in `origins`.
     pub index: usize,
@@ -139,7 +142,7 @@ impl Entry<'_> {
 
 /// Parses entry `index` of `origins`. Pushes errors and warnings to `diags`; returns
 /// `None` when the entry has an error.
-pub fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<Pattern> {
+pub(crate) fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<Pattern> {
     let mut e = Entry {
         index,
         source,
@@ -182,18 +185,51 @@ pub fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<
     })
 }
 
+/// Parses one entry, in named steps: the special forms (`*`, `null`, `~regex`), then
+/// `scheme://authority`, then host and port, then the kind of host pattern. `None`
+/// when a step found an error that makes the rest meaningless.
 fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
     let source = e.source;
-    if source == "*" {
-        return Some(PatternKind::Any);
-    }
-    if source == "null" {
-        return Some(PatternKind::Null);
+    match source {
+        "*" => return Some(PatternKind::Any),
+        "null" => return Some(PatternKind::Null),
+        _ => {}
     }
     if let Some(re) = source.strip_prefix('~') {
         check_regex(e, re);
         return Some(PatternKind::Regex(re.to_owned()));
     }
+    check_plain_text(e)?;
+    let mut normalized_what: Vec<&'static str> = Vec::new();
+    let (scheme, after) = split_scheme(e, &mut normalized_what)?;
+    let authority = split_authority(e, after, &mut normalized_what)?;
+    let (host_text, port_text) = split_host_port(e, authority)?;
+    let ports = parse_ports(e, &scheme, port_text, &mut normalized_what)?;
+    if host_text.is_empty() {
+        e.error(Code::InvalidHost, "the host is missing");
+        return None;
+    }
+    let kind = if let Some(base) = host_text.strip_prefix("*.") {
+        wildcard_kind(e, scheme, base, ports, &mut normalized_what)?
+    } else {
+        host_kind(e, scheme, host_text, ports, &mut normalized_what)?
+    };
+    check_exact_len(e, &kind)?;
+    if !normalized_what.is_empty() {
+        e.warn(
+            Code::NormalizedOrigin,
+            format!(
+                "normalized to the browser's serialization ({})",
+                normalized_what.join(", ")
+            ),
+        );
+    }
+    Some(kind)
+}
+
+/// Refuses an empty entry, whitespace or control characters, and a misspelled `null`.
+fn check_plain_text(e: &mut Entry<'_>) -> Option<()> {
+    let source = e.source;
     if source.is_empty() {
         e.error(Code::InvalidOrigin, "empty origin pattern");
         return None;
@@ -212,6 +248,13 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
         );
         return None;
     }
+    Some(())
+}
+
+/// Splits `scheme://rest`: the lowercase scheme (a URL scheme, not too long, not
+/// opaque) and everything after `://`.
+fn split_scheme<'a>(e: &mut Entry<'a>, what: &mut Vec<&'static str>) -> Option<(String, &'a str)> {
+    let source = e.source;
     let Some(sep) = memchr::memmem::find(source.as_bytes(), b"://") else {
         let hint = if source.contains('.') && !source.contains(':') {
             format!(" (did you mean \"https://{source}\"?)")
@@ -249,16 +292,25 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
         );
         return None;
     }
-    let mut normalized_what: Vec<&str> = Vec::new();
     if scheme != raw_scheme {
-        normalized_what.push("scheme lowercased");
+        what.push("scheme lowercased");
     }
-    let after = &source[sep + 3..];
+    Some((scheme, &source[sep + 3..]))
+}
+
+/// The authority (`host[:port]`) of what follows `://`. A trailing `/` is normalized
+/// away; a path, query or fragment is an error (reported, parsing goes on); user
+/// information is an error that stops parsing.
+fn split_authority<'a>(
+    e: &mut Entry<'_>,
+    after: &'a str,
+    what: &mut Vec<&'static str>,
+) -> Option<&'a str> {
     let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let (authority, tail) = after.split_at(auth_end);
     match tail {
         "" => {}
-        "/" => normalized_what.push("trailing slash removed"),
+        "/" => what.push("trailing slash removed"),
         _ => {
             let t = tail.strip_prefix('/').unwrap_or(tail);
             if t.starts_with('?') {
@@ -286,47 +338,71 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
         );
         return None;
     }
-    let (host_text, port_text) = if authority.starts_with('[') {
+    Some(authority)
+}
+
+/// Splits an authority into the host text (an IPv6 literal keeps its brackets) and
+/// the port text (empty, or starting with `:`).
+fn split_host_port<'a>(e: &mut Entry<'_>, authority: &'a str) -> Option<(&'a str, &'a str)> {
+    if authority.starts_with('[') {
         match authority.find(']') {
-            Some(close) => (&authority[..=close], &authority[close + 1..]),
+            Some(close) => Some((&authority[..=close], &authority[close + 1..])),
             None => {
                 e.error(
                     Code::InvalidHost,
                     "unterminated IPv6 literal: missing \"]\"",
                 );
-                return None;
+                None
             }
         }
     } else {
         match authority.find(':') {
-            Some(colon) => (&authority[..colon], &authority[colon..]),
-            None => (authority, ""),
+            Some(colon) => Some((&authority[..colon], &authority[colon..])),
+            None => Some((authority, "")),
         }
-    };
-    let ports = parse_ports(e, &scheme, port_text, &mut normalized_what)?;
-    if host_text.is_empty() {
-        e.error(Code::InvalidHost, "the host is missing");
+    }
+}
+
+/// `scheme://*.base[:ports]`: `base` must be a domain without another `*`.
+fn wildcard_kind(
+    e: &mut Entry<'_>,
+    scheme: String,
+    base: &str,
+    ports: PortSpec,
+    what: &mut Vec<&'static str>,
+) -> Option<PatternKind> {
+    if base.contains('*') {
+        e.error(
+            Code::InvalidWildcard,
+            "\"*\" may only stand once, as the whole leftmost label (\"https://*.example.com\")",
+        );
         return None;
     }
-    let kind = if let Some(base) = host_text.strip_prefix("*.") {
-        if base.contains('*') {
-            e.error(Code::InvalidWildcard, "\"*\" may only stand once, as the whole leftmost label (\"https://*.example.com\")");
-            return None;
-        }
-        if base.starts_with('[') || ends_in_number(base) {
-            e.error(
-                Code::InvalidWildcard,
-                "wildcards apply to domain names, not IP addresses",
-            );
-            return None;
-        }
-        let base = normalize_domain(e, base, &mut normalized_what)?;
-        PatternKind::Subdomains {
-            scheme,
-            base,
-            ports,
-        }
-    } else if host_text.contains('*') {
+    if base.starts_with('[') || ends_in_number(base) {
+        e.error(
+            Code::InvalidWildcard,
+            "wildcards apply to domain names, not IP addresses",
+        );
+        return None;
+    }
+    let base = normalize_domain(e, base, what)?;
+    Some(PatternKind::Subdomains {
+        scheme,
+        base,
+        ports,
+    })
+}
+
+/// A pattern for one host: an exact origin when it admits one port (or the default),
+/// else a host pattern over a port set.
+fn host_kind(
+    e: &mut Entry<'_>,
+    scheme: String,
+    host_text: &str,
+    ports: PortSpec,
+    what: &mut Vec<&'static str>,
+) -> Option<PatternKind> {
+    if host_text.contains('*') {
         let msg = if host_text == "*" {
             "\"*\" must be followed by a domain (\"https://*.example.com\"); for any origin, write \"*\" alone"
         } else {
@@ -334,30 +410,33 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
         };
         e.error(Code::InvalidWildcard, msg);
         return None;
+    }
+    let host = if host_text.starts_with('[') {
+        normalize_ipv6(e, host_text, what)?
     } else {
-        let host = if host_text.starts_with('[') {
-            normalize_ipv6(e, host_text, &mut normalized_what)?
-        } else {
-            normalize_domain(e, host_text, &mut normalized_what)?
-        };
-        match ports {
-            PortSpec::Default => PatternKind::Exact(format!("{scheme}://{host}")),
-            PortSpec::Ranges(ref r) if r.len() == 1 && r[0].0 == r[0].1 => {
-                let p = r[0].0;
-                if Some(p) == syntax::default_port(scheme.as_bytes()) {
-                    PatternKind::Exact(format!("{scheme}://{host}"))
-                } else {
-                    PatternKind::Exact(format!("{scheme}://{host}:{p}"))
-                }
-            }
-            ports => PatternKind::Host {
-                scheme,
-                host,
-                ports,
-            },
-        }
+        normalize_domain(e, host_text, what)?
     };
-    if let PatternKind::Exact(s) = &kind
+    Some(match ports {
+        PortSpec::Default => PatternKind::Exact(format!("{scheme}://{host}")),
+        PortSpec::Ranges(ref r) if r.len() == 1 && r[0].0 == r[0].1 => {
+            let p = r[0].0;
+            if Some(p) == syntax::default_port(scheme.as_bytes()) {
+                PatternKind::Exact(format!("{scheme}://{host}"))
+            } else {
+                PatternKind::Exact(format!("{scheme}://{host}:{p}"))
+            }
+        }
+        ports => PatternKind::Host {
+            scheme,
+            host,
+            ports,
+        },
+    })
+}
+
+/// An exact origin longer than [`MAX_ORIGIN_LEN`] could never match.
+fn check_exact_len(e: &mut Entry<'_>, kind: &PatternKind) -> Option<()> {
+    if let PatternKind::Exact(s) = kind
         && s.len() > MAX_ORIGIN_LEN
     {
         e.error(
@@ -366,16 +445,7 @@ fn parse_kind(e: &mut Entry<'_>) -> Option<PatternKind> {
         );
         return None;
     }
-    if !normalized_what.is_empty() {
-        e.warn(
-            Code::NormalizedOrigin,
-            format!(
-                "normalized to the browser's serialization ({})",
-                normalized_what.join(", ")
-            ),
-        );
-    }
-    Some(kind)
+    Some(())
 }
 
 /// The URL parser's "ends in a number": the last label is all digits, or `0x` followed
@@ -396,7 +466,7 @@ fn ends_in_number(host: &str) -> bool {
     }
 }
 
-fn normalize_ipv6(e: &mut Entry<'_>, text: &str, what: &mut Vec<&str>) -> Option<String> {
+fn normalize_ipv6(e: &mut Entry<'_>, text: &str, what: &mut Vec<&'static str>) -> Option<String> {
     let inner = &text[1..text.len() - 1];
     let Ok(addr) = inner.parse::<Ipv6Addr>() else {
         e.error(
@@ -414,7 +484,7 @@ fn normalize_ipv6(e: &mut Entry<'_>, text: &str, what: &mut Vec<&str>) -> Option
     Some(canon)
 }
 
-fn normalize_domain(e: &mut Entry<'_>, text: &str, what: &mut Vec<&str>) -> Option<String> {
+fn normalize_domain(e: &mut Entry<'_>, text: &str, what: &mut Vec<&'static str>) -> Option<String> {
     if text.contains('%') {
         e.error(
             Code::InvalidHost,
@@ -481,7 +551,7 @@ fn parse_ports(
     e: &mut Entry<'_>,
     scheme: &str,
     text: &str,
-    what: &mut Vec<&str>,
+    what: &mut Vec<&'static str>,
 ) -> Option<PortSpec> {
     let Some(spec) = text.strip_prefix(':') else {
         if !text.is_empty() {
@@ -538,10 +608,8 @@ fn parse_ports(
 }
 
 fn port_number(e: &mut Entry<'_>, text: &str) -> Option<u16> {
-    match text.parse::<u32>() {
-        Ok(p) if (1..=65535).contains(&p) && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(p as u16)
-        }
+    match text.parse::<u16>() {
+        Ok(p) if p >= 1 && text.bytes().all(|b| b.is_ascii_digit()) => Some(p),
         _ => {
             e.error(
                 Code::InvalidPort,

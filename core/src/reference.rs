@@ -258,9 +258,7 @@ impl Reference {
             }
             let lines = get_all("Access-Control-Request-Headers");
             let total: usize = lines.iter().map(|l| l.len()).sum();
-            if lines.len() > crate::decision::MAX_ACRH_LINES
-                || total > crate::policy::MAX_ACRH_BYTES
-            {
+            if lines.len() > crate::decision::MAX_ACRH_LINES || total > crate::MAX_ACRH_BYTES {
                 return denied;
             }
             let allowed_names: Vec<String> = c
@@ -292,7 +290,7 @@ impl Reference {
                 }
                 acah.push(line.to_owned());
             }
-            if empties > crate::policy::MAX_ACRH_EMPTY_ELEMENTS {
+            if empties > crate::MAX_ACRH_EMPTY_ELEMENTS {
                 return denied;
             }
             let pna = get_all("Access-Control-Request-Private-Network").contains(&"true");

@@ -340,13 +340,6 @@ pub struct OriginParts<'a> {
     pub port: Option<u16>,
 }
 
-impl OriginParts<'_> {
-    /// The port the origin uses: the explicit one or the scheme's default.
-    pub fn effective_port(&self) -> Option<u16> {
-        self.port.or_else(|| default_port(self.scheme))
-    }
-}
-
 /// Parses a request's `Origin` value, accepting only what a browser would send:
 /// `scheme://host[:port]` in the HTML serialization (lowercase, punycode, no default
 /// port, no path, no userinfo, no whitespace). `null` is not handled here.
@@ -478,10 +471,7 @@ mod tests {
             (&b"https"[..], &b"a.example.com"[..], Some(8443))
         );
         assert_eq!(parse_origin(b"http://[::1]:3000").unwrap().host, b"[::1]");
-        assert_eq!(
-            parse_origin(b"http://127.0.0.1").unwrap().effective_port(),
-            Some(80)
-        );
+        assert_eq!(parse_origin(b"http://127.0.0.1").unwrap().port, None);
         for bad in [
             &b"https://example.com:443"[..],
             b"HTTPS://example.com",

@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
                     continue;
                 }
                 assert!(
-                    corsgate::syntax::is_token(name.as_bytes()),
+                    corsgate::internals::syntax::is_token(name.as_bytes()),
                     "echoed non-token {name:?}"
                 );
                 let listed = config

@@ -44,7 +44,7 @@ fn check(config_result: Result<Config, corsgate::ConfigError>, analyse: bool) {
             for pat in p.patterns() {
                 let mut diags = Vec::new();
                 let re =
-                    corsgate::pattern::parse(0, &pat.normalized, &mut diags).unwrap_or_else(|| {
+                    corsgate::internals::pattern::parse(0, &pat.normalized, &mut diags).unwrap_or_else(|| {
                         panic!(
                             "{:?} normalized to {:?}, which fails: {diags:?}",
                             pat.source, pat.normalized

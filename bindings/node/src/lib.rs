@@ -343,11 +343,8 @@ pub fn header_names() -> Vec<&'static str> {
 /// letter (`A` + its position in `headerNames()`), or written out if the core ever
 /// emits a name outside that list.
 pub(crate) fn encode_decision(d: &corsgate::Decision<'_>, out: &mut String) {
-    out.push(match d.kind() {
-        corsgate::Kind::NotCors => '0',
-        corsgate::Kind::Preflight => '1',
-        corsgate::Kind::Actual => '2',
-    });
+    // The core's stable kind numbers (0 not CORS, 1 preflight, 2 actual).
+    out.push(char::from_digit(d.kind() as u32, 10).unwrap_or('?'));
     out.push(if d.allowed() { '1' } else { '0' });
     if let Some(s) = d.status() {
         use std::fmt::Write;
@@ -394,11 +391,8 @@ fn read_request(
 /// # Safety
 /// `env` must be the live env of the current call.
 unsafe fn compact<'e>(env: &'e Env, d: &corsgate::Decision<'_>) -> Result<Array<'e>> {
-    let kind: u32 = match d.kind() {
-        corsgate::Kind::NotCors => 0,
-        corsgate::Kind::Preflight => 1,
-        corsgate::Kind::Actual => 2,
-    };
+    // The core's stable kind numbers (0 not CORS, 1 preflight, 2 actual).
+    let kind: u32 = d.kind() as u32;
     let n = 3 + 2 * d.headers().count() as u32;
     let mut arr = env.create_array(n)?;
     arr.set(0, kind)?;

@@ -255,6 +255,9 @@ impl StoredReason {
             R::HeadersMalformed => st(R::HeadersMalformed),
             R::HeadersTooLarge => st(R::HeadersTooLarge),
             R::PrivateNetworkNotAllowed => st(R::PrivateNetworkNotAllowed),
+            // A reason added to the core later keeps its code; its text (if any) is
+            // left out until it is stored here.
+            other => st(Reason::from_parts(other.reason_code(), 0, "")),
         }
     }
 
@@ -347,6 +350,8 @@ impl Decision {
             corsgate::Kind::NotCors => pyo3::intern!(py, "not_cors"),
             corsgate::Kind::Preflight => pyo3::intern!(py, "preflight"),
             corsgate::Kind::Actual => pyo3::intern!(py, "actual"),
+            // A kind added to the core later: its stable name, not interned.
+            _ => return PyString::new(py, self.kind.as_str()),
         }
         .clone()
     }

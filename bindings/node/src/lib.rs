@@ -366,7 +366,12 @@ pub fn apply_response(kind: u32, decision: Vec<String>, app: Vec<String>) -> Res
         0 => corsgate::Kind::NotCors,
         1 => corsgate::Kind::Preflight,
         2 => corsgate::Kind::Actual,
-        _ => return Err(Error::new(Status::InvalidArg, "corsgate: unknown decision kind")),
+        _ => {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "corsgate: unknown decision kind",
+            ));
+        }
     };
     if !decision.len().is_multiple_of(2) || !app.len().is_multiple_of(2) {
         return Err(Error::new(

@@ -1,12 +1,8 @@
 'use strict'
 // corsgate for Fastify: `fastify.register(require('corsgate/fastify'), options)`.
 
-const { decide, isPreflight, statusOf, applyHeaders, attachPolicy, mergeVary } = require('./lib/shared.js')
+const { handleNode, attachPolicy } = require('./lib/shared.js')
 const { resolveOptions } = require('./lib/options.js')
-
-const getReplyHeader = (reply, n) => reply.getHeader(n)
-const setReplyHeader = (reply, n, v) => reply.header(n, v)
-const kVary = Symbol('corsgate.vary')
 
 /**
  * Registers an `onRequest` hook on the root instance (the plugin skips encapsulation,
@@ -25,19 +21,16 @@ function corsgatePlugin(fastify, options, done) {
   const preflightContinue = r.preflightContinue
   const handle = attachPolicy(function corsgate() {}, state)
   fastify.decorate('corsgate', handle)
+  // The decision is applied to the raw response when its head is written (Fastify
+  // writes its reply headers through `writeHead`), so a handler's `reply.header(…)`
+  // is covered by the core's response rule; a preflight is answered here.
   fastify.addHook('onRequest', function corsgateOnRequest(request, reply, next) {
     if (state.policy === null) return next()
-    const d = decide(state.policy, request.raw)
-    // Remember our Vary for onSend.
-    request[kVary] = applyHeaders(d, reply, getReplyHeader, setReplyHeader)
-    if (!isPreflight(d) || preflightContinue) return next()
-    reply.code(statusOf(d)).send()
-  })
-  // A handler's reply.header('vary', …) replaces the header: merge ours back in.
-  fastify.addHook('onSend', function corsgateOnSend(request, reply, payload, next) {
-    const vary = request[kVary]
-    if (vary !== undefined) reply.header('vary', mergeVary(reply.getHeader('vary'), vary))
-    next(null, payload)
+    if (handleNode(state.policy, preflightContinue, request.raw, reply.raw)) {
+      reply.hijack()
+      return
+    }
+    next()
   })
   done()
 }

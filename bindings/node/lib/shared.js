@@ -1,16 +1,16 @@
 'use strict'
 // Shared plumbing of the node:http, Express and Fastify adapters. Nothing here decides
 // anything about CORS: the native Policy returns the decision (kind, status, headers) and
-// these helpers only copy it onto a response, merging `Vary` with what is already there.
+// the core's response rule (`applyResponse`) turns the application's response headers
+// into the final ones when the head is written; these helpers only move headers around.
 
 // The addon's full exports, internals included (the package's public entry, index.js,
 // re-exports only the documented API).
 const native = require('../binding.js')
-const { Policy, headerNames, requestHeaderNames } = native
+const { Policy, headerNames, requestHeaderNames, applyResponse } = native
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
-const VARY = NAMES.indexOf('Vary')
 // Lengths of the request header names the core reads: only lines with such a name
 // length cross into the addon (the core still compares the names themselves).
 const WANTED_LENGTH = new Uint8Array(256)
@@ -42,28 +42,6 @@ function toPolicy(input) {
     throw e
   }
   return new Policy(input)
-}
-
-/**
- * Merges comma-separated `Vary` tokens: keeps `existing`, appends each token of `add`
- * not already present (case-insensitively); `*` absorbs everything.
- */
-function mergeVary(existing, add) {
-  if (existing === undefined || existing === null || existing === '') return add
-  const have = Array.isArray(existing) ? existing.join(', ') : String(existing)
-  const seen = new Set()
-  const out = []
-  for (const raw of (have + ',' + add).split(',')) {
-    const t = raw.trim()
-    if (t === '') continue
-    if (t === '*') return '*'
-    const k = t.toLowerCase()
-    if (!seen.has(k)) {
-      seen.add(k)
-      out.push(t)
-    }
-  }
-  return out.join(', ')
 }
 
 // Per-policy memo of decisions (see `decide`): per method at most MEMO_MAX entries
@@ -132,42 +110,82 @@ function decide(policy, req) {
 
 const isPreflight = (d) => d[0].charCodeAt(0) === 49 // '1'
 const statusOf = (d) => Number(d[0].slice(2))
-const VARY_NAME = NAMES[VARY]
+/** The decision's headers as a flat `[name, value, …]` list and its kind code. */
+const decisionLines = (d) => d.slice(1)
+const kindOf = (d) => d[0].charCodeAt(0) - 48
 
 /**
- * Copies a decision's headers (see `decide`) onto a response through
- * `get(target, name)` / `set(target, name, value)`. A name that repeats (one
- * Access-Control-Allow-Headers per request line) is sent as several lines.
- * Returns the decision's own `Vary` value (undefined when it has none).
+ * The response's current headers as a flat `[name, value, …]` list (names as the
+ * application wrote them when Node keeps them; a list value becomes several lines).
  */
-function applyHeaders(d, target, get, set) {
-  let vary
-  for (let i = 1; i < d.length; i += 2) {
-    const name = d[i]
-    if (name === VARY_NAME) {
-      vary = d[i + 1]
-      set(target, name, mergeVary(get(target, name), vary))
-    } else if (i > 1 && d[i - 2] === name) {
-      const prev = get(target, name)
-      set(target, name, Array.isArray(prev) ? prev.concat(d[i + 1]) : [prev, d[i + 1]])
-    } else {
-      set(target, name, d[i + 1])
-    }
+function responseLines(res) {
+  const names = typeof res.getRawHeaderNames === 'function' ? res.getRawHeaderNames() : res.getHeaderNames()
+  const out = []
+  for (const name of names) {
+    const v = res.getHeader(name)
+    if (v === undefined) continue
+    if (Array.isArray(v)) for (const x of v) out.push(name, String(x))
+    else out.push(name, String(v))
   }
-  return vary
+  return out
 }
 
-const getNodeHeader = (res, n) => res.getHeader(n)
-const setNodeHeader = (res, n, v) => res.setHeader(n, v)
+/** Replaces every header of `res` with the flat list `lines` (repeated names kept). */
+function setResponseLines(res, lines) {
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  const grouped = new Map()
+  for (let i = 0; i < lines.length; i += 2) {
+    const k = lines[i].toLowerCase()
+    const g = grouped.get(k)
+    if (g === undefined) grouped.set(k, [lines[i], [lines[i + 1]]])
+    else g[1].push(lines[i + 1])
+  }
+  for (const [name, values] of grouped.values()) res.setHeader(name, values.length === 1 ? values[0] : values)
+}
 
 /**
- * Decides `req` and applies the headers to the node:http response `res`. Returns true
- * when the request was a preflight and has been answered (the caller must not go on).
+ * Applies decision `d` to the node:http response `res` when its head is written: wraps
+ * `res.writeHead` (also reached by an implicit head, `res.end()` without `writeHead`),
+ * so headers the application sets after the middleware ran are covered. Headers passed
+ * to `writeHead` count as the application's, as Node itself would set them.
+ */
+function applyOnWriteHead(res, d, kind = kindOf(d)) {
+  const writeHead = res.writeHead
+  let applied = false
+  res.writeHead = function corsgateWriteHead(statusCode, reason, headers) {
+    if (applied) return writeHead.apply(this, arguments)
+    applied = true
+    if (typeof reason !== 'string') {
+      headers = reason
+      reason = undefined
+    }
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) this.removeHeader(headers[i])
+      for (let i = 0; i + 1 < headers.length; i += 2) this.appendHeader(headers[i], headers[i + 1])
+    } else if (headers) {
+      for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k])
+    }
+    setResponseLines(this, applyResponse(kind, decisionLines(d), responseLines(this)))
+    return reason === undefined ? writeHead.call(this, statusCode) : writeHead.call(this, statusCode, reason)
+  }
+}
+
+/**
+ * Decides `req` for the node:http response `res`. A preflight is answered here with the
+ * decision's own headers (returns true: the caller must not go on) unless
+ * `preflightContinue`; otherwise the decision is applied when the head is written.
  */
 function handleNode(policy, preflightContinue, req, res) {
   const d = decide(policy, req)
-  applyHeaders(d, res, getNodeHeader, setNodeHeader)
-  if (!isPreflight(d) || preflightContinue) return false
+  if (!isPreflight(d) || preflightContinue) {
+    // With preflightContinue the application answers the preflight: its response is
+    // merged like an actual response's (kind 2) instead of being replaced.
+    applyOnWriteHead(res, d, isPreflight(d) ? 2 : kindOf(d))
+    return false
+  }
+  // The final response of a preflight is the decision's own headers (the rule, with
+  // the headers set so far dropped).
+  setResponseLines(res, applyResponse(kindOf(d), decisionLines(d), responseLines(res)))
   const status = statusOf(d)
   res.statusCode = status
   // An empty body; 204 carries no Content-Length at all (RFC 9110 §8.6).
@@ -193,4 +211,4 @@ function attachPolicy(fn, state) {
   return fn
 }
 
-module.exports = { Policy, toPolicy, mergeVary, selectLines, decide, isPreflight, statusOf, applyHeaders, handleNode, attachPolicy }
+module.exports = { Policy, toPolicy, selectLines, decide, isPreflight, statusOf, applyOnWriteHead, handleNode, attachPolicy }

@@ -347,6 +347,45 @@ pub fn header_names() -> Vec<&'static str> {
     HEADER_NAMES.to_vec()
 }
 
+/// The core's response rule (`corsgate::response`): the final response headers when a
+/// decision of `kind` (`0` not CORS, `1` preflight, `2` actual, as in the compact form)
+/// whose headers are `decision` (flat `[name, value, …]`) meets the application's
+/// headers `app` (flat, in order, any case). Every `Access-Control-*` line of `app` is
+/// dropped, the decision's are added and `Vary` is merged by tokens; for a preflight the
+/// result is the decision's own headers. Returns a new flat `[name, value, …]` array.
+/// Throws on an unknown kind or an odd-length list.
+#[napi(catch_unwind)]
+pub fn apply_response(kind: u32, decision: Vec<String>, app: Vec<String>) -> Result<Vec<String>> {
+    let kind = match kind {
+        0 => corsgate::Kind::NotCors,
+        1 => corsgate::Kind::Preflight,
+        2 => corsgate::Kind::Actual,
+        _ => {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "corsgate: unknown decision kind",
+            ));
+        }
+    };
+    if !decision.len().is_multiple_of(2) || !app.len().is_multiple_of(2) {
+        return Err(Error::new(
+            Status::InvalidArg,
+            "corsgate: header lists are flat [name, value, ...] arrays of even length",
+        ));
+    }
+    let lines = decision
+        .chunks_exact(2)
+        .map(|p| (p[0].as_bytes(), p[1].as_bytes()));
+    let app_lines = app.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str()));
+    let mut out = Vec::with_capacity(app.len() + decision.len());
+    for line in corsgate::response::merge(kind, lines, app_lines) {
+        use corsgate::response::Line as _;
+        out.push(line.name_str().into_owned());
+        out.push(line.value_str().into_owned());
+    }
+    Ok(out)
+}
+
 /// The compact text form of a decision used by the middleware:
 /// `"<kind><allowed><status>\0name\0value…"` with kind `0` not CORS, `1` preflight,
 /// `2` actual; allowed `0`/`1`; the status digits only for preflights. A name is one

@@ -103,7 +103,12 @@ function run(mw, method, reqLines) {
   const res = {
     statusCode: 200,
     getHeader: (n) => out.get(n.toLowerCase())?.[1],
+    getHeaderNames: () => [...out.keys()],
     setHeader: (n, v) => out.set(n.toLowerCase(), [n, v]),
+    removeHeader: (n) => out.delete(n.toLowerCase()),
+    writeHead(status) {
+      this.statusCode = status
+    },
     end() {
       this.ended = true
     },
@@ -112,6 +117,8 @@ function run(mw, method, reqLines) {
   mw(req, res, () => {
     nextCalled = true
   })
+  // The application answers: the head is written (the middleware applies its decision).
+  if (nextCalled) res.writeHead(res.statusCode)
   const lines = []
   for (const [, [n, v]] of out) for (const x of [].concat(v)) lines.push([n, String(x)])
   return { status: res.statusCode, lines, nextCalled }

@@ -13,6 +13,7 @@
 use std::path::PathBuf;
 
 use corsgate::Reason;
+use corsgate::response::{self, Indexed, Merged};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -324,7 +325,7 @@ impl Decision {
 }
 
 /// Lower-case header names as bytes, for ASGI (whose header names are lower case).
-fn lower_name<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyBytes> {
+fn lower_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyBytes> {
     use corsgate::names::*;
     static LOWER: [PyOnceLock<Py<PyBytes>>; 8] = [const { PyOnceLock::new() }; 8];
     let all = [ACAO, ACAC, ACAM, ACAH, ACMA, ACAPN, ACEH, VARY];
@@ -384,6 +385,58 @@ impl Decision {
             list.append((lower_name(py, n), PyBytes::new(py, v.as_bytes())))?;
         }
         Ok(list)
+    }
+    /// The final response headers when this decision meets the application's
+    /// `app_headers` (an iterable of `(name, value)` pairs of str or bytes): the core's
+    /// response rule. Every `Access-Control-*` pair of the application is dropped, the
+    /// decision's headers are added and `Vary` is merged by tokens; for a preflight the
+    /// result is the decision's own headers. Kept pairs are the caller's own objects, in
+    /// order; added pairs are `(str, str)`, or with `raw=True` `(lower-case name, value)`
+    /// bytes as in :attr:`raw_headers` (for ASGI). Returns a new list.
+    #[pyo3(signature = (app_headers, *, raw = false))]
+    fn apply_to<'py>(
+        &self,
+        py: Python<'py>,
+        app_headers: &Bound<'py, PyAny>,
+        raw: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let items = match app_headers.cast::<PyList>() {
+            Ok(list) => list.clone(),
+            Err(_) => {
+                if app_headers.is_instance_of::<PyString>()
+                    || app_headers.is_instance_of::<PyBytes>()
+                {
+                    return Err(PyTypeError::new_err(
+                        "app_headers must be an iterable of (name, value) pairs of str or bytes",
+                    ));
+                }
+                PyList::new(py, app_headers.try_iter()?.collect::<PyResult<Vec<_>>>()?)?
+            }
+        };
+        let pairs = header_pairs(items.as_any())?;
+        let lines = self.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
+        let app = pairs
+            .iter()
+            .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+            .enumerate()
+            .map(Indexed::from);
+        let out = PyList::empty(py);
+        for line in response::merge(self.kind, lines, app) {
+            match line {
+                Merged::App(Indexed { index, .. }) => out.append(items.get_item(index)?)?,
+                Merged::Added { name, value } => {
+                    // Decision lines are visible ASCII (the core's invariant).
+                    let name = std::str::from_utf8(name).unwrap_or_default();
+                    let value = std::str::from_utf8(value).unwrap_or_default();
+                    if raw {
+                        out.append((lower_name(py, name), PyBytes::new(py, value.as_bytes())))?
+                    } else {
+                        out.append((name, value))?
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
     /// Why, in words (the core's text).
     #[getter]
@@ -667,6 +720,16 @@ pub mod corsgate_module {
     fn _cli_main(py: Python<'_>, args: Vec<String>) -> u8 {
         py.detach(move || corsgate_cli::run(&args))
     }
+
+    /// The request header names the core reads (matched case-insensitively); every other
+    /// request line can be left out without changing a decision.
+    #[pymodule_export]
+    const REQUEST_HEADERS: [&str; 4] = corsgate::names::REQUEST_HEADERS;
+
+    /// The prefix of every response header name the policy owns (`Access-Control-`):
+    /// such a header set by the application never reaches the final response.
+    #[pymodule_export]
+    const OWNED_PREFIX: &str = corsgate::response::OWNED_PREFIX;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -82,7 +82,7 @@ def test_headers_merge_and_preflight_with_starlette_arguments() -> None:
         h = [(n.lower(), v) for n, v in headers]
         assert (status, body) == (200, b"hi")
         assert [v for n, v in h if n == "access-control-allow-origin"] == ["https://app.example.com"]
-        assert [v for n, v in h if n == "vary"] == ["Accept-Encoding, Origin"]
+        assert [v for n, v in h if n == "vary"] == ["Accept-Encoding", "Origin"]
         status, headers, body = c.request("GET", "/", [("Origin", "https://evil.example.com")])
         h = [(n.lower(), v) for n, v in headers]
         assert not [v for n, v in h if n.startswith("access-control-")]
@@ -116,7 +116,7 @@ def test_exc_info_and_non_latin1_environ() -> None:
     status, headers, exc_info = calls[-1]
     assert status.startswith("500") and exc_info[0] is RuntimeError
     assert ("Access-Control-Allow-Origin", "https://a.com") in headers
-    assert ("Vary", "Cookie, Origin") in headers
+    assert ("Vary", "Cookie") in headers and ("Vary", "Origin") in headers
     # A server that breaks PEP 3333 with a non-latin-1 str: a deny, not an exception.
     mw({"REQUEST_METHOD": "GET", "HTTP_ORIGIN": "https://a\u4e00.com"}, start_response)
     assert not [h for h in calls[-1][1] if h[0] == "Access-Control-Allow-Origin"]

@@ -14,6 +14,8 @@ Middleware: :class:`corsgate.asgi.CORSMiddleware` and :class:`corsgate.wsgi.CORS
 
 from ._corsgate import (
     MAX_HEADERS,
+    OWNED_PREFIX,
+    REQUEST_HEADERS,
     VERSION,
     ConfigError,
     Decision,
@@ -25,6 +27,8 @@ from ._starlette import policy_from_starlette
 
 __all__ = [
     "MAX_HEADERS",
+    "OWNED_PREFIX",
+    "REQUEST_HEADERS",
     "VERSION",
     "ConfigError",
     "Decision",

@@ -2,12 +2,27 @@
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Final, Literal, final
+from typing import Final, Literal, TypeVar, final, overload
 
-__all__ = ["ConfigError", "Decision", "Diagnostic", "MAX_HEADERS", "Policy", "VERSION", "__version__", "_cli_main"]
+_H = TypeVar("_H")
+
+__all__ = [
+    "ConfigError",
+    "Decision",
+    "Diagnostic",
+    "MAX_HEADERS",
+    "OWNED_PREFIX",
+    "Policy",
+    "REQUEST_HEADERS",
+    "VERSION",
+    "__version__",
+    "_cli_main",
+]
 
 VERSION: Final[str]
 MAX_HEADERS: Final[int]
+REQUEST_HEADERS: Final[list[str]]
+OWNED_PREFIX: Final[str]
 __version__: Final[str]
 
 _Bytes = str | bytes
@@ -59,6 +74,10 @@ class Decision:
     @property
     def reason_code(self) -> str: ...
     def header(self, name: str) -> str | None: ...
+    @overload
+    def apply_to(self, app_headers: Iterable[_H], *, raw: Literal[False] = False) -> list[_H | tuple[str, str]]: ...
+    @overload
+    def apply_to(self, app_headers: Iterable[_H], *, raw: Literal[True]) -> list[_H | tuple[bytes, bytes]]: ...
 
 @final
 class Policy:

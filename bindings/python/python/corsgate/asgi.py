@@ -11,7 +11,9 @@ bare ASGI app, served by any ASGI server.
     app.add_middleware(CORSMiddleware, allow_origins=["https://example.com"])
 
 Preflights are answered here (the application is not called); every other HTTP response
-gets the decision's headers, its ``Vary`` merged with the application's. Non-HTTP scopes
+gets the decision applied on ``http.response.start`` by the core's response rule
+(:meth:`corsgate.Decision.apply_to`): the application's ``Access-Control-*`` headers are
+dropped, the decision's added, ``Vary`` merged by tokens. Non-HTTP scopes
 (``websocket``, ``lifespan``) pass through untouched: CORS does not apply to them.
 
 Hot reload: assign a new policy, ``middleware.policy = Policy.from_file(...)``. Each
@@ -20,10 +22,9 @@ request reads the attribute once, so it is answered wholly by the old or the new
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from ._merge import CORS_NAMES_BYTES, merge_headers
 from ._base import MiddlewareBase
 
 Scope = MutableMapping[str, Any]
@@ -57,15 +58,10 @@ class CORSMiddleware(MiddlewareBase[ASGIApp]):
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        cors = decision.raw_headers
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = _merge(message.get("headers", ()), cors)
+                message["headers"] = decision.apply_to(message.get("headers", ()), raw=True)
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
-
-
-def _merge(app_headers: Iterable[Any], cors: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    return merge_headers(app_headers, cors, b"vary", CORS_NAMES_BYTES, b",", b"*", b", ")

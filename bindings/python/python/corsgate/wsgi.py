@@ -6,8 +6,8 @@
     app = CORSMiddleware(flask_app.wsgi_app, Policy.from_file("cors.json"))
     # or with Starlette's arguments: CORSMiddleware(app, allow_origins=[...])
 
-Preflights are answered here; other responses get the decision's headers with ``Vary``
-merged. Hot reload: ``middleware.policy = Policy.from_file(...)``.
+Preflights are answered here; other responses get the decision applied in
+``start_response`` by the core's response rule (:meth:`corsgate.Decision.apply_to`). Hot reload: ``middleware.policy = Policy.from_file(...)``.
 
 WSGI servers hand request headers over as ``HTTP_*`` environ keys, one per name, with
 repeated lines already joined by ``,`` and values decoded as latin-1 (PEP 3333). The
@@ -23,8 +23,8 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Optional, Tuple, Type
 
-from ._merge import CORS_NAMES_STR, merge_headers
 from ._base import MiddlewareBase
+from ._corsgate import REQUEST_HEADERS
 
 ExcInfo = Tuple[Type[BaseException], BaseException, Optional[TracebackType]]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -32,12 +32,10 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 __all__ = ["CORSMiddleware"]
 
-# The request headers CORS reads, as WSGI names them.
-_ENVIRON_HEADERS = (
-    ("HTTP_ORIGIN", b"origin"),
-    ("HTTP_ACCESS_CONTROL_REQUEST_METHOD", b"access-control-request-method"),
-    ("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", b"access-control-request-headers"),
-    ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", b"access-control-request-private-network"),
+# The request headers the core reads, as WSGI names them (PEP 3333: HTTP_ + upper case,
+# "-" as "_").
+_ENVIRON_HEADERS = tuple(
+    ("HTTP_" + name.upper().replace("-", "_"), name.lower().encode()) for name in REQUEST_HEADERS
 )
 
 
@@ -73,14 +71,13 @@ class CORSMiddleware(MiddlewareBase[WSGIApp]):
                 out.append(("Content-Length", "0"))
             start_response(_status_line(status), out)
             return [b""]
-        cors = decision.headers
 
         def start_with_cors(
             status: str,
             app_headers: list[tuple[str, str]],
             exc_info: ExcInfo | None = None,
         ) -> Callable[[bytes], object]:
-            merged = merge_headers(app_headers, cors, "Vary", CORS_NAMES_STR, ",", "*", ", ")
+            merged = decision.apply_to(app_headers)
             if exc_info is None:
                 return start_response(status, merged)
             return start_response(status, merged, exc_info)

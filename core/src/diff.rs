@@ -294,16 +294,6 @@ fn single(p: &Pattern) -> Option<Policy> {
     .ok()
 }
 
-/// A policy's origin language: the union of its patterns' (`null` aside).
-fn language(policy: &Policy) -> Result<Dfa, TooComplex> {
-    let regexes: Vec<String> = policy
-        .patterns()
-        .iter()
-        .filter_map(|p| lang::pattern_regex(&p.kind))
-        .collect();
-    Dfa::new(&regexes)
-}
-
 /// The shortest origin `to_lang` (restricted by `extra`) admits and `from` does not,
 /// checked with both policies.
 fn newly(
@@ -336,7 +326,10 @@ fn origin_changes(
             examples: vec!["null".to_owned()],
         });
     }
-    let (to_lang, from_lang) = (language(to)?, language(from)?);
+    let (to_lang, from_lang) = (
+        lang::patterns_language(to.patterns())?,
+        lang::patterns_language(from.patterns())?,
+    );
     if newly(to, from, &to_lang, &from_lang)?.is_none() {
         return Ok(());
     }

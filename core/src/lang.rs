@@ -28,7 +28,7 @@ pub const MAX_PRODUCT_NODES: usize = 1 << 21;
 
 /// How often a search may reach the same product state by different paths (the later
 /// paths are only needed when the caller's predicate refuses the earlier ones).
-const REVISITS: u8 = 3;
+const REVISITS: u32 = 3;
 
 /// The order in which a search tries bytes, so that witnesses read naturally.
 const PREFERRED: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789.-:_/[]";
@@ -271,13 +271,22 @@ pub fn within_valid<'a>(mut terms: Vec<Term<'a>>) -> Vec<Term<'a>> {
 /// When the product grows past [`MAX_PRODUCT_NODES`].
 pub fn witness(
     terms: &[Term<'_>],
+    check: impl FnMut(&str) -> bool,
+) -> Result<Option<String>, TooComplex> {
+    search(terms, REVISITS, check)
+}
+
+/// [`witness`], with each product state reached at most `revisits` times.
+fn search(
+    terms: &[Term<'_>],
+    revisits: u32,
     mut check: impl FnMut(&str) -> bool,
 ) -> Result<Option<String>, TooComplex> {
     let reps = representatives(terms);
     let start: Box<[StateID]> = terms.iter().map(|(d, _)| d.start).collect();
     // Each node: its product state, parent node and the byte that led to it.
     let mut nodes: Vec<(Box<[StateID]>, u32, u8)> = vec![(start.clone(), u32::MAX, 0)];
-    let mut seen: hashbrown::HashMap<Box<[StateID]>, u8> = hashbrown::HashMap::new();
+    let mut seen: hashbrown::HashMap<Box<[StateID]>, u32> = hashbrown::HashMap::new();
     seen.insert(start, 1);
     let mut queue = VecDeque::from([0u32]);
     while let Some(at) = queue.pop_front() {
@@ -304,7 +313,7 @@ pub fn witness(
                 continue;
             }
             let count = seen.entry(next.clone()).or_insert(0);
-            if *count >= REVISITS {
+            if *count >= revisits {
                 continue;
             }
             *count += 1;
@@ -353,6 +362,32 @@ fn representatives(terms: &[Term<'_>]) -> Vec<u8> {
             out.push(b);
         }
     }
+    out
+}
+
+/// The language of a list of patterns: the union of their regexes (`null` aside).
+///
+/// # Errors
+/// When the automaton exceeds the limits.
+pub fn patterns_language(patterns: &[Pattern]) -> Result<Dfa, TooComplex> {
+    let regexes: Vec<String> = patterns
+        .iter()
+        .filter_map(|p| pattern_regex(&p.kind))
+        .collect();
+    Dfa::new(&regexes)
+}
+
+/// Up to `count` distinct strings the terms accept as asked, shortest first: a
+/// breadth-first enumeration of the product that may revisit each state up to
+/// `count` times. For tests that compare two policies on origins drawn from their own
+/// automata.
+pub fn sample(terms: &[Term<'_>], count: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let revisits = u32::try_from(count).unwrap_or(u32::MAX);
+    let _ = search(terms, revisits, |t| {
+        out.push(t.to_owned());
+        out.len() >= count
+    });
     out
 }
 

@@ -160,7 +160,14 @@ fn raw<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Raw<'py>> {
     }
     if let Ok(s) = obj.cast::<PyString>() {
         // abi3 on 3.9 has no borrowed UTF-8 view of a str: this copies.
-        return Ok(Raw::Text(s.to_cow()?.into_owned()));
+        // A str that is not valid UTF-8 (a lone surrogate) is a wrong type of input
+        // like any other: TypeError, not UnicodeEncodeError.
+        return match s.to_cow() {
+            Ok(text) => Ok(Raw::Text(text.into_owned())),
+            Err(_) => Err(PyTypeError::new_err(format!(
+                "{what} must be str without lone surrogates (encodable as UTF-8), or bytes"
+            ))),
+        };
     }
     Err(PyTypeError::new_err(format!(
         "{what} must be str or bytes, not {}",

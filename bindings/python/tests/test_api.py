@@ -162,10 +162,10 @@ def test_hostile_input_is_a_deny_not_a_crash() -> None:
     # Many header lines.
     many = [(b"x-filler", b"y")] * 20_000 + [(b"Origin", b"https://example.com")]
     assert p.evaluate(b"GET", many).allowed
-    # A lone surrogate cannot be encoded: a ValueError, not a crash.
-    with pytest.raises(ValueError):
+    # A lone surrogate cannot be encoded: a TypeError like every bad input, not a crash.
+    with pytest.raises(TypeError):
         p.evaluate("GET", [("Origin", "https://\ud800.com")])
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):
         p.is_origin_allowed("\udfff")
 
 
@@ -325,3 +325,19 @@ def test_random_bytes_never_raise() -> None:
             assert d.allowed == (d.header("Access-Control-Allow-Origin") is not None)
         for hname, hvalue in d.headers:
             assert hvalue.isascii() and hvalue.isprintable(), (hname, hvalue)
+
+
+def test_lone_surrogates_are_type_errors() -> None:
+    # A str that cannot be encoded as UTF-8 is rejected like any other bad input type.
+    p = corsgate.Policy(["https://a.com"])
+    for method, headers in [
+        ("GET\ud800", [("Origin", "https://a.com")]),
+        ("GET", [("Origin", "https://a.com\udfff")]),
+        ("GET", [("Orig\ud800in", "https://a.com")]),
+    ]:
+        with pytest.raises(TypeError):
+            p.evaluate(method, headers)
+        with pytest.raises(TypeError):
+            p.evaluate_json(method, headers)
+    with pytest.raises(TypeError):
+        p.is_origin_allowed("https://a.com\ud800")

@@ -20,7 +20,7 @@ pub fn corsgate_normalized(source: &str) -> Option<String> {
         PatternKind::Host { ports, .. } => match ports {
             PortSpec::Default => true,
             PortSpec::Ranges(r) => matches!(r.as_slice(), [(lo, hi)] if lo == hi),
-            PortSpec::Any => false,
+            _ => false,
         },
         _ => false,
     };

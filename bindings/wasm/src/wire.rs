@@ -66,11 +66,10 @@ pub fn evaluate<'a>(policy: &'a corsgate::Policy, parts: &[&'a [u8]]) -> Decisio
 
 /// Appends the decision in the output format described in the module docs.
 pub fn encode_decision(d: &Decision<'_>, with_reason: bool, out: &mut Vec<u8>) {
-    out.push(match d.kind() {
-        Kind::NotCors => b'0',
-        Kind::Preflight => b'1',
-        Kind::Actual => b'2',
-    });
+    // The kind's position in `Kind::ALL` (its discriminant: 0 not_cors, 1 preflight,
+    // 2 actual), one digit.
+    let kind = Kind::ALL.iter().position(|&k| k == d.kind()).unwrap_or(0);
+    out.push(b'0' + kind as u8);
     out.push(if d.allowed() { b'1' } else { b'0' });
     let n = d.headers().count();
     // At most corsgate::MAX_HEADERS (15) headers: one letter.

@@ -148,12 +148,5 @@ export interface PolicyConfig {
 /** The request header names the core reads (see the middleware's pre-filter). */
 export declare function requestHeaderNames(): Array<string>
 
-/**
- * Runs the `corsgate` command line (`args` without the program name) and returns its
- * exit status: the package's `corsgate` bin (`cli.js`). Output goes to the process's
- * stdout and stderr directly; blocks the event loop until the command ends.
- */
-export declare function runCli(args: Array<string>): number
-
 /** The version of the corsgate core this addon was built with. */
 export declare function version(): string

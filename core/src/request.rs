@@ -181,8 +181,9 @@ const fn fold_mask(lower: u8) -> u8 {
 /// The one ASCII case folder: whether `name` equals `lower` (which has no ASCII
 /// uppercase letters) ignoring ASCII case, given `mask[i] == fold_mask(lower[i])`.
 ///
-/// Eight bytes at a time (`(name | mask) ^ lower` per word, the last word overlapping
-/// its predecessor instead of falling back to bytes), without branching on the bytes.
+/// Eight bytes at a time (`name | mask == lower` per word, the last word overlapping
+/// its predecessor instead of falling back to bytes), stopping at the first word that
+/// differs.
 /// When inlined with a constant length, the loop unrolls into a few word operations.
 #[inline(always)]
 fn eq_folded(lower: &[u8], mask: &[u8], name: &[u8]) -> bool {
@@ -205,16 +206,16 @@ fn eq_folded(lower: &[u8], mask: &[u8], name: &[u8]) -> bool {
         u64::from_le_bytes(w)
     };
     let mut at = 0;
-    let mut diff = 0;
     loop {
         let i = at.min(n - 8);
-        diff |= (word(name, i) | word(mask, i)) ^ word(lower, i);
+        if (word(name, i) | word(mask, i)) != word(lower, i) {
+            return false;
+        }
         at += 8;
         if at >= n {
-            break;
+            return true;
         }
     }
-    diff == 0
 }
 
 /// A constant lowercase header name prepared for [`eq_folded`].

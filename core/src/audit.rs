@@ -56,7 +56,7 @@ pub struct Probe {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// Stable snake_case kind: `bypass`, or a risky-configuration code such as
-    /// `regex_unanchored` or `credentials_broad_wildcard`.
+    /// `insecure_origin` or `credentials_broad_wildcard`.
     pub code: &'static str,
     /// `high`, `medium` or `low`.
     pub severity: &'static str,

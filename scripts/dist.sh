@@ -159,7 +159,7 @@ const pkg = {
 }
 require('node:fs').writeFileSync(`${dir}/package.json`, JSON.stringify(pkg, null, 2) + '\n')
 require('node:fs').writeFileSync(`${dir}/README.md`,
-  `# @corsgate/${plat}\n\nThe ${plat} binary of [corsgate](https://www.npmjs.com/package/corsgate); install \`corsgate\`, not this package.\n`)
+  `# @corsgate/${plat}\n\nThe ${plat} binary of the npm package corsgate; install \`corsgate\`, not this package.\n`)
 JS
         cp LICENSE-MIT LICENSE-APACHE "$pdir/"
         (cd "$pdir" && npm pack --silent --pack-destination "$DIST" >/dev/null)

@@ -209,7 +209,8 @@ test_c() {
 }
 
 # ---------------------------------------------------------------- nginx .deb
-PORT_LOCK=/work/locks/ports.lock
+# Tests on fixed ports take this lock, so that two runs on one machine never collide.
+PORT_LOCK="${CORSGATE_PORT_LOCK:-${TMPDIR:-/tmp}/corsgate-ports.lock}"
 deb_install() {
     local deb
     deb="$(one "$DIST/libnginx-mod-http-corsgate_*_$(dpkg --print-architecture).deb")" || return 1

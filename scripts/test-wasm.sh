@@ -4,8 +4,7 @@
 # (node --test, with the API contract and middleware tests), Deno and Bun; then real HTTP
 # on loopback (ephemeral ports) to workerd (a Worker), Deno.serve and Bun.serve serving
 # the Fetch middleware (every vector) and a Hono app (hono/cors vs corsgate). Everything
-# is judged by corsgate-judge (built here; else the Node suite's judge, and the runner
-# says which).
+# is judged by corsgate-judge (tests/, the project's one judge; built here).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 W="$REPO/bindings/wasm"
@@ -20,11 +19,8 @@ fi
 
 echo "== build"
 bash "$REPO/scripts/build-wasm.sh"
-if [ -z "${CORSGATE_JUDGE:-}" ] && cargo metadata --no-deps --format-version 1 --manifest-path "$REPO/Cargo.toml" \
-  | grep -q '"name":"corsgate-judge"'; then
-  echo "== build corsgate-judge"
-  cargo build -q -p corsgate-conformance --bin corsgate-judge
-fi
+echo "== build corsgate-judge"
+cargo build -q -p corsgate-conformance --bin corsgate-judge
 
 cd "$W"
 echo "== tsc"

@@ -1,7 +1,7 @@
 """Feeding corsgate-judge from Python: the nginx suite and the Python binding's suites.
 
 corsgate-judge (tests/src/bin/corsgate-judge.rs) is the one judge of conformance
-observations (protocol: logs/HELPERS.md "The judge protocol", tests/src/protocol.rs).
+observations (protocol: tests/src/protocol.rs).
 This module only builds it, runs it and reads its answers; it judges nothing itself.
 Standard library only.
 """

@@ -841,6 +841,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Policy = nativeBinding.Policy
-module.exports.applyResponse = nativeBinding.applyResponse
 module.exports.requestHeaderNames = nativeBinding.requestHeaderNames
 module.exports.version = nativeBinding.version

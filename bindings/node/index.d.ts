@@ -68,17 +68,6 @@ export declare class Policy {
   toJSON(): Required<PolicyConfig>
 }
 
-/**
- * The core's response rule (`corsgate::response`): the final response headers when a
- * decision of `kind` (`0` not CORS, `1` preflight, `2` actual, as in the compact form)
- * whose headers are `decision` (flat `[name, value, …]`) meets the application's
- * headers `app` (flat, in order, any case). Every `Access-Control-*` line of `app` is
- * dropped, the decision's are added and `Vary` is merged by tokens; for a preflight the
- * result is the decision's own headers. Returns a new flat `[name, value, …]` array.
- * Throws on an unknown kind or an odd-length list.
- */
-export declare function applyResponse(kind: number, decision: Array<string>, app: Array<string>): Array<string>
-
 /** The answer to one request (the JSON line format of `corsgate eval --jsonl`). */
 export interface Decision {
   /** How the request was classified. */

@@ -66,12 +66,17 @@
 //! | the answer: kinds, reasons and their codes, the header order | `decision.rs` ([`Decision`], [`Reason`]) |
 //! | error and warning codes and messages | `diag.rs` ([`Code`]) |
 //! | byte-level syntax: tokens, ports, hosts, serialized origins | `syntax.rs` |
+//! | a decision applied to the application's response: owned headers dropped, `Vary` merged | `response.rs` ([`response`]) |
+//! | origin languages as automata: products, emptiness, shortest witness origins | `lang.rs` |
+//! | the credential rules for regexes (by intersection, with a witness) | `lang.rs`, called from `compile.rs` |
+//! | what a regex names (registrable domains, hosts, ports) | `named.rs` |
+//! | a regex's bypass classes (`evilexample.com`, scheme downgrade, any port, extra labels) | `bypass.rs` |
 //! | what a policy lets through (`corsgate audit`) and how two differ (`corsgate diff`) | `audit.rs`, `diff.rs` |
-//! | the naive reference evaluator the fast path is compared with | `reference.rs` |
+//! | the naive reference evaluator and the one fast-vs-reference comparison | `reference/` ([`reference::compare`]) |
 //!
 //! Layers, lowest first: `syntax`, `fetch`, `diag` → `pattern`, `decision`, `config` →
-//! `matcher`, `request` → `compile` → `policy`. A module names only types of the
-//! layers below it.
+//! `matcher`, `request`, `named` → `lang` → `compile` → `policy` → `response`, `bypass`,
+//! `audit`, `diff`. A module names only types of the layers below it.
 //!
 //! ## Limits
 //! A policy holds at most [`MAX_ORIGINS`] entries in `origins` (more is a configuration

@@ -1,5 +1,5 @@
 //! What an engine answered, in plain data: the `observed` object of the judge protocol
-//! (`logs/HELPERS.md`, "The judge protocol"). A `None` field was not observable (over
+//! (`tests/src/protocol.rs`). A `None` field was not observable (over
 //! HTTP the kind, the verdict, the reason and the selected policy are not).
 
 use crate::vector::{Headers, header_list};

@@ -1,7 +1,26 @@
-//! The judge protocol (`logs/HELPERS.md`, "The judge protocol"), as `corsgate-judge`
-//! speaks it: one observation per input line,
-//! `{"id": …, "via": …, "observed": {…}}`, answered by one line
-//! `{"id": …, "via": …, "ok": bool, "problems": [...]}`.
+//! The judge protocol, as `corsgate-judge` speaks it. The judge loads every vector itself
+//! (the shared `vectors.jsonl` and `vectors-v2.jsonl`, and `tests/vectors/*.jsonl`) and
+//! reads one observation per input line:
+//!
+//! ```text
+//! {"id": "<vector id>", "via": "<free label, e.g. python-asgi-http>",
+//!  "observed": {"kind": "preflight|actual|not_cors|refused" | null,
+//!               "allowed": bool | null, "status": int | null,
+//!               "headers": [[name, value], ...],
+//!               "final_headers": [[name, value], ...],
+//!               "reason_code": str | null, "policy": str | null, "route": int | null,
+//!               "config_error": bool}}
+//! ```
+//!
+//! `null` means "not observable" (over HTTP the kind is inferred from the request);
+//! `headers` are the decision's (or the response's) headers; `final_headers` (absent when
+//! not applicable) the response after the decision was applied to the vector's
+//! `app_headers` (over HTTP, simply the response); `merged_headers` is read as a synonym,
+//! so `corsgate eval --jsonl` output can be fed as it is. Each line is answered by
+//! `{"id": …, "via": …, "ok": bool, "problems": [...]}` on stdout; the last stderr line is
+//! `judge: N passed, N failed`, and the exit status is 0 only when every observation
+//! passed. The rules are the conformance README's (v1 and "Version 2"), judged as a
+//! browser would (the Fetch CORS check and preflight checks), not by string equality.
 //!
 //! `corsgate-judge --verdict` answers the browser's verdict alone, for suites that compare
 //! another CORS library's answers with ours on requests that are not vectors: input

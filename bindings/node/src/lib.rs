@@ -353,8 +353,9 @@ pub fn header_names() -> Vec<&'static str> {
 /// headers `app` (flat, in order, any case). Every `Access-Control-*` line of `app` is
 /// dropped, the decision's are added and `Vary` is merged by tokens; for a preflight the
 /// result is the decision's own headers. Returns a new flat `[name, value, …]` array.
-/// Throws on an unknown kind or an odd-length list.
-#[napi(catch_unwind)]
+/// Throws on an unknown kind or an odd-length list. Internal (the middleware's; not in the
+/// `.d.ts`, not re-exported by `index.js`).
+#[napi(skip_typescript, catch_unwind)]
 pub fn apply_response(kind: u32, decision: Vec<String>, app: Vec<String>) -> Result<Vec<String>> {
     let kind = match kind {
         0 => corsgate::Kind::NotCors,

@@ -1,7 +1,7 @@
 //! `corsgate-judge`: reads observations of conformance vectors as JSON lines on stdin,
 //! answers one JSON line each on stdout, ends with `judge: N passed, N failed` on stderr
 //! and exits 0 only when every observation passed (and there was at least one).
-//! The protocol is in `logs/HELPERS.md` ("The judge protocol") and
+//! The protocol is in `tests/src/protocol.rs` and
 //! `corsgate_conformance::protocol`; the rules in `corsgate_conformance::judge`.
 //!
 //! `corsgate-judge --verdict` answers only the browser's verdict on each line (see

@@ -1,7 +1,7 @@
 'use strict'
 // Feeds corsgate-judge (tests/src/bin/corsgate-judge.rs at the repository root), the
-// project's one judge of conformance observations (protocol: logs/HELPERS.md "The judge
-// protocol"). This module only builds it, runs it and reads its answers; it judges
+// project's one judge of conformance observations (protocol:
+// tests/src/protocol.rs). This module only builds it, runs it and reads its answers; it judges
 // nothing itself.
 
 const { execFileSync, spawnSync } = require('node:child_process')

@@ -1,5 +1,5 @@
 // Every vector through the wasm API (`Policy`, `evaluate`, `evaluateJson`,
-// `decideCompact`), as observations in the judge protocol (HELPERS.md: one
+// `decideCompact`), as observations in the judge protocol (tests/src/protocol.rs: one
 // `{id, via, observed}` per vector). Runtime-neutral: Node, Deno and Bun run it.
 //
 // Checked here (and thrown as a failure, not an observation) are only the API's own

@@ -168,7 +168,7 @@ JS
     # optionalDependencies on every platform package of this release.
     local main="$stage/corsgate"
     mkdir -p "$main"
-    (cd bindings/node && cp -r package.json README.md index.js index.d.ts types.d.ts cli.js lib \
+    (cd bindings/node && cp -r package.json README.md index.js binding.js index.d.ts types.d.ts cli.js lib \
         http.js http.d.ts express.js express.d.ts fastify.js fastify.d.ts "$main/")
     cp LICENSE-MIT LICENSE-APACHE "$main/"
     node - "$main" "$VERSION" <<'JS'

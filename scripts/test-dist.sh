@@ -34,6 +34,15 @@ if ! ls "$DIST"/corsgate-*.whl >/dev/null 2>&1; then
     bash "$REPO/scripts/dist.sh" || { echo "test-dist: scripts/dist.sh failed"; echo "test-dist: 0 passed, 1 failed"; exit 1; }
 fi
 
+# The vector tests feed corsgate-judge (tests/, the project's one judge): build it while
+# the toolchain is still there; the installed artifacts never need it.
+(cd "$REPO" && cargo build -q -p corsgate-conformance --bin corsgate-judge) ||
+    { echo "test-dist: corsgate-judge build failed"; echo "test-dist: 0 passed, 1 failed"; exit 1; }
+export CORSGATE_JUDGE="${CARGO_TARGET_DIR:-$REPO/target}/debug/corsgate-judge"
+# The suites copied out of the repository find the shared vectors through this.
+CORSGATE_SHARED="${CORSGATE_SHARED:-$(cd "$REPO/.." && pwd)/shared}"
+export CORSGATE_SHARED
+
 # The user's machine: no Rust toolchain.
 PATH="$(tr ':' '\n' <<<"$PATH" | grep -v -e '\.cargo' -e rustup | paste -sd:)"
 export PATH
@@ -130,7 +139,9 @@ node_install() {
 node_vectors() {
     local proj="$WORK/npm-project"
     mkdir -p "$proj/test" && cp -r "$REPO/bindings/node/test/support" "$proj/test/" &&
-        sed "s|require('../index.js')|require('corsgate')|" "$REPO/bindings/node/test/vectors.test.js" \
+        sed -e "s|require('../index.js')|require('corsgate')|" \
+            -e "s|require('../binding.js')|require(require.resolve('corsgate').replace(/index\\.js\$/, 'binding.js'))|" \
+            "$REPO/bindings/node/test/vectors.test.js" \
             > "$proj/test/vectors.test.js" || return 1
     (cd "$proj" && node --test test/vectors.test.js 2>&1 | tail -n 8 | tee "$WORK/node-vectors.log") || return 1
     grep -q "^# fail 0" "$WORK/node-vectors.log"

@@ -59,12 +59,14 @@ fn check(config_result: Result<Config, corsgate::ConfigError>, analyse: bool) {
             if analyse {
                 let report = corsgate::audit::audit(&p);
                 assert!(report.findings.iter().all(|f| !f.message.is_empty()));
-                let d = corsgate::diff::diff(&p, &again);
-                assert!(
-                    d.changes.is_empty(),
-                    "a policy differs from itself: {:?}",
-                    d.changes
-                );
+                // Too complex to analyse is a bounded refusal, not a difference.
+                if let Ok(d) = corsgate::diff::diff(&p, &again) {
+                    assert!(
+                        d.changes.is_empty(),
+                        "a policy differs from itself: {:?}",
+                        d.changes
+                    );
+                }
             }
         }
     }

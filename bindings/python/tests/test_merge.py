@@ -6,10 +6,9 @@ names, asserted directly per runtime."""
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,24 +16,21 @@ import pytest
 import corsgate
 import corsgate.asgi
 import corsgate.wsgi
+import judge_client
 from servers import Client, serve_asgi, serve_wsgi
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "judge"))
-import judge_client  # type: ignore[import-not-found]  # noqa: E402
-
-MERGE = judge_client.merge_vectors()
+MERGE = judge_client.merge_vectors("python-merge")
 
 
 def compile_vector(vector: dict[str, Any]) -> corsgate.Policy:
     return corsgate.Policy.from_json(json.dumps(vector["policy"]))
 
 
-def judged(observations: list[dict[str, Any]]) -> None:
-    ok, failed, summary = judge_client.judge(observations)
-    assert ok, f"{summary}\n" + "\n".join(json.dumps(a) for a in failed)
+def judged(judge_bin: Path, observations: list[dict[str, Any]]) -> None:
+    judge_client.judge(judge_bin, observations).assert_all_passed(len(observations))
 
 
-def test_merge_vectors_through_apply_to() -> None:
+def test_merge_vectors_through_apply_to(judge_bin: Path) -> None:
     assert len(MERGE) >= 18
     observations = []
     for v in MERGE:
@@ -47,10 +43,12 @@ def test_merge_vectors_through_apply_to() -> None:
         assert all(any(line is a for a in app) or line in d.headers for line in final)
         assert [(n.lower(), val) for n, val in final] == [(n.decode().lower(), val.decode()) for n, val in raw]
         common = {"kind": d.kind, "allowed": d.allowed, "status": d.status, "reason_code": d.reason_code}
-        observations.append(judge_client.observation(v["id"], "python-api", d.headers, final, **common))
+        observations.append(judge_client.observation(v["id"], "python-api", headers=d.headers, final_headers=final,
+                                                     **common))
         raw_str = [(n.decode(), val.decode()) for n, val in raw]
-        observations.append(judge_client.observation(v["id"], "python-api-raw", d.headers, raw_str, **common))
-    judged(observations)
+        observations.append(judge_client.observation(v["id"], "python-api-raw", headers=d.headers,
+                                                     final_headers=raw_str, **common))
+    judged(judge_bin, observations)
 
 
 def test_apply_to_rejects_bad_input() -> None:
@@ -113,7 +111,7 @@ def runtime(request: pytest.FixtureRequest) -> Iterator[tuple[str, Client]]:
             client.close()
 
 
-def test_merge_vectors_over_http(runtime: tuple[str, Client]) -> None:
+def test_merge_vectors_over_http(runtime: tuple[str, Client], judge_bin: Path) -> None:
     via, client = runtime
     observations = []
     for i, v in enumerate(MERGE):
@@ -121,9 +119,10 @@ def test_merge_vectors_over_http(runtime: tuple[str, Client]) -> None:
         status, headers, _ = client.request(req["method"], f"/m/{i}", req["headers"])
         preflight = v["expect"]["kind"] == "preflight"
         observations.append(
-            judge_client.observation(v["id"], via, headers, headers, status=status if preflight else None)
+            judge_client.observation(v["id"], via, kind=None, allowed=None, headers=headers, final_headers=headers,
+                                     status=status if preflight else None)
         )
-    judged(observations)
+    judged(judge_bin, observations)
 
 
 def test_app_acao_removed_for_denied_origin_and_vary_origin_kept(runtime: tuple[str, Client]) -> None:

@@ -5,7 +5,7 @@
 //    becomes an observation for the judge (corsgate-judge when built);
 // 2. the Hono comparison: every request of support/hono-cases.js to the same Hono app
 //    with `hono/cors` and with corsgate's middleware (same options), judged by a browser's
-//    checks; every difference must be listed in EXPECTED_DIFFERENCES (and none may let a
+//    checks (`corsgate-judge --verdict`); every difference must be listed in EXPECTED_DIFFERENCES (and none may let a
 //    browser read what hono/cors would not), and the table goes to
 //    build/wasm-hono-<runtime>.md.
 // Prints `judge: N passed, N failed` last; exit status 0 only when all passed.
@@ -14,12 +14,11 @@ import { writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { start } from './support/runtimes.js'
 import { REPO, loadVectors, wireSafe } from './support/vectors.js'
-import { judge } from './support/judge.js'
+import { judge, verdicts } from './support/judge.js'
 import { HONO_CASES, HONO_REQUESTS, EXPECTED_DIFFERENCES } from './support/hono-cases.js'
 
 const require = createRequire(import.meta.url)
 const { rawRequest } = require('../../node/test/support/http-client.js')
-const browser = require('../../node/test/support/browser.js')
 
 const runtimes = process.argv.slice(2)
 const { vectors, skipped } = loadVectors()
@@ -102,21 +101,28 @@ function kindOf(r) {
 }
 
 async function honoCompare(rt, port) {
-  const rows = []
+  // Every request to both apps first, then one batch of browser verdicts.
+  const exchanges = []
+  const pairs = []
   for (const [i, c] of HONO_CASES.entries()) {
     const credentials = c.options.credentials === true
     for (const r of HONO_REQUESTS) {
       const kind = kindOf(r)
-      const verdict = async (which) => {
+      const send = async (which) => {
         const res = await rawRequest(port, r.method, `/cmp/${i}/${which}/x`, r.headers)
-        const v = browser.judge({ method: r.method, reqLines: r.headers, status: res.status, resLines: res.headers, credentials, kind })
-        return { ...v, status: res.status, app: appCalled(res.headers) }
+        exchanges.push({ credentials, request: r.headers, kind, status: res.status, headers: res.headers })
+        return { status: res.status, app: appCalled(res.headers), at: exchanges.length - 1 }
       }
-      const h = await verdict('hono')
-      const g = await verdict('corsgate')
-      const differs = h.allowed !== g.allowed || h.app !== g.app || h.status !== g.status
-      if (differs) rows.push({ case: c.name, request: r, hono: h, corsgate: g })
+      pairs.push({ case: c.name, request: r, hono: await send('hono'), corsgate: await send('corsgate') })
     }
+  }
+  const judged = verdicts(exchanges)
+  const rows = []
+  for (const p of pairs) {
+    for (const side of [p.hono, p.corsgate]) Object.assign(side, judged[side.at])
+    const h = p.hono
+    const g = p.corsgate
+    if (h.allowed !== g.allowed || h.app !== g.app || h.status !== g.status) rows.push(p)
   }
   const cell = (x) => `${x.allowed ? 'readable' : 'blocked'} (${x.status}${x.app ? ', app called' : ''})`
   const table = ['| options | request | hono/cors | corsgate |', '| --- | --- | --- | --- |']

@@ -37,6 +37,21 @@ export function judge(observations) {
   return { results, passed: results.length - failed, failed, by: 'corsgate-judge' }
 }
 
+/**
+ * The browser's verdicts alone (`corsgate-judge --verdict`) for requests that are not
+ * vectors: each exchange is `{ credentials, request, kind, status, headers }`; returns
+ * `{ allowed, why }` per exchange, in order.
+ */
+export function verdicts(exchanges) {
+  const input = exchanges.map((e) => JSON.stringify(e) + '\n').join('')
+  const r = spawnSync(judgeBinary(), ['--verdict'], { input, encoding: 'utf8', maxBuffer: 64 << 20 })
+  if (r.error) throw r.error
+  if (r.status !== 0) throw new Error(`corsgate-judge --verdict: ${r.stderr}`)
+  const out = r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l))
+  if (out.length !== exchanges.length) throw new Error(`corsgate-judge --verdict answered ${out.length} of ${exchanges.length}`)
+  return out
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const lines = readFileSync(0, 'utf8').split('\n').filter((l) => l.trim() !== '')
   const r = judge(lines.map((l) => JSON.parse(l)))

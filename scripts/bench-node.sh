@@ -6,5 +6,5 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
 NODE_DIR="$REPO/bindings/node"
 [ -x "$NODE_DIR/node_modules/.bin/napi" ] || bash "$REPO/scripts/setup-node.sh"
-(cd "$NODE_DIR" && ./node_modules/.bin/napi build --platform --release --js binding.js)
+(cd "$NODE_DIR" && ./node_modules/.bin/napi build --platform --release --js binding.js && node tools/patch-loader.js binding.js)
 node "$REPO/benches/node/bench.js" "$@"

@@ -22,7 +22,7 @@ if [ "$what" = size ] || [ "$what" = all ]; then
 fi
 if [ "$what" = evaluate ] || [ "$what" = all ]; then
   [ -x "$REPO/bindings/node/node_modules/.bin/napi" ] || bash "$REPO/scripts/setup-node.sh"
-  (cd "$REPO/bindings/node" && ./node_modules/.bin/napi build --platform --release >/dev/null)
+  (cd "$REPO/bindings/node" && ./node_modules/.bin/napi build --platform --release --js binding.js >/dev/null && node tools/patch-loader.js binding.js)
   node "$REPO/benches/wasm/evaluate.mjs" "$@"
 fi
 if [ "$what" = hono ] || [ "$what" = all ]; then

@@ -100,7 +100,7 @@ if want node || want nginx; then
     if [ ! -x "$REPO/bindings/node/node_modules/.bin/napi" ] || [ ! -d "$REPO/bindings/node/node_modules/express" ]; then
         bash "$REPO/scripts/setup-node.sh" || fail "setup-node.sh failed"
     fi
-    (cd "$REPO/bindings/node" && ./node_modules/.bin/napi build --platform --release --js binding.js) || fail "napi build failed"
+    (cd "$REPO/bindings/node" && ./node_modules/.bin/napi build --platform --release --js binding.js && node tools/patch-loader.js binding.js) || fail "napi build failed"
     # 27202: Express + corsgate; 27290: the same app without CORS, nginx's upstream.
     E2E_RUNTIME_NAME=node node "$E2E/node-api.js" 27202 27290 >"$OUT/node.log" 2>&1 &
     pids+=($!)

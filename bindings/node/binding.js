@@ -92,8 +92,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-android-arm64')
-        const bindingPackageVersion = require('corsgate-android-arm64/package.json').version
+        const binding = require('@corsgate/android-arm64')
+        const bindingPackageVersion = require('@corsgate/android-arm64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -108,8 +108,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-android-arm-eabi')
-        const bindingPackageVersion = require('corsgate-android-arm-eabi/package.json').version
+        const binding = require('@corsgate/android-arm-eabi')
+        const bindingPackageVersion = require('@corsgate/android-arm-eabi/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -129,8 +129,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-win32-x64-gnu')
-          const bindingPackageVersion = require('corsgate-win32-x64-gnu/package.json').version
+          const binding = require('@corsgate/win32-x64-gnu')
+          const bindingPackageVersion = require('@corsgate/win32-x64-gnu/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -145,8 +145,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-win32-x64-msvc')
-          const bindingPackageVersion = require('corsgate-win32-x64-msvc/package.json').version
+          const binding = require('@corsgate/win32-x64-msvc')
+          const bindingPackageVersion = require('@corsgate/win32-x64-msvc/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -162,8 +162,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-win32-ia32-msvc')
-        const bindingPackageVersion = require('corsgate-win32-ia32-msvc/package.json').version
+        const binding = require('@corsgate/win32-ia32-msvc')
+        const bindingPackageVersion = require('@corsgate/win32-ia32-msvc/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -178,8 +178,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-win32-arm64-msvc')
-        const bindingPackageVersion = require('corsgate-win32-arm64-msvc/package.json').version
+        const binding = require('@corsgate/win32-arm64-msvc')
+        const bindingPackageVersion = require('@corsgate/win32-arm64-msvc/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -197,8 +197,8 @@ function requireNative() {
       loadErrors.push(e)
     }
     try {
-      const binding = require('corsgate-darwin-universal')
-      const bindingPackageVersion = require('corsgate-darwin-universal/package.json').version
+      const binding = require('@corsgate/darwin-universal')
+      const bindingPackageVersion = require('@corsgate/darwin-universal/package.json').version
       if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
         throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
       }
@@ -213,8 +213,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-darwin-x64')
-        const bindingPackageVersion = require('corsgate-darwin-x64/package.json').version
+        const binding = require('@corsgate/darwin-x64')
+        const bindingPackageVersion = require('@corsgate/darwin-x64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -229,8 +229,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-darwin-arm64')
-        const bindingPackageVersion = require('corsgate-darwin-arm64/package.json').version
+        const binding = require('@corsgate/darwin-arm64')
+        const bindingPackageVersion = require('@corsgate/darwin-arm64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -249,8 +249,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-freebsd-x64')
-        const bindingPackageVersion = require('corsgate-freebsd-x64/package.json').version
+        const binding = require('@corsgate/freebsd-x64')
+        const bindingPackageVersion = require('@corsgate/freebsd-x64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -265,8 +265,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-freebsd-arm64')
-        const bindingPackageVersion = require('corsgate-freebsd-arm64/package.json').version
+        const binding = require('@corsgate/freebsd-arm64')
+        const bindingPackageVersion = require('@corsgate/freebsd-arm64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -281,8 +281,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-freebsd-ppc64')
-        const bindingPackageVersion = require('corsgate-freebsd-ppc64/package.json').version
+        const binding = require('@corsgate/freebsd-ppc64')
+        const bindingPackageVersion = require('@corsgate/freebsd-ppc64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -302,8 +302,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-x64-musl')
-          const bindingPackageVersion = require('corsgate-linux-x64-musl/package.json').version
+          const binding = require('@corsgate/linux-x64-musl')
+          const bindingPackageVersion = require('@corsgate/linux-x64-musl/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -318,8 +318,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-x64-gnu')
-          const bindingPackageVersion = require('corsgate-linux-x64-gnu/package.json').version
+          const binding = require('@corsgate/linux-x64-gnu')
+          const bindingPackageVersion = require('@corsgate/linux-x64-gnu/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -336,8 +336,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-arm64-musl')
-          const bindingPackageVersion = require('corsgate-linux-arm64-musl/package.json').version
+          const binding = require('@corsgate/linux-arm64-musl')
+          const bindingPackageVersion = require('@corsgate/linux-arm64-musl/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -352,8 +352,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-arm64-gnu')
-          const bindingPackageVersion = require('corsgate-linux-arm64-gnu/package.json').version
+          const binding = require('@corsgate/linux-arm64-gnu')
+          const bindingPackageVersion = require('@corsgate/linux-arm64-gnu/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -370,8 +370,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-arm-musleabihf')
-          const bindingPackageVersion = require('corsgate-linux-arm-musleabihf/package.json').version
+          const binding = require('@corsgate/linux-arm-musleabihf')
+          const bindingPackageVersion = require('@corsgate/linux-arm-musleabihf/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -386,8 +386,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-arm-gnueabihf')
-          const bindingPackageVersion = require('corsgate-linux-arm-gnueabihf/package.json').version
+          const binding = require('@corsgate/linux-arm-gnueabihf')
+          const bindingPackageVersion = require('@corsgate/linux-arm-gnueabihf/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -404,8 +404,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-loong64-musl')
-          const bindingPackageVersion = require('corsgate-linux-loong64-musl/package.json').version
+          const binding = require('@corsgate/linux-loong64-musl')
+          const bindingPackageVersion = require('@corsgate/linux-loong64-musl/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -420,8 +420,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-loong64-gnu')
-          const bindingPackageVersion = require('corsgate-linux-loong64-gnu/package.json').version
+          const binding = require('@corsgate/linux-loong64-gnu')
+          const bindingPackageVersion = require('@corsgate/linux-loong64-gnu/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -438,8 +438,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-riscv64-musl')
-          const bindingPackageVersion = require('corsgate-linux-riscv64-musl/package.json').version
+          const binding = require('@corsgate/linux-riscv64-musl')
+          const bindingPackageVersion = require('@corsgate/linux-riscv64-musl/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -454,8 +454,8 @@ function requireNative() {
           loadErrors.push(e)
         }
         try {
-          const binding = require('corsgate-linux-riscv64-gnu')
-          const bindingPackageVersion = require('corsgate-linux-riscv64-gnu/package.json').version
+          const binding = require('@corsgate/linux-riscv64-gnu')
+          const bindingPackageVersion = require('@corsgate/linux-riscv64-gnu/package.json').version
           if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
             throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
@@ -471,8 +471,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-linux-ppc64-gnu')
-        const bindingPackageVersion = require('corsgate-linux-ppc64-gnu/package.json').version
+        const binding = require('@corsgate/linux-ppc64-gnu')
+        const bindingPackageVersion = require('@corsgate/linux-ppc64-gnu/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -487,8 +487,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-linux-s390x-gnu')
-        const bindingPackageVersion = require('corsgate-linux-s390x-gnu/package.json').version
+        const binding = require('@corsgate/linux-s390x-gnu')
+        const bindingPackageVersion = require('@corsgate/linux-s390x-gnu/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -507,8 +507,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-openharmony-arm64')
-        const bindingPackageVersion = require('corsgate-openharmony-arm64/package.json').version
+        const binding = require('@corsgate/openharmony-arm64')
+        const bindingPackageVersion = require('@corsgate/openharmony-arm64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -523,8 +523,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-openharmony-x64')
-        const bindingPackageVersion = require('corsgate-openharmony-x64/package.json').version
+        const binding = require('@corsgate/openharmony-x64')
+        const bindingPackageVersion = require('@corsgate/openharmony-x64/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -539,8 +539,8 @@ function requireNative() {
         loadErrors.push(e)
       }
       try {
-        const binding = require('corsgate-openharmony-arm')
-        const bindingPackageVersion = require('corsgate-openharmony-arm/package.json').version
+        const binding = require('@corsgate/openharmony-arm')
+        const bindingPackageVersion = require('@corsgate/openharmony-arm/package.json').version
         if (bindingPackageVersion !== '0.1.0' && process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
           throw new Error(`Native binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
         }
@@ -682,12 +682,12 @@ if (!nativeBinding || forceWasi) {
       candidateFailed = candidateError !== null
       if (!candidateFailed) {
         if (process.env.NAPI_RS_ENFORCE_VERSION_CHECK && process.env.NAPI_RS_ENFORCE_VERSION_CHECK !== '0') {
-          const bindingPackageVersion = require('corsgate-wasm32-wasi/package.json').version
+          const bindingPackageVersion = require('@corsgate/wasm32-wasi/package.json').version
           if (bindingPackageVersion !== '0.1.0') {
             throw new Error(`WASI binding package version mismatch, expected 0.1.0 but got ${bindingPackageVersion}. You can reinstall dependencies to fix this issue.`)
           }
         }
-        wasiBinding = require('corsgate-wasm32-wasi')
+        wasiBinding = require('@corsgate/wasm32-wasi')
         nativeBinding = wasiBinding
         __napiLoadedBindingTarget = 'wasm32-wasi'
         wasiBindingLoaded = true
@@ -724,9 +724,14 @@ if (!nativeBinding || forceWasi) {
 if (!nativeBinding) {
   if (loadErrors.length > 0) {
     const error = new Error(
-      `Cannot find native binding. ` +
-        `npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). ` +
-        'Please try `npm i` again after removing both package-lock.json and node_modules directory.',
+      `corsgate: no native binary loaded for ${process.platform}-${process.arch}` +
+        `${process.platform === 'linux' ? (isMusl() ? '-musl' : '-gnu') : ''} (Node ${process.version}). ` +
+        'Prebuilt binaries exist for linux-x64-gnu, linux-arm64-gnu, linux-x64-musl and linux-arm64-musl, ' +
+        'as the optional dependencies @corsgate/<platform> of the corsgate package. ' +
+        'If this platform is one of them, its package was not installed: optional dependencies were omitted ' +
+        '(--omit=optional, --no-optional) or node_modules was installed on another platform; install it ' +
+        'on this machine (npm install @corsgate/<platform>). Otherwise build the addon from source with a Rust ' +
+        'toolchain (npx napi build --platform --release in the package directory). What was tried: error.cause.',
     )
     // assign instead of the `new Error(message, { cause })` options form,
     // which Node < 16.9 silently ignores

@@ -85,7 +85,7 @@ c_lib() {
     # --strip-debug: the archive carries std's debug sections (~20 MB otherwise).
     strip --strip-debug -o "$out/lib/libcorsgate.a" "$CARGO_TARGET_DIR/release/libcorsgate.a"
     strip --strip-unneeded -o "$out/lib/libcorsgate.so" "$CARGO_TARGET_DIR/release/libcorsgate.so"
-    readelf -d "$out/lib/libcorsgate.so" | grep -q 'SONAME.*\[libcorsgate\.so\.0\]' ||
+    grep -q 'SONAME.*\[libcorsgate\.so\.0\]' <<<"$(readelf -d "$out/lib/libcorsgate.so")" ||
         { echo "dist: libcorsgate.so has no SONAME libcorsgate.so.0" >&2; return 1; }
     cp include/corsgate.h "$out/include/"
     cp include/corsgate.pc.in bindings/c/Makefile LICENSE-MIT LICENSE-APACHE "$out/"

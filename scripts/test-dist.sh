@@ -201,7 +201,7 @@ c_example() {
     echo "pkg-config --cflags --libs: $flags"
     # shellcheck disable=SC2086
     gcc -std=c11 -Wall -Wextra -Werror "$ex" $flags -o "$WORK/ex-shared" || return 1
-    readelf -d "$WORK/ex-shared" | grep -q 'NEEDED.*\[libcorsgate\.so\.0\]' || { echo "not linked to libcorsgate.so.0"; return 1; }
+    grep -q 'NEEDED.*\[libcorsgate\.so\.0\]' <<<"$(readelf -d "$WORK/ex-shared")" || { echo "not linked to libcorsgate.so.0"; return 1; }
     out="$(LD_LIBRARY_PATH="$prefix/lib" "$WORK/ex-shared")" || return 1
     [ "$out" = "$want" ] || { echo "shared: $out"; return 1; }
     # Static: the archive plus Libs.private, no libcorsgate at run time.
@@ -209,7 +209,7 @@ c_example() {
     echo "pkg-config --static --cflags --libs: $flags"
     # shellcheck disable=SC2086
     gcc -std=c11 -Wall -Wextra -Werror -static "$ex" $flags -o "$WORK/ex-static" || return 1
-    ! readelf -d "$WORK/ex-static" 2>/dev/null | grep -q NEEDED || { echo "static binary has NEEDED entries"; return 1; }
+    ! grep -q NEEDED <<<"$(readelf -d "$WORK/ex-static" 2>/dev/null)" || { echo "static binary has NEEDED entries"; return 1; }
     out="$(env -u LD_LIBRARY_PATH "$WORK/ex-static")" || return 1
     [ "$out" = "$want" ] || { echo "static: $out"; return 1; }
     echo "$out"
@@ -228,8 +228,8 @@ deb_install() {
     dpkg-deb -I "$deb" | sed -n '/Package:/,$p'
     local abi
     abi="$(sed -n 's/^nginx:abi=//p' /usr/share/nginx/src/debian/libnginx-mod.abisubstvars)"
-    dpkg-deb -f "$deb" Depends | grep -q "$abi" || { echo "Depends lacks $abi"; return 1; }
-    dpkg-query -W -f='${Provides}\n' nginx | grep -q -- "$abi" || { echo "the installed nginx does not provide $abi"; return 1; }
+    grep -q "$abi" <<<"$(dpkg-deb -f "$deb" Depends)" || { echo "Depends lacks $abi"; return 1; }
+    grep -q -- "$abi" <<<"$(dpkg-query -W -f='${Provides}\n' nginx)" || { echo "the installed nginx does not provide $abi"; return 1; }
     local t0=$SECONDS
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$WORK/apt.log" 2>&1 ||
         { tail "$WORK/apt.log"; return 1; }
@@ -274,7 +274,15 @@ EOF
         grep -qi '^Access-Control-Allow-Origin: https://app.example.com' <<<"$hdrs" &&
         grep -qi '^Access-Control-Allow-Methods: PUT' <<<"$hdrs"
 }
-deb_system_config() { nginx -t 2>&1 | tail -2 && nginx -T 2>/dev/null | grep -q "ngx_http_corsgate_module.so"; }
+# Whole outputs are captured before grep: `cmd | grep -q` under pipefail fails at random
+# when grep exits at the first match and the writer is killed by SIGPIPE.
+deb_system_config() {
+    local out dump
+    out="$(nginx -t 2>&1)" || { echo "$out"; return 1; }
+    echo "$out" | tail -2
+    dump="$(nginx -T 2>/dev/null)" || { echo "nginx -T failed"; return 1; }
+    grep -q "ngx_http_corsgate_module.so" <<<"$dump" || { echo "the system configuration does not load the module"; return 1; }
+}
 deb_remove() {
     DEBIAN_FRONTEND=noninteractive apt-get remove -y -q libnginx-mod-http-corsgate >"$WORK/apt.log" 2>&1 ||
         { tail "$WORK/apt.log"; return 1; }
@@ -306,7 +314,7 @@ musl_wheel() { # musl_wheel WHEEL TAG MACHINE: auditwheel cannot read musl wheel
 }
 elf_deps() { # elf_deps FILE MACHINE ALLOWED_NEEDED_REGEX
     local needed
-    readelf -h "$1" | grep -q "Machine:.*$2" || { echo "$1: not $2"; return 1; }
+    grep -q "Machine:.*$2" <<<"$(readelf -h "$1")" || { echo "$1: not $2"; return 1; }
     needed="$(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
     echo "$(basename "$1"): $2, NEEDED: ${needed:-none}"
     for n in $needed; do grep -Eqx "$3" <<<"$n" || { echo "unexpected dependency $n"; return 1; }; done

@@ -116,6 +116,11 @@ enum corsgate_kind
    * to its response (also to error responses).
    */
   CORSGATE_KIND_ACTUAL = 2,
+  /**
+   * Refused by cross-origin protection (`cross_origin_protection`): answer it with
+   * `status` (403) and the headers (`Vary: Origin`); do not call the application.
+   */
+  CORSGATE_KIND_REFUSED = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -186,6 +191,11 @@ enum corsgate_reason
    * Private network access requested but not enabled.
    */
   CORSGATE_REASON_PRIVATE_NETWORK_NOT_ALLOWED = 12,
+  /**
+   * Cross-origin protection refused an unsafe request (or WebSocket handshake) from
+   * an origin the policy does not trust.
+   */
+  CORSGATE_REASON_CROSS_ORIGIN_REQUEST_REFUSED = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -258,7 +268,8 @@ typedef struct corsgate_decision {
   bool allowed;
   /**
    * For preflights, the status to answer with (the policy's `preflight_status`, or
-   * 403); 0 for other kinds, whose status is the application's.
+   * 403); 403 for `CORSGATE_KIND_REFUSED`; 0 for other kinds, whose status is the
+   * application's.
    */
   uint16_t status;
   /**
@@ -366,8 +377,8 @@ struct corsgate_slice corsgate_result_str(uint32_t result);
 
 /**
  * The core's stable snake_case name of a `corsgate_kind` value (`"not_cors"`,
- * `"preflight"`, `"actual"`), as a static slice; `len` 0 for values outside the enum.
- * Thread-safe.
+ * `"preflight"`, `"actual"`, `"refused"`), as a static slice; `len` 0 for values
+ * outside the enum. Thread-safe.
  */
 struct corsgate_slice corsgate_kind_str(uint32_t kind);
 
@@ -567,7 +578,8 @@ bool corsgate_header_is_owned(const uint8_t *name, size_t name_len);
  * (`corsgate::response`). Every `Access-Control-*` line of `app` is dropped, the
  * decision's headers are added and `Vary` is merged by tokens (the application's lines
  * kept as written; each decision token added once unless already listed, or `*`); for a
- * preflight the application's lines are all dropped (it is not called).
+ * preflight or a refused request the application's lines are all dropped (it is not
+ * called).
  *
  * Writes the final response to `out` (capacity `out_cap` lines), in order: the kept
  * application lines (`from_app`, `app_index` naming each), then the added lines.

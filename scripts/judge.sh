@@ -3,7 +3,7 @@
 #   build_judge                 builds it (debug) and sets JUDGE
 #   judge_observations FILE N   judges FILE (JSON lines); passes when the judge exits 0
 #                               and exactly N observations passed (none missing)
-#   v2_skip_args [merge]        the --skip arguments of bindings/c/ctest/vectors_to_records.py
+#   v2_skip_args [merge] [cop]  the --skip arguments of bindings/c/ctest/vectors_to_records.py
 #                               for the version-2 features the C ABI and nginx lack yet
 JUDGE="${CARGO_TARGET_DIR:-$REPO/target}/debug/corsgate-judge"
 
@@ -22,14 +22,25 @@ judge_observations() {
 }
 
 # The features keyed on the vector id prefix (shared/conformance/README.md "Version 2").
-# `v2_skip_args merge` also skips every merge- vector (for a runner that runs them in a
-# pass of its own).
+# `merge` also skips every merge- vector (for a runner that runs them in a pass of its
+# own); `cop` skips the cross-origin protection vectors (for a runner that does not
+# answer refusals yet). The C ABI has cross-origin protection (the core decides).
 v2_skip_args() {
-    printf '%s\n' --skip "cop-=cross-origin protection (issue 13)" \
+    local arg merge=0 cop=0
+    for arg in "$@"; do
+        case "$arg" in
+            merge) merge=1 ;;
+            cop) cop=1 ;;
+        esac
+    done
+    printf '%s\n' --skip "cop-set-=policy sets (issue 14)" \
         --skip "set-=policy sets (issue 14)" \
-        --skip "merge-refused-=cross-origin protection (issue 13)" \
         --skip "merge-in-set=policy sets (issue 14)"
-    if [ "${1:-}" = merge ]; then
+    if [ "$cop" = 1 ]; then
+        printf '%s\n' --skip "cop-=cross-origin protection in this runtime (issue 13)" \
+            --skip "merge-refused-=cross-origin protection in this runtime (issue 13)"
+    fi
+    if [ "$merge" = 1 ]; then
         printf '%s\n' --skip "merge-=the pass with an upstream sending app_headers (run separately)"
     fi
 }

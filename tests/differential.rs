@@ -4,11 +4,16 @@
 //! label-boundary traps (`foo.com` + `bar.com` vs `barfoo.com`, apexes, suffixes),
 //! scheme and port confusion, and malformed variants of allowed origins.
 //!
+//! Policies with `cross_origin_protection` get requests with `Host` (often the origin's
+//! own host, in another case, with a trailing dot or an explicit port), `Sec-Fetch-Site`
+//! and `Upgrade` lines, repeated lines and unsafe methods in any case.
+//!
 //! `CORSGATE_DIFF_CASES` sets the number of generated cases (default 100,000).
 
 use corsgate::reference::{Request, compare};
 use corsgate::{Config, Policy};
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
 const LABELS: &[&str] = &[
@@ -84,6 +89,85 @@ fn origin() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The lines cross-origin protection reads, drawn to hit each branch of its steps.
+#[derive(Debug, Clone)]
+struct ProtectionLines {
+    /// Replaces the method when set (unsafe methods, case variants).
+    method: Option<&'static str>,
+    /// A second, identical `Origin` line.
+    twice: bool,
+    /// How the `Host` lines are made from the origin (or not).
+    host: u8,
+    /// An explicit port on the derived host.
+    port: &'static str,
+    site: Vec<&'static str>,
+    upgrade: Option<&'static str>,
+}
+
+type Resolved = (String, bool, Vec<String>, Vec<String>, Option<String>);
+
+impl ProtectionLines {
+    fn resolve(self, method: &str, origin: &str) -> Resolved {
+        let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        let bare = authority
+            .rsplit_once(':')
+            .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(authority, |(h, _)| h);
+        let host = match self.host {
+            0 => vec![],
+            1 | 2 => vec![authority.to_owned()],
+            3 => vec![format!("{bare}{}", self.port)],
+            4 => vec![authority.to_ascii_uppercase()],
+            5 => vec![format!("{bare}.{}", self.port)],
+            6 => vec![authority.to_owned(), authority.to_owned()],
+            _ => vec!["api.example.com".to_owned()],
+        };
+        let method = self.method.unwrap_or(method).to_owned();
+        let site = self.site.iter().map(|s| (*s).to_owned()).collect();
+        (
+            method,
+            self.twice,
+            host,
+            site,
+            self.upgrade.map(str::to_owned),
+        )
+    }
+}
+
+fn protection_lines() -> impl Strategy<Value = ProtectionLines> {
+    (
+        prop::option::of(prop::sample::select(vec![
+            "POST", "DELETE", "PATCH", "get", "GET", "HEAD",
+        ])),
+        prop::bool::weighted(0.1),
+        0u8..=7,
+        prop::sample::select(vec!["", ":443", ":80", ":8080", ":0", ":08080", ":"]),
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "cross-site",
+                "same-site",
+                "same-origin",
+                "none",
+                "",
+                " ",
+                "Same-Origin",
+            ]),
+            0..=2,
+        ),
+        prop::option::of(prop::sample::select(vec!["websocket", "WebSocket", "h2c"])),
+    )
+        .prop_map(
+            |(method, twice, host, port, site, upgrade)| ProtectionLines {
+                method,
+                twice,
+                host,
+                port,
+                site,
+                upgrade,
+            },
+        )
+}
+
 #[derive(Debug, Clone)]
 struct Case {
     config: Config,
@@ -102,16 +186,18 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         prop::option::of(0u64..=7200),
         prop::sample::subsequence(vec!["x-total", "*"], 0..=2),
+        any::<bool>(),
     )
         .prop_map(
-            |(origins, credentials, methods, headers, pna, max_age, expose)| {
+            |(origins, credentials, methods, headers, pna, max_age, expose, protect)| {
                 let mut c = Config::new(origins)
                     .credentials(credentials)
                     .methods(methods)
                     .request_headers(headers)
                     .expose_headers(expose)
                     .private_network(pna)
-                    .dangerously_allow_null_origin(true);
+                    .dangerously_allow_null_origin(true)
+                    .cross_origin_protection(protect);
                 c.max_age = max_age;
                 c
             },
@@ -134,12 +220,20 @@ fn case() -> impl Strategy<Value = Case> {
         ])),
         prop::option::of(prop::sample::select(vec!["true", "false", "TRUE"])),
         any::<bool>(),
+        protection_lines(),
     )
-        .prop_map(|(origin, method, acrm, acrh, pna, with_origin)| {
+        .prop_map(|(origin, method, acrm, acrh, pna, with_origin, extra)| {
             let mut headers = Vec::new();
+            let (method, twice, host, site, upgrade) = extra.resolve(method, &origin);
             if with_origin {
-                headers.push(("Origin".to_owned(), origin));
+                headers.push(("Origin".to_owned(), origin.clone()));
+                if twice {
+                    headers.push(("Origin".to_owned(), origin));
+                }
             }
+            headers.extend(host.into_iter().map(|h| ("Host".to_owned(), h)));
+            headers.extend(site.into_iter().map(|v| ("Sec-Fetch-Site".to_owned(), v)));
+            headers.extend(upgrade.map(|v| ("Upgrade".to_owned(), v)));
             if let Some(m) = acrm {
                 headers.push(("Access-Control-Request-Method".to_owned(), m.to_owned()));
             }
@@ -152,7 +246,7 @@ fn case() -> impl Strategy<Value = Case> {
                     p.to_owned(),
                 ));
             }
-            (method.to_owned(), headers)
+            (method, headers)
         });
     (config, prop::collection::vec(request, 1..=6))
         .prop_map(|(config, requests)| Case { config, requests })
@@ -194,6 +288,43 @@ fn fast_engine_agrees_with_the_reference() {
     println!(
         "differential: {cases} generated cases, {} compiled policies compared",
         compiled.get()
+    );
+}
+
+/// The generator reaches every kind, refusals included, and protected requests that
+/// pass by `Host` equality: the comparison covers each step of cross-origin protection.
+#[test]
+fn generated_requests_reach_every_kind() {
+    let mut runner = TestRunner::deterministic();
+    let mut kinds = std::collections::HashSet::new();
+    let mut by_host = 0;
+    for _ in 0..3000 {
+        let case = case().new_tree(&mut runner).unwrap().current();
+        let Ok(policy) = Policy::new(&case.config) else {
+            continue;
+        };
+        for (method, headers) in &case.requests {
+            let pairs: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let d = policy.evaluate_str(method, &pairs);
+            kinds.insert(d.kind());
+            let has = |n: &str| pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
+            if case.config.cross_origin_protection
+                && !["GET", "HEAD", "OPTIONS"].contains(&method.as_str())
+                && !has("Sec-Fetch-Site")
+                && d.kind() == corsgate::Kind::Actual
+                && !d.allowed()
+            {
+                by_host += 1;
+            }
+        }
+    }
+    assert_eq!(kinds.len(), corsgate::Kind::ALL.len(), "{kinds:?}");
+    assert!(
+        by_host > 10,
+        "only {by_host} requests passed by Host equality"
     );
 }
 

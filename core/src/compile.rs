@@ -75,6 +75,7 @@ pub(crate) fn compile(config: &Config) -> Result<Compiled, ConfigError> {
     let expose = compile_expose_headers(&mut c, &config.expose_headers, config.credentials);
     check_max_age(&mut c, config.max_age);
     check_preflight_status(&mut c, config.preflight_status);
+    check_protection(&mut c, config);
     let warnings = c.finish()?;
     let matcher = origins.builder.finish().map_err(|e| ConfigError {
         errors: vec![Diagnostic::field(
@@ -477,6 +478,18 @@ fn check_preflight_status(c: &mut Checker, status: u16) {
     }
 }
 
+/// `cross_origin_protection` trusts the policy's own origins: with `*` among them it
+/// refuses nothing (a warning, not an error: the switch is harmless, only useless).
+fn check_protection(c: &mut Checker, config: &Config) {
+    if config.cross_origin_protection && config.origins.iter().any(|o| o == "*") {
+        c.field(
+            Code::ProtectionTrustsAnyOrigin,
+            "cross_origin_protection",
+            "cross-origin protection trusts the policy's origins, and \"*\" trusts every origin: nothing is refused; list the origins that may send unsafe requests",
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,6 +537,22 @@ mod tests {
                 "invalid_preflight_status",
             ]
         );
+    }
+
+    #[test]
+    fn protection_on_any_origin_is_a_warning() {
+        let config = Config::new(["*"]).cross_origin_protection(true);
+        assert_eq!(
+            warnings(&config),
+            [(
+                "cross_origin_protection",
+                "protection_trusts_any_origin",
+                None
+            )]
+        );
+        assert!(warnings(&Config::new(["*"])).is_empty());
+        let listed = Config::new(["https://a.com"]).cross_origin_protection(true);
+        assert!(warnings(&listed).is_empty());
     }
 
     #[test]

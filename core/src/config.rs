@@ -52,6 +52,10 @@ pub struct Config {
     pub dangerously_allow_insecure_origins: bool,
     /// Allow wildcards over public suffixes (`*.github.io`) together with credentials.
     pub dangerously_allow_public_suffix_wildcards: bool,
+    /// Refuse, on the server, unsafe requests and WebSocket handshakes from origins the
+    /// policy does not trust (cross-origin protection, Go's `CrossOriginProtection`
+    /// algorithm): decisions of kind [`crate::Kind::Refused`].
+    pub cross_origin_protection: bool,
 }
 
 impl Config {
@@ -70,6 +74,7 @@ impl Config {
             dangerously_allow_null_origin,
             dangerously_allow_insecure_origins,
             dangerously_allow_public_suffix_wildcards,
+            cross_origin_protection,
         } = self;
         Config {
             origins: Vec::new(),
@@ -83,6 +88,7 @@ impl Config {
             dangerously_allow_null_origin: *dangerously_allow_null_origin,
             dangerously_allow_insecure_origins: *dangerously_allow_insecure_origins,
             dangerously_allow_public_suffix_wildcards: *dangerously_allow_public_suffix_wildcards,
+            cross_origin_protection: *cross_origin_protection,
         }
     }
 }
@@ -101,6 +107,7 @@ impl Default for Config {
             dangerously_allow_null_origin: false,
             dangerously_allow_insecure_origins: false,
             dangerously_allow_public_suffix_wildcards: false,
+            cross_origin_protection: false,
         }
     }
 }
@@ -118,6 +125,7 @@ pub const FIELDS: &[&str] = &[
     "dangerously_allow_null_origin",
     "dangerously_allow_insecure_origins",
     "dangerously_allow_public_suffix_wildcards",
+    "cross_origin_protection",
 ];
 
 fn strings<I, S>(items: I) -> Vec<String>
@@ -200,6 +208,12 @@ impl Config {
     #[must_use]
     pub fn dangerously_allow_public_suffix_wildcards(mut self, on: bool) -> Self {
         self.dangerously_allow_public_suffix_wildcards = on;
+        self
+    }
+    /// Sets `cross_origin_protection`.
+    #[must_use]
+    pub fn cross_origin_protection(mut self, on: bool) -> Self {
+        self.cross_origin_protection = on;
         self
     }
 
@@ -294,6 +308,7 @@ impl Config {
             reader.boolean("dangerously_allow_insecure_origins");
         config.dangerously_allow_public_suffix_wildcards =
             reader.boolean("dangerously_allow_public_suffix_wildcards");
+        config.cross_origin_protection = reader.boolean("cross_origin_protection");
         (Some(config), reader.errors)
     }
 
@@ -347,6 +362,10 @@ impl Config {
         m.insert(
             "dangerously_allow_public_suffix_wildcards".into(),
             self.dangerously_allow_public_suffix_wildcards.into(),
+        );
+        m.insert(
+            "cross_origin_protection".into(),
+            self.cross_origin_protection.into(),
         );
         Value::Object(m)
     }
@@ -496,11 +515,11 @@ mod tests {
                 "request_headers":["x-a"],"expose_headers":["x-b"],"max_age":60,
                 "preflight_status":200,"private_network":true,
                 "dangerously_allow_null_origin":true,"dangerously_allow_insecure_origins":true,
-                "dangerously_allow_public_suffix_wildcards":true}"#,
+                "dangerously_allow_public_suffix_wildcards":true,"cross_origin_protection":true}"#,
         )
         .unwrap();
         assert_eq!(c.origins, ["https://a.com"]);
-        assert!(c.credentials && c.private_network);
+        assert!(c.credentials && c.private_network && c.cross_origin_protection);
         assert_eq!(c.max_age, Some(60));
         assert_eq!(c.preflight_status, 200);
         assert_eq!(Config::from_value(&c.to_json_value()).unwrap(), c);
@@ -525,6 +544,30 @@ mod tests {
         );
         assert!(e.errors[0].message.contains("did you mean \"credentials\""));
         assert_eq!(e.errors[4].field, Some("max_age"));
+    }
+
+    #[test]
+    fn cross_origin_protection_is_a_checked_boolean() {
+        let c = Config::from_json(r#"{"origins":["https://a.com"]}"#).unwrap();
+        assert!(!c.cross_origin_protection, "off by default");
+        assert!(
+            Config::new(["https://a.com"])
+                .cross_origin_protection(true)
+                .cross_origin_protection
+        );
+        let e =
+            Config::from_json(r#"{"origins":["https://a.com"],"cross_origin_protection":"yes"}"#)
+                .unwrap_err();
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(e.errors[0].code, Code::InvalidType);
+        assert_eq!(e.errors[0].field, Some("cross_origin_protection"));
+        let e = Config::from_json(r#"{"origins":["https://a.com"],"cross_origin_protect":true}"#)
+            .unwrap_err();
+        assert!(
+            e.errors[0]
+                .message
+                .contains("did you mean \"cross_origin_protection\"")
+        );
     }
 
     #[test]

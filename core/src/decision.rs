@@ -8,8 +8,9 @@ use std::fmt;
 
 /// How the request was classified.
 ///
-/// The discriminants are stable (`kind as u32`: 0, 1, 2), the values of the C ABI's
-/// `corsgate_kind`. New kinds may be added (`#[non_exhaustive]`).
+/// The discriminants are stable (`kind as u32`: 0, 1, 2, 3), the values of the C ABI's
+/// `corsgate_kind` and the positions in [`Kind::ALL`]. New kinds may be added
+/// (`#[non_exhaustive]`), with the next discriminant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u32)]
 #[non_exhaustive]
@@ -21,18 +22,37 @@ pub enum Kind {
     Preflight = 1,
     /// Any other request with `Origin`: call the application and add the headers.
     Actual = 2,
+    /// Refused by cross-origin protection (`cross_origin_protection`): answer it
+    /// yourself with status 403 and the decision's headers (`Vary: Origin`); do not call
+    /// the application.
+    Refused = 3,
 }
 
 impl Kind {
     /// Every kind, in discriminant order.
-    pub const ALL: &'static [Kind] = &[Kind::NotCors, Kind::Preflight, Kind::Actual];
+    pub const ALL: &'static [Kind] = &[Kind::NotCors, Kind::Preflight, Kind::Actual, Kind::Refused];
 
-    /// `"not_cors"`, `"preflight"` or `"actual"`.
+    /// `"not_cors"`, `"preflight"`, `"actual"` or `"refused"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::NotCors => "not_cors",
             Kind::Preflight => "preflight",
             Kind::Actual => "actual",
+            Kind::Refused => "refused",
+        }
+    }
+
+    /// The kind named `name` (the inverse of [`Kind::as_str`]), if any.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// Whether the request is passed to the application (not CORS, actual) rather than
+    /// answered by the caller from the decision alone (preflight, refused).
+    pub const fn calls_application(self) -> bool {
+        match self {
+            Kind::NotCors | Kind::Actual => true,
+            Kind::Preflight | Kind::Refused => false,
         }
     }
 }
@@ -108,6 +128,9 @@ reason_codes! {
     HeaderNotAllowed = 11, "header_not_allowed";
     /// The preflight asks for private network access and the policy does not grant it.
     PrivateNetworkNotAllowed = 12, "private_network_not_allowed";
+    /// Cross-origin protection refused an unsafe request (or WebSocket handshake) from
+    /// an origin the policy does not trust.
+    CrossOriginRequestRefused = 13, "cross_origin_request_refused";
 }
 
 impl fmt::Display for ReasonCode {
@@ -158,6 +181,9 @@ pub enum Reason<'a> {
     },
     /// The preflight asks for private network access and the policy does not grant it.
     PrivateNetworkNotAllowed,
+    /// Cross-origin protection refused an unsafe request (or WebSocket handshake) from
+    /// an origin the policy does not trust.
+    CrossOriginRequestRefused,
 }
 
 impl Reason<'_> {
@@ -178,6 +204,7 @@ impl Reason<'_> {
             Reason::HeadersTooLarge => ReasonCode::HeadersTooLarge,
             Reason::HeaderNotAllowed { .. } => ReasonCode::HeaderNotAllowed,
             Reason::PrivateNetworkNotAllowed => ReasonCode::PrivateNetworkNotAllowed,
+            Reason::CrossOriginRequestRefused => ReasonCode::CrossOriginRequestRefused,
         }
     }
 
@@ -230,6 +257,7 @@ impl<'a> Reason<'a> {
             ReasonCode::HeadersTooLarge => Reason::HeadersTooLarge,
             ReasonCode::HeaderNotAllowed => Reason::HeaderNotAllowed { name: detail },
             ReasonCode::PrivateNetworkNotAllowed => Reason::PrivateNetworkNotAllowed,
+            ReasonCode::CrossOriginRequestRefused => Reason::CrossOriginRequestRefused,
         }
     }
 }
@@ -273,6 +301,9 @@ impl fmt::Display for Reason<'_> {
             Reason::PrivateNetworkNotAllowed => {
                 f.write_str("private network access requested but not enabled")
             }
+            Reason::CrossOriginRequestRefused => f.write_str(
+                "cross-origin protection: an unsafe request (or WebSocket handshake) from an origin the policy does not trust",
+            ),
         }
     }
 }
@@ -327,12 +358,16 @@ pub mod names {
 
     /// The request header names `Policy::evaluate` reads (matched ASCII
     /// case-insensitively); every other line can be left out of a request without
-    /// changing its decision.
-    pub const REQUEST_HEADERS: [&str; 4] = [
+    /// changing its decision. The last three (`Host`, `Sec-Fetch-Site`, `Upgrade`) are
+    /// read only by a policy with `cross_origin_protection`.
+    pub const REQUEST_HEADERS: [&str; 7] = [
         "Origin",
         "Access-Control-Request-Method",
         "Access-Control-Request-Headers",
         "Access-Control-Request-Private-Network",
+        "Host",
+        "Sec-Fetch-Site",
+        "Upgrade",
     ];
 }
 
@@ -395,8 +430,9 @@ impl<'a> Decision<'a> {
         self.allowed
     }
 
-    /// The status to answer a preflight with (`preflight_status` or 403); `None` for
-    /// other kinds, whose status is the application's.
+    /// The status to answer with when the caller answers the request itself: a
+    /// preflight's (`preflight_status` or 403), or 403 for [`Kind::Refused`]; `None`
+    /// for the kinds whose status is the application's.
     pub fn status(&self) -> Option<u16> {
         self.status
     }
@@ -406,10 +442,18 @@ impl<'a> Decision<'a> {
         self.reason
     }
 
-    /// Whether the caller must answer the request itself (a preflight) instead of
-    /// passing it to the application.
+    /// Whether the request is a CORS preflight (answered by the caller itself). A
+    /// [`Kind::Refused`] decision is answered by the caller too: test
+    /// [`Decision::calls_application`] to know whether to call the application.
     pub fn is_preflight(&self) -> bool {
         self.kind == Kind::Preflight
+    }
+
+    /// Whether the request goes on to the application (not CORS, actual); false when the
+    /// caller answers it with [`Decision::status`] and [`Decision::headers`] alone
+    /// (preflight, refused).
+    pub fn calls_application(&self) -> bool {
+        self.kind.calls_application()
     }
 
     /// The response headers to add, in a fixed order. Never allocates.
@@ -518,6 +562,9 @@ impl fmt::Display for Decision<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = match (self.kind, self.allowed) {
             (Kind::NotCors, _) => "NOT CORS (passed through)",
+            (Kind::Refused, _) => {
+                "REFUSED (cross-origin protection; the application is not called)"
+            }
             (_, true) => "ALLOWED",
             (_, false) => "DENIED",
         };
@@ -563,6 +610,7 @@ mod tests {
             "headers_too_large",
             "header_not_allowed",
             "private_network_not_allowed",
+            "cross_origin_request_refused",
         ];
         let names: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names, want);
@@ -571,7 +619,7 @@ mod tests {
             assert_eq!(ReasonCode::from_u32(c as u32), Some(c));
             assert_eq!(ReasonCode::from_name(c.as_str()), Some(c));
         }
-        assert_eq!(ReasonCode::from_u32(13), None);
+        assert_eq!(ReasonCode::from_u32(14), None);
         assert_eq!(ReasonCode::from_name("nope"), None);
         let r = Reason::MethodNotAllowed { method: "PATCH" };
         assert_eq!(r.reason_code(), ReasonCode::MethodNotAllowed);
@@ -620,6 +668,23 @@ mod tests {
     #[test]
     fn kinds_are_stable() {
         let got: Vec<(u32, &str)> = Kind::ALL.iter().map(|&k| (k as u32, k.as_str())).collect();
-        assert_eq!(got, [(0, "not_cors"), (1, "preflight"), (2, "actual")]);
+        assert_eq!(
+            got,
+            [
+                (0, "not_cors"),
+                (1, "preflight"),
+                (2, "actual"),
+                (3, "refused")
+            ]
+        );
+        for (i, &k) in Kind::ALL.iter().enumerate() {
+            assert_eq!(k as usize, i, "Kind::ALL is in discriminant order");
+            assert_eq!(Kind::from_name(k.as_str()), Some(k));
+            assert_eq!(
+                k.calls_application(),
+                matches!(k, Kind::NotCors | Kind::Actual)
+            );
+        }
+        assert_eq!(Kind::from_name("nope"), None);
     }
 }

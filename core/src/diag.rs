@@ -134,6 +134,9 @@ codes! {
     RegexBroad = "regex_broad", Warning;
     /// A wildcard over a public suffix without credentials: anyone can register below it.
     PublicSuffixWildcardUncredentialed = "public_suffix_wildcard_uncredentialed", Warning;
+    /// `cross_origin_protection` on a policy whose origins include `*`: every origin is
+    /// trusted, so nothing is refused.
+    ProtectionTrustsAnyOrigin = "protection_trusts_any_origin", Warning;
 }
 
 impl fmt::Display for Code {

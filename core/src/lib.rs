@@ -61,8 +61,9 @@
 //! | per-field validation, security checks (`*` + credentials, `http://`, public suffixes, `null`), duplicates | `compile.rs` |
 //! | Fetch's tables: safelisted / forbidden methods and headers, `Vary` values | `fetch.rs` |
 //! | matching an origin: exact table, host ports, wildcard subdomains, the regex DFA and its limits | `matcher.rs` |
-//! | reading a request: the CORS header lines, `Access-Control-Request-Headers` tokens, case folding, bounds | `request.rs` |
-//! | deciding: not-CORS / actual / preflight, method and header checks, response header values | `policy.rs` ([`Policy`]) |
+//! | reading a request: the CORS header lines (and `Host`, `Sec-Fetch-Site`, `Upgrade` under protection), `Access-Control-Request-Headers` tokens, case folding, bounds | `request.rs` |
+//! | deciding: not-CORS / actual / preflight / refused, method and header checks, response header values | `policy.rs` ([`Policy`]) |
+//! | cross-origin protection (`cross_origin_protection`): safe methods, `Sec-Fetch-Site`, `Host` vs `Origin` | `protection.rs` |
 //! | the answer: kinds, reasons and their codes, the header order | `decision.rs` ([`Decision`], [`Reason`]) |
 //! | error and warning codes and messages | `diag.rs` ([`Code`]) |
 //! | byte-level syntax: tokens, ports, hosts, serialized origins | `syntax.rs` |
@@ -75,7 +76,7 @@
 //! | the naive reference evaluator and the one fast-vs-reference comparison | `reference/` ([`reference::compare`]) |
 //!
 //! Layers, lowest first: `syntax`, `fetch`, `diag` → `pattern`, `decision`, `config` →
-//! `matcher`, `request`, `named` → `lang` → `compile` → `policy` → `response`, `bypass`,
+//! `matcher`, `request`, `named` → `protection`, `lang` → `compile` → `policy` → `response`, `bypass`,
 //! `audit`, `diff`. A module names only types of the layers below it.
 //!
 //! ## Limits
@@ -112,6 +113,7 @@ mod matcher;
 pub mod named;
 pub mod pattern;
 mod policy;
+mod protection;
 #[doc(hidden)]
 pub mod reference;
 mod request;
@@ -126,7 +128,7 @@ pub use decision::{
 };
 pub use diag::{Code, ConfigError, Diagnostic, Severity};
 pub use policy::Policy;
-pub use request::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS};
+pub use request::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS, MAX_UPGRADE_BYTES};
 pub use syntax::MAX_ORIGIN_LEN;
 
 /// Internals for `fuzz/` and `benches/` (cargo feature `internals`): the byte-level

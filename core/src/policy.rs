@@ -12,8 +12,9 @@ use crate::diag::{Code, ConfigError, Diagnostic};
 use crate::fetch::{self, VARY_ORIGIN, VARY_PREFLIGHT, VARY_PREFLIGHT_PNA};
 use crate::matcher::{OriginMatch, OriginMatcher};
 use crate::pattern::Pattern;
-use crate::request::{self, FoldedBytes, MAX_ACRH_BYTES, RequestHeaders};
-use crate::syntax::is_token;
+use crate::protection;
+use crate::request::{self, FoldedBytes, MAX_ACRH_BYTES, NoLines, ProtectionLines, RequestHeaders};
+use crate::syntax::{self, is_token};
 use std::sync::OnceLock;
 
 /// A compiled, immutable CORS policy. `Send + Sync`: share one across threads.
@@ -57,6 +58,9 @@ pub struct Policy {
     max_age: Option<Box<str>>,
     preflight_status: u16,
     private_network: bool,
+    /// `cross_origin_protection`: requests are scanned for `Host`, `Sec-Fetch-Site` and
+    /// `Upgrade` too, and may be refused ([`Kind::Refused`]).
+    protection: bool,
     warnings: Vec<Diagnostic>,
 }
 
@@ -100,6 +104,7 @@ impl Policy {
             max_age,
             preflight_status: config.preflight_status,
             private_network: config.private_network,
+            protection: config.cross_origin_protection,
             warnings,
         }
     }
@@ -217,8 +222,14 @@ impl Policy {
     /// ASCII case-insensitively and may repeat. Bytes that are not a well-formed
     /// value give a deny, never a panic. Work is bounded: one pass over the header
     /// lines, at most [`crate::syntax::MAX_ORIGIN_LEN`] bytes of `Origin` and
-    /// [`MAX_ACRH_BYTES`] bytes of `Access-Control-Request-Headers` are read.
+    /// [`MAX_ACRH_BYTES`] bytes of `Access-Control-Request-Headers` are read (and,
+    /// under cross-origin protection, one `Host` value and at most
+    /// [`request::MAX_UPGRADE_BYTES`] of each `Upgrade` line).
     /// Never allocates.
+    ///
+    /// The method is the request's own (compared case-sensitively). The `Host` line is
+    /// read only by a policy with `cross_origin_protection`; a runtime that keeps the
+    /// host elsewhere (HTTP/2's `:authority`) passes it as a `Host` line.
     pub fn evaluate<'a, I>(&'a self, method: &'a [u8], headers: I) -> Decision<'a>
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
@@ -226,7 +237,15 @@ impl Policy {
         // Built in this frame and filled in place: returning the ~200-byte struct by value
         // cost two memcpy calls per request.
         let mut req = RequestHeaders::new();
-        req.scan(headers);
+        if self.protection {
+            let mut lines = ProtectionLines::new();
+            req.scan(headers, &mut lines);
+            if protection::is_checked(method, lines.websocket) {
+                return self.decide_checked(&req, &lines);
+            }
+        } else {
+            req.scan(headers, &mut NoLines);
+        }
         self.decide(method, &req)
     }
 
@@ -243,24 +262,64 @@ impl Policy {
     }
 
     fn decide<'a>(&'a self, method: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
-        let any = self.matcher.is_any();
         let Some(origin) = req.origin else {
-            let mut d = Decision::new(Kind::NotCors, Reason::NotCors);
-            d.allowed = true;
-            if any {
-                d.acao = Some("*");
-                d.aceh = self.expose.as_deref();
-            } else {
-                d.vary = Some(VARY_ORIGIN);
-            }
-            return d;
+            return self.not_cors();
         };
         let preflight = method == b"OPTIONS" && req.acrm_lines > 0;
         if preflight {
             self.decide_preflight(origin, req)
         } else {
-            self.decide_actual(origin, req)
+            self.decide_actual(self.origin_verdict(origin, req))
         }
+    }
+
+    /// A request without `Origin`: passed through.
+    #[inline]
+    fn not_cors<'a>(&'a self) -> Decision<'a> {
+        let mut d = Decision::new(Kind::NotCors, Reason::NotCors);
+        d.allowed = true;
+        if self.matcher.is_any() {
+            d.acao = Some("*");
+            d.aceh = self.expose.as_deref();
+        } else {
+            d.vary = Some(VARY_ORIGIN);
+        }
+        d
+    }
+
+    /// A request that cross-origin protection checks ([`protection::is_checked`]: an
+    /// unsafe method or a WebSocket handshake; never a preflight). The origin is matched
+    /// once: its verdict says whether the origin is trusted and, when the request
+    /// passes, makes the actual decision.
+    #[inline]
+    fn decide_checked<'a>(
+        &'a self,
+        req: &RequestHeaders<'a>,
+        lines: &ProtectionLines<'a>,
+    ) -> Decision<'a> {
+        let verdict = req.origin.map(|o| (o, self.origin_verdict(o, req)));
+        let trusted = match verdict {
+            Some((o, Ok(_))) => !self.matcher.is_any() || self.trusted_by_any(o, req),
+            _ => false,
+        };
+        if protection::refuses(lines, req.origin, req.origin_lines, trusted) {
+            let mut d = Decision::new(Kind::Refused, Reason::CrossOriginRequestRefused);
+            d.status = Some(403);
+            d.vary = Some(VARY_ORIGIN);
+            return d;
+        }
+        match verdict {
+            None => self.not_cors(),
+            Some((_, verdict)) => self.decide_actual(verdict),
+        }
+    }
+
+    /// Under an any-origin policy, whose CORS verdict admits every `Origin`, whether
+    /// cross-origin protection trusts it: exactly one line holding a serialized origin
+    /// or `null` (two lines or a malformed value are never trusted).
+    #[cold]
+    fn trusted_by_any(&self, origin: &[u8], req: &RequestHeaders<'_>) -> bool {
+        req.origin_lines == 1 && (origin == b"null" || syntax::parse_origin(origin).is_some())
     }
 
     /// Matches the origin: `Ok((reason, acao))` when allowed, where `acao` is the
@@ -302,13 +361,18 @@ impl Policy {
         }
     }
 
-    fn decide_actual<'a>(&'a self, origin: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
+    /// An actual request, from its origin's verdict ([`Policy::origin_verdict`]).
+    #[inline]
+    fn decide_actual<'a>(
+        &'a self,
+        verdict: Result<(Reason<'a>, &'a str), Reason<'a>>,
+    ) -> Decision<'a> {
         let vary = if self.matcher.is_any() {
             None
         } else {
             Some(VARY_ORIGIN)
         };
-        match self.origin_verdict(origin, req) {
+        match verdict {
             Ok((reason, acao)) => {
                 let mut d = Decision::new(Kind::Actual, reason);
                 d.acao = Some(acao);
@@ -621,6 +685,241 @@ mod tests {
             &[("Origin", "https://a.com"), ("Origin", "https://a.com")],
         );
         assert_eq!(d.reason(), Reason::OriginMultiple);
+    }
+}
+
+#[cfg(test)]
+mod protection_tests {
+    use super::*;
+
+    const POLICY: &str = r#"{"origins":["https://app.example.com"],"credentials":true,
+        "methods":["PUT","DELETE"],"cross_origin_protection":true}"#;
+
+    /// (kind, allowed, reason code).
+    type Outcome = (Kind, bool, &'static str);
+    /// (method, headers, outcome).
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Outcome);
+
+    /// (method, headers) → its outcome.
+    fn decide(p: &Policy, method: &str, headers: &[(&str, &str)]) -> Outcome {
+        let d = p.evaluate_str(method, headers);
+        (d.kind(), d.allowed(), d.reason().code())
+    }
+
+    #[test]
+    fn refused_requests_are_answered_with_403_and_vary_origin() {
+        let p = Policy::from_json(POLICY).unwrap();
+        let d = p.evaluate_str(
+            "POST",
+            &[
+                ("Host", "api.example.com"),
+                ("Origin", "https://evil.com"),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+        );
+        assert_eq!(d.kind(), Kind::Refused);
+        assert!(!d.allowed() && !d.calls_application() && !d.is_preflight());
+        assert_eq!(d.status(), Some(403));
+        assert_eq!(d.reason(), Reason::CrossOriginRequestRefused);
+        let h: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
+        assert_eq!(h, [("Vary", "Origin")]);
+        assert!(d.to_json().contains(r#""kind":"refused""#));
+        assert!(d.to_string().starts_with("REFUSED"));
+    }
+
+    #[test]
+    fn the_three_steps_decide() {
+        let p = Policy::from_json(POLICY).unwrap();
+        let host = ("Host", "api.example.com");
+        let evil = ("Origin", "https://evil.com");
+        let app = ("Origin", "https://app.example.com");
+        let same = ("Origin", "https://api.example.com");
+        let ws = ("Upgrade", "websocket");
+        use Kind::*;
+        let refused = (Refused, false, "cross_origin_request_refused");
+        let cases: &[Case] = &[
+            // Step 1: safe methods pass (CORS decides as before).
+            ("GET", &[host, evil], (Actual, false, "origin_not_allowed")),
+            (
+                "HEAD",
+                &[host, evil, ("Sec-Fetch-Site", "cross-site")],
+                (Actual, false, "origin_not_allowed"),
+            ),
+            (
+                "OPTIONS",
+                &[host, evil],
+                (Actual, false, "origin_not_allowed"),
+            ),
+            (
+                "OPTIONS",
+                &[host, evil, ("Access-Control-Request-Method", "PUT")],
+                (Preflight, false, "origin_not_allowed"),
+            ),
+            (
+                "HEAD",
+                &[host, evil, ws],
+                (Actual, false, "origin_not_allowed"),
+            ),
+            // … except WebSocket handshakes, and methods in another case.
+            ("GET", &[host, evil, ws], refused),
+            ("GET", &[host, app, ws], (Actual, true, "origin_allowed")),
+            (
+                "GET",
+                &[host, same, ws],
+                (Actual, false, "origin_not_allowed"),
+            ),
+            ("GET", &[host, ws], (NotCors, true, "not_cors")),
+            ("get", &[host, evil], refused),
+            // Step 2.
+            (
+                "POST",
+                &[host, evil, ("Sec-Fetch-Site", "cross-site")],
+                refused,
+            ),
+            (
+                "POST",
+                &[host, app, ("Sec-Fetch-Site", "cross-site")],
+                (Actual, true, "origin_allowed"),
+            ),
+            (
+                "PUT",
+                &[host, same, ("Sec-Fetch-Site", "same-site")],
+                refused,
+            ),
+            (
+                "PUT",
+                &[host, evil, ("Sec-Fetch-Site", "same-origin")],
+                (Actual, false, "origin_not_allowed"),
+            ),
+            (
+                "POST",
+                &[host, ("Sec-Fetch-Site", "none")],
+                (NotCors, true, "not_cors"),
+            ),
+            ("POST", &[host, ("Sec-Fetch-Site", "cross-site")], refused),
+            (
+                "POST",
+                &[host, ("Origin", "null"), ("Sec-Fetch-Site", "cross-site")],
+                refused,
+            ),
+            (
+                "POST",
+                &[host, evil, ("Sec-Fetch-Site", "Same-Origin")],
+                refused,
+            ),
+            (
+                "POST",
+                &[host, app, app, ("Sec-Fetch-Site", "cross-site")],
+                refused,
+            ),
+            // Step 3.
+            ("POST", &[host], (NotCors, true, "not_cors")),
+            ("POST", &[host, same], (Actual, false, "origin_not_allowed")),
+            (
+                "POST",
+                &[host, same, ("Sec-Fetch-Site", "")],
+                (Actual, false, "origin_not_allowed"),
+            ),
+            (
+                "POST",
+                &[("Host", "API.example.com:443"), same],
+                (Actual, false, "origin_not_allowed"),
+            ),
+            ("POST", &[host, app], (Actual, true, "origin_allowed")),
+            ("DELETE", &[host, evil], refused),
+            (
+                "POST",
+                &[host, ("Origin", "https://api.example.com:8443")],
+                refused,
+            ),
+            ("POST", &[host, host, same], refused),
+            ("POST", &[same], refused),
+            ("POST", &[host, same, same], refused),
+        ];
+        for (method, headers, want) in cases {
+            assert_eq!(decide(&p, method, headers), *want, "{method} {headers:?}");
+        }
+    }
+
+    #[test]
+    fn protection_is_off_by_default_and_trusts_any_origin_policies() {
+        let off = Policy::from_json(r#"{"origins":["https://app.example.com"]}"#).unwrap();
+        let h = [
+            ("Host", "api.example.com"),
+            ("Origin", "https://evil.com"),
+            ("Sec-Fetch-Site", "cross-site"),
+        ];
+        assert_eq!(
+            decide(&off, "POST", &h),
+            (Kind::Actual, false, "origin_not_allowed")
+        );
+        let any = Policy::from_json(r#"{"origins":["*"],"cross_origin_protection":true}"#).unwrap();
+        assert_eq!(
+            any.warnings()[0].code.as_str(),
+            "protection_trusts_any_origin"
+        );
+        assert_eq!(decide(&any, "POST", &h), (Kind::Actual, true, "any_origin"));
+        assert_eq!(
+            decide(
+                &any,
+                "POST",
+                &[("Origin", "null"), ("Sec-Fetch-Site", "cross-site")]
+            ),
+            (Kind::Actual, true, "any_origin")
+        );
+        // Two lines or a malformed value are never trusted, even by `*`.
+        let two = [
+            ("Origin", "https://a.com"),
+            ("Origin", "https://a.com"),
+            ("Sec-Fetch-Site", "cross-site"),
+        ];
+        assert_eq!(decide(&any, "POST", &two).0, Kind::Refused);
+        let bad = [
+            ("Origin", "https://A.com"),
+            ("Sec-Fetch-Site", "cross-site"),
+        ];
+        assert_eq!(decide(&any, "POST", &bad).0, Kind::Refused);
+    }
+
+    /// Under protection, `Host`, `Sec-Fetch-Site` and `Upgrade` are read too: dropping
+    /// any other line changes nothing, dropping one of them changes the decision.
+    #[test]
+    fn protection_reads_exactly_the_listed_request_headers() {
+        let p = Policy::from_json(POLICY).unwrap();
+        let keep = |n: &str| {
+            crate::names::REQUEST_HEADERS
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(n))
+        };
+        let cases: [&[(&str, &str)]; 3] = [
+            &[
+                ("X-Other", "1"),
+                ("host", "api.example.com"),
+                ("Origin", "https://api.example.com"),
+            ],
+            &[
+                ("Origin", "https://api.example.com"),
+                ("SEC-FETCH-SITE", "cross-site"),
+                ("Host", "api.example.com"),
+            ],
+            &[
+                ("Upgrade", "websocket"),
+                ("Origin", "https://evil.com"),
+                ("Connection", "Upgrade"),
+            ],
+        ];
+        for (full, method) in cases.iter().zip(["POST", "POST", "GET"]) {
+            let filtered: Vec<(&str, &str)> =
+                full.iter().copied().filter(|(n, _)| keep(n)).collect();
+            let a = p.evaluate_str(method, full).to_json();
+            assert_eq!(a, p.evaluate_str(method, &filtered).to_json());
+            let read = filtered
+                .iter()
+                .find(|(n, _)| !n.eq_ignore_ascii_case("origin"))
+                .unwrap();
+            let without: Vec<_> = filtered.iter().copied().filter(|h| h != read).collect();
+            assert_ne!(a, p.evaluate_str(method, &without).to_json(), "{read:?}");
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reading a request: the one scan that finds the CORS request headers among a
-//! request's header lines, the tokenizer of `Access-Control-Request-Headers`, and the
-//! one ASCII case folder they use.
+//! request's header lines (and, for a policy with cross-origin protection, the
+//! `Host`, `Sec-Fetch-Site` and `Upgrade` lines: [`ProtectionLines`]), the tokenizer of
+//! `Access-Control-Request-Headers`, and the one ASCII case folder they use.
 //!
 //! Nothing here allocates or panics; each function states its cost. What the values
 //! mean for a policy is decided in [`crate::Policy`].
@@ -15,6 +16,11 @@ pub const MAX_ACRH_BYTES: usize = 8 * 1024;
 
 /// The most empty elements (`a,,b`) tolerated in `Access-Control-Request-Headers`.
 pub const MAX_ACRH_EMPTY_ELEMENTS: usize = 16;
+
+/// The most bytes of one `Upgrade` line that are read for a `websocket` token. A longer
+/// line is taken as a WebSocket handshake unread (browsers send `websocket`): under
+/// cross-origin protection that only means the request is checked.
+pub const MAX_UPGRADE_BYTES: usize = 256;
 
 /// The CORS-relevant request headers, found in one pass without allocating.
 pub(crate) struct RequestHeaders<'a> {
@@ -54,21 +60,21 @@ impl<'a> RequestHeaders<'a> {
         }
     }
 
-    /// Reads every header line once. Cost: one length dispatch per line, plus one
-    /// word-at-a-time name comparison for lines whose name has a CORS name's length.
+    /// Reads every header line once, handing the lines that are not CORS request
+    /// headers to `other` ([`NoLines`] ignores them; [`ProtectionLines`] reads three
+    /// more names). Cost: one length dispatch per line, plus one word-at-a-time name
+    /// comparison for lines whose name has a CORS name's length, plus `other`'s.
     #[inline]
-    pub(crate) fn scan<I: IntoIterator<Item = (&'a [u8], &'a [u8])>>(&mut self, headers: I) {
+    pub(crate) fn scan<I, X>(&mut self, headers: I, other: &mut X)
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        X: OtherLines<'a>,
+    {
         let r = self;
         for (name, value) in headers {
             match name.len() {
-                6 if ORIGIN.matches(name) => {
-                    r.origin_lines = r.origin_lines.saturating_add(1);
-                    r.origin.get_or_insert(value);
-                }
-                29 if ACRM.matches(name) => {
-                    r.acrm_lines = r.acrm_lines.saturating_add(1);
-                    r.acrm.get_or_insert(value);
-                }
+                6 if ORIGIN.matches(name) => count_line(&mut r.origin, &mut r.origin_lines, value),
+                29 if ACRM.matches(name) => count_line(&mut r.acrm, &mut r.acrm_lines, value),
                 30 if ACRH.matches(name) => {
                     r.acrh_bytes = r.acrh_bytes.saturating_add(value.len());
                     if r.acrh_len < MAX_ACRH_LINES {
@@ -81,10 +87,100 @@ impl<'a> RequestHeaders<'a> {
                 38 if ACRPN.matches(name) => {
                     r.acrpn |= value == b"true";
                 }
-                _ => {}
+                _ => other.line(name, value),
             }
         }
     }
+}
+
+/// One more line of a header read as "the first value and how many lines": keeps
+/// `first` if set, counts (saturating).
+#[inline(always)]
+fn count_line<'a>(first: &mut Option<&'a [u8]>, lines: &mut u32, value: &'a [u8]) {
+    *lines = lines.saturating_add(1);
+    first.get_or_insert(value);
+}
+
+/// What [`RequestHeaders::scan`] does with the lines that are not CORS request headers.
+pub(crate) trait OtherLines<'a> {
+    /// One such line, in request order.
+    fn line(&mut self, name: &'a [u8], value: &'a [u8]);
+}
+
+/// Ignores the other lines: the scan of a policy without cross-origin protection,
+/// which costs nothing more than the CORS names.
+pub(crate) struct NoLines;
+
+impl<'a> OtherLines<'a> for NoLines {
+    #[inline(always)]
+    fn line(&mut self, _: &'a [u8], _: &'a [u8]) {}
+}
+
+/// The request headers cross-origin protection reads, found by the same pass as the
+/// CORS ones ([`RequestHeaders::scan`]). Never allocates.
+///
+/// Invariants: `host` / `site` are the first line's value (`None` iff their line count
+/// is 0); line counts saturate; `websocket` is set once any `Upgrade` line lists the
+/// `websocket` token (or is longer than [`MAX_UPGRADE_BYTES`]).
+pub(crate) struct ProtectionLines<'a> {
+    /// The first `Host` value.
+    pub(crate) host: Option<&'a [u8]>,
+    /// How many `Host` lines (saturating).
+    pub(crate) host_lines: u32,
+    /// The first `Sec-Fetch-Site` value.
+    pub(crate) site: Option<&'a [u8]>,
+    /// How many `Sec-Fetch-Site` lines (saturating).
+    pub(crate) site_lines: u32,
+    /// Some `Upgrade` line names `websocket` (ASCII case-insensitive).
+    pub(crate) websocket: bool,
+}
+
+impl ProtectionLines<'_> {
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        ProtectionLines {
+            host: None,
+            host_lines: 0,
+            site: None,
+            site_lines: 0,
+            websocket: false,
+        }
+    }
+}
+
+impl<'a> OtherLines<'a> for ProtectionLines<'a> {
+    /// Cost: one length dispatch, plus one word-at-a-time name comparison for names of
+    /// length 4, 7 or 14; an `Upgrade` value costs at most [`MAX_UPGRADE_BYTES`] bytes.
+    #[inline(always)]
+    fn line(&mut self, name: &'a [u8], value: &'a [u8]) {
+        match name.len() {
+            4 if HOST.matches(name) => count_line(&mut self.host, &mut self.host_lines, value),
+            14 if SEC_FETCH_SITE.matches(name) => {
+                count_line(&mut self.site, &mut self.site_lines, value)
+            }
+            7 if UPGRADE.matches(name) => {
+                self.websocket |= upgrades_to_websocket(value);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether one `Upgrade` line lists the `websocket` protocol: a comma-separated element
+/// whose name (before an optional `/version`), optional whitespace trimmed, is
+/// `websocket` in any case. A line longer than [`MAX_UPGRADE_BYTES`] counts as one,
+/// unread.
+///
+/// Cost: at most [`MAX_UPGRADE_BYTES`] bytes, one pass. Never allocates.
+#[inline]
+pub(crate) fn upgrades_to_websocket(value: &[u8]) -> bool {
+    if value.len() > MAX_UPGRADE_BYTES {
+        return true;
+    }
+    value.split(|&b| b == b',').any(|element| {
+        let name = element.split(|&b| b == b'/').next().unwrap_or_default();
+        WEBSOCKET.matches(trim_ows(name))
+    })
 }
 
 /// Checks one `Access-Control-Request-Headers` line in a single pass: its elements
@@ -147,7 +243,7 @@ fn is_ows(b: u8) -> bool {
 
 /// Strips optional whitespace (SP, HTAB) at both ends.
 #[inline]
-fn trim_ows(mut s: &[u8]) -> &[u8] {
+pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }
@@ -162,6 +258,10 @@ const ACRM: FoldedName<29> = FoldedName::new(b"access-control-request-method");
 const ACRH: FoldedName<30> = FoldedName::new(b"access-control-request-headers");
 const ACRPN: FoldedName<38> = FoldedName::new(b"access-control-request-private-network");
 const AUTHORIZATION: FoldedName<13> = FoldedName::new(b"authorization");
+const HOST: FoldedName<4> = FoldedName::new(b"host");
+const SEC_FETCH_SITE: FoldedName<14> = FoldedName::new(b"sec-fetch-site");
+const UPGRADE: FoldedName<7> = FoldedName::new(b"upgrade");
+const WEBSOCKET: FoldedName<9> = FoldedName::new(b"websocket");
 
 /// Whether a request header name is `Authorization` (ASCII case-insensitive), which a
 /// `"*"` in `request_headers` does not cover.
@@ -312,6 +412,70 @@ mod tests {
         check(&ACRH, b"access-control-request-headers");
         check(&ACRPN, b"access-control-request-private-network");
         check(&AUTHORIZATION, b"authorization");
+        check(&HOST, b"host");
+        check(&SEC_FETCH_SITE, b"sec-fetch-site");
+        check(&UPGRADE, b"upgrade");
+        check(&WEBSOCKET, b"websocket");
+    }
+
+    #[test]
+    fn upgrade_lines_are_read_for_websocket() {
+        for yes in [
+            &b"websocket"[..],
+            b"WebSocket",
+            b" websocket ",
+            b"h2c, websocket",
+            b"websocket/13",
+            b"foo,\tWEBSOCKET\t,bar",
+        ] {
+            assert!(
+                upgrades_to_websocket(yes),
+                "{:?}",
+                String::from_utf8_lossy(yes)
+            );
+        }
+        for no in [
+            &b""[..],
+            b"h2c",
+            b"websockets",
+            b"web socket",
+            b"x/websocket",
+            b"websocket2",
+        ] {
+            assert!(
+                !upgrades_to_websocket(no),
+                "{:?}",
+                String::from_utf8_lossy(no)
+            );
+        }
+        // Bounded: a line longer than the bound counts as a handshake, unread.
+        let long = vec![b'a'; MAX_UPGRADE_BYTES + 1];
+        assert!(upgrades_to_websocket(&long));
+        assert!(!upgrades_to_websocket(&long[..MAX_UPGRADE_BYTES]));
+    }
+
+    #[test]
+    fn protection_lines_are_found_by_the_same_pass() {
+        let lines: [(&[u8], &[u8]); 7] = [
+            (b"HOST", b"a.example"),
+            (b"Origin", b"https://b.example"),
+            (b"host", b"second"),
+            (b"Sec-Fetch-Site", b"cross-site"),
+            (b"sec-fetch-site", b"same-origin"),
+            (b"Upgrade", b"h2c"),
+            (b"upgrade", b"websocket"),
+        ];
+        let mut req = RequestHeaders::new();
+        let mut p = ProtectionLines::new();
+        req.scan(lines, &mut p);
+        assert_eq!(req.origin, Some(&b"https://b.example"[..]));
+        assert_eq!((p.host, p.host_lines), (Some(&b"a.example"[..]), 2));
+        assert_eq!((p.site, p.site_lines), (Some(&b"cross-site"[..]), 2));
+        assert!(p.websocket);
+        // The CORS scan alone leaves them unread.
+        let mut req = RequestHeaders::new();
+        req.scan(lines, &mut NoLines);
+        assert_eq!(req.origin_lines, 1);
     }
 
     #[test]

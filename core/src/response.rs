@@ -9,8 +9,8 @@
 //!   included), and each of the decision's `Vary` tokens is added once unless the
 //!   application already lists it (compared ASCII case-insensitively) or lists `*`;
 //! - for a decision that answers the request itself ([`calls_application`] is false: a
-//!   preflight), the application is not called: the final response is the decision's
-//!   own headers.
+//!   preflight, or a request refused by cross-origin protection), the application is not
+//!   called: the final response is the decision's own headers.
 //!
 //! [`merge`] is the rule over any header representation (bytes, the C ABI's slices, a
 //! binding's stored decision); [`Decision::apply_to`] is the same for a core decision.
@@ -77,14 +77,12 @@ pub fn is_vary(name: &[u8]) -> bool {
 }
 
 /// Whether the application is called for a decision of this kind (then its response is
-/// merged); false when the decision answers the request itself (a preflight), whose
-/// final response is the decision's own headers.
+/// merged); false when the decision answers the request itself (a preflight, a refused
+/// request), whose final response is the decision's own headers. Same as
+/// [`Kind::calls_application`].
 #[inline]
 pub fn calls_application(kind: Kind) -> bool {
-    match kind {
-        Kind::NotCors | Kind::Actual => true,
-        Kind::Preflight => false,
-    }
+    kind.calls_application()
 }
 
 /// A response header line as bytes: implemented for `(name, value)` pairs of anything

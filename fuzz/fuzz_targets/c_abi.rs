@@ -159,6 +159,7 @@ fuzz_target!(|data: &[u8]| {
         corsgate::Kind::NotCors => corsgate_kind::NotCors,
         corsgate::Kind::Preflight => corsgate_kind::Preflight,
         corsgate::Kind::Actual => corsgate_kind::Actual,
+        corsgate::Kind::Refused => corsgate_kind::Refused,
         other => panic!("a kind the C ABI does not know: {other:?}"),
     };
     assert!(d.kind == kind);

@@ -99,6 +99,9 @@ pub enum corsgate_kind {
     /// A CORS request other than a preflight: call the application and add the headers
     /// to its response (also to error responses).
     Actual = 2,
+    /// Refused by cross-origin protection (`cross_origin_protection`): answer it with
+    /// `status` (403) and the headers (`Vary: Origin`); do not call the application.
+    Refused = 3,
 }
 
 /// Why a decision came out as it did (`uint32_t`). `corsgate_reason_str` gives the
@@ -132,6 +135,9 @@ pub enum corsgate_reason {
     HeaderNotAllowed = 11,
     /// Private network access requested but not enabled.
     PrivateNetworkNotAllowed = 12,
+    /// Cross-origin protection refused an unsafe request (or WebSocket handshake) from
+    /// an origin the policy does not trust.
+    CrossOriginRequestRefused = 13,
 }
 
 // `corsgate_reason` is the core's `ReasonCode` numbering (and `corsgate_kind` the
@@ -160,12 +166,17 @@ const _: () = {
             C::PrivateNetworkNotAllowed as u32,
             R::PrivateNetworkNotAllowed as u32,
         ),
+        (
+            C::CrossOriginRequestRefused as u32,
+            R::CrossOriginRequestRefused as u32,
+        ),
     ];
     assert!(R::ALL.len() == pairs.len());
     assert!(corsgate_kind::NotCors as u32 == Kind::NotCors as u32);
     assert!(corsgate_kind::Preflight as u32 == Kind::Preflight as u32);
     assert!(corsgate_kind::Actual as u32 == Kind::Actual as u32);
-    assert!(Kind::ALL.len() == 3);
+    assert!(corsgate_kind::Refused as u32 == Kind::Refused as u32);
+    assert!(Kind::ALL.len() == 4);
     let mut i = 0;
     while i < pairs.len() {
         assert!(pairs[i].0 == pairs[i].1);
@@ -210,7 +221,8 @@ pub struct corsgate_decision {
     /// `CORSGATE_KIND_NOT_CORS`).
     pub allowed: bool,
     /// For preflights, the status to answer with (the policy's `preflight_status`, or
-    /// 403); 0 for other kinds, whose status is the application's.
+    /// 403); 403 for `CORSGATE_KIND_REFUSED`; 0 for other kinds, whose status is the
+    /// application's.
     pub status: u16,
     /// Why.
     pub reason: corsgate_reason,
@@ -383,6 +395,9 @@ fn reason_of(r: &Reason<'_>) -> (corsgate_reason, usize, corsgate_slice) {
         Reason::HeadersTooLarge => (C::HeadersTooLarge, 0, corsgate_slice::EMPTY),
         Reason::HeaderNotAllowed { name } => (C::HeaderNotAllowed, 0, corsgate_slice::of(name)),
         Reason::PrivateNetworkNotAllowed => (C::PrivateNetworkNotAllowed, 0, corsgate_slice::EMPTY),
+        Reason::CrossOriginRequestRefused => {
+            (C::CrossOriginRequestRefused, 0, corsgate_slice::EMPTY)
+        }
         // Unreachable while `reason_codes_match_the_core` passes (every core code has
         // its value here); a reason added to the core fails that test first.
         _ => (C::NotCors, 0, corsgate_slice::EMPTY),
@@ -410,6 +425,7 @@ fn reason_from(code: u32, index: usize, detail: &str) -> Option<Reason<'_>> {
         R::HeadersTooLarge => Reason::HeadersTooLarge,
         R::HeaderNotAllowed => Reason::HeaderNotAllowed { name: detail },
         R::PrivateNetworkNotAllowed => Reason::PrivateNetworkNotAllowed,
+        R::CrossOriginRequestRefused => Reason::CrossOriginRequestRefused,
         // A code the core added after this list: the compile-time check above fails
         // first, so this is never reached.
         _ => return None,
@@ -417,8 +433,8 @@ fn reason_from(code: u32, index: usize, detail: &str) -> Option<Reason<'_>> {
 }
 
 /// The core's stable snake_case name of a `corsgate_kind` value (`"not_cors"`,
-/// `"preflight"`, `"actual"`), as a static slice; `len` 0 for values outside the enum.
-/// Thread-safe.
+/// `"preflight"`, `"actual"`, `"refused"`), as a static slice; `len` 0 for values
+/// outside the enum. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn corsgate_kind_str(kind: u32) -> corsgate_slice {
     guard(corsgate_slice::EMPTY, || {
@@ -599,6 +615,7 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
         Kind::NotCors => corsgate_kind::NotCors,
         Kind::Preflight => corsgate_kind::Preflight,
         Kind::Actual => corsgate_kind::Actual,
+        Kind::Refused => corsgate_kind::Refused,
         // Unreachable while `reason_codes_match_the_core` passes (it checks every kind).
         _ => corsgate_kind::Actual,
     };
@@ -964,7 +981,8 @@ pub unsafe extern "C" fn corsgate_header_is_owned(name: *const u8, name_len: usi
 /// (`corsgate::response`). Every `Access-Control-*` line of `app` is dropped, the
 /// decision's headers are added and `Vary` is merged by tokens (the application's lines
 /// kept as written; each decision token added once unless already listed, or `*`); for a
-/// preflight the application's lines are all dropped (it is not called).
+/// preflight or a refused request the application's lines are all dropped (it is not
+/// called).
 ///
 /// Writes the final response to `out` (capacity `out_cap` lines), in order: the kept
 /// application lines (`from_app`, `app_index` naming each), then the added lines.
@@ -1021,6 +1039,7 @@ pub unsafe extern "C" fn corsgate_decision_apply(
             0 => Kind::NotCors,
             1 => Kind::Preflight,
             2 => Kind::Actual,
+            3 => Kind::Refused,
             _ => return corsgate_result::InvalidParameter,
         };
         if len > CORSGATE_MAX_HEADERS {
@@ -1112,7 +1131,7 @@ const _: () = assert!(std::mem::size_of::<corsgate_reason>() == std::mem::size_o
 mod tests {
     use super::*;
 
-    const REASON_COUNT: u32 = 13;
+    const REASON_COUNT: u32 = 14;
 
     #[test]
     fn version_macros_match_cargo() {
@@ -1148,6 +1167,7 @@ mod tests {
             Reason::HeadersTooLarge,
             Reason::HeaderNotAllowed { name: "x-a" },
             Reason::PrivateNetworkNotAllowed,
+            Reason::CrossOriginRequestRefused,
         ];
         assert_eq!(samples.len() as u32, REASON_COUNT);
         for r in samples {

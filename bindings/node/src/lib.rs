@@ -331,7 +331,7 @@ const HEADER_NAMES: [&str; 8] = [
 /// lines whose name has one of these lengths (a cheap pre-filter; the core still
 /// compares the names). The test suite checks, for every shared vector plus unrelated
 /// header lines, that the filtered request gets the same decision as the full one.
-const REQUEST_HEADER_NAMES: [&str; 4] = corsgate::names::REQUEST_HEADERS;
+const REQUEST_HEADER_NAMES: [&str; 7] = corsgate::names::REQUEST_HEADERS;
 
 /// The request header names the core reads (see the middleware's pre-filter).
 #[napi(catch_unwind)]
@@ -361,6 +361,7 @@ pub fn apply_response(kind: u32, decision: Vec<String>, app: Vec<String>) -> Res
         0 => corsgate::Kind::NotCors,
         1 => corsgate::Kind::Preflight,
         2 => corsgate::Kind::Actual,
+        3 => corsgate::Kind::Refused,
         _ => {
             return Err(Error::new(
                 Status::InvalidArg,
@@ -389,11 +390,11 @@ pub fn apply_response(kind: u32, decision: Vec<String>, app: Vec<String>) -> Res
 
 /// The compact text form of a decision used by the middleware:
 /// `"<kind><allowed><status>\0name\0value…"` with kind `0` not CORS, `1` preflight,
-/// `2` actual; allowed `0`/`1`; the status digits only for preflights. A name is one
+/// `2` actual, `3` refused; allowed `0`/`1`; the status digits only for preflights. A name is one
 /// letter (`A` + its position in `headerNames()`), or written out if the core ever
 /// emits a name outside that list.
 pub(crate) fn encode_decision(d: &corsgate::Decision<'_>, out: &mut String) {
-    // The core's stable kind numbers (0 not CORS, 1 preflight, 2 actual).
+    // The core's stable kind numbers (0 not CORS, 1 preflight, 2 actual, 3 refused).
     out.push(char::from_digit(d.kind() as u32, 10).unwrap_or('?'));
     out.push(if d.allowed() { '1' } else { '0' });
     if let Some(s) = d.status() {
@@ -441,7 +442,7 @@ fn read_request(
 /// # Safety
 /// `env` must be the live env of the current call.
 unsafe fn compact<'e>(env: &'e Env, d: &corsgate::Decision<'_>) -> Result<Array<'e>> {
-    // The core's stable kind numbers (0 not CORS, 1 preflight, 2 actual).
+    // The core's stable kind numbers (0 not CORS, 1 preflight, 2 actual, 3 refused).
     let kind: u32 = d.kind() as u32;
     let n = 3 + 2 * d.headers().count() as u32;
     let mut arr = env.create_array(n)?;

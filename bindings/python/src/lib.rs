@@ -351,13 +351,14 @@ fn lower_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyBytes> {
 
 #[pymethods]
 impl Decision {
-    /// `"not_cors"`, `"preflight"` or `"actual"`.
+    /// `"not_cors"`, `"preflight"`, `"actual"` or `"refused"`.
     #[getter]
     fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         match self.kind {
             corsgate::Kind::NotCors => pyo3::intern!(py, "not_cors"),
             corsgate::Kind::Preflight => pyo3::intern!(py, "preflight"),
             corsgate::Kind::Actual => pyo3::intern!(py, "actual"),
+            corsgate::Kind::Refused => pyo3::intern!(py, "refused"),
             // A kind added to the core later: its stable name, not interned.
             _ => return PyString::new(py, self.kind.as_str()),
         }
@@ -731,7 +732,7 @@ pub mod corsgate_module {
     /// The request header names the core reads (matched case-insensitively); every other
     /// request line can be left out without changing a decision.
     #[pymodule_export]
-    const REQUEST_HEADERS: [&str; 4] = corsgate::names::REQUEST_HEADERS;
+    const REQUEST_HEADERS: [&str; 7] = corsgate::names::REQUEST_HEADERS;
 
     /// The prefix of every response header name the policy owns (`Access-Control-`):
     /// such a header set by the application never reaches the final response.

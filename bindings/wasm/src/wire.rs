@@ -67,7 +67,7 @@ pub fn evaluate<'a>(policy: &'a corsgate::Policy, parts: &[&'a [u8]]) -> Decisio
 /// Appends the decision in the output format described in the module docs.
 pub fn encode_decision(d: &Decision<'_>, with_reason: bool, out: &mut Vec<u8>) {
     // The kind's position in `Kind::ALL` (its discriminant: 0 not_cors, 1 preflight,
-    // 2 actual), one digit.
+    // 2 actual, 3 refused), one digit.
     let kind = Kind::ALL.iter().position(|&k| k == d.kind()).unwrap_or(0);
     out.push(b'0' + kind as u8);
     out.push(if d.allowed() { b'1' } else { b'0' });
@@ -110,15 +110,13 @@ impl corsgate::response::Line for Indexed<'_> {
     }
 }
 
-/// Kind code of the compact output (`0` not CORS, `1` preflight, `2` actual) back to a
-/// [`Kind`]; `None` for anything else.
+/// Kind code of the compact output (`0` not CORS, `1` preflight, `2` actual, `3`
+/// refused: the position in `Kind::ALL`) back to a [`Kind`]; `None` for anything else.
 pub fn kind_from_code(code: u32) -> Option<Kind> {
-    match code {
-        0 => Some(Kind::NotCors),
-        1 => Some(Kind::Preflight),
-        2 => Some(Kind::Actual),
-        _ => None,
-    }
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| Kind::ALL.get(i))
+        .copied()
 }
 
 /// Applies the core's response rule ([`corsgate::response::merge`]) to a decision of

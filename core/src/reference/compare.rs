@@ -122,7 +122,8 @@ fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
 }
 
 /// Invariants of every decision, whatever the policy: a bounded number of headers, no
-/// byte that could split a response header, a status exactly for preflights, an echoed
+/// byte that could split a response header, a status exactly for preflights and refused
+/// requests (403, `Vary: Origin` alone, only under cross-origin protection), an echoed
 /// origin that is exactly the request's and well formed, `allowed` consistent with the
 /// headers, a JSON rendering that says the same.
 ///
@@ -155,6 +156,22 @@ pub fn check_decision(
             ensure(!origins.is_empty(), || "preflight without Origin".into())?;
             preflight_status(policy, d)?;
             echo_invariants(policy, d, &origins)?;
+        }
+        Kind::Refused => {
+            ensure(policy.config().cross_origin_protection, || {
+                "refused without cross_origin_protection".into()
+            })?;
+            ensure(!d.allowed() && d.status() == Some(403), || {
+                format!("refused but allowed or status {:?}", d.status())
+            })?;
+            let headers: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
+            ensure(headers == [("Vary", "Origin")], || {
+                format!("refused with headers {headers:?}")
+            })?;
+            ensure(
+                d.reason() == Reason::CrossOriginRequestRefused && !d.calls_application(),
+                || format!("refused for {:?}", d.reason()),
+            )?;
         }
     }
     json_invariants(d)

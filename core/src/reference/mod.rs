@@ -12,6 +12,7 @@
 mod compare;
 mod origin;
 mod preflight;
+mod protection;
 
 pub use compare::{Request, check_decision, compare};
 pub use origin::well_formed;
@@ -50,7 +51,7 @@ impl RefReason {
 /// The outcome of [`Reference::evaluate`], in plain owned data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefDecision {
-    /// `"not_cors"`, `"preflight"` or `"actual"`.
+    /// `"not_cors"`, `"preflight"`, `"actual"` or `"refused"`.
     pub kind: &'static str,
     /// Whether the response passes the browser's check.
     pub allowed: bool,
@@ -145,6 +146,25 @@ impl Reference {
                 .collect()
         };
         let origins = all("Origin");
+        if self.config.cross_origin_protection {
+            let lines = |name: &str| all(name).into_iter().map(str::to_owned).collect();
+            let trusted = match (origins.as_slice(), self.origin_verdict(&origins)) {
+                ([origin], Ok(_)) => {
+                    !self.any() || *origin == "null" || origin::well_formed(origin)
+                }
+                _ => false,
+            };
+            if protection::refused(method, &lines, &origins, trusted) {
+                return RefDecision {
+                    kind: "refused",
+                    allowed: false,
+                    status: Some(403),
+                    headers: vec![h("Vary", "Origin")],
+                    reason: RefReason::code("cross_origin_request_refused"),
+                    admitted_by: Vec::new(),
+                };
+            }
+        }
         if origins.is_empty() {
             return self.not_cors();
         }

@@ -265,6 +265,7 @@ impl Config {
                 };
                 reader.errors.push(Diagnostic {
                     code: Code::UnknownField,
+                    scope: None,
                     field: None,
                     index: None,
                     value: Some(key.clone()),
@@ -352,7 +353,8 @@ impl Config {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+/// How an error message names a JSON value's type (`a string`, `an array` …).
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -423,6 +425,7 @@ impl Reader<'_> {
                         Value::String(s) => out.push(s.clone()),
                         other => self.errors.push(Diagnostic {
                             code: Code::InvalidType,
+                            scope: None,
                             field: Some(field),
                             index: Some(i),
                             value: Some(other.to_string()),

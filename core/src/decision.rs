@@ -108,6 +108,8 @@ reason_codes! {
     HeaderNotAllowed = 11, "header_not_allowed";
     /// The preflight asks for private network access and the policy does not grant it.
     PrivateNetworkNotAllowed = 12, "private_network_not_allowed";
+    /// A policy set selected no route for the request's host and path.
+    NoPolicy = 13, "no_policy";
 }
 
 impl fmt::Display for ReasonCode {
@@ -158,6 +160,8 @@ pub enum Reason<'a> {
     },
     /// The preflight asks for private network access and the policy does not grant it.
     PrivateNetworkNotAllowed,
+    /// A policy set selected no route for the request's host and path.
+    NoPolicy,
 }
 
 impl Reason<'_> {
@@ -178,6 +182,7 @@ impl Reason<'_> {
             Reason::HeadersTooLarge => ReasonCode::HeadersTooLarge,
             Reason::HeaderNotAllowed { .. } => ReasonCode::HeaderNotAllowed,
             Reason::PrivateNetworkNotAllowed => ReasonCode::PrivateNetworkNotAllowed,
+            Reason::NoPolicy => ReasonCode::NoPolicy,
         }
     }
 
@@ -230,6 +235,7 @@ impl<'a> Reason<'a> {
             ReasonCode::HeadersTooLarge => Reason::HeadersTooLarge,
             ReasonCode::HeaderNotAllowed => Reason::HeaderNotAllowed { name: detail },
             ReasonCode::PrivateNetworkNotAllowed => Reason::PrivateNetworkNotAllowed,
+            ReasonCode::NoPolicy => Reason::NoPolicy,
         }
     }
 }
@@ -272,6 +278,9 @@ impl fmt::Display for Reason<'_> {
             }
             Reason::PrivateNetworkNotAllowed => {
                 f.write_str("private network access requested but not enabled")
+            }
+            Reason::NoPolicy => {
+                f.write_str("no route of the policy set matches the host and path: passed through")
             }
         }
     }
@@ -563,6 +572,7 @@ mod tests {
             "headers_too_large",
             "header_not_allowed",
             "private_network_not_allowed",
+            "no_policy",
         ];
         let names: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names, want);
@@ -571,7 +581,7 @@ mod tests {
             assert_eq!(ReasonCode::from_u32(c as u32), Some(c));
             assert_eq!(ReasonCode::from_name(c.as_str()), Some(c));
         }
-        assert_eq!(ReasonCode::from_u32(13), None);
+        assert_eq!(ReasonCode::from_u32(14), None);
         assert_eq!(ReasonCode::from_name("nope"), None);
         let r = Reason::MethodNotAllowed { method: "PATCH" };
         assert_eq!(r.reason_code(), ReasonCode::MethodNotAllowed);

@@ -109,7 +109,12 @@ impl Policy {
     /// # Errors
     /// A [`ConfigError`] with every problem found (shape and values).
     pub fn from_json(text: &str) -> Result<Policy, ConfigError> {
-        let (config, shape_errors) = Config::read_value(&Config::parse_document(text)?);
+        Policy::from_value(&Config::parse_document(text)?)
+    }
+
+    /// As [`Policy::from_json`], from a parsed document (a policy set's merged policy).
+    pub(crate) fn from_value(value: &serde_json::Value) -> Result<Policy, ConfigError> {
+        let (config, shape_errors) = Config::read_value(value);
         let Some(config) = config else {
             return Err(ConfigError {
                 errors: shape_errors,
@@ -242,7 +247,9 @@ impl Policy {
         )
     }
 
-    fn decide<'a>(&'a self, method: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
+    /// Decides a request whose header lines `req` holds ([`Policy::evaluate`] after the
+    /// scan; a policy set's evaluation after selecting this policy).
+    pub(crate) fn decide<'a>(&'a self, method: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
         let any = self.matcher.is_any();
         let Some(origin) = req.origin else {
             let mut d = Decision::new(Kind::NotCors, Reason::NotCors);

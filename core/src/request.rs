@@ -36,6 +36,10 @@ pub(crate) struct RequestHeaders<'a> {
     pub(crate) acrh_overflow: bool,
     /// Some `Access-Control-Request-Private-Network` line is exactly `true`.
     pub(crate) acrpn: bool,
+    /// The first `Host` value.
+    pub(crate) host: Option<&'a [u8]>,
+    /// How many `Host` lines (saturating).
+    pub(crate) host_lines: u32,
 }
 
 impl<'a> RequestHeaders<'a> {
@@ -51,6 +55,8 @@ impl<'a> RequestHeaders<'a> {
             acrh_bytes: 0,
             acrh_overflow: false,
             acrpn: false,
+            host: None,
+            host_lines: 0,
         }
     }
 
@@ -61,6 +67,10 @@ impl<'a> RequestHeaders<'a> {
         let r = self;
         for (name, value) in headers {
             match name.len() {
+                4 if HOST.matches(name) => {
+                    r.host_lines = r.host_lines.saturating_add(1);
+                    r.host.get_or_insert(value);
+                }
                 6 if ORIGIN.matches(name) => {
                     r.origin_lines = r.origin_lines.saturating_add(1);
                     r.origin.get_or_insert(value);
@@ -157,6 +167,7 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
+const HOST: FoldedName<4> = FoldedName::new(b"host");
 const ORIGIN: FoldedName<6> = FoldedName::new(b"origin");
 const ACRM: FoldedName<29> = FoldedName::new(b"access-control-request-method");
 const ACRH: FoldedName<30> = FoldedName::new(b"access-control-request-headers");

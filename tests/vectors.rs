@@ -1,8 +1,8 @@
 //! Every conformance vector through the Rust API, judged as a browser would.
 
 use corsgate_conformance::{
-    Observed, V2_FEATURES, judge, pending_feature, project_vectors, run_all, rust_engine,
-    shared_vectors, v2_vectors,
+    Observed, V2_FEATURES, judge, pending_feature, project_v2_vectors, project_vectors, run_all,
+    rust_engine, shared_vectors, v2_vectors,
 };
 
 /// Runs `vectors` (at least `min` of them) through the Rust API; fails listing every
@@ -33,8 +33,15 @@ fn project_vectors_pass_through_the_rust_api() {
 /// have yet ([`V2_FEATURES`]): those are skipped by id prefix, printed and counted.
 #[test]
 fn v2_vectors_pass_through_the_rust_api_or_are_skipped_by_feature() {
-    let all = v2_vectors();
+    let mut all = v2_vectors();
     assert!(all.len() >= 80, "only {} v2 vectors", all.len());
+    let project = project_v2_vectors();
+    assert!(
+        project.len() >= 9,
+        "only {} project v2 vectors",
+        project.len()
+    );
+    all.extend(project);
     let (skipped, run): (Vec<_>, Vec<_>) = all
         .into_iter()
         .partition(|v| pending_feature(v, V2_FEATURES).is_some());
@@ -52,7 +59,8 @@ fn v2_vectors_pass_through_the_rust_api_or_are_skipped_by_feature() {
 
 #[test]
 fn project_vectors_cover_every_error_code_and_pattern_kind() {
-    let vectors = project_vectors();
+    let mut vectors = project_vectors();
+    vectors.extend(project_v2_vectors());
     for code in corsgate::Code::ALL
         .iter()
         .filter(|c| c.severity() == corsgate::Severity::Error)
@@ -66,7 +74,10 @@ fn project_vectors_cover_every_error_code_and_pattern_kind() {
     }
     // Every pattern kind appears in some policy that compiles.
     let mut kinds = std::collections::HashSet::new();
-    for v in vectors.iter().filter(|v| !v.config_error()) {
+    for v in vectors
+        .iter()
+        .filter(|v| !v.config_error() && !v.is_policy_set())
+    {
         let policy = corsgate::Policy::from_json(&v.policy_text()).expect(&v.name);
         for p in policy.patterns() {
             kinds.insert(std::mem::discriminant(&p.kind));

@@ -1,7 +1,7 @@
 //! Proves that evaluating a request allocates nothing: a counting global allocator
 //! watches `evaluate`, header iteration and `is_origin_allowed` for every vector.
 
-use corsgate_conformance::all_vectors;
+use corsgate_conformance::{all_vectors, project_v2_vectors, v2_vectors};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -114,4 +114,31 @@ fn applying_a_decision_never_allocates() {
         checked += 1;
     }
     assert!(checked > 250, "only {checked} vectors checked");
+}
+
+#[test]
+fn evaluating_a_policy_set_never_allocates() {
+    let mut checked = 0;
+    let mut vectors = v2_vectors();
+    vectors.extend(project_v2_vectors());
+    for v in vectors
+        .iter()
+        .filter(|v| v.is_policy_set() && !v.config_error() && !v.id.starts_with("cop-"))
+    {
+        let set = corsgate::PolicySet::from_json(&v.policy_text()).expect(&v.name);
+        let headers = v.header_bytes();
+        let (n, count) = allocations_in(|| {
+            let d = set.evaluate(
+                v.method.as_bytes(),
+                v.path.as_bytes(),
+                headers.iter().copied(),
+            );
+            let _ = (d.policy(), d.route(), d.reason().code());
+            d.headers().count() + d.apply_to(&headers[..]).count()
+        });
+        assert_eq!(n, 0, "{}: a set's evaluate allocated {n} times", v.name);
+        assert!(count > 0, "{}", v.name);
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} set vectors checked");
 }

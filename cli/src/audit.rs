@@ -2,6 +2,7 @@
 //! against every pattern, plus risky configuration. Exit 0 clean, 1 findings, 2 usage or
 //! I/O error, 3 the policy is invalid.
 
+use crate::set::Loaded;
 use crate::{EXIT_INVALID, Fail, compile};
 use serde_json::json;
 use std::process::ExitCode;
@@ -10,7 +11,8 @@ pub(crate) fn audit(args: &[String]) -> Result<ExitCode, Fail> {
     let (paths, as_json) = paths_and_json("audit", args, 1)?;
     let path = &paths[0];
     let policy = match compile(path, EXIT_INVALID)? {
-        Ok(p) => p,
+        Ok(Loaded::Policy(p)) => p,
+        Ok(Loaded::Set(s)) => return Ok(crate::set::audit(path, &s, as_json)),
         Err(code) => return Ok(code),
     };
     let report = corsgate::audit::audit(&policy);

@@ -3,6 +3,7 @@
 //! something is, 2 usage or I/O error, 3 a policy is invalid.
 
 use crate::audit::paths_and_json;
+use crate::set::Loaded;
 use crate::{EXIT_INVALID, Fail, compile};
 use serde_json::json;
 use std::process::ExitCode;
@@ -17,6 +18,17 @@ pub(crate) fn diff(args: &[String]) -> Result<ExitCode, Fail> {
     let new = match compile(new_path, EXIT_INVALID)? {
         Ok(p) => p,
         Err(code) => return Ok(code),
+    };
+    let (old, new) = match (old, new) {
+        (Loaded::Policy(old), Loaded::Policy(new)) => (old, new),
+        (Loaded::Set(old), Loaded::Set(new)) => {
+            return crate::set::diff((old_path, &old), (new_path, &new), as_json);
+        }
+        _ => {
+            return Err(Fail(
+                "diff: compare a policy with a policy, or a policy set with a policy set".into(),
+            ));
+        }
     };
     let d = corsgate::diff::diff(&old, &new).map_err(|e| {
         Fail(format!(

@@ -6,7 +6,7 @@
 //! ```text
 //! corsgate check POLICY [--json]
 //! corsgate eval POLICY --origin O [--method M] [--request-method M] [--request-headers H]
-//!                      [--header 'Name: value']... [--json]
+//!                      [--header 'Name: value']... [--host H] [--path P] [--json]
 //! corsgate eval POLICY --jsonl  < requests.jsonl > decisions.jsonl
 //! corsgate audit POLICY [--json]
 //! corsgate diff OLD NEW [--json]
@@ -15,15 +15,20 @@
 //! Exit codes: 0 success (check: no errors), 1 the policy has errors (audit: findings;
 //! diff: something newly allowed), 2 usage or I/O error, 3 (audit, diff) a policy is
 //! invalid.
+//!
+//! POLICY may be a policy file or a policy set (a top-level `policies` key): every
+//! command accepts either (module `set`).
 
 #![forbid(unsafe_code)]
 
 mod audit;
 mod diff;
+mod set;
 
 use corsgate::response::Line as _;
 use corsgate::{ConfigError, Diagnostic, Policy};
 use serde_json::{Value, json};
+use set::Loaded;
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
@@ -31,14 +36,22 @@ const USAGE: &str = "\
 corsgate — a CORS policy engine
 
 USAGE:
+  POLICY is a policy file or a policy set (a file with a top-level \"policies\" key:
+  named policies, \"defaults\" merged under each, and \"routes\" selecting one by Host
+  and path). Every command accepts either.
+
   corsgate check POLICY [--json]
-      Validate and lint a policy file. Exit 0 when it compiles (warnings are shown),
+      Validate and lint a policy file (a set: every error by its path, e.g.
+      policies.acme.origins[1] or routes[2].host; warnings per policy). Exit 0 when it compiles (warnings are shown),
       1 when it has errors (every error is listed with its entry and code).
 
   corsgate eval POLICY --origin ORIGIN [--method METHOD] [--request-method METHOD]
-                [--request-headers NAMES] [--header 'Name: value']... [--json]
+                [--request-headers NAMES] [--header 'Name: value']... [--host HOST]
+                [--path PATH] [--json]
       Decide one request and explain the decision. --request-method makes it a
-      preflight (method OPTIONS plus Access-Control-Request-Method).
+      preflight (method OPTIONS plus Access-Control-Request-Method). --host adds a
+      Host header; for a set, --path (default /) and the Host select the route, and
+      the answer names the policy and route.
 
   corsgate eval POLICY --jsonl
       Decide one request per input line:
@@ -129,6 +142,7 @@ fn diag_json(d: &Diagnostic) -> Value {
     json!({
         "severity": d.severity().as_str(),
         "code": d.code.as_str(),
+        "path": d.path(),
         "field": d.field,
         "index": d.index,
         "value": d.value,
@@ -155,6 +169,9 @@ fn check(args: &[String]) -> Result<ExitCode, Fail> {
     }
     let path = path.ok_or_else(|| Fail("check: missing POLICY".into()))?;
     let bytes = read_policy_text(&path)?;
+    if set::is_set(&bytes) {
+        return Ok(set::check(&path, &bytes, as_json));
+    }
     let result = Policy::from_json_bytes(&bytes);
     let (errors, warnings, patterns): (&[Diagnostic], &[Diagnostic], Vec<String>) = match &result {
         Ok(p) => (
@@ -207,25 +224,16 @@ fn check(args: &[String]) -> Result<ExitCode, Fail> {
 /// Exit code of `audit` and `diff` when a policy is rejected (1 means "found something").
 const EXIT_INVALID: u8 = 3;
 
-/// Compiles the policy at `path`; a rejected policy prints its errors and gives
+/// Compiles the policy or set at `path`; a rejected one prints its errors and gives
 /// `rejected` as the exit code.
-fn compile(path: &str, rejected: u8) -> Result<Result<Policy, ExitCode>, Fail> {
-    let bytes = read_policy_text(path)?;
-    Ok(match Policy::from_json_bytes(&bytes) {
-        Ok(p) => Ok(p),
-        Err(e) => {
-            for d in &e.errors {
-                eprintln!("{path}: error: {d}");
-            }
-            eprintln!("{path}: the policy is rejected; run `corsgate check {path}`");
-            Err(ExitCode::from(rejected))
-        }
-    })
+fn compile(path: &str, rejected: u8) -> Result<Result<Loaded, ExitCode>, Fail> {
+    set::load(path, rejected)
 }
 
 fn eval(args: &[String]) -> Result<ExitCode, Fail> {
     let mut path = None;
     let (mut origin, mut method, mut acrm, mut acrh) = (None, None, None, None);
+    let (mut host, mut req_path) = (None, None);
     let mut extra: Vec<(String, String)> = Vec::new();
     let (mut as_json, mut jsonl) = (false, false);
     let mut it = args.iter();
@@ -240,6 +248,8 @@ fn eval(args: &[String]) -> Result<ExitCode, Fail> {
             "--method" => method = Some(value("--method")?),
             "--request-method" => acrm = Some(value("--request-method")?),
             "--request-headers" => acrh = Some(value("--request-headers")?),
+            "--host" => host = Some(value("--host")?),
+            "--path" => req_path = Some(value("--path")?),
             "--header" | "-H" => {
                 let h = value("--header")?;
                 let (n, v) = h
@@ -260,14 +270,27 @@ fn eval(args: &[String]) -> Result<ExitCode, Fail> {
         Err(code) => return Ok(code),
     };
     if jsonl {
-        if origin.is_some() || method.is_some() || !extra.is_empty() {
+        if origin.is_some()
+            || method.is_some()
+            || !extra.is_empty()
+            || host.is_some()
+            || req_path.is_some()
+        {
             return Err(Fail(
-                "eval: --jsonl reads requests from stdin; drop --origin/--method/--header".into(),
+                "eval: --jsonl reads requests from stdin; drop --origin/--method/--header/--host/--path".into(),
             ));
         }
         return eval_stream(&policy);
     }
+    if req_path.is_some() && matches!(policy, Loaded::Policy(_)) {
+        return Err(Fail(format!(
+            "eval: --path selects a route of a policy set; {path} is a policy"
+        )));
+    }
     let mut headers: Vec<(String, String)> = Vec::new();
+    if let Some(h) = host {
+        headers.push(("Host".into(), h));
+    }
     if let Some(o) = origin {
         headers.push(("Origin".into(), o));
     }
@@ -289,11 +312,23 @@ fn eval(args: &[String]) -> Result<ExitCode, Fail> {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let d = policy.evaluate_str(&method, &pairs);
-    if as_json {
-        println!("{}", d.to_json());
-    } else {
-        print!("{d}");
+    match &policy {
+        Loaded::Policy(policy) => {
+            let d = policy.evaluate_str(&method, &pairs);
+            if as_json {
+                println!("{}", d.to_json());
+            } else {
+                print!("{d}");
+            }
+        }
+        Loaded::Set(set) => {
+            let d = set.evaluate_str(&method, req_path.as_deref().unwrap_or("/"), &pairs);
+            if as_json {
+                println!("{}", d.to_json());
+            } else {
+                print!("{d}");
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -304,8 +339,7 @@ fn eval(args: &[String]) -> Result<ExitCode, Fail> {
 struct RequestLine {
     method: String,
     headers: Vec<(String, String)>,
-    /// The request path; checked (a string) but used only by policy sets.
-    #[allow(dead_code)]
+    /// The request path; used only by policy sets.
     path: String,
     app_headers: Option<Vec<(String, String)>>,
 }
@@ -364,28 +398,39 @@ fn parse_request(line: &str) -> Result<RequestLine, String> {
     })
 }
 
-/// The decision line for one request: [`corsgate::Decision::to_json`], plus
+/// The decision line for one request: [`corsgate::Decision::to_json`] (for a set,
+/// [`corsgate::SetDecision::to_json`], with `policy` and `route`), plus
 /// `merged_headers` (the decision applied to `app_headers`) when the request has them.
-fn decide_line(policy: &Policy, req: &RequestLine) -> String {
+fn decide_line(policy: &Loaded, req: &RequestLine) -> String {
     let pairs: Vec<(&[u8], &[u8])> = req
         .headers
         .iter()
         .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
         .collect();
-    let d = policy.evaluate(req.method.as_bytes(), pairs.iter().copied());
+    let method = req.method.as_bytes();
+    let (d, text) = match policy {
+        Loaded::Policy(p) => {
+            let d = p.evaluate(method, pairs.iter().copied());
+            (d, d.to_json())
+        }
+        Loaded::Set(s) => {
+            let d = s.evaluate(method, req.path.as_bytes(), pairs.iter().copied());
+            (d.decision(), d.to_json())
+        }
+    };
     let Some(app) = &req.app_headers else {
-        return d.to_json();
+        return text;
     };
     let merged: Vec<Value> = d
         .apply_to(app)
         .map(|l| json!([l.name_str(), l.value_str()]))
         .collect();
-    let mut line: Value = serde_json::from_str(&d.to_json()).expect("Decision::to_json is JSON");
+    let mut line: Value = serde_json::from_str(&text).expect("to_json is JSON");
     line["merged_headers"] = Value::Array(merged);
     line.to_string()
 }
 
-fn eval_stream(policy: &Policy) -> Result<ExitCode, Fail> {
+fn eval_stream(policy: &Loaded) -> Result<ExitCode, Fail> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -2,7 +2,8 @@
 //! bundled examples.
 
 use corsgate_conformance::{
-    Observed, V2_FEATURES, Vector, all_vectors, pending_feature, run_all, v2_vectors,
+    Observed, V2_FEATURES, Vector, all_vectors, pending_feature, project_v2_vectors, run_all,
+    v2_vectors,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -49,7 +50,13 @@ fn binary_engine(policy_text: &str, v: &Vector) -> Result<Observed, Vec<String>>
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| e["code"].as_str().unwrap().to_owned())
+            .flat_map(|e| {
+                // The code, and the text naming the error's path (`error_contains`).
+                [
+                    e["code"].as_str().unwrap().to_owned(),
+                    format!("{}: {}", e["path"].as_str().unwrap(), e["message"]),
+                ]
+            })
             .collect());
     }
     assert!(
@@ -79,14 +86,18 @@ fn every_vector_passes_through_eval_jsonl() {
 }
 
 /// The version-2 vectors the core has the features for (every `merge-` vector but the
-/// two that also need cross-origin protection or policy sets): `app_headers` in,
-/// `merged_headers` out, judged on the final response.
+/// one that also needs cross-origin protection; the policy sets, with `path` in and
+/// `policy`/`route` out): `app_headers` in, `merged_headers` out, judged on the final
+/// response.
 #[test]
 fn v2_vectors_pass_through_eval_jsonl_with_merged_headers() {
     let run_now: Vec<Vector> = v2_vectors()
         .into_iter()
+        .chain(project_v2_vectors())
         .filter(|v| pending_feature(v, V2_FEATURES).is_none())
         .collect();
+    let sets = run_now.iter().filter(|v| v.is_policy_set()).count();
+    assert!(sets >= 35, "only {sets} policy set vectors run");
     let merge = run_now
         .iter()
         .filter(|v| v.id.starts_with("merge-"))

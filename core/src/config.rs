@@ -279,6 +279,7 @@ impl Config {
                 };
                 reader.errors.push(Diagnostic {
                     code: Code::UnknownField,
+                    scope: None,
                     field: None,
                     index: None,
                     value: Some(key.clone()),
@@ -371,7 +372,8 @@ impl Config {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+/// How an error message names a JSON value's type (`a string`, `an array` …).
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -442,6 +444,7 @@ impl Reader<'_> {
                         Value::String(s) => out.push(s.clone()),
                         other => self.errors.push(Diagnostic {
                             code: Code::InvalidType,
+                            scope: None,
                             field: Some(field),
                             index: Some(i),
                             value: Some(other.to_string()),

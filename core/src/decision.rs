@@ -131,6 +131,8 @@ reason_codes! {
     /// Cross-origin protection refused an unsafe request (or WebSocket handshake) from
     /// an origin the policy does not trust.
     CrossOriginRequestRefused = 13, "cross_origin_request_refused";
+    /// A policy set selected no route for the request's host and path.
+    NoPolicy = 14, "no_policy";
 }
 
 impl fmt::Display for ReasonCode {
@@ -184,6 +186,8 @@ pub enum Reason<'a> {
     /// Cross-origin protection refused an unsafe request (or WebSocket handshake) from
     /// an origin the policy does not trust.
     CrossOriginRequestRefused,
+    /// A policy set selected no route for the request's host and path.
+    NoPolicy,
 }
 
 impl Reason<'_> {
@@ -205,6 +209,7 @@ impl Reason<'_> {
             Reason::HeaderNotAllowed { .. } => ReasonCode::HeaderNotAllowed,
             Reason::PrivateNetworkNotAllowed => ReasonCode::PrivateNetworkNotAllowed,
             Reason::CrossOriginRequestRefused => ReasonCode::CrossOriginRequestRefused,
+            Reason::NoPolicy => ReasonCode::NoPolicy,
         }
     }
 
@@ -258,6 +263,7 @@ impl<'a> Reason<'a> {
             ReasonCode::HeaderNotAllowed => Reason::HeaderNotAllowed { name: detail },
             ReasonCode::PrivateNetworkNotAllowed => Reason::PrivateNetworkNotAllowed,
             ReasonCode::CrossOriginRequestRefused => Reason::CrossOriginRequestRefused,
+            ReasonCode::NoPolicy => Reason::NoPolicy,
         }
     }
 }
@@ -304,6 +310,9 @@ impl fmt::Display for Reason<'_> {
             Reason::CrossOriginRequestRefused => f.write_str(
                 "cross-origin protection: an unsafe request (or WebSocket handshake) from an origin the policy does not trust",
             ),
+            Reason::NoPolicy => {
+                f.write_str("no route of the policy set matches the host and path: passed through")
+            }
         }
     }
 }
@@ -611,6 +620,7 @@ mod tests {
             "header_not_allowed",
             "private_network_not_allowed",
             "cross_origin_request_refused",
+            "no_policy",
         ];
         let names: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(names, want);
@@ -619,7 +629,7 @@ mod tests {
             assert_eq!(ReasonCode::from_u32(c as u32), Some(c));
             assert_eq!(ReasonCode::from_name(c.as_str()), Some(c));
         }
-        assert_eq!(ReasonCode::from_u32(14), None);
+        assert_eq!(ReasonCode::from_u32(15), None);
         assert_eq!(ReasonCode::from_name("nope"), None);
         let r = Reason::MethodNotAllowed { method: "PATCH" };
         assert_eq!(r.reason_code(), ReasonCode::MethodNotAllowed);

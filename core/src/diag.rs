@@ -116,6 +116,15 @@ codes! {
     MaxAgeTooLarge = "max_age_too_large", Error;
     /// `preflight_status` outside 200..=299 (browsers require an ok status).
     InvalidPreflightStatus = "invalid_preflight_status", Error;
+    /// A policy set lacks a required key (`policies`, `routes`, a route's `host` or
+    /// `policy`).
+    MissingField = "missing_field", Error;
+    /// A policy set's route names a policy that `policies` does not define.
+    UnknownPolicy = "unknown_policy", Error;
+    /// Two routes of a policy set have the same (normalized) host and `path_prefix`.
+    DuplicateRoute = "duplicate_route", Error;
+    /// A route's `path_prefix` that does not start with `/`.
+    InvalidPathPrefix = "invalid_path_prefix", Error;
     /// An origin pattern was rewritten into the browser's serialization.
     NormalizedOrigin = "normalized_origin", Warning;
     /// A host ending in `.`: a distinct origin that matches only trailing-dot requests.
@@ -154,6 +163,10 @@ impl fmt::Display for Code {
 pub struct Diagnostic {
     /// The kind of problem (stable snake_case name via [`Code::as_str`]).
     pub code: Code,
+    /// Where in a policy set the policy or route lies (`policies.acme`, `routes[3]`,
+    /// `defaults`); `None` in a plain policy file. [`Diagnostic::path`] joins it with
+    /// `field` and `index`.
+    pub scope: Option<String>,
     /// The policy field it concerns (`"origins"`, `"methods"` …), or `None` for the
     /// document as a whole.
     pub field: Option<&'static str>,
@@ -170,6 +183,7 @@ impl Diagnostic {
     pub(crate) fn field(code: Code, field: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
+            scope: None,
             field: Some(field),
             index: None,
             value: None,
@@ -187,6 +201,7 @@ impl Diagnostic {
     ) -> Self {
         Diagnostic {
             code,
+            scope: None,
             field: Some(field),
             index: Some(index),
             value: Some(value.to_owned()),
@@ -198,6 +213,7 @@ impl Diagnostic {
     pub(crate) fn document(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
+            scope: None,
             field: None,
             index: None,
             value: None,
@@ -210,15 +226,36 @@ impl Diagnostic {
         self.code.severity()
     }
 
-    /// Where the problem is, e.g. `origins[2] "https://*example.com"` or `max_age`.
-    pub fn location(&self) -> String {
-        let mut out = String::new();
+    /// The path of the entry: `origins[2]`, `max_age`, in a policy set
+    /// `policies.acme.origins[1]` or `routes[3].host`; `""` for a whole plain policy.
+    pub fn path(&self) -> String {
+        let mut out = self.scope.clone().unwrap_or_default();
         if let Some(field) = self.field {
+            if !out.is_empty() {
+                out.push('.');
+            }
             out.push_str(field);
         }
         if let Some(i) = self.index {
             out.push_str(&format!("[{i}]"));
         }
+        out
+    }
+
+    /// The same problem found inside `scope` of a policy set (`policies.acme`): the
+    /// scope is put in front of any scope it already has.
+    pub(crate) fn within(mut self, scope: &str) -> Self {
+        self.scope = Some(match self.scope.take() {
+            Some(inner) => format!("{scope}.{inner}"),
+            None => scope.to_owned(),
+        });
+        self
+    }
+
+    /// Where the problem is, e.g. `origins[2] "https://*example.com"`, `max_age` or
+    /// `policies.acme.origins[1] "https://acme.com/app"`.
+    pub fn location(&self) -> String {
+        let mut out = self.path();
         if let Some(v) = &self.value {
             if !out.is_empty() {
                 out.push(' ');

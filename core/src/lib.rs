@@ -8,6 +8,8 @@
 //! ## Contents
 //! - [`Config`]: the policy file (JSON v1) and a builder.
 //! - [`Policy`]: the compiled policy; [`Policy::evaluate`] and [`Policy::is_origin_allowed`].
+//! - [`PolicySet`]: many named policies in one file, selected per request by `Host` and
+//!   path ([`set`]); its [`SetDecision`] names the policy and route.
 //! - [`Decision`]: kind, verdict, status, headers ([`Decision::headers`]) and [`Reason`].
 //! - [`ConfigError`] / [`Diagnostic`] / [`Code`]: every problem, each naming its entry.
 //! - [`response`]: the response rule — a decision applied to the application's response
@@ -72,6 +74,7 @@
 //! | the credential rules for regexes (by intersection, with a witness) | `lang.rs`, called from `compile.rs` |
 //! | what a regex names (registrable domains, hosts, ports) | `named.rs` |
 //! | a regex's bypass classes (`evilexample.com`, scheme downgrade, any port, extra labels) | `bypass.rs` |
+//! | policy sets: the file, `defaults`, route hosts, selection by `Host` and path | `set/` ([`PolicySet`]) |
 //! | what a policy lets through (`corsgate audit`) and how two differ (`corsgate diff`) | `audit.rs`, `diff.rs` |
 //! | the naive reference evaluator and the one fast-vs-reference comparison | `reference/` ([`reference::compare`]) |
 //!
@@ -118,6 +121,7 @@ mod protection;
 pub mod reference;
 mod request;
 pub mod response;
+pub mod set;
 mod syntax;
 
 pub use compile::MAX_ORIGINS;
@@ -129,6 +133,7 @@ pub use decision::{
 pub use diag::{Code, ConfigError, Diagnostic, Severity};
 pub use policy::Policy;
 pub use request::{MAX_ACRH_BYTES, MAX_ACRH_EMPTY_ELEMENTS, MAX_UPGRADE_BYTES};
+pub use set::{PolicySet, SetDecision};
 pub use syntax::MAX_ORIGIN_LEN;
 
 /// Internals for `fuzz/` and `benches/` (cargo feature `internals`): the byte-level
@@ -162,5 +167,6 @@ mod send_sync {
     #[test]
     fn policy_is_send_and_sync() {
         assert_send_sync::<crate::Policy>();
+        assert_send_sync::<crate::PolicySet>();
     }
 }

@@ -114,7 +114,12 @@ impl Policy {
     /// # Errors
     /// A [`ConfigError`] with every problem found (shape and values).
     pub fn from_json(text: &str) -> Result<Policy, ConfigError> {
-        let (config, shape_errors) = Config::read_value(&Config::parse_document(text)?);
+        Policy::from_value(&Config::parse_document(text)?)
+    }
+
+    /// As [`Policy::from_json`], from a parsed document (a policy set's merged policy).
+    pub(crate) fn from_value(value: &serde_json::Value) -> Result<Policy, ConfigError> {
+        let (config, shape_errors) = Config::read_value(value);
         let Some(config) = config else {
             return Err(ConfigError {
                 errors: shape_errors,
@@ -249,6 +254,22 @@ impl Policy {
         self.decide(method, &req)
     }
 
+    /// Decides a request whose header lines were scanned with the protection lines read
+    /// too: a policy set's evaluation, which reads `Host` for selection anyway. The same
+    /// decision as [`Policy::evaluate`] on those lines.
+    #[inline]
+    pub(crate) fn decide_scanned<'a>(
+        &'a self,
+        method: &'a [u8],
+        req: &RequestHeaders<'a>,
+        lines: &ProtectionLines<'a>,
+    ) -> Decision<'a> {
+        if self.protection && protection::is_checked(method, lines.websocket) {
+            return self.decide_checked(req, lines);
+        }
+        self.decide(method, req)
+    }
+
     /// [`Policy::evaluate`] for string slices.
     pub fn evaluate_str<'a>(
         &'a self,
@@ -261,6 +282,8 @@ impl Policy {
         )
     }
 
+    /// Decides a request whose CORS lines `req` holds, protection aside ([`Policy::evaluate`]
+    /// after the scan; [`Policy::decide_scanned`] when protection does not check it).
     fn decide<'a>(&'a self, method: &'a [u8], req: &RequestHeaders<'a>) -> Decision<'a> {
         let Some(origin) = req.origin else {
             return self.not_cors();

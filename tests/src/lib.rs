@@ -25,8 +25,8 @@ pub mod vector;
 pub use judge::judge;
 pub use observed::Observed;
 pub use vector::{
-    V2_FEATURES, Vector, all_vectors, load, pending_feature, project_vectors, shared_dir,
-    shared_vectors, v2_vectors,
+    V2_FEATURES, Vector, all_vectors, error_contains, load, pending_feature, project_v2_vectors,
+    project_vectors, shared_dir, shared_vectors, v2_vectors,
 };
 
 /// Runs every vector through `engine` and returns the failures as `name: why` lines.
@@ -46,6 +46,11 @@ where
                 {
                     failures.push(format!("{}: errors {codes:?} lack {want}", v.name));
                 }
+                for want in error_contains(v) {
+                    if !codes.iter().any(|c| c.contains(want)) {
+                        failures.push(format!("{}: errors {codes:?} do not name {want}", v.name));
+                    }
+                }
                 Observed::config_error()
             }
         };
@@ -60,22 +65,42 @@ where
 /// The Rust API as an engine for [`run_all`]: the decision, and the final response
 /// ([`corsgate::Decision::apply_to`]) when the vector has application headers.
 pub fn rust_engine(policy_text: &str, v: &Vector) -> Result<Observed, Vec<String>> {
-    let policy = corsgate::Policy::from_json(policy_text).map_err(|e| {
+    // Each error as its code and as its text (which names its path).
+    let codes = |e: corsgate::ConfigError| {
         e.errors
             .iter()
-            .map(|d| d.code.as_str().to_owned())
+            .flat_map(|d| [d.code.as_str().to_owned(), d.to_string()])
             .collect::<Vec<_>>()
-    })?;
+    };
     let headers = v.header_bytes();
+    if corsgate::PolicySet::is_set_json(policy_text) {
+        let set = corsgate::PolicySet::from_json(policy_text).map_err(codes)?;
+        let d = set.evaluate(
+            v.method.as_bytes(),
+            v.path.as_bytes(),
+            headers.iter().copied(),
+        );
+        let mut observed = Observed::from_decision(&d);
+        observed.policy = d.policy().map(str::to_owned);
+        observed.route = d.route().map(|r| r as u64);
+        if let Some(app) = &v.app_headers {
+            observed.final_headers = Some(final_headers(&d, app));
+        }
+        return Ok(observed);
+    }
+    let policy = corsgate::Policy::from_json(policy_text).map_err(codes)?;
     let d = policy.evaluate(v.method.as_bytes(), headers.iter().copied());
     let mut observed = Observed::from_decision(&d);
     if let Some(app) = &v.app_headers {
-        use corsgate::response::Line as _;
-        observed.final_headers = Some(
-            d.apply_to(app)
-                .map(|l| (l.name_str().into_owned(), l.value_str().into_owned()))
-                .collect(),
-        );
+        observed.final_headers = Some(final_headers(&d, app));
     }
     Ok(observed)
+}
+
+/// The application's headers `app` with decision `d` applied, as text pairs.
+fn final_headers(d: &corsgate::Decision<'_>, app: &[(String, String)]) -> Vec<(String, String)> {
+    use corsgate::response::Line as _;
+    d.apply_to(app)
+        .map(|l| (l.name_str().into_owned(), l.value_str().into_owned()))
+        .collect()
 }

@@ -1,0 +1,266 @@
+//! Policy sets: many named policies in one file, each request answered by the policy of
+//! the route its `Host` line and path select (DESIGN "Policy sets").
+//!
+//! - `file`: the document (`defaults`, `policies`, `routes`), merging and validation,
+//!   every error named by its path;
+//! - `host`: route hosts and request `Host` lines reduced to one key;
+//! - `select`: the exact-host table, the wildcard-suffix table, `*`, longest prefix.
+//!
+//! A set wraps [`Policy`]: selecting adds a hash probe and a prefix comparison to the
+//! chosen policy's own evaluation, which is unchanged.
+
+mod file;
+mod host;
+mod select;
+
+pub use file::{MAX_ROUTES, Route, SET_FIELDS, is_set_document};
+
+use crate::config::Config;
+use crate::decision::{Decision, Kind, Reason};
+use crate::diag::{ConfigError, Diagnostic};
+use crate::fetch::VARY_ORIGIN;
+use crate::policy::Policy;
+use crate::request::{ProtectionLines, RequestHeaders};
+use select::Selector;
+use std::fmt;
+
+/// A compiled policy set. `Send + Sync`: share one across threads.
+///
+/// ```
+/// let set = corsgate::PolicySet::from_json(r#"{
+///   "defaults": {"methods": ["PUT"]},
+///   "policies": {"acme": {"origins": ["https://*.acme.com"], "credentials": true},
+///                "public": {"origins": ["*"]}},
+///   "routes": [{"host": "api.acme.com", "policy": "acme"},
+///              {"host": "*", "policy": "public"}]
+/// }"#).unwrap();
+/// let d = set.evaluate(b"GET", b"/users", [
+///     (&b"Host"[..], &b"API.acme.com"[..]),
+///     (b"Origin", b"https://app.acme.com"),
+/// ]);
+/// assert!(d.allowed());
+/// assert_eq!((d.policy(), d.route()), (Some("acme"), Some(0)));
+/// assert_eq!(d.header("Access-Control-Allow-Credentials"), Some("true"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct PolicySet {
+    names: Vec<Box<str>>,
+    compiled_of: Vec<u32>,
+    policies: Vec<Policy>,
+    routes: Vec<Route>,
+    selector: Selector,
+    warnings: Vec<Diagnostic>,
+}
+
+/// A decision of a [`PolicySet`]: the selected policy's [`Decision`] (which it
+/// dereferences to) and which policy and route gave it.
+#[derive(Clone, Copy, Debug)]
+#[must_use = "a decision only takes effect when its status and headers are applied"]
+pub struct SetDecision<'a> {
+    decision: Decision<'a>,
+    policy: Option<&'a str>,
+    route: Option<usize>,
+}
+
+impl<'a> SetDecision<'a> {
+    /// The decision when no route is selected: not CORS, allowed, `Vary: Origin`,
+    /// reason `no_policy` (applying it still removes the application's
+    /// `Access-Control-*` headers).
+    fn unrouted() -> SetDecision<'a> {
+        let mut d = Decision::new(Kind::NotCors, Reason::NoPolicy);
+        d.allowed = true;
+        d.vary = Some(VARY_ORIGIN);
+        SetDecision {
+            decision: d,
+            policy: None,
+            route: None,
+        }
+    }
+
+    /// The decision itself.
+    pub fn decision(&self) -> Decision<'a> {
+        self.decision
+    }
+
+    /// The name of the selected policy; `None` when no route was selected.
+    pub fn policy(&self) -> Option<&'a str> {
+        self.policy
+    }
+
+    /// The index in `routes` of the selected route; `None` when none was.
+    pub fn route(&self) -> Option<usize> {
+        self.route
+    }
+
+    /// [`Decision::to_json`] plus `"policy"` and `"route"` (the format of
+    /// `corsgate eval --jsonl` for a set).
+    pub fn to_json(&self) -> String {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&self.decision.to_json()).unwrap_or_default();
+        if let Some(m) = v.as_object_mut() {
+            m.insert("policy".into(), self.policy.into());
+            m.insert("route".into(), self.route.into());
+        }
+        v.to_string()
+    }
+}
+
+impl<'a> std::ops::Deref for SetDecision<'a> {
+    type Target = Decision<'a>;
+    fn deref(&self) -> &Decision<'a> {
+        &self.decision
+    }
+}
+
+impl fmt::Display for SetDecision<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.policy, self.route) {
+            (Some(p), Some(r)) => writeln!(f, "policy: {p} (routes[{r}])")?,
+            _ => writeln!(f, "policy: none (no route matches)")?,
+        }
+        self.decision.fmt(f)
+    }
+}
+
+impl PolicySet {
+    /// Reads, validates and compiles a policy set document.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] with every problem found, each scoped by its path
+    /// ([`Diagnostic::path`]: `policies.acme.origins[1]`, `routes[2].host`).
+    pub fn from_json(text: &str) -> Result<PolicySet, ConfigError> {
+        PolicySet::from_value(&Config::parse_document(text)?)
+    }
+
+    /// As [`PolicySet::from_json`], from bytes that must be UTF-8.
+    ///
+    /// # Errors
+    /// As [`PolicySet::from_json`].
+    pub fn from_json_bytes(bytes: &[u8]) -> Result<PolicySet, ConfigError> {
+        PolicySet::from_json(Config::decode_document(bytes)?)
+    }
+
+    /// As [`PolicySet::from_json`], from a parsed document.
+    ///
+    /// # Errors
+    /// As [`PolicySet::from_json`].
+    pub fn from_value(value: &serde_json::Value) -> Result<PolicySet, ConfigError> {
+        let p = file::read(value)?;
+        Ok(PolicySet {
+            names: p.names,
+            compiled_of: p.compiled_of,
+            policies: p.policies,
+            routes: p.routes,
+            selector: p.selector,
+            warnings: p.warnings,
+        })
+    }
+
+    /// Whether JSON text is a policy set (an object with a top-level `policies` key)
+    /// rather than a policy. Text that is not JSON is neither: `false`.
+    pub fn is_set_json(text: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| is_set_document(&v))
+    }
+
+    /// Decides one request: selects the route by the request's `Host` line and `path`,
+    /// then evaluates the route's policy exactly as [`Policy::evaluate`] does.
+    ///
+    /// `headers` as for [`Policy::evaluate`]; the `Host` line is read in the same pass.
+    /// A missing, repeated or malformed `Host` selects only `*` routes. No route
+    /// selected gives [`Kind::NotCors`], allowed, `Vary: Origin`, reason `no_policy`.
+    ///
+    /// Cost: the policy's own evaluation plus one hash probe (one per label suffix when
+    /// only a wildcard matches) and one prefix comparison per route of the host.
+    /// Never allocates.
+    pub fn evaluate<'a, I>(&'a self, method: &'a [u8], path: &[u8], headers: I) -> SetDecision<'a>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
+        let mut req = RequestHeaders::new();
+        let mut lines = ProtectionLines::new();
+        req.scan(headers, &mut lines);
+        let host = if lines.host_lines == 1 {
+            lines.host
+        } else {
+            None
+        };
+        let Some((name, policy, route)) = self.selected(host, path) else {
+            return SetDecision::unrouted();
+        };
+        SetDecision {
+            decision: policy.decide_scanned(method, &req, &lines),
+            policy: Some(name),
+            route: Some(route),
+        }
+    }
+
+    /// [`PolicySet::evaluate`] for string slices.
+    pub fn evaluate_str<'a>(
+        &'a self,
+        method: &'a str,
+        path: &str,
+        headers: &[(&'a str, &'a str)],
+    ) -> SetDecision<'a> {
+        self.evaluate(
+            method.as_bytes(),
+            path.as_bytes(),
+            headers.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+        )
+    }
+
+    /// The route a request selects, as `(policy name, policy, route index)`: `host` is
+    /// the value of the request's one `Host` line (`None` when it has none or several).
+    /// For callers that read the host themselves (nginx's `Host` line).
+    #[inline]
+    pub fn select(&self, host: Option<&[u8]>, path: &[u8]) -> Option<(&str, &Policy, usize)> {
+        self.selected(host, path)
+    }
+
+    #[inline]
+    fn selected(&self, host: Option<&[u8]>, path: &[u8]) -> Option<(&str, &Policy, usize)> {
+        let route = self.selector.select(host, path)? as usize;
+        let name = self.routes.get(route)?.name as usize;
+        let compiled = *self.compiled_of.get(name)? as usize;
+        Some((self.names.get(name)?, self.policies.get(compiled)?, route))
+    }
+
+    /// The policy named `name`.
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        let i = self.names.iter().position(|n| &**n == name)?;
+        self.policies.get(*self.compiled_of.get(i)? as usize)
+    }
+
+    /// Every policy as `(name, policy)`, in file order (policies equal after merging
+    /// are the same compiled [`Policy`]).
+    pub fn policies(&self) -> impl Iterator<Item = (&str, &Policy)> {
+        self.names
+            .iter()
+            .zip(&self.compiled_of)
+            .filter_map(|(n, &c)| Some((&**n, self.policies.get(c as usize)?)))
+    }
+
+    /// How many distinct policies were compiled (policies equal after merging count
+    /// once).
+    pub fn compiled_len(&self) -> usize {
+        self.policies.len()
+    }
+
+    /// The routes, in file order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// Warnings of every policy, each scoped by its policy (`policies.acme`).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// Approximate heap bytes of the route tables (the policies not included).
+    #[doc(hidden)]
+    pub fn selector_heap_bytes(&self) -> usize {
+        self.selector.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests;

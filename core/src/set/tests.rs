@@ -1,0 +1,226 @@
+//! Policy set tests: the file, merging, errors by path, selection.
+
+use super::*;
+use crate::{Code, Kind, ReasonCode};
+
+const SET: &str = r#"{
+  "defaults": {"methods": ["PUT", "DELETE"], "request_headers": ["content-type"], "max_age": 600},
+  "policies": {
+    "public": {"origins": ["*"]},
+    "acme": {"origins": ["https://acme.com", "https://*.acme.com"], "credentials": true},
+    "partner": {"origins": ["https://partner.io"], "max_age": null},
+    "eu": {"origins": ["https://eu.acme.com"]},
+    "deep": {"origins": ["https://deep.acme.com"]}
+  },
+  "routes": [
+    {"host": "api.acme.com", "policy": "acme"},
+    {"host": "*.tenants.example.com", "path_prefix": "/v2/", "policy": "acme"},
+    {"host": "api.acme.com", "path_prefix": "/partner/", "policy": "partner"},
+    {"host": "*.acme.com", "policy": "eu"},
+    {"host": "*.eu.acme.com", "policy": "deep"},
+    {"host": "api.acme.com:8443", "policy": "deep"},
+    {"host": "*", "path_prefix": "/public/", "policy": "public"}
+  ]
+}"#;
+
+fn set() -> PolicySet {
+    PolicySet::from_json(SET).unwrap()
+}
+
+fn pick(set: &PolicySet, host: Option<&str>, path: &str) -> Option<(String, usize)> {
+    set.select(host.map(str::as_bytes), path.as_bytes())
+        .map(|(n, _, r)| (n.to_owned(), r))
+}
+
+fn sel(host: Option<&str>, path: &str) -> Option<(String, usize)> {
+    pick(&set(), host, path)
+}
+
+#[test]
+fn selects_by_host_then_longest_prefix_then_falls_through() {
+    let s = |p: &str, r: usize| Some((p.to_owned(), r));
+    assert_eq!(sel(Some("api.acme.com"), "/x"), s("acme", 0));
+    assert_eq!(sel(Some("API.ACME.COM."), "/x"), s("acme", 0));
+    assert_eq!(sel(Some("api.acme.com:443"), "/partner/a"), s("partner", 2));
+    assert_eq!(sel(Some("api.acme.com"), "/partner"), s("acme", 0));
+    assert_eq!(sel(Some("api.acme.com:8443"), "/"), s("deep", 5));
+    // Wildcards: longest suffix first, never the apex, one or more labels.
+    assert_eq!(sel(Some("x.eu.acme.com"), "/"), s("deep", 4));
+    assert_eq!(sel(Some("a.b.eu.acme.com"), "/"), s("deep", 4));
+    assert_eq!(sel(Some("eu.acme.com"), "/"), s("eu", 3));
+    assert_eq!(sel(Some("acme.com"), "/public/x"), s("public", 6));
+    assert_eq!(sel(Some("acme.com"), "/"), None);
+    // A wildcard without a port matches the default ports only.
+    assert_eq!(sel(Some("www.acme.com:8080"), "/"), None);
+    // The prefix of a wildcard host falls through to `*`.
+    assert_eq!(sel(Some("x.tenants.example.com"), "/v2/a"), s("acme", 1));
+    assert_eq!(sel(Some("x.tenants.example.com"), "/v1/a"), None);
+    assert_eq!(
+        sel(Some("x.tenants.example.com"), "/public/"),
+        s("public", 6)
+    );
+    // Missing or malformed Host: only `*` routes.
+    assert_eq!(sel(None, "/public/"), s("public", 6));
+    for bad in [
+        "user@api.acme.com",
+        "x.acme.com:0",
+        "x.acme.com/",
+        "",
+        "a b.acme.com",
+        "x.acme.com:",
+    ] {
+        assert_eq!(sel(Some(bad), "/"), None, "{bad}");
+        assert_eq!(sel(Some(bad), "/public/"), s("public", 6), "{bad}");
+    }
+}
+
+#[test]
+fn decisions_name_policy_and_route_and_unrouted_pass_through() {
+    let set = set();
+    let d = set.evaluate_str(
+        "OPTIONS",
+        "/partner/x",
+        &[
+            ("Host", "api.acme.com"),
+            ("Origin", "https://partner.io"),
+            ("Access-Control-Request-Method", "DELETE"),
+        ],
+    );
+    assert_eq!((d.kind(), d.allowed()), (Kind::Preflight, true));
+    assert_eq!((d.policy(), d.route()), (Some("partner"), Some(2)));
+    // `max_age: null` in the policy replaces the default.
+    assert_eq!(d.header("Access-Control-Max-Age"), None);
+    let json: serde_json::Value = serde_json::from_str(&d.to_json()).unwrap();
+    assert_eq!(json["policy"], "partner");
+    assert_eq!(json["route"], 2);
+
+    let d = set.evaluate_str(
+        "GET",
+        "/",
+        &[("Host", "other.org"), ("Origin", "https://a.com")],
+    );
+    assert_eq!((d.kind(), d.allowed()), (Kind::NotCors, true));
+    assert_eq!(d.reason().reason_code(), ReasonCode::NoPolicy);
+    assert_eq!((d.policy(), d.route()), (None, None));
+    assert_eq!(d.header("Vary"), Some("Origin"));
+    let json: serde_json::Value = serde_json::from_str(&d.to_json()).unwrap();
+    assert!(json["policy"].is_null() && json["route"].is_null());
+
+    // Two Host lines select only `*` routes.
+    let d = set.evaluate_str(
+        "GET",
+        "/",
+        &[("Host", "api.acme.com"), ("host", "api.acme.com")],
+    );
+    assert_eq!(d.route(), None);
+}
+
+#[test]
+fn equal_merged_policies_are_compiled_once() {
+    let mut policies = serde_json::Map::new();
+    let mut routes = Vec::new();
+    for i in 0..50 {
+        let origins = if i % 2 == 0 {
+            "https://a.com"
+        } else {
+            "https://b.com"
+        };
+        policies.insert(format!("t{i}"), serde_json::json!({"origins": [origins]}));
+        routes.push(
+            serde_json::json!({"host": format!("t{i}.example.com"), "policy": format!("t{i}")}),
+        );
+    }
+    let doc = serde_json::json!({"defaults": {"methods": ["PUT"]}, "policies": policies, "routes": routes});
+    let set = PolicySet::from_value(&doc).unwrap();
+    assert_eq!(set.compiled_len(), 2);
+    assert_eq!(set.policies().count(), 50);
+    assert_eq!(
+        pick(&set, Some("t7.example.com"), "/"),
+        Some(("t7".into(), 7))
+    );
+    let p = set.policy("t7").unwrap();
+    assert!(p.is_origin_allowed(b"https://b.com"));
+    assert_eq!(p.config().methods, ["PUT"]);
+}
+
+fn errors(text: &str) -> Vec<(String, Code)> {
+    PolicySet::from_json(text)
+        .unwrap_err()
+        .errors
+        .iter()
+        .map(|d| (d.path(), d.code))
+        .collect()
+}
+
+#[test]
+fn every_error_is_named_by_its_path_all_at_once() {
+    let got = errors(
+        r#"{"defaults": {"credentials": true, "max_agee": 5}, "extra": 1,
+            "policies": {"ok": {"origins": ["https://ok.com"]},
+                         "acme": {"origins": ["https://acme.com", "https://acme.com/app"]},
+                         "pub": {"origins": ["*"]},
+                         "a.b": {"origins": []},
+                         "bad": 3},
+            "routes": [{"host": "https://x.com", "policy": "ok"},
+                       {"host": "x.com", "policy": "missing", "path": "/"},
+                       {"host": "y.com", "path_prefix": "v2", "policy": "ok"},
+                       {"policy": "ok"},
+                       {"host": "Y.com.", "policy": "ok", "path_prefix": "/"},
+                       {"host": "y.com:443", "policy": "acme"},
+                       7]}"#,
+    );
+    let want = [
+        ("", Code::UnknownField),
+        ("defaults", Code::UnknownField),
+        ("policies.acme.origins[1]", Code::OriginHasPath),
+        ("policies.pub.origins[0]", Code::AnyOriginWithCredentials),
+        ("policies[\"a.b\"].origins", Code::EmptyOrigins),
+        ("policies.bad", Code::InvalidType),
+        ("routes[0].host", Code::InvalidHost),
+        ("routes[1]", Code::UnknownField),
+        ("routes[1].policy", Code::UnknownPolicy),
+        ("routes[2].path_prefix", Code::InvalidPathPrefix),
+        ("routes[3].host", Code::MissingField),
+        ("routes[6]", Code::InvalidType),
+        ("routes[5]", Code::DuplicateRoute),
+    ];
+    for w in &want {
+        assert!(
+            got.iter().any(|g| (g.0.as_str(), g.1) == *w),
+            "missing {w:?} in {got:?}"
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    let e = PolicySet::from_json(r#"{"policies": {}}"#).unwrap_err();
+    assert_eq!(e.errors[0].path(), "routes");
+    assert_eq!(e.errors[0].code, Code::MissingField);
+    let shown = PolicySet::from_json(
+        r#"{"policies": {"a": {"origins": ["https://a.com/x"]}}, "routes": []}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        shown.contains("policies.a.origins[0] \"https://a.com/x\": origin_has_path"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn warnings_are_scoped_per_policy() {
+    let set = PolicySet::from_json(
+        r#"{"policies": {"a": {"origins": ["HTTPS://A.com"]}, "b": {"origins": ["HTTPS://A.com"]}},
+            "routes": [{"host": "*", "policy": "a"}]}"#,
+    )
+    .unwrap();
+    let paths: Vec<String> = set.warnings().iter().map(Diagnostic::path).collect();
+    assert_eq!(paths, ["policies.a.origins[0]", "policies.b.origins[0]"]);
+    assert_eq!(set.compiled_len(), 1);
+}
+
+#[test]
+fn sets_are_told_apart_from_policies() {
+    assert!(PolicySet::is_set_json(SET));
+    assert!(!PolicySet::is_set_json(r#"{"origins": ["*"]}"#));
+    assert!(!PolicySet::is_set_json("{"));
+    assert!(Policy::from_json(SET).is_err());
+}

@@ -1,0 +1,119 @@
+//! Dynamic origins for the layer: a predicate consulted only when the policy denies a
+//! well-formed origin (reason `origin_not_allowed`), its answers cached.
+//!
+//! A "yes" compiles the policy with `origins` replaced by that one exact origin; the
+//! core decides the request against it (methods, headers, credentials unchanged). A
+//! "no", or an origin the core refuses to compile (`null`, insecure with credentials),
+//! keeps the deny. Invariants: at most `max_entries` cached origins (the oldest dropped
+//! first), each answer kept `ttl`; the predicate runs outside the cache's lock.
+
+use corsgate::{Config, Decision, Policy, ReasonCode};
+use http::HeaderMap;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Predicate = dyn Fn(&str) -> bool + Send + Sync;
+
+/// The predicate, the base configuration and the cache of answers.
+pub struct DynamicOrigins {
+    predicate: Box<Predicate>,
+    config: Config,
+    max_entries: usize,
+    ttl: Duration,
+    cache: Mutex<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    answers: HashMap<String, (Instant, Option<Arc<Policy>>)>,
+    /// Insertion order, oldest first (an origin may appear again after a refresh; stale
+    /// positions are skipped when evicting).
+    order: VecDeque<(String, Instant)>,
+}
+
+impl fmt::Debug for DynamicOrigins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamicOrigins")
+            .field("max_entries", &self.max_entries)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DynamicOrigins {
+    /// Origins for `policy` from `predicate`; `max_entries` is at least 1.
+    pub fn new<F>(policy: &Policy, predicate: F, max_entries: usize, ttl: Duration) -> Self
+    where
+        F: Fn(&str) -> bool + Send + Sync + 'static,
+    {
+        DynamicOrigins {
+            predicate: Box::new(predicate),
+            config: policy.config().clone(),
+            max_entries: max_entries.max(1),
+            ttl,
+            cache: Mutex::new(Cache::default()),
+        }
+    }
+
+    /// The policy that decides a request the base policy decided as `d`: `Some` only when
+    /// `d` denied a well-formed origin the predicate allows.
+    pub fn policy_for(&self, d: &Decision<'_>, headers: &HeaderMap) -> Option<Arc<Policy>> {
+        if d.reason().reason_code() != ReasonCode::OriginNotAllowed {
+            return None;
+        }
+        let mut origins = headers.get_all(http::header::ORIGIN).iter();
+        let origin = origins.next()?.to_str().ok()?;
+        if origins.next().is_some() {
+            return None;
+        }
+        self.answer(origin)
+    }
+
+    fn answer(&self, origin: &str) -> Option<Arc<Policy>> {
+        let now = Instant::now();
+        {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((expires, policy)) = cache.answers.get(origin)
+                && *expires > now
+            {
+                return policy.clone();
+            }
+        }
+        let derived = if (self.predicate)(origin) {
+            let mut config = self.config.clone();
+            config.origins = vec![origin.to_owned()];
+            Policy::new(&config).ok().map(Arc::new)
+        } else {
+            None
+        };
+        let expires = now + self.ttl;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .answers
+            .insert(origin.to_owned(), (expires, derived.clone()));
+        cache.order.push_back((origin.to_owned(), expires));
+        while cache.answers.len() > self.max_entries {
+            let Some((old, at)) = cache.order.pop_front() else {
+                break;
+            };
+            // Drop it only if this position is the entry's latest.
+            if cache.answers.get(&old).is_some_and(|(e, _)| *e == at) {
+                cache.answers.remove(&old);
+            }
+        }
+        // Positions of refreshed entries accumulate; keep the queue bounded too.
+        if cache.order.len() > 2 * self.max_entries {
+            let answers = &cache.answers;
+            let kept: VecDeque<(String, Instant)> = cache
+                .order
+                .iter()
+                .filter(|(o, at)| answers.get(o).is_some_and(|(e, _)| e == at))
+                .cloned()
+                .collect();
+            cache.order = kept;
+        }
+        derived
+    }
+}

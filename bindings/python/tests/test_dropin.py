@@ -262,3 +262,23 @@ def test_dynamic_origins_cache_and_core_decision() -> None:
     assert not get("http://insecure.example.org").allowed
     # Works as the middleware's policy.
     CORSMiddleware(asgi_app, dyn)
+
+
+def test_django_async_mode() -> None:
+    """Under ASGI Django hands an async get_response: the middleware awaits it."""
+    import asyncio
+
+    from django.test import AsyncRequestFactory  # type: ignore[import-untyped]
+
+    from corsgate.django import CorsMiddleware as DjangoCors
+
+    async def get_response(request: Any) -> Any:
+        return HttpResponse("app")
+
+    with override_settings(CORS_ALLOWED_ORIGINS=[A]):
+        mw = DjangoCors(get_response)
+    factory = AsyncRequestFactory()
+    res = asyncio.run(mw(factory.get("/", headers={"Origin": A})))
+    assert res["Access-Control-Allow-Origin"] == A and res.content == b"app"
+    pf = asyncio.run(mw(factory.options("/", headers={"Origin": A, "Access-Control-Request-Method": "PUT"})))
+    assert pf.status_code == 200 and pf["Access-Control-Allow-Methods"] == "PUT"

@@ -117,3 +117,57 @@ impl DynamicOrigins {
         derived
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn get(policy: &Policy, dynamic: &DynamicOrigins, origin: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::ORIGIN, origin.parse().unwrap());
+        let d = policy.evaluate(b"GET", [(&b"Origin"[..], origin.as_bytes())]);
+        match dynamic.policy_for(&d, &headers) {
+            Some(p) => p
+                .evaluate(b"GET", [(&b"Origin"[..], origin.as_bytes())])
+                .allowed(),
+            None => d.allowed(),
+        }
+    }
+
+    #[test]
+    fn asked_only_on_a_deny_cached_bounded_and_expiring() {
+        let policy =
+            Policy::from_json(r#"{"origins": ["https://app.example.com"], "credentials": true}"#)
+                .unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let dynamic = DynamicOrigins::new(
+            &policy,
+            move |o| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                o.ends_with(".example.org")
+            },
+            2,
+            Duration::from_millis(50),
+        );
+        let asked = || calls.load(Ordering::SeqCst);
+        assert!(get(&policy, &dynamic, "https://app.example.com"));
+        assert_eq!(asked(), 0, "allowed by the policy: not asked");
+        assert!(get(&policy, &dynamic, "https://a.example.org"));
+        assert!(get(&policy, &dynamic, "https://a.example.org"));
+        assert!(!get(&policy, &dynamic, "https://evil.example.net"));
+        assert_eq!(asked(), 2, "one call per origin within the TTL");
+        assert!(get(&policy, &dynamic, "https://b.example.org")); // evicts a.example.org
+        assert!(get(&policy, &dynamic, "https://a.example.org"));
+        assert_eq!(asked(), 4, "evicted, asked again");
+        std::thread::sleep(Duration::from_millis(80));
+        assert!(get(&policy, &dynamic, "https://a.example.org"));
+        assert_eq!(asked(), 5, "expired, asked again");
+        // Malformed origins are not asked; insecure ones with credentials stay denied.
+        assert!(!get(&policy, &dynamic, "https://c.example.org/"));
+        assert_eq!(asked(), 5);
+        assert!(!get(&policy, &dynamic, "http://c.example.org"));
+        assert!(dynamic.cache.lock().unwrap().answers.len() <= 2);
+    }
+}

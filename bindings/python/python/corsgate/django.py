@@ -31,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-u
 from django.http import HttpResponse  # type: ignore[import-untyped]
 from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
-from ._corsgate import ConfigError, Policy
+from ._corsgate import ConfigError, Decision, Policy
 from ._origin_regex import UnanchoredRegex, core_pattern
 from .dynamic import DynamicOrigins
 from .wsgi import _ENVIRON_HEADERS
@@ -182,35 +182,65 @@ PolicyLike = Union[Policy, DynamicOrigins]
 class CorsMiddleware:
     """Answers CORS for a Django project from its settings (read once, at startup).
 
-    ``middleware.policy`` may be swapped at run time (hot reload).
+    Sync and async capable, as django-cors-headers' middleware. ``middleware.policy``
+    may be swapped at run time (hot reload).
     """
 
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response: GetResponse, policy: PolicyLike | None = None) -> None:
-        self.get_response = get_response
-        self.policy: PolicyLike = policy_from_settings() if policy is None else policy
+        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
         from django.conf import settings
 
+        self.get_response = get_response
+        self.policy: PolicyLike = policy_from_settings() if policy is None else policy
         self.urls = re.compile(getattr(settings, "CORS_URLS_REGEX", DEFAULT_URLS_REGEX))
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request: Any) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
         if not self.urls.match(request.path_info):
             return self.get_response(request)
+        decision = self._decide(request)
+        if decision.is_preflight:
+            return _answer(decision)
+        return _apply(decision, self.get_response(request))
+
+    async def __acall__(self, request: Any) -> Any:
+        if not self.urls.match(request.path_info):
+            return await self.get_response(request)
+        decision = self._decide(request)
+        if decision.is_preflight:
+            return _answer(decision)
+        return _apply(decision, await self.get_response(request))
+
+    def _decide(self, request: Any) -> Decision:
         meta = request.META
         headers = [
             (name, meta[key].encode("latin-1", "replace")) for key, name in _ENVIRON_HEADERS if key in meta
         ]
-        decision = self.policy.evaluate(request.method or "GET", headers)
-        if decision.is_preflight:
-            answer = HttpResponse(status=decision.status or 403)
-            for name, value in decision.headers:
-                answer[name] = value
-            if answer.status_code != 204:
-                answer["Content-Length"] = "0"
-            return answer
-        response = self.get_response(request)
-        merged = decision.apply_to(list(response.items()))
-        for name in list(response.headers):
-            del response.headers[name]
-        for name, value in merged:
-            response.headers[name] = f"{response.headers[name]}, {value}" if name in response.headers else value
-        return response
+        return self.policy.evaluate(request.method or "GET", headers)
+
+
+def _answer(decision: Decision) -> Any:
+    """The preflight answer: the decision's status and headers, an empty body."""
+    answer = HttpResponse(status=decision.status or 403)
+    for name, value in decision.headers:
+        answer[name] = value
+    if answer.status_code != 204:
+        answer["Content-Length"] = "0"
+    return answer
+
+
+def _apply(decision: Decision, response: Any) -> Any:
+    """The core's response rule on a Django response (repeated names joined by ", ")."""
+    merged = decision.apply_to(list(response.items()))
+    for name in list(response.headers):
+        del response.headers[name]
+    for name, value in merged:
+        response.headers[name] = f"{response.headers[name]}, {value}" if name in response.headers else value
+    return response

@@ -1,5 +1,6 @@
-//! Dynamic origins for the layer: a predicate consulted only when the policy denies a
-//! well-formed origin (reason `origin_not_allowed`), its answers cached.
+//! Dynamic origins for the layer: a predicate consulted only when the policy denies (or,
+//! under cross-origin protection, refuses) a request whose one well-formed `Origin` it
+//! does not list, its answers cached.
 //!
 //! A "yes" compiles the policy with `origins` replaced by that one exact origin; the
 //! core decides the request against it (methods, headers, credentials unchanged). A
@@ -57,15 +58,27 @@ impl DynamicOrigins {
         }
     }
 
-    /// The policy that decides a request the base policy decided as `d`: `Some` only when
-    /// `d` denied a well-formed origin the predicate allows.
-    pub fn policy_for(&self, d: &Decision<'_>, headers: &HeaderMap) -> Option<Arc<Policy>> {
-        if d.reason().reason_code() != ReasonCode::OriginNotAllowed {
+    /// The policy that decides a request `base` decided as `d`: `Some` only when `d`
+    /// denied (or, under cross-origin protection, refused) a request whose one `Origin`,
+    /// well-formed, `base` does not list, and the predicate allows that origin.
+    pub fn policy_for(
+        &self,
+        base: &Policy,
+        d: &Decision<'_>,
+        headers: &HeaderMap,
+    ) -> Option<Arc<Policy>> {
+        let code = d.reason().reason_code();
+        if d.allowed()
+            || matches!(
+                code,
+                ReasonCode::OriginMalformed | ReasonCode::OriginMultiple
+            )
+        {
             return None;
         }
         let mut origins = headers.get_all(http::header::ORIGIN).iter();
         let origin = origins.next()?.to_str().ok()?;
-        if origins.next().is_some() {
+        if origins.next().is_some() || base.is_origin_allowed(origin.as_bytes()) {
             return None;
         }
         self.answer(origin)
@@ -127,7 +140,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(http::header::ORIGIN, origin.parse().unwrap());
         let d = policy.evaluate(b"GET", [(&b"Origin"[..], origin.as_bytes())]);
-        match dynamic.policy_for(&d, &headers) {
+        match dynamic.policy_for(policy, &d, &headers) {
             Some(p) => p
                 .evaluate(b"GET", [(&b"Origin"[..], origin.as_bytes())])
                 .allowed(),

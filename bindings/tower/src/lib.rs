@@ -19,7 +19,7 @@
 //!
 //! Dynamic origins ([`CorsgateLayer::origin_predicate`], like tower-http's
 //! `AllowOrigin::predicate`): a predicate consulted only when the policy denies an origin
-//! (reason `origin_not_allowed`), its answers cached ([`dynamic`]).
+//! it does not list, its answers cached ([`DynamicOrigins`]).
 //!
 //! Cost per request: one [`Policy::evaluate`] (allocation-free), the decision's headers
 //! copied into owned `http` values (a few small allocations), and for a response one
@@ -186,7 +186,7 @@ impl Shared {
         };
         let d = self.policy.evaluate(method, lines());
         if let Some(dynamic) = &self.dynamic
-            && let Some(derived) = dynamic.policy_for(&d, req.headers())
+            && let Some(derived) = dynamic.policy_for(&self.policy, &d, req.headers())
         {
             return Owned::of(&derived.evaluate(method, lines()));
         }

@@ -10,8 +10,8 @@
     app = CORSMiddleware(app, DynamicOrigins(Policy.from_file("cors.json"), known_tenant))
 
 Nothing here decides a verdict. Every request is first evaluated against the base
-policy; only a deny whose reason is ``origin_not_allowed`` (a well-formed origin the
-list does not hold) asks the callback. A "yes" compiles the base policy with ``origins``
+policy; only a deny (or a cross-origin-protection refusal) of a request whose one
+``Origin`` the list does not hold, and that is not malformed, asks the callback. A "yes" compiles the base policy with ``origins``
 replaced by that one exact origin, and the core decides the request against it: methods,
 request headers, credentials and headers stay the core's. A "no", or an origin the core
 refuses to compile (``null``, insecure with credentials), leaves the base deny in force.
@@ -36,6 +36,10 @@ from ._corsgate import ConfigError, Decision, Policy
 __all__ = ["DynamicOrigins"]
 
 _Bytes = Union[str, bytes]
+
+
+# Denials whose origin no callback answer could make acceptable.
+_NOT_ASKED = ("origin_malformed", "origin_multiple")
 
 
 def _origin_of(headers: Sequence[Sequence[_Bytes]]) -> str | None:
@@ -89,10 +93,11 @@ class DynamicOrigins:
         allows it, the decision of the base policy with that origin allowed."""
         lines = headers if isinstance(headers, list) else list(headers)
         decision = self.policy.evaluate(method, lines)
-        if decision.reason_code != "origin_not_allowed":
+        if decision.allowed or decision.reason_code in _NOT_ASKED:
             return decision
+        # Denied (or refused by cross-origin protection) for an origin the list lacks.
         origin = _origin_of(lines)
-        if origin is None:
+        if origin is None or self.policy.is_origin_allowed(origin):
             return decision
         derived = self._policy_for(origin)
         return decision if derived is None else derived.evaluate(method, lines)

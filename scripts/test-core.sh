@@ -11,3 +11,5 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 CORSGATE_DIFF_CASES="${CORSGATE_DIFF_CASES:-100000}" \
   cargo test -p corsgate -p corsgate-cli -p corsgate-conformance
+# The tower layer, and its differential against tower-http over real HTTP (issue 18).
+cargo test -p corsgate-tower

@@ -264,7 +264,10 @@ def test_starlette_mapping() -> None:
     cfg = json.loads(corsgate.policy_from_starlette(
         allow_origins=["*"], allow_methods=["*"], allow_headers=["*"], expose_headers=["x-a"],
         max_age=60, allow_private_network=True).to_json())
-    assert (cfg["origins"], cfg["methods"], cfg["request_headers"]) == (["*"], ["*"], ["*"])
+    # Starlette's "*" methods are its ALL_METHODS; its "*" headers echo every requested
+    # name, Authorization included (issue 18).
+    assert (cfg["origins"], cfg["request_headers"]) == (["*"], ["*", "authorization"])
+    assert cfg["methods"] == ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
     assert (cfg["expose_headers"], cfg["max_age"], cfg["private_network"]) == (["x-a"], 60, True)
 
 

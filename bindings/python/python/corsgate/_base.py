@@ -7,11 +7,14 @@ from typing import Any, Generic, TypeVar
 
 from ._corsgate import Policy
 from ._starlette import policy_from_starlette
+from .dynamic import DynamicOrigins
 
 App = TypeVar("App")
 
 
-def resolve_policy(policy: Policy | None, starlette_args: dict[str, Any]) -> Policy:
+def resolve_policy(
+    policy: Policy | DynamicOrigins | None, starlette_args: dict[str, Any]
+) -> Policy | DynamicOrigins:
     """The policy given, or the one Starlette's arguments describe (not both)."""
     given = {k: v for k, v in starlette_args.items() if v is not None}
     if policy is not None:
@@ -20,8 +23,10 @@ def resolve_policy(policy: Policy | None, starlette_args: dict[str, Any]) -> Pol
                 "pass either a Policy or Starlette's keyword arguments, not both "
                 f"(got policy and {', '.join(sorted(given))})"
             )
-        if not isinstance(policy, Policy):
-            raise TypeError(f"policy must be a corsgate.Policy, not {type(policy).__name__}")
+        if not isinstance(policy, (Policy, DynamicOrigins)):
+            raise TypeError(
+                f"policy must be a corsgate.Policy or corsgate.dynamic.DynamicOrigins, not {type(policy).__name__}"
+            )
         return policy
     return policy_from_starlette(**given)
 
@@ -39,7 +44,7 @@ class MiddlewareBase(Generic[App]):
     def __init__(
         self,
         app: App,
-        policy: Policy | None = None,
+        policy: Policy | DynamicOrigins | None = None,
         *,
         allow_origins: Collection[str] | None = None,
         allow_methods: Collection[str] | None = None,
@@ -51,7 +56,7 @@ class MiddlewareBase(Generic[App]):
         max_age: int | None = None,
     ) -> None:
         self.app = app
-        self.policy: Policy = resolve_policy(
+        self.policy: Policy | DynamicOrigins = resolve_policy(
             policy,
             {
                 "allow_origins": allow_origins,

@@ -8,6 +8,8 @@ from ._corsgate import Policy
 
 # Starlette always allows these request headers, whatever allow_headers says.
 STARLETTE_SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
+# What Starlette's allow_methods=["*"] stands for (starlette.middleware.cors.ALL_METHODS).
+STARLETTE_ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def policy_from_starlette(
@@ -39,9 +41,13 @@ def policy_from_starlette(
     origins = list(allow_origins)  # "*" is the core's any-origin pattern as it stands
     if allow_origin_regex is not None:
         origins.append("~" + allow_origin_regex)
-    methods = ["*"] if "*" in allow_methods else list(allow_methods)
+    # Starlette's "*" is its ALL_METHODS, not any method (a PROPFIND preflight gets 400).
+    methods = list(STARLETTE_ALL_METHODS) if "*" in allow_methods else list(allow_methods)
     if "*" in allow_headers:
-        headers = ["*", *(h for h in allow_headers if h != "*")]
+        # Starlette echoes the requested names, Authorization included; "*" alone
+        # excludes Authorization (Fetch), so it is listed too.
+        listed = [h for h in allow_headers if h != "*" and h.lower() != "authorization"]
+        headers = ["*", "authorization", *listed]
     else:
         seen = {h.lower() for h in allow_headers}
         headers = [*allow_headers, *(h for h in STARLETTE_SAFELISTED_HEADERS if h not in seen)]

@@ -196,6 +196,10 @@ enum corsgate_reason
    * an origin the policy does not trust.
    */
   CORSGATE_REASON_CROSS_ORIGIN_REQUEST_REFUSED = 13,
+  /**
+   * A policy set selected no route for the request's host and path.
+   */
+  CORSGATE_REASON_NO_POLICY = 14,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

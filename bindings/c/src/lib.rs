@@ -138,6 +138,8 @@ pub enum corsgate_reason {
     /// Cross-origin protection refused an unsafe request (or WebSocket handshake) from
     /// an origin the policy does not trust.
     CrossOriginRequestRefused = 13,
+    /// A policy set selected no route for the request's host and path.
+    NoPolicy = 14,
 }
 
 // `corsgate_reason` is the core's `ReasonCode` numbering (and `corsgate_kind` the
@@ -170,6 +172,7 @@ const _: () = {
             C::CrossOriginRequestRefused as u32,
             R::CrossOriginRequestRefused as u32,
         ),
+        (C::NoPolicy as u32, R::NoPolicy as u32),
     ];
     assert!(R::ALL.len() == pairs.len());
     assert!(corsgate_kind::NotCors as u32 == Kind::NotCors as u32);
@@ -398,6 +401,7 @@ fn reason_of(r: &Reason<'_>) -> (corsgate_reason, usize, corsgate_slice) {
         Reason::CrossOriginRequestRefused => {
             (C::CrossOriginRequestRefused, 0, corsgate_slice::EMPTY)
         }
+        Reason::NoPolicy => (C::NoPolicy, 0, corsgate_slice::EMPTY),
         // Unreachable while `reason_codes_match_the_core` passes (every core code has
         // its value here); a reason added to the core fails that test first.
         _ => (C::NotCors, 0, corsgate_slice::EMPTY),
@@ -426,6 +430,7 @@ fn reason_from(code: u32, index: usize, detail: &str) -> Option<Reason<'_>> {
         R::HeaderNotAllowed => Reason::HeaderNotAllowed { name: detail },
         R::PrivateNetworkNotAllowed => Reason::PrivateNetworkNotAllowed,
         R::CrossOriginRequestRefused => Reason::CrossOriginRequestRefused,
+        R::NoPolicy => Reason::NoPolicy,
         // A code the core added after this list: the compile-time check above fails
         // first, so this is never reached.
         _ => return None,
@@ -1131,7 +1136,7 @@ const _: () = assert!(std::mem::size_of::<corsgate_reason>() == std::mem::size_o
 mod tests {
     use super::*;
 
-    const REASON_COUNT: u32 = 14;
+    const REASON_COUNT: u32 = 15;
 
     #[test]
     fn version_macros_match_cargo() {
@@ -1168,6 +1173,7 @@ mod tests {
             Reason::HeaderNotAllowed { name: "x-a" },
             Reason::PrivateNetworkNotAllowed,
             Reason::CrossOriginRequestRefused,
+            Reason::NoPolicy,
         ];
         assert_eq!(samples.len() as u32, REASON_COUNT);
         for r in samples {

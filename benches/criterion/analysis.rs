@@ -1,7 +1,8 @@
 //! Issue 20: the automaton analysis of a policy with 400 regexes (target < 2 s):
 //! `corsgate audit` (every bypass class of every regex) and `corsgate diff` against the
-//! same regexes in reverse order (a full product with no change to report). Each
-//! verdict is asserted before timing.
+//! same regexes in reverse order (a full product with no change to report), and
+//! `corsgate check` of the same policy with credentials (the regex credential rules:
+//! three product searches per regex). Each verdict is asserted before timing.
 //!
 //! `cargo bench -p corsgate-benches --bench analysis`
 
@@ -10,14 +11,18 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 
-fn policy(reverse: bool) -> Policy {
+fn origins(reverse: bool) -> Vec<String> {
     let mut origins: Vec<String> = (0..400)
         .map(|i| format!("~^https://pr-[0-9]+\\.preview{i}\\.example\\.dev$"))
         .collect();
     if reverse {
         origins.reverse();
     }
-    Policy::new(&corsgate::Config::new(origins)).expect("valid")
+    origins
+}
+
+fn policy(reverse: bool) -> Policy {
+    Policy::new(&corsgate::Config::new(origins(reverse))).expect("valid")
 }
 
 fn bench(c: &mut Criterion) {
@@ -25,6 +30,9 @@ fn bench(c: &mut Criterion) {
     let report = corsgate::audit::audit(&p);
     assert!(report.findings.is_empty(), "{:?}", report.findings.first());
     assert!(corsgate::diff::diff(&p, &q).unwrap().changes.is_empty());
+    let credentialed = corsgate::Config::new(origins(false)).credentials(true);
+    let checked = Policy::new(&credentialed).expect("valid with credentials");
+    assert!(checked.warnings().is_empty(), "{:?}", checked.warnings());
     let mut g = c.benchmark_group("analysis_400_regexes");
     g.sampling_mode(SamplingMode::Flat)
         .sample_size(10)
@@ -34,6 +42,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("diff", |b| {
         b.iter(|| corsgate::diff::diff(black_box(&p), black_box(&q)).unwrap())
+    });
+    g.bench_function("check_credentials", |b| {
+        b.iter(|| Policy::new(black_box(&credentialed)).unwrap())
     });
     g.finish();
 }

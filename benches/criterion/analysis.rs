@@ -3,6 +3,9 @@
 //! same regexes in reverse order (a full product with no change to report), and
 //! `corsgate check` of the same policy with credentials (the regex credential rules:
 //! three product searches per regex). Each verdict is asserted before timing.
+//! `audit_weak`: 400 weak regexes, each over its own domain (`https?`, a prefix class
+//! and a port group: three findings each), the case where no class automaton is shared
+//! between regexes.
 //!
 //! `cargo bench -p corsgate-benches --bench analysis`
 
@@ -21,6 +24,14 @@ fn origins(reverse: bool) -> Vec<String> {
     origins
 }
 
+/// Regex `i` admits `http://`, `https://aapp{i}.com` and any port.
+fn weak() -> Policy {
+    let origins: Vec<String> = (0..400)
+        .map(|i| format!("~^https?://[a-z]*app{i}\\.com(:[0-9]+)?$"))
+        .collect();
+    Policy::new(&corsgate::Config::new(origins)).expect("valid")
+}
+
 fn policy(reverse: bool) -> Policy {
     Policy::new(&corsgate::Config::new(origins(reverse))).expect("valid")
 }
@@ -33,12 +44,27 @@ fn bench(c: &mut Criterion) {
     let credentialed = corsgate::Config::new(origins(false)).credentials(true);
     let checked = Policy::new(&credentialed).expect("valid with credentials");
     assert!(checked.warnings().is_empty(), "{:?}", checked.warnings());
+    let w = weak();
+    let found = corsgate::audit::audit(&w).findings;
+    assert_eq!(found.len(), 1200);
+    for i in 0..400 {
+        for class in ["prefix_suffix", "scheme_downgrade", "port_confusion"] {
+            assert!(
+                found.iter().any(|f| f.class == Some(class)
+                    && f.pattern.as_ref().is_some_and(|p| p.0 == i)),
+                "{i} {class}"
+            );
+        }
+    }
     let mut g = c.benchmark_group("analysis_400_regexes");
     g.sampling_mode(SamplingMode::Flat)
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
     g.bench_function("audit", |b| {
         b.iter(|| corsgate::audit::audit(black_box(&p)))
+    });
+    g.bench_function("audit_weak", |b| {
+        b.iter(|| corsgate::audit::audit(black_box(&w)))
     });
     g.bench_function("diff", |b| {
         b.iter(|| corsgate::diff::diff(black_box(&p), black_box(&q)).unwrap())

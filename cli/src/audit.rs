@@ -29,8 +29,9 @@ pub(crate) fn audit(args: &[String]) -> Result<ExitCode, Fail> {
         }
         let n = report.findings.len();
         println!(
-            "{path}: {} attacker origins evaluated, {n} finding{}",
+            "{path}: {} attacker origin{} evaluated, {n} finding{}",
             report.probes,
+            if report.probes == 1 { "" } else { "s" },
             if n == 1 { "" } else { "s" }
         );
     }

@@ -83,7 +83,9 @@ USAGE:
       same meaning reports no change.
       Exit 0 nothing newly allowed, 1 something newly allowed, 3 a policy is invalid.
 
-  corsgate --version | --help
+  corsgate --version | --help   (also COMMAND --help)
+
+Every command exits 2 on a usage or I/O error (a missing file, an unknown option).
 ";
 
 /// A usage or I/O failure: printed, exit 2.
@@ -120,6 +122,11 @@ fn status(code: ExitCode) -> u8 {
 }
 
 fn dispatch(args: &[String]) -> Result<ExitCode, Fail> {
+    // `corsgate audit --help`: no option takes `-h` or `--help` as its value.
+    if args.iter().skip(1).any(|a| a == "--help" || a == "-h") {
+        print!("{USAGE}");
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.first().map(String::as_str) {
         None | Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

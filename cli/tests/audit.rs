@@ -494,3 +494,22 @@ fn credentials_without_protection_is_a_finding() {
         "{text}"
     );
 }
+
+#[test]
+fn command_help_states_the_exit_codes() {
+    for args in [
+        &["audit", "--help"][..],
+        &["diff", "-h"],
+        &["audit", "p.json", "--help"],
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Exit 0 nothing found, 1 something found, 3 the policy is invalid")
+                && text.contains("1 something newly allowed, 3 a policy is invalid")
+                && text.contains("exits 2 on a usage or I/O error"),
+            "{args:?}: {text}"
+        );
+    }
+}

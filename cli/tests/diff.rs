@@ -215,6 +215,36 @@ fn text_output_and_usage() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A regex's change is stated with the side that lacks it.
+    let old = write(
+        "text-old",
+        &json!({"origins": [r"~^https://example\.com$"]}),
+    );
+    let new = write(
+        "text-new",
+        &json!({"origins": [r"~^https?://example\.com$"]}),
+    );
+    let out = Command::new(BIN)
+        .args(["diff", old.to_str().unwrap(), new.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(r"newly allowed: origins: origins that ~^https?://example\.com$ admits and the old policy does not")
+            && text.contains("e.g. http://example.com"),
+        "{text}"
+    );
+    let out = Command::new(BIN)
+        .args(["diff", new.to_str().unwrap(), old.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(r"newly denied: origins: origins that ~^https?://example\.com$ admitted and the new policy does not"),
+        "{text}"
+    );
 }
 
 /// `(old origins, new origins, newly allowed witnesses, newly denied witnesses)`: the

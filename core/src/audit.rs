@@ -361,9 +361,10 @@ fn reference(policy: &Policy) -> Option<Reference> {
 /// origins, then configuration.
 pub fn audit(policy: &Policy) -> Report {
     let mut report = Report::default();
+    let mut shared = crate::lang::Shared::default();
     for p in policy.patterns() {
         if let PatternKind::Regex(re) = &p.kind {
-            regex_findings(policy, p, re, &mut report.findings);
+            regex_findings(policy, p, re, &mut shared, &mut report.findings);
         }
     }
     replay(policy, &mut report);
@@ -372,9 +373,15 @@ pub fn audit(policy: &Policy) -> Report {
 }
 
 /// The bypass classes of one regex, as findings.
-fn regex_findings(policy: &Policy, p: &pattern::Pattern, re: &str, out: &mut Vec<Finding>) {
+fn regex_findings(
+    policy: &Policy,
+    p: &pattern::Pattern,
+    re: &str,
+    shared: &mut crate::lang::Shared,
+    out: &mut Vec<Finding>,
+) {
     let allowed = |o: &str| policy.is_origin_allowed(o.as_bytes());
-    match crate::bypass::classify(re, allowed) {
+    match crate::bypass::classify(re, shared, allowed) {
         Ok(found) => out.extend(found.into_iter().map(|b| Finding {
             code: "bypass",
             severity: "high",
@@ -551,13 +558,14 @@ fn config_findings(policy: &Policy, out: &mut Vec<Finding>) {
 /// Whether pattern `q` admits every origin `p` admits (wildcards and port sets only;
 /// regexes are never said to cover anything).
 fn covers(q: &PatternKind, p: &PatternKind) -> bool {
+    // Before `targets`: reading a regex's names parses it, and this runs per pair.
+    if matches!(q, PatternKind::Regex(_)) || matches!(p, PatternKind::Regex(_)) {
+        return false;
+    }
     let (Some(tq), Some(tp)) = (targets(q).into_iter().next(), targets(p).into_iter().next())
     else {
         return false;
     };
-    if matches!(q, PatternKind::Regex(_)) || matches!(p, PatternKind::Regex(_)) {
-        return false;
-    }
     if !tq.wildcard || tq.scheme != tp.scheme {
         return false;
     }

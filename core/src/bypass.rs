@@ -22,11 +22,15 @@
 //! A regex exactly as narrow as an exact or wildcard pattern has no finding: its hosts
 //! all lie under the domains it names, and its labels are whole labels.
 //!
-//! Cost: one DFA per regex and per class language, one product search per class.
+//! Cost: one DFA per regex (and one for its label-strict reading when that differs);
+//! the class languages depend only on the named domains and are built once per
+//! distinct set of them ([`Shared`]). One product search decides whether the regex
+//! admits any host outside its domains; only then is each host class searched. Then
+//! one search each for the scheme, the port and the label classes.
 
 use crate::lang::{
-    ANY_PORT, Dfa, LABEL, SCHEME, Term, TooComplex, escape, loopback, plain_http, within_valid,
-    witness,
+    ANY_PORT, Dfa, LABEL, SCHEME, Shared, Term, TooComplex, escape, loopback, plain_http,
+    within_valid, witness,
 };
 use crate::named::{Named, named_hosts};
 use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, HirKind};
@@ -114,48 +118,25 @@ fn anchor_fix(named: &Named) -> String {
 
 /// Every class regex `re` falls into. `admitted` is the real evaluator's answer for a
 /// candidate witness (so every witness reported is an origin the policy allows).
+/// `shared` keeps the class languages for the next regex of the same analysis.
 ///
 /// # Errors
 /// When an automaton or a search exceeds the limits.
 pub fn classify(
     re: &str,
+    shared: &mut Shared,
     mut admitted: impl FnMut(&str) -> bool,
 ) -> Result<Vec<Bypass>, TooComplex> {
     let r = Dfa::new(&[re])?;
     let named = named_hosts(re);
-    let under = named.dfa()?;
+    let under = shared.dfa(named.regex())?;
     let mut out = Vec::new();
-    let mut foreign_found = false;
-    // The classes are made disjoint: each excludes the classes already reported.
-    let mut reported: Vec<Dfa> = Vec::new();
-    for (class, lang) in host_classes(&named) {
-        let d = Dfa::new(&[lang])?;
-        let mut extra: Vec<Term<'_>> = vec![(&d, true), (&under, false)];
-        extra.extend(reported.iter().map(|x| (x, false)));
-        if let Some(w) = witness(&base(&r, &extra), &mut admitted)? {
-            foreign_found = true;
-            out.push(Bypass {
-                class,
-                why: format!(
-                    "its registrable domain is none the regex names{}",
-                    named.describe()
-                ),
-                witness: w,
-                fix: anchor_fix(&named),
-            });
-            reported.push(d);
-        }
-    }
-    if !foreign_found && let Some(w) = witness(&base(&r, &[(&under, false)]), &mut admitted)? {
-        out.push(Bypass {
-            class: "foreign_domain",
-            why: format!(
-                "its registrable domain is none the regex names{}",
-                named.describe()
-            ),
-            witness: w,
-            fix: anchor_fix(&named),
-        });
+    // Every host class, and `foreign_domain`, lies outside the named domains: when the
+    // regex admits no such string at all (whatever the evaluator would say of it), no
+    // class can have a witness and none is searched. Exact: an empty language has
+    // empty subsets.
+    if witness(&base(&r, &[(&under, false)]), |_| true)?.is_some() {
+        host_findings(&r, &named, &under, shared, &mut admitted, &mut out)?;
     }
     if let Some(w) = witness(&base(&r, &[(plain_http(), true)]), &mut admitted)? {
         out.push(Bypass {
@@ -166,9 +147,53 @@ pub fn classify(
                 .to_owned(),
         });
     }
-    port_class(&r, &named, &mut admitted, &mut out)?;
+    port_class(&r, &named, shared, &mut admitted, &mut out)?;
     extra_labels(re, &r, &under, &mut admitted, &mut out)?;
     Ok(out)
+}
+
+/// The host-shape classes, then `foreign_domain` when none of them has a witness.
+fn host_findings(
+    r: &Dfa,
+    named: &Named,
+    under: &Dfa,
+    shared: &mut Shared,
+    admitted: &mut dyn FnMut(&str) -> bool,
+    out: &mut Vec<Bypass>,
+) -> Result<(), TooComplex> {
+    let mut foreign_found = false;
+    // The classes are made disjoint: each excludes the classes already reported.
+    let mut reported: Vec<std::rc::Rc<Dfa>> = Vec::new();
+    for (class, lang) in host_classes(named) {
+        let d = shared.dfa(Some(lang))?;
+        let mut extra: Vec<Term<'_>> = vec![(&d, true), (under, false)];
+        extra.extend(reported.iter().map(|x| (&**x, false)));
+        if let Some(w) = witness(&base(r, &extra), &mut *admitted)? {
+            foreign_found = true;
+            out.push(Bypass {
+                class,
+                why: format!(
+                    "its registrable domain is none the regex names{}",
+                    named.describe()
+                ),
+                witness: w,
+                fix: anchor_fix(named),
+            });
+            reported.push(d);
+        }
+    }
+    if !foreign_found && let Some(w) = witness(&base(r, &[(under, false)]), admitted)? {
+        out.push(Bypass {
+            class: "foreign_domain",
+            why: format!(
+                "its registrable domain is none the regex names{}",
+                named.describe()
+            ),
+            witness: w,
+            fix: anchor_fix(named),
+        });
+    }
+    Ok(())
 }
 
 /// The terms "admitted by `r`, valid, not loopback", plus `extra`.
@@ -182,16 +207,13 @@ fn base<'a>(r: &'a Dfa, extra: &[Term<'a>]) -> Vec<Term<'a>> {
 fn port_class(
     r: &Dfa,
     named: &Named,
+    shared: &mut Shared,
     admitted: &mut dyn FnMut(&str) -> bool,
     out: &mut Vec<Bypass>,
 ) -> Result<(), TooComplex> {
-    let has_port = Dfa::new(&[format!("{SCHEME}://[^/]*:[0-9]+")])?;
+    let has_port = shared.dfa(Some(format!("{SCHEME}://[^/]*:[0-9]+")))?;
     let ports: Vec<String> = named.ports.iter().map(u16::to_string).collect();
-    let listed = if ports.is_empty() {
-        Dfa::new::<String>(&[])?
-    } else {
-        Dfa::new(&[format!(".*:(?:{})", ports.join("|"))])?
-    };
+    let listed = shared.dfa((!ports.is_empty()).then(|| format!(".*:(?:{})", ports.join("|"))))?;
     if let Some(w) = witness(&base(r, &[(&has_port, true), (&listed, false)]), admitted)? {
         let fix = if ports.is_empty() {
             "remove the port group, or list the ports (\"https://host:[8443]\")".to_owned()
@@ -309,7 +331,7 @@ mod tests {
 
     fn classes(re: &str) -> Vec<(&'static str, String)> {
         let d = Dfa::new(&[re]).unwrap();
-        classify(re, |o| {
+        classify(re, &mut Shared::default(), |o| {
             crate::lang::is_valid_origin(o.as_bytes()) && d.accepts(o.as_bytes())
         })
         .unwrap()

@@ -190,6 +190,7 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
     let mut seen = hashbrown::HashSet::<String>::new();
     let mut sources = hashbrown::HashMap::new();
     let has_any = config.origins.iter().any(|o| o == "*");
+    let mut shared = crate::lang::Shared::default();
     for (i, src) in config.origins.iter().enumerate() {
         let Some(p) = pattern::parse(i, src, &mut c.diags) else {
             continue;
@@ -212,7 +213,8 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
             continue;
         }
         check_pattern_security(c, config, &p);
-        c.diags.extend(crate::lang::credential_errors(config, &p));
+        c.diags
+            .extend(crate::lang::credential_errors(config, &p, &mut shared));
         if has_any && p.kind != PatternKind::Any {
             let msg = "\"*\" already allows every origin";
             c.push(Code::RedundantEntry, "origins", i, src, msg);

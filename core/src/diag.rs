@@ -129,6 +129,8 @@ codes! {
     NormalizedOrigin = "normalized_origin", Warning;
     /// A host ending in `.`: a distinct origin that matches only trailing-dot requests.
     TrailingDotHost = "trailing_dot_host", Warning;
+    /// A host with an `xn--` label that is not valid punycode: browsers refuse the host.
+    InvalidPunycode = "invalid_punycode", Warning;
     /// A method was rewritten as Fetch normalizes it (`get` → `GET`).
     NormalizedMethod = "normalized_method", Warning;
     /// `max_age` above 7200: Chromium caps preflights at 2 hours.

@@ -350,8 +350,13 @@ fn origin_changes(
             .then(|| remainder(p, from.patterns()))
             .flatten()
             .unwrap_or_else(|| {
+                let (verb, other) = if direction == "newly_allowed" {
+                    ("admits", "old")
+                } else {
+                    ("admitted", "new")
+                };
                 format!(
-                    "origins {} admits that the other policy does not",
+                    "origins that {} {verb} and the {other} policy does not",
                     p.normalized
                 )
             });

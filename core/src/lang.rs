@@ -8,10 +8,13 @@
 //! - [`valid`]: the origins a browser sends, as the origin parser accepts them (the
 //!   language every question is asked within; matching refuses the rest unread).
 //! - [`credential_errors`]: the credential rules of `check` for regex patterns.
+//! - [`Shared`]: the automata an analysis of one policy builds once and reuses for
+//!   every regex (the class languages of a domain, the named-host languages).
 //!
 //! Cost: building a DFA is bounded by [`crate::matcher::REGEX_SIZE_LIMIT`]; a search
 //! visits each reachable product state at most [`REVISITS`] times and gives up after
-//! [`MAX_PRODUCT_NODES`] nodes (reported as `regex_too_complex`).
+//! [`MAX_PRODUCT_NODES`] nodes (reported as `regex_too_complex`). A search allocates
+//! once per new product state, never per step.
 
 use crate::Config;
 use crate::diag::{Code, Diagnostic};
@@ -20,7 +23,7 @@ use crate::syntax;
 use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::util::primitives::StateID;
 use regex_automata::{Anchored, MatchKind};
-use std::collections::VecDeque;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The most product nodes one search may create before it is refused.
@@ -194,6 +197,49 @@ pub fn plain_http() -> &'static Dfa {
     HTTP.get_or_init(|| Dfa::new(&["http://.*"]).expect("small automaton"))
 }
 
+/// `https://` origins (any string after the scheme), built once.
+pub fn https() -> &'static Dfa {
+    static HTTPS: OnceLock<Dfa> = OnceLock::new();
+    HTTPS.get_or_init(|| Dfa::new(&["https://.*"]).expect("small automaton"))
+}
+
+/// The automata one analysis builds, each once per distinct regex: the bypass-class
+/// languages of a set of named domains and the named-host languages are the same for
+/// every regex that names the same domains, so a policy of 400 regexes under one
+/// domain builds them once rather than 400 times.
+///
+/// Invariant: `dfas[r]` is `Dfa::new(&[r])`. Memory: the automata of the distinct
+/// regexes asked for; drop the value to free them (it lives for one analysis).
+#[derive(Debug, Default)]
+pub struct Shared {
+    dfas: hashbrown::HashMap<String, Rc<Dfa>>,
+    empty: Option<Rc<Dfa>>,
+}
+
+impl Shared {
+    /// The full-match language of `regex` (the empty language for `None`), built on
+    /// the first request.
+    ///
+    /// # Errors
+    /// When the automaton exceeds the limits (not cached: each request reports it).
+    pub fn dfa(&mut self, regex: Option<String>) -> Result<Rc<Dfa>, TooComplex> {
+        let Some(regex) = regex else {
+            if let Some(e) = &self.empty {
+                return Ok(Rc::clone(e));
+            }
+            let e = Rc::new(Dfa::new::<String>(&[])?);
+            self.empty = Some(Rc::clone(&e));
+            return Ok(e);
+        };
+        if let Some(d) = self.dfas.get(&regex) {
+            return Ok(Rc::clone(d));
+        }
+        let d = Rc::new(Dfa::new(&[&regex])?);
+        self.dfas.insert(regex, Rc::clone(&d));
+        Ok(d)
+    }
+}
+
 /// Whether `origin` is one the origin parser accepts (the check every witness passes).
 pub fn is_valid_origin(origin: &[u8]) -> bool {
     syntax::parse_origin(origin).is_some()
@@ -277,54 +323,57 @@ pub fn witness(
 }
 
 /// [`witness`], with each product state reached at most `revisits` times.
+///
+/// Breadth first: nodes are appended in visiting order, so the node list is the queue.
+/// Node `i`'s product state is `states[i * k..][..k]` (one flat arena, `k` terms), its
+/// parent and the byte that led to it `links[i]`.
 fn search(
     terms: &[Term<'_>],
     revisits: u32,
     mut check: impl FnMut(&str) -> bool,
 ) -> Result<Option<String>, TooComplex> {
     let reps = representatives(terms);
-    let start: Box<[StateID]> = terms.iter().map(|(d, _)| d.start).collect();
-    // Each node: its product state, parent node and the byte that led to it.
-    let mut nodes: Vec<(Box<[StateID]>, u32, u8)> = vec![(start.clone(), u32::MAX, 0)];
+    let k = terms.len();
+    let mut states: Vec<StateID> = terms.iter().map(|(d, _)| d.start).collect();
+    let mut links: Vec<(u32, u8)> = vec![(u32::MAX, 0)];
     let mut seen: hashbrown::HashMap<Box<[StateID]>, u32> = hashbrown::HashMap::new();
-    seen.insert(start, 1);
-    let mut queue = VecDeque::from([0u32]);
-    while let Some(at) = queue.pop_front() {
-        let state = nodes[at as usize].0.clone();
-        if satisfied(terms, &state) {
-            let text = spell(&nodes, at);
+    seen.insert(states.clone().into_boxed_slice(), 1);
+    let mut next: Vec<StateID> = Vec::with_capacity(k);
+    let mut at = 0usize;
+    while at < links.len() {
+        if satisfied(terms, &states[at * k..][..k]) {
+            let text = spell(&links, at);
             if let Ok(text) = String::from_utf8(text)
                 && check(&text)
             {
                 return Ok(Some(text));
             }
         }
-        for &b in &reps {
-            let next: Box<[StateID]> = terms
-                .iter()
-                .zip(state.iter())
-                .map(|((d, _), &s)| d.dfa.next_state(s, b))
-                .collect();
-            let dead = terms
-                .iter()
-                .zip(next.iter())
-                .any(|((d, want), &s)| *want && d.dfa.is_dead_state(s));
-            if dead {
-                continue;
+        'bytes: for &b in &reps {
+            next.clear();
+            for ((d, want), &s) in terms.iter().zip(&states[at * k..][..k]) {
+                let n = d.dfa.next_state(s, b);
+                if *want && d.dfa.is_dead_state(n) {
+                    continue 'bytes;
+                }
+                next.push(n);
             }
-            let count = seen.entry(next.clone()).or_insert(0);
-            if *count >= revisits {
-                continue;
+            match seen.get_mut(&next[..]) {
+                Some(count) if *count >= revisits => continue,
+                Some(count) => *count += 1,
+                None => {
+                    seen.insert(next.clone().into_boxed_slice(), 1);
+                }
             }
-            *count += 1;
-            if nodes.len() >= MAX_PRODUCT_NODES {
+            if links.len() >= MAX_PRODUCT_NODES {
                 return Err(TooComplex(format!(
                     "the analysis needs more than {MAX_PRODUCT_NODES} automaton states"
                 )));
             }
-            nodes.push((next, at, b));
-            queue.push_back((nodes.len() - 1) as u32);
+            states.extend_from_slice(&next);
+            links.push((at as u32, b));
         }
+        at += 1;
     }
     Ok(None)
 }
@@ -338,12 +387,12 @@ fn satisfied(terms: &[Term<'_>], state: &[StateID]) -> bool {
 }
 
 /// The string spelled by the path from the root to node `at`.
-fn spell(nodes: &[(Box<[StateID]>, u32, u8)], mut at: u32) -> Vec<u8> {
+fn spell(links: &[(u32, u8)], mut at: usize) -> Vec<u8> {
     let mut out = Vec::new();
     while at != 0 {
-        let (_, parent, b) = &nodes[at as usize];
-        out.push(*b);
-        at = *parent;
+        let (parent, b) = links[at];
+        out.push(b);
+        at = parent as usize;
     }
     out.reverse();
     out
@@ -351,14 +400,14 @@ fn spell(nodes: &[(Box<[StateID]>, u32, u8)], mut at: u32) -> Vec<u8> {
 
 /// One byte per class of the terms' joint alphabet, preferred bytes first.
 fn representatives(terms: &[Term<'_>]) -> Vec<u8> {
-    let mut seen = hashbrown::HashSet::new();
+    let mut seen: hashbrown::HashSet<Vec<u8>> = hashbrown::HashSet::new();
+    let mut key = Vec::with_capacity(terms.len());
     let mut out = Vec::new();
     for b in PREFERRED.iter().copied().chain(0..=255u8) {
-        let key: Vec<u8> = terms
-            .iter()
-            .map(|(d, _)| d.dfa.byte_classes().get(b))
-            .collect();
-        if seen.insert(key) {
+        key.clear();
+        key.extend(terms.iter().map(|(d, _)| d.dfa.byte_classes().get(b)));
+        if !seen.contains(&key[..]) {
+            seen.insert(key.clone());
             out.push(b);
         }
     }
@@ -399,8 +448,8 @@ pub fn sample(terms: &[Term<'_>], count: usize) -> Vec<String> {
 /// the shortest origin that breaks the rule.
 ///
 /// Cost: nothing without credentials; otherwise one DFA build and up to three product
-/// searches per regex.
-pub fn credential_errors(config: &Config, p: &Pattern) -> Vec<Diagnostic> {
+/// searches per regex, plus one build per distinct set of named domains (in `shared`).
+pub fn credential_errors(config: &Config, p: &Pattern, shared: &mut Shared) -> Vec<Diagnostic> {
     let PatternKind::Regex(re) = &p.kind else {
         return Vec::new();
     };
@@ -436,12 +485,7 @@ pub fn credential_errors(config: &Config, p: &Pattern) -> Vec<Diagnostic> {
             Err(e) => return too_complex(e),
         }
     }
-    let https = Dfa::new(&["https://.*"]).map_err(too_complex);
-    let https = match https {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    match witness(&within_valid(vec![(&https, true), (&dfa, false)]), |o| {
+    match witness(&within_valid(vec![(https(), true), (&dfa, false)]), |o| {
         is_valid_origin(o.as_bytes())
     }) {
         Ok(None) => {
@@ -456,7 +500,7 @@ pub fn credential_errors(config: &Config, p: &Pattern) -> Vec<Diagnostic> {
     }
     if !config.dangerously_allow_public_suffix_wildcards {
         let named = crate::named::named_hosts(re);
-        let under = match named.dfa() {
+        let under = match shared.dfa(named.regex()) {
             Ok(d) => d,
             Err(e) => return too_complex(e),
         };

@@ -33,16 +33,21 @@ impl Named {
     /// # Errors
     /// When the names are too many for the automaton limits.
     pub fn dfa(&self) -> Result<Dfa, TooComplex> {
+        match self.regex() {
+            Some(r) => Dfa::new(&[r]),
+            None => Dfa::new::<String>(&[]),
+        }
+    }
+
+    /// The regex of [`Named::dfa`]; `None` for the empty language (nothing named).
+    pub fn regex(&self) -> Option<String> {
         let mut alts: Vec<String> = self
             .domains
             .iter()
             .map(|d| format!(r"(?:{LABEL}\.)*{}\.?", escape(d)))
             .collect();
         alts.extend(self.hosts.iter().map(|h| escape(h)));
-        if alts.is_empty() {
-            return Dfa::new::<String>(&[]);
-        }
-        Dfa::new(&[format!("{SCHEME}://(?:{}){ANY_PORT}", alts.join("|"))])
+        (!alts.is_empty()).then(|| format!("{SCHEME}://(?:{}){ANY_PORT}", alts.join("|")))
     }
 
     /// A parenthesized phrase naming the domains, for messages.

@@ -544,6 +544,12 @@ fn normalize_domain(e: &mut Entry<'_>, text: &str, what: &mut Vec<&'static str>)
             "a host with a trailing dot is a different origin: it matches only requests whose Origin also ends in \".\"",
         );
     }
+    if host.split('.').any(|l| l.starts_with("xn--")) && idna::domain_to_ascii(&host).is_err() {
+        e.warn(
+            Code::InvalidPunycode,
+            "an \"xn--\" label that is not valid punycode: browsers refuse such a host (URL standard, UTS 46), so no request carries this origin",
+        );
+    }
     Some(host)
 }
 
@@ -726,6 +732,28 @@ mod tests {
         let (p, d) = ok("https://example.com");
         assert_eq!(p.kind, PatternKind::Exact("https://example.com".into()));
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn warns_about_invalid_punycode() {
+        let punycode = |src: &str| ok(src).1.iter().any(|d| d.code == Code::InvalidPunycode);
+        for bad in [
+            "https://xn--a.example.com",
+            "https://*.xn--zz-.com",
+            "https://XN--A.com:8443",
+            "https://app.xn--abc.com",
+        ] {
+            assert!(punycode(bad), "{bad}");
+        }
+        for good in [
+            "https://xn--bcher-kva.example",
+            "https://bücher.example",
+            "https://*.xn--bcher-kva.example",
+            "https://example.com",
+            "https://xn.example.com",
+        ] {
+            assert!(!punycode(good), "{good}");
+        }
     }
 
     #[test]

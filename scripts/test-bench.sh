@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI gate for performance: runs the instruction-count benches (gungraun / callgrind,
-# benches/iai/hot_paths.rs, which first assert every verdict), then compares each count
+# benches/iai/hot_paths.rs and issue15.rs, which first assert every verdict), then compares each count
 # with the committed baseline benches/iai-baseline.txt and fails when one grew by more
 # than 5 % (or is missing). Instruction counts are deterministic up to the ~0.3 % that a
 # randomly seeded hash table moves them; the timing benches are not run here.
@@ -18,10 +18,12 @@ OUT="$TARGET/corsgate-iai.txt"
 bash scripts/setup-bench.sh >/dev/null
 # The fixtures and the Zipf generator (its counts against corsgate's verdicts).
 cargo test -p corsgate-benches --lib
-cargo bench -p corsgate-benches --bench iai 2>&1 | tee "$OUT.log"
+cargo bench -p corsgate-benches --bench iai --bench iai_issue15 2>&1 | tee "$OUT.log"
 
-# "iai::hot_paths::origin hit_1k:(...)" then "  Instructions:  24328|..." -> "origin.hit_1k 24328"
-awk '/^iai::hot_paths::/ { split($1, p, "::"); split($2, q, ":"); name = p[3] "." q[1] }
+# "iai::hot_paths::origin hit_1k:(...)" then "  Instructions:  24328|..." -> "origin.hit_1k 24328";
+# other groups keep their name: "iai_issue15::issue15::verdict exact_hit:(...)" -> "issue15.verdict.exact_hit"
+awk '/^iai[a-z0-9_]*::[a-z0-9_]+::/ { split($1, p, "::"); split($2, q, ":");
+                                      name = (p[2] == "hot_paths" ? "" : p[2] ".") p[3] "." q[1] }
      /^  Instructions:/ && name != "" { split($2, v, "|"); print name, v[1]; name = "" }' \
     "$OUT.log" > "$OUT"
 if [ ! -s "$OUT" ]; then

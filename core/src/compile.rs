@@ -192,6 +192,20 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
     let has_any = config.origins.iter().any(|o| o == "*");
     let mut shared = crate::lang::Shared::default();
     for (i, src) in config.origins.iter().enumerate() {
+        // The common case, without a `Pattern`: an exact origin written canonically,
+        // about which no check below could say anything (not plain http with
+        // credentials, no "*" in the list).
+        if !(has_any || (config.credentials && src.starts_with("http:")))
+            && pattern::is_canonical_exact(src)
+            && let Ok(id) = u32::try_from(i)
+        {
+            if !builder.add_exact(id, src, true) {
+                sources.insert(id, src.as_str().into());
+                let msg = format!("\"{src}\" is listed twice");
+                c.push(Code::DuplicateEntry, "origins", i, src, msg);
+            }
+            continue;
+        }
         let Some(p) = pattern::parse(i, src, &mut c.diags) else {
             continue;
         };

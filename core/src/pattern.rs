@@ -140,6 +140,21 @@ impl Entry<'_> {
     }
 }
 
+/// Whether `source` is an exact origin already in the browser's serialization that
+/// [`parse`] would take as it is, with no diagnostic: then `parse` gives
+/// [`PatternKind::Exact`] of `source` itself, and compiling can skip it (and its
+/// allocations). Not for hosts with a trailing dot (they get a warning).
+///
+/// Cost: one [`syntax::parse_origin`]; never allocates.
+pub(crate) fn is_canonical_exact(source: &str) -> bool {
+    let Some(parts) = syntax::parse_origin(source.as_bytes()) else {
+        return false;
+    };
+    parts.scheme.len() <= MAX_SCHEME_LEN
+        && !OPAQUE_SCHEMES.iter().any(|s| s.as_bytes() == parts.scheme)
+        && parts.host.last() != Some(&b'.')
+}
+
 /// Parses entry `index` of `origins`. Pushes errors and warnings to `diags`; returns
 /// `None` when the entry has an error.
 pub(crate) fn parse(index: usize, source: &str, diags: &mut Vec<Diagnostic>) -> Option<Pattern> {
@@ -831,6 +846,53 @@ mod tests {
                 "{src} refuses {origin}"
             );
         }
+    }
+
+    /// The shortcut of compile agrees with `parse`: what it takes is an exact origin
+    /// equal to its source, without any diagnostic.
+    #[test]
+    fn canonical_exact_origins_parse_as_themselves() {
+        let long_scheme = format!("{}://a.com", "a".repeat(MAX_SCHEME_LEN + 1));
+        let mut sources = vec![
+            "https://example.com".to_owned(),
+            "https://app500.customer500.com".into(),
+            "http://localhost:3000".into(),
+            "https://a.com:443".into(),
+            "https://a.com:08443".into(),
+            "https://a.com:8443".into(),
+            "https://a.com/".into(),
+            "https://A.com".into(),
+            "https://a.com.".into(),
+            "http://127.0.0.1".into(),
+            "http://[::1]:8080".into(),
+            "http://[0::1]".into(),
+            "file://a.com".into(),
+            "chrome-extension://abcdef".into(),
+            "https://*.a.com".into(),
+            "https://xn--bcher-kva.example".into(),
+            "https://a_b.example".into(),
+            long_scheme,
+        ];
+        let more: Vec<String> = sources
+            .iter()
+            .flat_map(|s| (0..s.len()).map(move |i| format!("{}{}", &s[..i], &s[i + 1..])))
+            .collect();
+        sources.extend(more);
+        for src in &sources {
+            if is_canonical_exact(src) {
+                let mut d = Vec::new();
+                let p = parse(0, src, &mut d);
+                assert_eq!(
+                    p.map(|p| p.kind),
+                    Some(PatternKind::Exact(src.clone())),
+                    "{src}"
+                );
+                assert!(d.is_empty(), "{src}: {d:?}");
+            }
+        }
+        assert!(is_canonical_exact("https://app500.customer500.com"));
+        assert!(!is_canonical_exact("https://a.com."));
+        assert!(!is_canonical_exact("file://a.com"));
     }
 
     /// Found by fuzzing: a Unicode label where a `0x` prefix was looked for panicked.

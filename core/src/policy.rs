@@ -215,10 +215,7 @@ impl Policy {
     /// origins. Never allocates or panics.
     #[inline]
     pub fn is_origin_allowed(&self, origin: &[u8]) -> bool {
-        matches!(
-            self.matcher.find(origin),
-            OriginMatch::Any | OriginMatch::Pattern(..) | OriginMatch::Verbatim(..)
-        )
+        self.matcher.allows(origin)
     }
 
     /// Decides one request from its method and header lines.

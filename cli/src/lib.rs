@@ -10,6 +10,7 @@
 //! corsgate eval POLICY --jsonl  < requests.jsonl > decisions.jsonl
 //! corsgate audit POLICY [--json]
 //! corsgate diff OLD NEW [--json]
+//! corsgate diff --replay REQUESTS.jsonl OLD NEW [--json]
 //! ```
 //!
 //! Exit codes: 0 success (check: no errors), 1 the policy has errors (audit: findings;
@@ -20,6 +21,7 @@
 
 mod audit;
 mod diff;
+mod replay;
 
 use corsgate::response::Line as _;
 use corsgate::{ConfigError, Diagnostic, Policy};
@@ -66,6 +68,12 @@ USAGE:
       pattern kind): each change comes with a witness origin, and a rewrite with the
       same meaning reports no change.
       Exit 0 nothing newly allowed, 1 something newly allowed, 3 a policy is invalid.
+
+  corsgate diff --replay REQUESTS.jsonl OLD NEW [--json]
+      Replay a recorded request log (one request per line, the eval --jsonl request
+      format) through both policies; list every request whose verdict (kind, allowed)
+      changes, with both reasons, and count them (newly allowed, newly denied).
+      Exit 0 no verdict changes, 1 some change, 3 a policy is invalid.
 
   corsgate --version | --help
 ";
@@ -333,6 +341,17 @@ fn header_pairs(
         .map(Some)
 }
 
+impl RequestLine {
+    /// The decision of `policy` for this request.
+    fn decide<'p>(&'p self, policy: &'p Policy) -> corsgate::Decision<'p> {
+        let pairs = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.as_bytes()));
+        policy.evaluate(self.method.as_bytes(), pairs)
+    }
+}
+
 /// Parses one `--jsonl` request line.
 fn parse_request(line: &str) -> Result<RequestLine, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
@@ -367,12 +386,7 @@ fn parse_request(line: &str) -> Result<RequestLine, String> {
 /// The decision line for one request: [`corsgate::Decision::to_json`], plus
 /// `merged_headers` (the decision applied to `app_headers`) when the request has them.
 fn decide_line(policy: &Policy, req: &RequestLine) -> String {
-    let pairs: Vec<(&[u8], &[u8])> = req
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
-        .collect();
-    let d = policy.evaluate(req.method.as_bytes(), pairs.iter().copied());
+    let d = req.decide(policy);
     let Some(app) = &req.app_headers else {
         return d.to_json();
     };

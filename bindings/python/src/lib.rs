@@ -238,6 +238,26 @@ fn push(buf: &mut String, s: &str) -> Span {
     )
 }
 
+/// `OSError(errno, strerror, filename)` for a failed read of `path`: Python picks the
+/// subclass from the errno (`FileNotFoundError` ...). Without an errno, the message.
+fn os_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
+    match e.raw_os_error() {
+        Some(code) => {
+            let text = e.to_string();
+            let strerror = text
+                .strip_suffix(&format!(" (os error {code})"))
+                .unwrap_or(&text)
+                .to_owned();
+            pyo3::exceptions::PyOSError::new_err((
+                code,
+                strerror,
+                path.to_string_lossy().into_owned(),
+            ))
+        }
+        None => pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display())),
+    }
+}
+
 fn slice(buf: &str, (a, b): Span) -> &str {
     buf.get(a as usize..b as usize).unwrap_or("")
 }
@@ -455,6 +475,13 @@ impl Decision {
     fn reason_code(&self) -> &'static str {
         self.reason.view(&self.buf).code()
     }
+    /// The text behind the reason (the core's `Reason::detail`): the `origins` pattern
+    /// that admitted the origin, the method or the request header name refused; `""`
+    /// for the other reasons.
+    #[getter]
+    fn reason_detail(&self) -> &str {
+        self.reason.view(&self.buf).detail()
+    }
     /// The value of the first header named `name` (case-insensitive), or None.
     fn header(&self, name: &str) -> Option<&str> {
         self.iter()
@@ -638,10 +665,13 @@ impl Policy {
         compile_json(py, bytes)
     }
 
-    /// Reads, validates and compiles a policy file. OSError if it cannot be read.
+    /// Reads, validates and compiles a policy file. OSError if it cannot be read, with
+    /// `errno`, `strerror` and `filename` set (so `FileNotFoundError` and friends).
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Policy> {
-        let bytes = py.detach(|| std::fs::read(&path))?;
+        let bytes = py
+            .detach(|| std::fs::read(&path))
+            .map_err(|e| os_error(e, &path))?;
         compile_json(py, bytes)
     }
 

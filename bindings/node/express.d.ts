@@ -17,10 +17,10 @@ declare namespace cors {
      * (`/^https:\/\/[a-z]+\.example\.com$/`, no flags), an array of them, `true` (any
      * origin, answered `*`; refused with credentials) or `false` (CORS off).
      */
-    origin?: boolean | string | RegExp | Array<string | RegExp>
+    origin?: boolean | string | RegExp | Array<string | RegExp> | OriginCallback
     /** Default `'GET,HEAD,PUT,PATCH,POST,DELETE'`. */
     methods?: string | string[]
-    /** Default: any header but `Authorization` (`'*'`). */
+    /** Default: the requested names echoed, `Authorization` included (`['*', 'authorization']`). */
     allowedHeaders?: string | string[]
     /** Alias of `allowedHeaders`. */
     headers?: string | string[]
@@ -32,7 +32,19 @@ declare namespace cors {
     optionsSuccessStatus?: number
     /** Hand preflights on to the next handler (with their headers) instead of answering them. */
     preflightContinue?: boolean
+    /** corsgate's own: the cache of an `origin` function's answers (default 1000 origins, 60 s). */
+    originCache?: { max?: number; ttlMs?: number }
   }
+
+  /**
+   * `origin` as a function (origins from a database): consulted only for origins the
+   * compiled policy denies; `cb(null, true)` allows (the core then decides with that one
+   * origin allowed), `false` denies; a Promise of a boolean works too. Answers are cached.
+   */
+  export type OriginCallback = (
+    origin: string,
+    cb: (err: Error | null, allow?: boolean) => void,
+  ) => void | Promise<boolean>
 
   /** A corsgate policy with the preflight switch. */
   export interface PolicyOptions {

@@ -4,6 +4,7 @@
 const { handleNode, attachPolicy } = require('./lib/shared.js')
 const { resolveOptions } = require('./lib/options.js')
 const { fromCorsOptions } = require('./lib/cors-options.js')
+const { whenReady } = require('./lib/dynamic.js')
 
 /**
  * `app.use(cors(options))`. `options`: a Policy, a policy object or its JSON text,
@@ -19,9 +20,17 @@ function cors(options) {
   const preflightContinue = r.preflightContinue
   function corsgateMiddleware(req, res, next) {
     // origin: false turns CORS off, as in cors; setPolicy() turns it back on.
-    if (state.policy === null) return next()
-    if (handleNode(state.policy, preflightContinue, req, res)) return
-    next()
+    const policy = state.policy
+    if (policy === null) return next()
+    // `origin` as a function: its answer for this origin is fetched first (cached).
+    whenReady(
+      policy,
+      req,
+      () => {
+        if (!handleNode(policy, preflightContinue, req, res)) next()
+      },
+      next,
+    )
   }
   return attachPolicy(corsgateMiddleware, state)
 }

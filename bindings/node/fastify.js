@@ -3,35 +3,77 @@
 
 const { handleNode, attachPolicy } = require('./lib/shared.js')
 const { resolveOptions } = require('./lib/options.js')
+const { fromFastifyCorsOptions } = require('./lib/fastify-cors-options.js')
+const { whenReady, kDynamic } = require('./lib/dynamic.js')
+
+/** Adds `Cache-Control: value` to the preflight answer `res` is about to write. */
+function addCacheControl(res, value) {
+  const writeHead = res.writeHead
+  res.writeHead = function corsgateCacheControl() {
+    this.setHeader('Cache-Control', value)
+    return writeHead.apply(this, arguments)
+  }
+}
+
+/** Whether `req` has the shape of a preflight (for cacheControl only; the core decides). */
+function preflightShaped(req) {
+  return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined
+}
 
 /**
- * Registers an `onRequest` hook on the root instance (the plugin skips encapsulation,
- * so it also covers 404s and OPTIONS requests to routes without an OPTIONS handler).
- * Options as for `corsgate/express`. `fastify.corsgate.setPolicy(p)` swaps the policy.
+ * Registers the answering hook (`onRequest` unless the `hook` option says otherwise) on
+ * the root instance (the plugin skips encapsulation, so it also covers 404s and OPTIONS
+ * requests to routes without an OPTIONS handler). Options: a corsgate policy (as for
+ * `corsgate/express`) or `@fastify/cors` 11's options (lib/fastify-cors-options.js:
+ * its defaults, `origin` as a function, `cacheControl`, `hook`, …).
+ * `fastify.corsgate.setPolicy(p)` swaps the policy.
  */
 function corsgatePlugin(fastify, options, done) {
   let r
   try {
-    r = resolveOptions(options)
+    r = resolveOptions(options, fromFastifyCorsOptions)
   } catch (e) {
     done(e)
     return
   }
+  // @fastify/cors calls `origin` with `this` = the Fastify instance.
+  const dynamic = r.policy === null ? undefined : r.policy[kDynamic]
+  if (dynamic !== undefined) dynamic.thisArg = fastify
   const state = { policy: r.policy }
   const preflightContinue = r.preflightContinue
+  const cacheControl = r.cacheControl ?? null
+  const hook = r.hook ?? 'onRequest'
   const handle = attachPolicy(function corsgate() {}, state)
   fastify.decorate('corsgate', handle)
   // The decision is applied to the raw response when its head is written (Fastify
   // writes its reply headers through `writeHead`), so a handler's `reply.header(…)`
   // is covered by the core's response rule; a preflight is answered here.
-  fastify.addHook('onRequest', function corsgateOnRequest(request, reply, next) {
-    if (state.policy === null) return next()
-    if (handleNode(state.policy, preflightContinue, request.raw, reply.raw)) {
-      reply.hijack()
-      return
-    }
-    next()
-  })
+  function answer(request, reply, next) {
+    const policy = state.policy
+    if (policy === null) return next()
+    whenReady(
+      policy,
+      request.raw,
+      () => {
+        if (cacheControl !== null && preflightShaped(request.raw)) addCacheControl(reply.raw, cacheControl)
+        if (handleNode(policy, preflightContinue, request.raw, reply.raw)) {
+          reply.hijack()
+          return
+        }
+        next()
+      },
+      next,
+    )
+  }
+  if (hook === 'preParsing') {
+    fastify.addHook(hook, function corsgatePreParsing(request, reply, payload, next) {
+      answer(request, reply, (err) => (err ? next(err) : next(null, payload)))
+    })
+  } else {
+    fastify.addHook(hook, function corsgateHook(request, reply, next) {
+      answer(request, reply, next)
+    })
+  }
   done()
 }
 

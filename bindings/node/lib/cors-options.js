@@ -13,11 +13,12 @@ const KNOWN = new Set([
   'maxAge',
   'optionsSuccessStatus',
   'preflightContinue',
+  'originCache',
 ])
 
 /** An option that cannot be honoured safely: `code` ERR_CORSGATE_UNSUPPORTED_OPTION. */
 function unsupported(option, message) {
-  const e = new Error(`corsgate: cors option "${option}": ${message}`)
+  const e = new Error(`corsgate: option "${option}": ${message}`)
   e.code = 'ERR_CORSGATE_UNSUPPORTED_OPTION'
   e.option = option
   return e
@@ -94,6 +95,9 @@ function regexPattern(re) {
   return '~' + src.replace(/\\(\\)|\\\//g, (m, bs) => (bs ? m : '/'))
 }
 
+/** A pattern that matches no origin (the base list of an `origin: fn` policy). */
+const NO_ORIGIN = '~[^\\s\\S]'
+
 function originPatterns(origin, credentials) {
   if (origin === undefined || origin === '*') return ['*']
   if (origin === true) {
@@ -107,10 +111,9 @@ function originPatterns(origin, credentials) {
     return ['*']
   }
   if (typeof origin === 'function') {
-    throw unsupported(
-      'origin',
-      'a function decides per request in JavaScript; corsgate compiles the policy once. List the origins, or compile a new Policy when the list changes and swap it with middleware.setPolicy()',
-    )
+    // Every origin comes from the callback (lib/dynamic.js): the compiled list matches
+    // none, so each origin is asked once per TTL and a "yes" is decided by the core.
+    return [NO_ORIGIN]
   }
   const items = Array.isArray(origin) ? origin : [origin]
   return items.map((o) => {
@@ -131,19 +134,41 @@ function maxAgeValue(v) {
  * `origin: false`, which turns CORS off (the middleware only calls `next()`).
  */
 function fromCorsOptions(options) {
+  return translate(checkOptions(options, KNOWN, 'cors(fn)'), CORS_DEFAULT_METHODS)
+}
+
+/**
+ * `options` as an object whose keys are all in `known` (a function, for per-request
+ * options, named `perRequest` in the error, is refused: use `origin` as a function).
+ */
+function checkOptions(options, known, perRequest) {
   if (typeof options === 'function') {
     throw unsupported(
       'options',
-      'cors(fn) computes options per request; corsgate compiles a policy once. Compile a Policy and swap it with middleware.setPolicy() when it changes',
+      `${perRequest} computes options per request; corsgate compiles a policy once. For origins that change (a database), pass origin: (origin, cb) => cb(null, allowed) (answers cached); otherwise compile a Policy and swap it with setPolicy()`,
     )
   }
   const o = options === undefined || options === null ? {} : options
   if (typeof o !== 'object') throw unsupported('options', 'must be an object')
   for (const k of Object.keys(o)) {
-    if (!KNOWN.has(k)) {
-      throw unsupported(k, `unknown (known: ${[...KNOWN].join(', ')}); it is refused rather than ignored`)
+    if (!known.has(k)) {
+      throw unsupported(k, `unknown (known: ${[...known].join(', ')}); it is refused rather than ignored`)
     }
   }
+  return o
+}
+
+// cors' default methods GET,HEAD,PUT,PATCH,POST,DELETE: GET, HEAD and POST need no listing.
+const CORS_DEFAULT_METHODS = ['PUT', 'PATCH', 'DELETE']
+// cors and @fastify/cors echo the requested header names by default, Authorization
+// included; "*" alone would exclude Authorization (Fetch), so it is listed too.
+const ECHO_REQUESTED_HEADERS = ['*', 'authorization']
+
+/**
+ * The options both packages share → `{ config, preflightContinue, disabled,
+ * originCallback }` (`originCallback`: the `origin` function, for lib/dynamic.js).
+ */
+function translate(o, defaultMethods) {
   if (o.credentials !== undefined && typeof o.credentials !== 'boolean') {
     throw unsupported('credentials', 'must be a boolean')
   }
@@ -154,16 +179,17 @@ function fromCorsOptions(options) {
   const preflightContinue = o.preflightContinue === true
   if (o.origin === false) return { config: null, preflightContinue, disabled: true }
   const config = { origins: originPatterns(o.origin, credentials), credentials }
-  // cors' default methods GET,HEAD,PUT,PATCH,POST,DELETE: GET, HEAD and POST need no listing.
-  config.methods = list('methods', o.methods) ?? ['PUT', 'PATCH', 'DELETE']
-  // cors reflects any requested header by default; "*" is the same except that
-  // Authorization must be listed (Fetch).
-  config.request_headers = list('allowedHeaders', o.allowedHeaders ?? o.headers) ?? ['*']
+  config.methods = list('methods', o.methods) ?? [...defaultMethods]
+  config.request_headers = list('allowedHeaders', o.allowedHeaders ?? o.headers) ?? [...ECHO_REQUESTED_HEADERS]
   const expose = list('exposedHeaders', o.exposedHeaders)
   if (expose !== undefined) config.expose_headers = expose
   if (o.maxAge !== undefined && o.maxAge !== null) config.max_age = maxAgeValue(o.maxAge)
   if (o.optionsSuccessStatus !== undefined) config.preflight_status = o.optionsSuccessStatus
-  return { config, preflightContinue, disabled: false }
+  const originCallback = typeof o.origin === 'function' ? o.origin : null
+  // corsgate's own: the cache of the origin callback's answers ({ max, ttlMs }).
+  const dynamicOptions = o.originCache ?? {}
+  if (typeof dynamicOptions !== 'object') throw unsupported('originCache', 'must be { max, ttlMs }')
+  return { config, preflightContinue, disabled: false, originCallback, dynamicOptions }
 }
 
-module.exports = { fromCorsOptions, regexPattern }
+module.exports = { fromCorsOptions, translate, checkOptions, unsupported, regexPattern }

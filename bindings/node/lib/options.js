@@ -4,14 +4,17 @@
 
 const { Policy, toPolicy } = require('./shared.js')
 const { fromCorsOptions } = require('./cors-options.js')
+const { withDynamicOrigins } = require('./dynamic.js')
 
 /**
- * Resolves adapter options to `{ policy, preflightContinue, disabled }`.
+ * Resolves adapter options to `{ policy, preflightContinue, disabled, … }` (the package
+ * translation's other fields kept). `fromPackageOptions`: the package whose option names
+ * the adapter takes (`cors` by default; lib/fastify-cors-options.js for Fastify).
  * - a `Policy`, a JSON string, or an object with `origins`: a corsgate policy;
  * - `{ policy, preflightContinue? }`: the same, with the preflight switch;
  * - anything else: the `cors` package's options (see cors-options.js).
  */
-function resolveOptions(options) {
+function resolveOptions(options, fromPackageOptions = fromCorsOptions) {
   if (options instanceof Policy || typeof options === 'string') {
     return { policy: toPolicy(options), preflightContinue: false, disabled: false }
   }
@@ -37,12 +40,11 @@ function resolveOptions(options) {
       }
     }
   }
-  const mapped = fromCorsOptions(options)
-  return {
-    policy: mapped.disabled ? null : toPolicy(mapped.config),
-    preflightContinue: mapped.preflightContinue,
-    disabled: mapped.disabled,
-  }
+  const mapped = fromPackageOptions(options)
+  const policy = mapped.disabled ? null : toPolicy(mapped.config)
+  // `origin` as a function: consulted when the compiled policy denies an origin.
+  if (policy !== null && mapped.originCallback) withDynamicOrigins(policy, mapped.originCallback, mapped.dynamicOptions)
+  return { ...mapped, policy }
 }
 
 module.exports = { resolveOptions }

@@ -8,6 +8,7 @@
 // re-exports only the documented API).
 const native = require('../binding.js')
 const { Policy, headerNames, requestHeaderNames, applyResponse } = native
+const { policyFor } = require('./dynamic.js')
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -71,6 +72,8 @@ function parseFast(s) {
  * holding a NUL cannot forge a header line; then the array form is used instead).
  */
 function decide(policy, req) {
+  // Dynamic origins (lib/dynamic.js): the derived policy of a cached "yes", if any.
+  policy = policyFor(policy, req)
   const raw = req.rawHeaders
   const method = req.method
   if (Array.isArray(raw) && raw.length % 2 === 0) {

@@ -14,7 +14,7 @@ test('options map onto a policy', () => {
     origins: ['*'],
     credentials: false,
     methods: ['PUT', 'PATCH', 'DELETE'],
-    request_headers: ['*'],
+    request_headers: ['*', 'authorization'],
   })
   const { config, preflightContinue, disabled } = fromCorsOptions({
     origin: ['https://example.com', /^https:\/\/([a-z0-9-]+\.)?example\.org$/],
@@ -52,7 +52,6 @@ test('unsafe or unknown options are refused with a clear error', () => {
     [{ origin: /^https:\/\/example\.com\$/ }, 'origin', /not anchored/],
     [{ origin: /^https:\/\/example\.com$/i }, 'origin', /flags "i"/],
     [{ origin: /^https:\/\/example\.com$/g }, 'origin', /stateful/],
-    [{ origin: (o, cb) => cb(null, true) }, 'origin', /function/],
     [{ origin: true, credentials: true }, 'origin', /reflects every origin/],
     [{ origin: [42] }, 'origin', /strings or RegExps/],
     [{ origin: 'https://example.com', credentails: true }, 'credentails', /unknown/],

@@ -181,7 +181,7 @@ test('fastify: preflights without an OPTIONS route, 404s, options and hot reload
 
 test('fastify: cors-style options, and a bad policy fails registration', async () => {
   const fastify = Fastify()
-  await fastify.register(corsgateFastify, { origin: /^https:\/\/[a-z]+\.example\.com$/, preflightContinue: true })
+  await fastify.register(corsgateFastify, { origin: /^https:\/\/[a-z]+\.example\.com$/, preflightContinue: true, methods: ['PUT'] })
   fastify.options('/x', async () => 'mine')
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   try {

@@ -77,8 +77,9 @@ new Policy({ credentials: true })
 policy.evaluate(42, {})
 // @ts-expect-error header values are strings
 policy.evaluate('GET', { origin: 42 })
-// @ts-expect-error an origin function is not accepted
-cors({ origin: (o: string, cb: (e: null, ok: boolean) => void) => cb(null, true) })
+// An origin function (dynamic origins, answers cached)
+cors({ origin: (o: string, cb: (e: null, ok: boolean) => void) => cb(null, o.endsWith('.example.org')), originCache: { ttlMs: 1000 } })
+cors({ origin: async (o: string) => o === 'https://a.example' })
 // @ts-expect-error unknown cors option
 cors({ origin: 'https://example.com', credentails: true })
 

@@ -107,6 +107,9 @@ pub struct Diagnostic {
     pub value: Option<String>,
     /// One-line explanation (the core's message, unchanged).
     pub message: String,
+    /// The whole line as the core writes it: `origins[2] "https://*example.com":
+    /// invalid_wildcard: …message…` (what nginx and Python's `str()` show).
+    pub text: String,
 }
 
 impl From<&corsgate::Diagnostic> for Diagnostic {
@@ -118,6 +121,7 @@ impl From<&corsgate::Diagnostic> for Diagnostic {
             index: d.index.map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
             value: d.value.clone(),
             message: d.message.clone(),
+            text: d.to_string(),
         }
     }
 }
@@ -139,6 +143,9 @@ pub struct Decision {
     pub reason: String,
     /// Why, as a stable snake_case code (`origin_not_allowed` …).
     pub reason_code: String,
+    /// The text behind the reason: the `origins` pattern that admitted the origin, the
+    /// method or the request header name refused; `""` for the other reasons.
+    pub reason_detail: String,
 }
 
 impl From<corsgate::Decision<'_>> for Decision {
@@ -153,6 +160,7 @@ impl From<corsgate::Decision<'_>> for Decision {
                 .collect(),
             reason: d.reason().to_string(),
             reason_code: d.reason().code().to_owned(),
+            reason_detail: d.reason().detail().to_owned(),
         }
     }
 }

@@ -112,7 +112,7 @@ class Observer:
             return
         origin = _origin(headers)
         logger.warning(
-            "shadow policy disagrees on a %s request from origin %r: live %s (%s: %s), shadow %s (%s: %s)",
+            "shadow policy disagrees: %s request from origin %r: live %s (%s: %s), shadow %s (%s: %s)",
             live.kind,
             origin,
             "allowed" if live.allowed else "denied",

@@ -52,6 +52,10 @@ pub struct Config {
     pub dangerously_allow_insecure_origins: bool,
     /// Allow wildcards over public suffixes (`*.github.io`) together with credentials.
     pub dangerously_allow_public_suffix_wildcards: bool,
+    /// Debug mode (off by default; never in production): a denied preflight carries its
+    /// reason code in a `Corsgate-Debug-Reason` response header, for a developer's
+    /// network panel. `corsgate check` warns (`debug_on`).
+    pub debug: bool,
 }
 
 impl Config {
@@ -70,6 +74,7 @@ impl Config {
             dangerously_allow_null_origin,
             dangerously_allow_insecure_origins,
             dangerously_allow_public_suffix_wildcards,
+            debug,
         } = self;
         Config {
             origins: Vec::new(),
@@ -83,6 +88,7 @@ impl Config {
             dangerously_allow_null_origin: *dangerously_allow_null_origin,
             dangerously_allow_insecure_origins: *dangerously_allow_insecure_origins,
             dangerously_allow_public_suffix_wildcards: *dangerously_allow_public_suffix_wildcards,
+            debug: *debug,
         }
     }
 }
@@ -101,6 +107,7 @@ impl Default for Config {
             dangerously_allow_null_origin: false,
             dangerously_allow_insecure_origins: false,
             dangerously_allow_public_suffix_wildcards: false,
+            debug: false,
         }
     }
 }
@@ -118,6 +125,7 @@ pub const FIELDS: &[&str] = &[
     "dangerously_allow_null_origin",
     "dangerously_allow_insecure_origins",
     "dangerously_allow_public_suffix_wildcards",
+    "debug",
 ];
 
 fn strings<I, S>(items: I) -> Vec<String>
@@ -176,6 +184,12 @@ impl Config {
     #[must_use]
     pub fn preflight_status(mut self, status: u16) -> Self {
         self.preflight_status = status;
+        self
+    }
+    /// Sets `debug` (see the field).
+    #[must_use]
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
         self
     }
     /// Sets `private_network`.
@@ -294,6 +308,7 @@ impl Config {
             reader.boolean("dangerously_allow_insecure_origins");
         config.dangerously_allow_public_suffix_wildcards =
             reader.boolean("dangerously_allow_public_suffix_wildcards");
+        config.debug = reader.boolean("debug");
         (Some(config), reader.errors)
     }
 
@@ -348,6 +363,7 @@ impl Config {
             "dangerously_allow_public_suffix_wildcards".into(),
             self.dangerously_allow_public_suffix_wildcards.into(),
         );
+        m.insert("debug".into(), self.debug.into());
         Value::Object(m)
     }
 }
@@ -496,9 +512,10 @@ mod tests {
                 "request_headers":["x-a"],"expose_headers":["x-b"],"max_age":60,
                 "preflight_status":200,"private_network":true,
                 "dangerously_allow_null_origin":true,"dangerously_allow_insecure_origins":true,
-                "dangerously_allow_public_suffix_wildcards":true}"#,
+                "dangerously_allow_public_suffix_wildcards":true,"debug":true}"#,
         )
         .unwrap();
+        assert!(c.debug);
         assert_eq!(c.origins, ["https://a.com"]);
         assert!(c.credentials && c.private_network);
         assert_eq!(c.max_age, Some(60));

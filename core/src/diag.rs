@@ -134,6 +134,8 @@ codes! {
     RegexBroad = "regex_broad", Warning;
     /// A wildcard over a public suffix without credentials: anyone can register below it.
     PublicSuffixWildcardUncredentialed = "public_suffix_wildcard_uncredentialed", Warning;
+    /// `debug` is on: denied preflights tell any page why (`Corsgate-Debug-Reason`).
+    DebugOn = "debug_on", Warning;
 }
 
 impl fmt::Display for Code {

@@ -57,6 +57,8 @@ pub struct Policy {
     max_age: Option<Box<str>>,
     preflight_status: u16,
     private_network: bool,
+    /// `debug`: denied preflights carry `Corsgate-Debug-Reason`.
+    debug: bool,
     warnings: Vec<Diagnostic>,
 }
 
@@ -100,6 +102,7 @@ impl Policy {
             max_age,
             preflight_status: config.preflight_status,
             private_network: config.private_network,
+            debug: config.debug,
             warnings,
         }
     }
@@ -332,10 +335,15 @@ impl Policy {
         } else {
             VARY_PREFLIGHT
         };
-        let deny = |reason| {
+        let deny = |reason: Reason<'a>| {
             let mut d = Decision::new(Kind::Preflight, reason);
             d.status = Some(403);
             d.vary = Some(vary);
+            d.debug = if self.debug {
+                Some(reason.code())
+            } else {
+                None
+            };
             d
         };
         let (reason, acao) = match self.origin_verdict(origin, req) {

@@ -142,6 +142,11 @@ export interface PolicyConfig {
   dangerously_allow_insecure_origins?: boolean
   /** Allow wildcards over public suffixes with credentials. */
   dangerously_allow_public_suffix_wildcards?: boolean
+  /**
+   * Debug mode (never in production): a denied preflight carries its reason code in
+   * a `Corsgate-Debug-Reason` header.
+   */
+  debug?: boolean
 }
 
 /** The request header names the core reads (see the middleware's pre-filter). */

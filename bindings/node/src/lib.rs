@@ -89,6 +89,9 @@ pub struct PolicyConfig {
     /// Allow wildcards over public suffixes with credentials.
     #[napi(js_name = "dangerously_allow_public_suffix_wildcards")]
     pub dangerously_allow_public_suffix_wildcards: Option<bool>,
+    /// Debug mode (never in production): a denied preflight carries its reason code in
+    /// a `Corsgate-Debug-Reason` header.
+    pub debug: Option<bool>,
 }
 
 /// One configuration problem, as reported by the core (`corsgate::Diagnostic`).

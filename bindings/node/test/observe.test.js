@@ -169,3 +169,16 @@ test('bad observation options name the option', () => {
   assert.throws(() => withCors(LIVE, () => {}, { onWarning: 'x' }), /option "onWarning" must be a function, not string/)
   assert.throws(() => cors({ origin: 'https://a.example', shadowPolicy: { origins: ['https://*example.com'] } }), { code: 'invalid_wildcard' })
 })
+
+test('debug mode: a denied preflight carries Corsgate-Debug-Reason (express)', async () => {
+  const warnings = []
+  await served('express', { policy: { ...LIVE, debug: true }, onWarning: (w) => warnings.push(w.code) }, async (port) => {
+    const denied = await rawRequest(port, 'OPTIONS', '/x', [['Origin', 'https://app.example'], [PRE, 'DELETE']])
+    assert.equal(denied.status, 403)
+    assert.deepEqual(denied.headers.filter(([n]) => n.toLowerCase() === 'corsgate-debug-reason').map(([, v]) => v), ['method_not_allowed'])
+    const ok = await rawRequest(port, 'OPTIONS', '/x', [['Origin', 'https://app.example'], [PRE, 'PUT']])
+    assert.equal(ok.status, 204)
+    assert.ok(!ok.headers.some(([n]) => n.toLowerCase() === 'corsgate-debug-reason'))
+  })
+  assert.deepEqual(warnings, ['debug_on'])
+})

@@ -179,6 +179,12 @@ def test_bad_arguments_name_the_argument() -> None:
         wsgi.CORSMiddleware(wsgi_app, LIVE, on_decision=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="shadow_policy must be a corsgate.Policy, not dict"):
         asgi.CORSMiddleware(wsgi_app, LIVE, shadow_policy={"origins": []})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^credentials must be a bool, not str"):
+        corsgate.Policy(["https://a.example"], credentials="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^debug must be a bool, not int"):
+        corsgate.Policy(["https://a.example"], debug=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^path must be str or os.PathLike, not int"):
+        corsgate.Policy.from_file(3)  # type: ignore[arg-type]
 
 
 def test_from_file_oserror_keeps_path_and_errno(tmp_path: Path) -> None:
@@ -190,3 +196,33 @@ def test_from_file_oserror_keeps_path_and_errno(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError) as dir_info:
         corsgate.Policy.from_file(tmp_path)
     assert dir_info.value.errno == errno.EISDIR and dir_info.value.filename == str(tmp_path)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_debug_mode_header_on_denied_preflight(kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="corsgate")
+    debug = corsgate.Policy(["https://app.example"], methods=["PUT"], debug=True)
+    assert [w.code for w in debug.warnings] == ["debug_on"]
+    with served(kind, policy=debug) as client:
+        status, headers, _ = client.request("OPTIONS", "/x", [("Origin", "https://app.example"), (PRE, "DELETE")])
+        ok_status, ok_headers, _ = client.request("OPTIONS", "/x", [("Origin", "https://app.example"), (PRE, "PUT")])
+    assert status == 403
+    assert [v for n, v in headers if n.lower() == "corsgate-debug-reason"] == ["method_not_allowed"]
+    assert ok_status == 204 and not [v for n, v in ok_headers if n.lower() == "corsgate-debug-reason"]
+    assert any(getattr(r, "corsgate_code", None) == "debug_on" for r in records(caplog, logging.WARNING))
+
+
+def test_starlette_errors_name_the_arguments_written() -> None:
+    with pytest.raises(corsgate.ConfigError) as info:
+        corsgate.policy_from_starlette(allow_origins=["https://ok.example", "https://*example.com"],
+                                       allow_methods=["GET", "TRACE"], allow_origin_regex="https://(.*")
+    text = str(info.value)
+    assert 'allow_origins[1] "https://*example.com": invalid_wildcard: ' in text, text
+    assert 'allow_methods[1] "TRACE": forbidden_method: ' in text, text
+    assert "allow_origin_regex" in text, text
+    assert "methods[1]" not in text.replace("allow_methods[1]", ""), text
+    assert info.value.options == ["allow_origins[1]", "allow_origin_regex", "allow_methods[1]"]  # type: ignore[attr-defined]
+    assert [d.code for d in info.value.errors][:1] == ["invalid_wildcard"]
+    with pytest.raises(corsgate.ConfigError, match=r"allow_credentials: any_origin_with_credentials|"
+                                                   r"allow_origins\[0\] \"\*\": any_origin_with_credentials"):
+        corsgate.policy_from_starlette(allow_origins=["*"], allow_credentials=True)

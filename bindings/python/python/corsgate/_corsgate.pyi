@@ -99,6 +99,7 @@ class Policy:
         dangerously_allow_null_origin: bool = False,
         dangerously_allow_insecure_origins: bool = False,
         dangerously_allow_public_suffix_wildcards: bool = False,
+        debug: bool = False,
     ) -> Policy: ...
     @staticmethod
     def from_json(text: _Bytes) -> Policy: ...

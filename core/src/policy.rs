@@ -112,7 +112,16 @@ impl Policy {
     /// # Errors
     /// A [`ConfigError`] with every problem found (shape and values).
     pub fn from_json(text: &str) -> Result<Policy, ConfigError> {
-        let (config, shape_errors) = Config::read_value(&Config::parse_document(text)?);
+        Policy::from_value(&Config::parse_document(text)?)
+    }
+
+    /// As [`Policy::from_json`], from a parsed document (a binding's object form): shape
+    /// and value errors are reported together, exactly as for the text.
+    ///
+    /// # Errors
+    /// As [`Policy::from_json`].
+    pub fn from_value(value: &serde_json::Value) -> Result<Policy, ConfigError> {
+        let (config, shape_errors) = Config::read_value(value);
         let Some(config) = config else {
             return Err(ConfigError {
                 errors: shape_errors,

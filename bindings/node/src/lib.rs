@@ -209,7 +209,8 @@ impl Policy {
                                 ),
                             )
                         })?;
-                corsgate::Config::from_value(&v).and_then(|c| corsgate::Policy::new(&c))
+                // The text form's path: every shape and value error at once.
+                corsgate::Policy::from_value(&v)
             }
             _ => {
                 return Err(type_err(

@@ -182,3 +182,19 @@ test('debug mode: a denied preflight carries Corsgate-Debug-Reason (express)', a
   })
   assert.deepEqual(warnings, ['debug_on'])
 })
+
+test('object form reports every error at once, as the JSON text does', () => {
+  const config = { origins: [1, 'https://*example.com'], max_age: 'x', credentials: 3 }
+  const codes = (input) => {
+    try {
+      new Policy(input)
+    } catch (e) {
+      return e.errors.map((d) => `${d.field}:${d.code}`)
+    }
+    return []
+  }
+  const fromObject = codes(config)
+  assert.deepEqual(fromObject, codes(JSON.stringify(config)))
+  assert.ok(fromObject.includes('origins:invalid_wildcard'), fromObject.join(' '))
+  assert.equal(fromObject.length, 4)
+})

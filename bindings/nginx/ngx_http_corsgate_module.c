@@ -35,6 +35,7 @@
 
 typedef struct {
     corsgate_policy *policy; /* NGX_CONF_UNSET_PTR: not set here; NULL: off */
+    corsgate_policy *shadow; /* corsgate_shadow_policy; same conventions */
 } ngx_http_corsgate_loc_conf_t;
 
 /* The request's decision, kept from the preaccess phase for the header filter. Its
@@ -45,20 +46,26 @@ typedef struct {
 typedef struct {
     corsgate_policy *policy;
     corsgate_decision decision;
+    corsgate_policy *shadow; /* the shadow policy `shadow_decision` came from; NULL: none */
+    corsgate_decision shadow_decision;
 } ngx_http_corsgate_ctx_t;
 
 static ngx_int_t ngx_http_corsgate_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_corsgate_add_variables(ngx_conf_t *cf);
+static void ngx_http_corsgate_shadow(ngx_http_request_t *r, ngx_http_corsgate_ctx_t *ctx);
 static void *ngx_http_corsgate_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_corsgate_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child);
 static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 static ngx_command_t ngx_http_corsgate_commands[] = {
     {ngx_string("corsgate_policy"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
-     ngx_http_corsgate_policy, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL},
+     ngx_http_corsgate_policy, NGX_HTTP_LOC_CONF_OFFSET, offsetof(ngx_http_corsgate_loc_conf_t, policy), NULL},
+    {ngx_string("corsgate_shadow_policy"), NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+     ngx_http_corsgate_policy, NGX_HTTP_LOC_CONF_OFFSET, offsetof(ngx_http_corsgate_loc_conf_t, shadow), NULL},
     ngx_null_command};
 
 static ngx_http_module_t ngx_http_corsgate_module_ctx = {
-    NULL,                              /* preconfiguration */
+    ngx_http_corsgate_add_variables,   /* preconfiguration */
     ngx_http_corsgate_init,            /* postconfiguration */
     NULL,                              /* create main configuration */
     NULL,                              /* init main configuration */
@@ -91,6 +98,7 @@ static void *ngx_http_corsgate_create_loc_conf(ngx_conf_t *cf) {
         return NULL;
     }
     conf->policy = NGX_CONF_UNSET_PTR;
+    conf->shadow = NGX_CONF_UNSET_PTR;
     return conf;
 }
 
@@ -99,6 +107,7 @@ static char *ngx_http_corsgate_merge_loc_conf(ngx_conf_t *cf, void *parent, void
     ngx_http_corsgate_loc_conf_t *conf = child;
     (void)cf;
     ngx_conf_merge_ptr_value(conf->policy, prev->policy, NULL);
+    ngx_conf_merge_ptr_value(conf->shadow, prev->shadow, NULL);
     return NGX_CONF_OK;
 }
 
@@ -137,12 +146,13 @@ static ngx_int_t ngx_http_corsgate_read(ngx_conf_t *cf, ngx_str_t *path, u_char 
 
 static void ngx_http_corsgate_log_diagnostic(ngx_conf_t *cf, ngx_uint_t level, ngx_str_t *path,
                                              const corsgate_diagnostic *d) {
-    ngx_conf_log_error(level, cf, 0, "corsgate_policy \"%V\": %s%*s", path, d->is_error ? "" : "warning: ",
+    ngx_str_t *directive = cf->args->elts; /* the directive's own name: value[0] */
+    ngx_conf_log_error(level, cf, 0, "%V \"%V\": %s%*s", directive, path, d->is_error ? "" : "warning: ",
                        d->text.len, d->text.data);
 }
 
 static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
-    ngx_http_corsgate_loc_conf_t *lcf = conf;
+    corsgate_policy **field = (corsgate_policy **)((char *)conf + cmd->offset);
     ngx_str_t *value = cf->args->elts;
     ngx_str_t path;
     u_char *data;
@@ -152,13 +162,12 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
     corsgate_diagnostic d;
     corsgate_result rc;
     ngx_pool_cleanup_t *cln;
-    (void)cmd;
 
-    if (lcf->policy != NGX_CONF_UNSET_PTR) {
+    if (*field != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
     if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
-        lcf->policy = NULL;
+        *field = NULL;
         return NGX_CONF_OK;
     }
     path = value[1];
@@ -173,7 +182,7 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
     if (rc != CORSGATE_RESULT_OK) {
         if (err == NULL) {
             corsgate_slice what = corsgate_result_str(rc);
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %*s", &path, what.len, what.data);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V \"%V\": %*s", &cmd->name, &path, what.len, what.data);
             return NGX_CONF_ERROR;
         }
         /* The core's summary line, then one line per error (nginx caps one log line). */
@@ -190,7 +199,7 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
                 ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_EMERG, &path, &d);
             }
         }
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "corsgate_policy \"%V\": %*s", &path, first, msg.data);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V \"%V\": %*s", &cmd->name, &path, first, msg.data);
         corsgate_config_error_free(err);
         return NGX_CONF_ERROR;
     }
@@ -208,7 +217,7 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
             ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_WARN, &path, &d);
         }
     }
-    lcf->policy = policy;
+    *field = policy;
     return NGX_CONF_OK;
 }
 
@@ -277,6 +286,7 @@ static corsgate_decision *ngx_http_corsgate_decision(ngx_http_request_t *r, cors
         return NULL;
     }
     ctx->policy = policy;
+    ngx_http_corsgate_shadow(r, ctx);
     return &ctx->decision;
 }
 
@@ -399,6 +409,156 @@ static ngx_int_t ngx_http_corsgate_header_filter(ngx_http_request_t *r) {
         }
     }
     return ngx_http_next_header_filter(r);
+}
+
+/* ---- seeing decisions: variables and the shadow policy ---------------------------- *
+ *
+ * Variables read the request's decision (evaluating it when no phase has yet: one
+ * evaluation per request either way); they are not found (logged as "-") where the
+ * module is off or in subrequests. Every value is the core's: kind and reason names
+ * from corsgate_kind_str/corsgate_reason_str, the detail slice from the decision.
+ *
+ *   $corsgate_decision       preflight | actual | not_cors | refused | ... (core's kind
+ *                            name; "unknown" for a kind this module predates)
+ *   $corsgate_allowed        1 | 0
+ *   $corsgate_reason         the reason code, e.g. origin_not_allowed
+ *   $corsgate_reason_detail  the pattern, method or header name behind it, or empty
+ *   $corsgate_policy         the policy a policy set selected; empty for a single policy
+ *   $corsgate_shadow_allowed 1 | 0 under corsgate_shadow_policy (not found without)
+ *   $corsgate_shadow_reason  the shadow decision's reason code
+ *
+ * Shadow policy: evaluated beside the live one on the same request lines, never
+ * applied. When the verdicts (kind, allowed) differ, one `notice` line goes to the error
+ * log with both of the core's reason sentences. Cost: one more evaluation per request
+ * where it is set, plus the log line on a disagreement. */
+
+enum {
+    NGX_HTTP_CORSGATE_VAR_DECISION,
+    NGX_HTTP_CORSGATE_VAR_ALLOWED,
+    NGX_HTTP_CORSGATE_VAR_REASON,
+    NGX_HTTP_CORSGATE_VAR_DETAIL,
+    NGX_HTTP_CORSGATE_VAR_POLICY,
+    NGX_HTTP_CORSGATE_VAR_SHADOW_ALLOWED,
+    NGX_HTTP_CORSGATE_VAR_SHADOW_REASON
+};
+
+/* The core's reason sentence for `d` in `buf`, cut to fit (a log line, not an answer). */
+static ngx_str_t ngx_http_corsgate_reason_text(const corsgate_decision *d, u_char *buf, size_t cap) {
+    ngx_str_t text = ngx_string("?");
+    size_t len = 0;
+    corsgate_result rc = corsgate_decision_reason_write(d, buf, cap, &len);
+    if (rc == CORSGATE_RESULT_OK) {
+        text.data = buf;
+        text.len = len;
+    } else if (rc == CORSGATE_RESULT_BUFFER_TOO_SMALL) { /* too long for a log line: the code alone */
+        corsgate_slice code = corsgate_reason_str(d->reason);
+        text.data = (u_char *)code.data;
+        text.len = code.len;
+    }
+    return text;
+}
+
+static void ngx_http_corsgate_shadow(ngx_http_request_t *r, ngx_http_corsgate_ctx_t *ctx) {
+    ngx_http_corsgate_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_corsgate_module);
+    corsgate_decision *live = &ctx->decision, *shadow = &ctx->shadow_decision;
+    u_char live_buf[256], shadow_buf[256];
+    ngx_str_t live_text, shadow_text;
+    corsgate_slice kind, live_code, shadow_code;
+
+    ctx->shadow = NULL;
+    if (lcf == NULL || lcf->shadow == NULL || ngx_http_corsgate_evaluate(r, lcf->shadow, shadow) != NGX_OK) {
+        return;
+    }
+    ctx->shadow = lcf->shadow;
+    if (live->kind == shadow->kind && live->allowed == shadow->allowed) {
+        return;
+    }
+    live_text = ngx_http_corsgate_reason_text(live, live_buf, sizeof(live_buf));
+    shadow_text = ngx_http_corsgate_reason_text(shadow, shadow_buf, sizeof(shadow_buf));
+    kind = corsgate_kind_str(live->kind);
+    live_code = corsgate_reason_str(live->reason);
+    shadow_code = corsgate_reason_str(shadow->reason);
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "corsgate shadow disagrees: %*s \"%V\": live %s (%*s: %V), shadow %s (%*s: %V)", kind.len, kind.data,
+                  &r->uri, live->allowed ? "allowed" : "denied", live_code.len, live_code.data, &live_text,
+                  shadow->allowed ? "allowed" : "denied", shadow_code.len, shadow_code.data, &shadow_text);
+}
+
+static ngx_int_t ngx_http_corsgate_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data) {
+    corsgate_policy *policy = ngx_http_corsgate_active(r);
+    ngx_http_corsgate_ctx_t *ctx;
+    const corsgate_decision *d;
+    corsgate_slice text = {(const uint8_t *)"", 0};
+
+    v->not_found = 1;
+    if (policy == NULL || ngx_http_corsgate_decision(r, policy) == NULL) {
+        return NGX_OK;
+    }
+    ctx = ngx_http_get_module_ctx(r, ngx_http_corsgate_module);
+    d = &ctx->decision;
+    if (data == NGX_HTTP_CORSGATE_VAR_SHADOW_ALLOWED || data == NGX_HTTP_CORSGATE_VAR_SHADOW_REASON) {
+        if (ctx->shadow == NULL) {
+            return NGX_OK;
+        }
+        d = &ctx->shadow_decision;
+    }
+    switch (data) {
+    case NGX_HTTP_CORSGATE_VAR_DECISION:
+        text = corsgate_kind_str(d->kind);
+        if (text.len == 0) {
+            text.data = (const uint8_t *)"unknown";
+            text.len = sizeof("unknown") - 1;
+        }
+        break;
+    case NGX_HTTP_CORSGATE_VAR_ALLOWED:
+    case NGX_HTTP_CORSGATE_VAR_SHADOW_ALLOWED:
+        text.data = (const uint8_t *)(d->allowed ? "1" : "0");
+        text.len = 1;
+        break;
+    case NGX_HTTP_CORSGATE_VAR_REASON:
+    case NGX_HTTP_CORSGATE_VAR_SHADOW_REASON:
+        text = corsgate_reason_str(d->reason);
+        break;
+    case NGX_HTTP_CORSGATE_VAR_DETAIL:
+        text = d->reason_detail;
+        break;
+    default: /* NGX_HTTP_CORSGATE_VAR_POLICY: no policy sets yet */
+        break;
+    }
+    v->data = (u_char *)text.data; /* static in the library, or borrowed like the decision */
+    v->len = text.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    return NGX_OK;
+}
+
+static ngx_int_t ngx_http_corsgate_add_variables(ngx_conf_t *cf) {
+    static struct {
+        ngx_str_t name;
+        uintptr_t data;
+    } vars[] = {
+        {ngx_string("corsgate_decision"), NGX_HTTP_CORSGATE_VAR_DECISION},
+        {ngx_string("corsgate_allowed"), NGX_HTTP_CORSGATE_VAR_ALLOWED},
+        {ngx_string("corsgate_reason"), NGX_HTTP_CORSGATE_VAR_REASON},
+        {ngx_string("corsgate_reason_detail"), NGX_HTTP_CORSGATE_VAR_DETAIL},
+        {ngx_string("corsgate_policy"), NGX_HTTP_CORSGATE_VAR_POLICY},
+        {ngx_string("corsgate_shadow_allowed"), NGX_HTTP_CORSGATE_VAR_SHADOW_ALLOWED},
+        {ngx_string("corsgate_shadow_reason"), NGX_HTTP_CORSGATE_VAR_SHADOW_REASON},
+    };
+    ngx_http_variable_t *var;
+    size_t i;
+
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        /* Not cacheable: an internal redirect may decide again under another policy. */
+        var = ngx_http_add_variable(cf, &vars[i].name, NGX_HTTP_VAR_NOCACHEABLE);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+        var->get_handler = ngx_http_corsgate_variable;
+        var->data = vars[i].data;
+    }
+    return NGX_OK;
 }
 
 static ngx_int_t ngx_http_corsgate_init(ngx_conf_t *cf) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Policy, PolicyConfig } from './index'
-import type { PolicyInput } from './http'
+import type { ObserveOptions, PolicyInput } from './http'
 
 /**
  * `app.use(cors(options))`: a drop-in for the `cors` package backed by corsgate.
@@ -11,7 +11,7 @@ declare function cors(options?: cors.CorsgateOptions): cors.CorsgateMiddleware
 
 declare namespace cors {
   /** The `cors` package's options that corsgate accepts (others are refused). */
-  export interface CorsOptions {
+  export interface CorsOptions extends ObserveOptions {
     /**
      * `'*'` (default), a string (a corsgate origin pattern), an anchored RegExp
      * (`/^https:\/\/[a-z]+\.example\.com$/`, no flags), an array of them, `true` (any
@@ -47,7 +47,7 @@ declare namespace cors {
   ) => void | Promise<boolean>
 
   /** A corsgate policy with the preflight switch. */
-  export interface PolicyOptions {
+  export interface PolicyOptions extends ObserveOptions {
     policy: PolicyInput
     preflightContinue?: boolean
   }

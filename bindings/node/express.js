@@ -18,6 +18,7 @@ function cors(options) {
   const r = resolveOptions(options)
   const state = { policy: r.policy }
   const preflightContinue = r.preflightContinue
+  const observer = r.observer
   function corsgateMiddleware(req, res, next) {
     // origin: false turns CORS off, as in cors; setPolicy() turns it back on.
     const policy = state.policy
@@ -27,7 +28,7 @@ function cors(options) {
       policy,
       req,
       () => {
-        if (!handleNode(policy, preflightContinue, req, res)) next()
+        if (!handleNode(policy, preflightContinue, req, res, observer)) next()
       },
       next,
     )

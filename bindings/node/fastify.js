@@ -43,6 +43,7 @@ function corsgatePlugin(fastify, options, done) {
   const preflightContinue = r.preflightContinue
   const cacheControl = r.cacheControl ?? null
   const hook = r.hook ?? 'onRequest'
+  const observer = r.observer
   const handle = attachPolicy(function corsgate() {}, state)
   fastify.decorate('corsgate', handle)
   // The decision is applied to the raw response when its head is written (Fastify
@@ -56,7 +57,7 @@ function corsgatePlugin(fastify, options, done) {
       request.raw,
       () => {
         if (cacheControl !== null && preflightShaped(request.raw)) addCacheControl(reply.raw, cacheControl)
-        if (handleNode(policy, preflightContinue, request.raw, reply.raw)) {
+        if (handleNode(policy, preflightContinue, request.raw, reply.raw, observer)) {
           reply.hijack()
           return
         }

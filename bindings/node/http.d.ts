@@ -1,10 +1,40 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Policy, PolicyConfig } from './index'
+import type { Decision, Diagnostic, Policy, PolicyConfig } from './index'
 
 /** A policy: a compiled `Policy`, a policy object, or its JSON text. */
 export type PolicyInput = Policy | PolicyConfig | string
 
-export interface WithCorsOptions {
+/** A live decision as `onDecision` sees it: with `shadow` when a shadow policy is set. */
+export interface ObservedDecision extends Decision {
+  /** The shadow policy's decision for the same request (never applied). */
+  shadow?: Decision
+}
+
+/** What `onWarning` receives: a policy's Diagnostic, or a report about a request. */
+export type CorsgateWarning =
+  | Diagnostic
+  | { code: 'shadow_disagreement'; message: string; live: Decision; shadow: Decision }
+  | { code: 'on_decision_failed'; message: string; error: unknown }
+
+/** Seeing decisions: accepted by every middleware (`corsgate/http`, `/express`, `/fastify`). */
+export interface ObserveOptions {
+  /**
+   * Called with every request's live decision (reason code and detail included), e.g.
+   * to count them. Costs one more evaluation per request (the full decision object).
+   */
+  onDecision?: (decision: ObservedDecision, req: IncomingMessage) => void
+  /**
+   * Receives the policy's warnings (when the middleware first uses a policy), shadow
+   * disagreements and `onDecision` failures. Without it they go to
+   * `process.emitWarning` (type `CorsgateWarning`; codes `CORSGATE_POLICY_WARNING`,
+   * `CORSGATE_SHADOW_DISAGREEMENT`, `CORSGATE_ON_DECISION_FAILED`).
+   */
+  onWarning?: (warning: CorsgateWarning) => void
+  /** Evaluated beside the live policy, never applied; disagreements are reported. */
+  shadowPolicy?: PolicyInput
+}
+
+export interface WithCorsOptions extends ObserveOptions {
   /** Hand preflights to the handler (with their CORS headers) instead of answering them. */
   preflightContinue?: boolean
 }

@@ -2,11 +2,13 @@
 // corsgate for node:http: wrap a request handler, or call applyCors yourself.
 
 const { toPolicy, handleNode, attachPolicy } = require('./lib/shared.js')
+const { Observer } = require('./lib/observe.js')
 
 /**
  * Wraps a node:http request handler. Preflights are answered (the handler is not
  * called) unless `options.preflightContinue`; other requests get their CORS headers
  * (Vary merged) and go on to `handler`. `wrapped.setPolicy(p)` swaps the policy.
+ * `options.onDecision`, `options.onWarning`, `options.shadowPolicy`: see lib/observe.js.
  */
 function withCors(policy, handler, options = {}) {
   if (typeof handler !== 'function') {
@@ -16,8 +18,10 @@ function withCors(policy, handler, options = {}) {
   }
   const state = { policy: toPolicy(policy) }
   const preflightContinue = options.preflightContinue === true
+  const observer = new Observer(options)
+  observer.loaded(state.policy)
   function corsgateHandler(req, res) {
-    if (handleNode(state.policy, preflightContinue, req, res)) return
+    if (handleNode(state.policy, preflightContinue, req, res, observer)) return
     return handler(req, res)
   }
   return attachPolicy(corsgateHandler, state)

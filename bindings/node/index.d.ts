@@ -82,6 +82,11 @@ export interface Decision {
   reason: string
   /** Why, as a stable snake_case code (`origin_not_allowed` …). */
   reasonCode: string
+  /**
+   * The text behind the reason: the `origins` pattern that admitted the origin, the
+   * method or the request header name refused; `""` for the other reasons.
+   */
+  reasonDetail: string
 }
 
 /** One configuration problem, as reported by the core (`corsgate::Diagnostic`). */
@@ -98,6 +103,11 @@ export interface Diagnostic {
   value: string | null
   /** One-line explanation (the core's message, unchanged). */
   message: string
+  /**
+   * The whole line as the core writes it: `origins[2] "https://*example.com":
+   * invalid_wildcard: …message…` (what nginx and Python's `str()` show).
+   */
+  text: string
 }
 
 /**
@@ -132,6 +142,11 @@ export interface PolicyConfig {
   dangerously_allow_insecure_origins?: boolean
   /** Allow wildcards over public suffixes with credentials. */
   dangerously_allow_public_suffix_wildcards?: boolean
+  /**
+   * Debug mode (never in production): a denied preflight carries its reason code in
+   * a `Corsgate-Debug-Reason` header.
+   */
+  debug?: boolean
 }
 
 /** The request header names the core reads (see the middleware's pre-filter). */

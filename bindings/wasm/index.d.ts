@@ -45,6 +45,8 @@ export interface PolicyConfig {
   dangerously_allow_insecure_origins?: boolean
   /** Allow wildcards over public suffixes with credentials. */
   dangerously_allow_public_suffix_wildcards?: boolean
+  /** Debug mode (never in production): denied preflights carry `Corsgate-Debug-Reason`. */
+  debug?: boolean
 }
 
 /** The answer to one request (the JSON line format of `corsgate eval --jsonl`). */

@@ -9,6 +9,9 @@ use serde_json::json;
 use std::process::ExitCode;
 
 pub(crate) fn diff(args: &[String]) -> Result<ExitCode, Fail> {
+    if crate::replay::wanted(args) {
+        return crate::replay::replay(args);
+    }
     let (paths, as_json) = paths_and_json("diff", args, 2)?;
     let (old_path, new_path) = (&paths[0], &paths[1]);
     let old = match compile(old_path, EXIT_INVALID)? {

@@ -10,6 +10,7 @@
 //! corsgate eval POLICY --jsonl  < requests.jsonl > decisions.jsonl
 //! corsgate audit POLICY [--json]
 //! corsgate diff OLD NEW [--json]
+//! corsgate diff --replay REQUESTS.jsonl OLD NEW [--json]
 //! ```
 //!
 //! Exit codes: 0 success (check: no errors), 1 the policy has errors (audit: findings;
@@ -23,6 +24,7 @@
 
 mod audit;
 mod diff;
+mod replay;
 mod set;
 
 use corsgate::response::Line as _;
@@ -82,6 +84,12 @@ USAGE:
       pattern kind): each change comes with a witness origin, and a rewrite with the
       same meaning reports no change.
       Exit 0 nothing newly allowed, 1 something newly allowed, 3 a policy is invalid.
+
+  corsgate diff --replay REQUESTS.jsonl OLD NEW [--json]
+      Replay a recorded request log (one request per line, the eval --jsonl request
+      format) through both policies; list every request whose verdict (kind, allowed)
+      changes, with both reasons, and count them (newly allowed, newly denied).
+      Exit 0 no verdict changes, 1 some change, 3 a policy is invalid.
 
   corsgate --version | --help   (also COMMAND --help)
 
@@ -377,6 +385,29 @@ fn header_pairs(
         .map(Some)
 }
 
+impl RequestLine {
+    /// The decision of `policy` for this request (a set selects by the `Host` line and
+    /// `path`), with its JSON line ([`corsgate::SetDecision::to_json`] names the selected
+    /// policy and route).
+    fn decide<'p>(&'p self, policy: &'p Loaded) -> (corsgate::Decision<'p>, String) {
+        let pairs = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_bytes(), v.as_bytes()));
+        let method = self.method.as_bytes();
+        match policy {
+            Loaded::Policy(p) => {
+                let d = p.evaluate(method, pairs);
+                (d, d.to_json())
+            }
+            Loaded::Set(s) => {
+                let d = s.evaluate(method, self.path.as_bytes(), pairs);
+                (d.decision(), d.to_json())
+            }
+        }
+    }
+}
+
 /// Parses one `--jsonl` request line.
 fn parse_request(line: &str) -> Result<RequestLine, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
@@ -412,22 +443,7 @@ fn parse_request(line: &str) -> Result<RequestLine, String> {
 /// [`corsgate::SetDecision::to_json`], with `policy` and `route`), plus
 /// `merged_headers` (the decision applied to `app_headers`) when the request has them.
 fn decide_line(policy: &Loaded, req: &RequestLine) -> String {
-    let pairs: Vec<(&[u8], &[u8])> = req
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_bytes(), v.as_bytes()))
-        .collect();
-    let method = req.method.as_bytes();
-    let (d, text) = match policy {
-        Loaded::Policy(p) => {
-            let d = p.evaluate(method, pairs.iter().copied());
-            (d, d.to_json())
-        }
-        Loaded::Set(s) => {
-            let d = s.evaluate(method, req.path.as_bytes(), pairs.iter().copied());
-            (d.decision(), d.to_json())
-        }
-    };
+    let (d, text) = req.decide(policy);
     let Some(app) = &req.app_headers else {
         return text;
     };

@@ -76,6 +76,13 @@ pub(crate) fn compile(config: &Config) -> Result<Compiled, ConfigError> {
     check_max_age(&mut c, config.max_age);
     check_preflight_status(&mut c, config.preflight_status);
     check_protection(&mut c, config);
+    if config.debug {
+        c.field(
+            Code::DebugOn,
+            "debug",
+            "debug mode: denied preflights carry their reason in a Corsgate-Debug-Reason header; turn it off in production",
+        );
+    }
     let warnings = c.finish()?;
     let matcher = origins.builder.finish().map_err(|e| ConfigError {
         errors: vec![Diagnostic::field(

@@ -56,6 +56,10 @@ pub struct Config {
     /// policy does not trust (cross-origin protection, Go's `CrossOriginProtection`
     /// algorithm): decisions of kind [`crate::Kind::Refused`].
     pub cross_origin_protection: bool,
+    /// Debug mode (off by default; never in production): a denied preflight carries its
+    /// reason code in a `Corsgate-Debug-Reason` response header, for a developer's
+    /// network panel. `corsgate check` warns (`debug_on`).
+    pub debug: bool,
 }
 
 impl Config {
@@ -75,6 +79,7 @@ impl Config {
             dangerously_allow_insecure_origins,
             dangerously_allow_public_suffix_wildcards,
             cross_origin_protection,
+            debug,
         } = self;
         Config {
             origins: Vec::new(),
@@ -89,6 +94,7 @@ impl Config {
             dangerously_allow_insecure_origins: *dangerously_allow_insecure_origins,
             dangerously_allow_public_suffix_wildcards: *dangerously_allow_public_suffix_wildcards,
             cross_origin_protection: *cross_origin_protection,
+            debug: *debug,
         }
     }
 }
@@ -108,6 +114,7 @@ impl Default for Config {
             dangerously_allow_insecure_origins: false,
             dangerously_allow_public_suffix_wildcards: false,
             cross_origin_protection: false,
+            debug: false,
         }
     }
 }
@@ -126,6 +133,7 @@ pub const FIELDS: &[&str] = &[
     "dangerously_allow_insecure_origins",
     "dangerously_allow_public_suffix_wildcards",
     "cross_origin_protection",
+    "debug",
 ];
 
 fn strings<I, S>(items: I) -> Vec<String>
@@ -184,6 +192,12 @@ impl Config {
     #[must_use]
     pub fn preflight_status(mut self, status: u16) -> Self {
         self.preflight_status = status;
+        self
+    }
+    /// Sets `debug` (see the field).
+    #[must_use]
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = on;
         self
     }
     /// Sets `private_network`.
@@ -310,6 +324,7 @@ impl Config {
         config.dangerously_allow_public_suffix_wildcards =
             reader.boolean("dangerously_allow_public_suffix_wildcards");
         config.cross_origin_protection = reader.boolean("cross_origin_protection");
+        config.debug = reader.boolean("debug");
         (Some(config), reader.errors)
     }
 
@@ -368,6 +383,7 @@ impl Config {
             "cross_origin_protection".into(),
             self.cross_origin_protection.into(),
         );
+        m.insert("debug".into(), self.debug.into());
         Value::Object(m)
     }
 }
@@ -518,9 +534,11 @@ mod tests {
                 "request_headers":["x-a"],"expose_headers":["x-b"],"max_age":60,
                 "preflight_status":200,"private_network":true,
                 "dangerously_allow_null_origin":true,"dangerously_allow_insecure_origins":true,
-                "dangerously_allow_public_suffix_wildcards":true,"cross_origin_protection":true}"#,
+                "dangerously_allow_public_suffix_wildcards":true,"cross_origin_protection":true,
+                "debug":true}"#,
         )
         .unwrap();
+        assert!(c.debug);
         assert_eq!(c.origins, ["https://a.com"]);
         assert!(c.credentials && c.private_network && c.cross_origin_protection);
         assert_eq!(c.max_age, Some(60));

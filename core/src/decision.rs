@@ -364,6 +364,9 @@ pub mod names {
     pub const ACEH: &str = "Access-Control-Expose-Headers";
     /// `Vary`
     pub const VARY: &str = "Vary";
+    /// `Corsgate-Debug-Reason`: a denied preflight's reason code, only under a policy's
+    /// `debug` (never in production).
+    pub const DEBUG_REASON: &str = "Corsgate-Debug-Reason";
 
     /// The request header names `Policy::evaluate` reads (matched ASCII
     /// case-insensitively); every other line can be left out of a request without
@@ -384,7 +387,8 @@ pub mod names {
 pub const MAX_ACRH_LINES: usize = 8;
 
 /// The most header lines a decision can produce: ACAO, ACAC, ACAM, one ACAH per request
-/// line, ACMA, ACAPN, ACEH and Vary.
+/// line, ACMA, ACAPN, ACEH and Vary. (`Corsgate-Debug-Reason` comes only with a denied
+/// preflight, which carries `Vary` alone besides it.)
 pub const MAX_HEADERS: usize = 7 + MAX_ACRH_LINES;
 
 /// The answer to one request.
@@ -407,6 +411,8 @@ pub struct Decision<'a> {
     pub(crate) acapn: bool,
     pub(crate) aceh: Option<&'a str>,
     pub(crate) vary: Option<&'static str>,
+    /// `Corsgate-Debug-Reason` (the reason code), under a policy's `debug` only.
+    pub(crate) debug: Option<&'static str>,
 }
 
 impl<'a> Decision<'a> {
@@ -425,6 +431,7 @@ impl<'a> Decision<'a> {
             acapn: false,
             aceh: None,
             vary: None,
+            debug: None,
         }
     }
 
@@ -554,6 +561,10 @@ impl<'a> Iterator for Headers<'a> {
                 }),
                 7 => d.vary.map(|v| Header {
                     name: VARY,
+                    value: v,
+                }),
+                8 => d.debug.map(|v| Header {
+                    name: DEBUG_REASON,
                     value: v,
                 }),
                 _ => return None,

@@ -148,6 +148,8 @@ codes! {
     /// `cross_origin_protection` on a policy whose origins include `*`: every origin is
     /// trusted, so nothing is refused.
     ProtectionTrustsAnyOrigin = "protection_trusts_any_origin", Warning;
+    /// `debug` is on: denied preflights tell any page why (`Corsgate-Debug-Reason`).
+    DebugOn = "debug_on", Warning;
 }
 
 impl fmt::Display for Code {

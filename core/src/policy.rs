@@ -61,6 +61,8 @@ pub struct Policy {
     /// `cross_origin_protection`: requests are scanned for `Host`, `Sec-Fetch-Site` and
     /// `Upgrade` too, and may be refused ([`Kind::Refused`]).
     protection: bool,
+    /// `debug`: denied preflights carry `Corsgate-Debug-Reason`.
+    debug: bool,
     warnings: Vec<Diagnostic>,
 }
 
@@ -105,6 +107,7 @@ impl Policy {
             preflight_status: config.preflight_status,
             private_network: config.private_network,
             protection: config.cross_origin_protection,
+            debug: config.debug,
             warnings,
         }
     }
@@ -117,8 +120,12 @@ impl Policy {
         Policy::from_value(&Config::parse_document(text)?)
     }
 
-    /// As [`Policy::from_json`], from a parsed document (a policy set's merged policy).
-    pub(crate) fn from_value(value: &serde_json::Value) -> Result<Policy, ConfigError> {
+    /// As [`Policy::from_json`], from a parsed document (a binding's object form, a policy set's merged policy): shape
+    /// and value errors are reported together, exactly as for the text.
+    ///
+    /// # Errors
+    /// As [`Policy::from_json`].
+    pub fn from_value(value: &serde_json::Value) -> Result<Policy, ConfigError> {
         let (config, shape_errors) = Config::read_value(value);
         let Some(config) = config else {
             return Err(ConfigError {
@@ -416,10 +423,15 @@ impl Policy {
         } else {
             VARY_PREFLIGHT
         };
-        let deny = |reason| {
+        let deny = |reason: Reason<'a>| {
             let mut d = Decision::new(Kind::Preflight, reason);
             d.status = Some(403);
             d.vary = Some(vary);
+            d.debug = if self.debug {
+                Some(reason.code())
+            } else {
+                None
+            };
             d
         };
         let (reason, acao) = match self.origin_verdict(origin, req) {

@@ -233,6 +233,9 @@ http {{
     uwsgi_temp_path temp/uwsgi;
     scgi_temp_path temp/scgi;
     upstream backend {{ server 127.0.0.1:{up}; keepalive 16; }}
+    log_format corsgate '$request_method $uri $corsgate_decision $corsgate_allowed $corsgate_reason '
+                        '"$corsgate_reason_detail" "$corsgate_policy" $corsgate_shadow_allowed $corsgate_shadow_reason';
+    map $corsgate_allowed $corsgate_denied {{ "0" 1; default 0; }}
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     corsgate_policy policies/http.json;
@@ -248,6 +251,11 @@ http {{
             location /nested/off/ {{ corsgate_policy off; proxy_pass http://backend; }} }}
         location /reload/ {{ corsgate_policy policies/reload.json; proxy_pass http://backend; }}
         location /auth/ {{ auth_basic "corsgate test"; auth_basic_user_file htpasswd; proxy_pass http://backend; }}
+        location /observe/ {{ access_log logs/observe.log corsgate; access_log logs/denied.log corsgate if=$corsgate_denied;
+            proxy_pass http://backend; }}
+        location /observe-off/ {{ corsgate_policy off; access_log logs/observe.log corsgate; proxy_pass http://backend; }}
+        location /shadow/ {{ corsgate_shadow_policy policies/override.json; access_log logs/observe.log corsgate;
+            proxy_pass http://backend; }}
         location /once/ {{ error_log logs/once.log debug; proxy_pass http://backend; }}
         location /once-static/ {{ error_log logs/once.log debug; alias html/; }}
 {chr(10).join(locs)}
@@ -424,6 +432,58 @@ def test_evaluates_once(ngx, p1):
               f"{evaluated} evaluations, status {status}")
 
 
+def test_observe(ngx, p1):
+    """$corsgate_* variables in a real access log line (log_format), a `map` on
+    $corsgate_allowed selecting denials for a second log, and corsgate_shadow_policy:
+    its disagreement logged at notice with both reasons, the response unchanged."""
+    log = os.path.join(ngx.prefix, "logs", "observe.log")
+    denied = os.path.join(ngx.prefix, "logs", "denied.log")
+    pre = "Access-Control-Request-Method"
+    cases = (
+        ("GET", "/observe/x", [("Origin", "https://http.example")],
+         'GET /observe/x actual 1 origin_allowed "https://http.example" "" - -'),
+        ("OPTIONS", "/observe/x", [("Origin", "https://evil.example"), (pre, "PUT")],
+         'OPTIONS /observe/x preflight 0 origin_not_allowed "" "" - -'),
+        ("OPTIONS", "/observe/x", [("Origin", "https://http.example"), (pre, "DELETE")],
+         'OPTIONS /observe/x preflight 0 method_not_allowed "DELETE" "" - -'),
+        ("OPTIONS", "/observe/x", [("Origin", "https://http.example"), (pre, "PUT"),
+                                   ("Access-Control-Request-Headers", "x-a,x-b")],
+         'OPTIONS /observe/x preflight 0 header_not_allowed "x-b" "" - -'),
+        ("GET", "/observe/x", [], 'GET /observe/x not_cors 1 not_cors "" "" - -'),
+        ("GET", "/observe-off/x", [("Origin", "https://http.example")], 'GET /observe-off/x - - - "-" "-" - -'),
+    )
+    for i, (method, path, headers, want) in enumerate(cases):
+        send(p1, method, path, headers)
+        ok = wait_for(lambda: len(open(log, encoding="utf-8").read().splitlines()) >= i + 1 if os.path.exists(log)
+                      else False, timeout=5)
+        lines = open(log, encoding="utf-8").read().splitlines() if ok else []
+        check(f"access log line for {method} {path} {headers}", ok and lines[i] == want,
+              f"{lines[i] if len(lines) > i else lines!r} != {want!r}")
+    lines = open(denied, encoding="utf-8").read().splitlines() if os.path.exists(denied) else []
+    check("map $corsgate_allowed selects the denials (3 of 5)",
+          [line.split()[2:4] for line in lines] == [["preflight", "0"]] * 3, repr(lines))
+    # Shadow: the live (http) policy denies https://override.example, the shadow allows it.
+    before = len(open(log, encoding="utf-8").read().splitlines())
+    status, headers, body = send(p1, "GET", "/shadow/x", [("Origin", "https://override.example")])
+    check("shadow: the live policy answers (no ACAO, upstream served)",
+          status == 200 and not get(headers, "Access-Control-Allow-Origin") and body == b"upstream-ok", str(headers))
+    want_err = ('corsgate shadow disagrees: actual "/shadow/x": live denied (origin_not_allowed: origin not allowed '
+                'by any pattern), shadow allowed (origin_allowed: origin allowed by origins[0] '
+                '"https://override.example")')
+    logged = wait_for(lambda: want_err in open(ngx.log, encoding="utf-8", errors="replace").read(), timeout=5)
+    check("shadow disagreement logged at notice with both reasons", logged and "[notice]" in next(
+        (line for line in open(ngx.log, encoding="utf-8", errors="replace") if want_err in line), ""))
+    wait_for(lambda: len(open(log, encoding="utf-8").read().splitlines()) > before, timeout=5)
+    lines = open(log, encoding="utf-8").read().splitlines()
+    check("shadow variables in the access log", lines[before:] == [
+        'GET /shadow/x actual 0 origin_not_allowed "" "" 1 origin_allowed'], repr(lines[before:]))
+    count = open(ngx.log, encoding="utf-8", errors="replace").read().count("corsgate shadow disagrees")
+    send(p1, "GET", "/shadow/x", [("Origin", "https://http.example.invalid")])
+    time.sleep(0.2)
+    check("shadow agreement logs nothing",
+          open(ngx.log, encoding="utf-8", errors="replace").read().count("corsgate shadow disagrees") == count)
+
+
 def test_nginx_t(ngx, args, ports, user_line):
     run = ngx.run("-t")
     check("nginx -t accepts the suite's configuration", run.returncode == 0, run.stderr[-2000:])
@@ -552,6 +612,7 @@ def main():
             test_actual_responses(ports[1])
             test_merge_vectors(args.merge_vectors, ports[1], judge_bin)
             test_evaluates_once(ngx, ports[1])
+            test_observe(ngx, ports[1])
             test_reload(ngx, args, ports[1])
         with open(ngx.log, encoding="utf-8", errors="replace") as f:
             crashes = [line for line in f if "exited on signal" in line or "[alert]" in line]

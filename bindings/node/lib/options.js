@@ -5,6 +5,21 @@
 const { Policy, toPolicy } = require('./shared.js')
 const { fromCorsOptions } = require('./cors-options.js')
 const { withDynamicOrigins } = require('./dynamic.js')
+const { Observer, splitObserveOptions } = require('./observe.js')
+
+/**
+ * `resolvePolicyOptions` plus `observer`: the `onDecision`, `onWarning` and
+ * `shadowPolicy` options (lib/observe.js) are taken off first, in every form. The
+ * policy's warnings are reported here, at construction.
+ */
+function resolveOptions(options, fromPackageOptions = fromCorsOptions) {
+  const [rest, observe] = splitObserveOptions(options)
+  const observer = new Observer(observe)
+  const r = resolvePolicyOptions(rest, fromPackageOptions)
+  r.observer = observer
+  observer.loaded(r.policy)
+  return r
+}
 
 /**
  * Resolves adapter options to `{ policy, preflightContinue, disabled, … }` (the package
@@ -14,7 +29,7 @@ const { withDynamicOrigins } = require('./dynamic.js')
  * - `{ policy, preflightContinue? }`: the same, with the preflight switch;
  * - anything else: the `cors` package's options (see cors-options.js).
  */
-function resolveOptions(options, fromPackageOptions = fromCorsOptions) {
+function resolvePolicyOptions(options, fromPackageOptions = fromCorsOptions) {
   if (options instanceof Policy || typeof options === 'string') {
     return { policy: toPolicy(options), preflightContinue: false, disabled: false }
   }

@@ -176,10 +176,12 @@ function applyOnWriteHead(res, d, kind = kindOf(d)) {
 /**
  * Decides `req` for the node:http response `res`. A preflight is answered here with the
  * decision's own headers (returns true: the caller must not go on) unless
- * `preflightContinue`; otherwise the decision is applied when the head is written.
+ * `preflightContinue`; otherwise the decision is applied when the head is written. `observer` (optional, an Observer of
+ * lib/observe.js) is told about the request.
  */
-function handleNode(policy, preflightContinue, req, res) {
+function handleNode(policy, preflightContinue, req, res, observer) {
   const d = decide(policy, req)
+  if (observer !== undefined) observer.decided(policy, req) // lib/observe.js
   if (!isPreflight(d) || preflightContinue) {
     // With preflightContinue the application answers the preflight: its response is
     // merged like an actual response's (kind 2) instead of being replaced.

@@ -89,6 +89,9 @@ pub struct PolicyConfig {
     /// Allow wildcards over public suffixes with credentials.
     #[napi(js_name = "dangerously_allow_public_suffix_wildcards")]
     pub dangerously_allow_public_suffix_wildcards: Option<bool>,
+    /// Debug mode (never in production): a denied preflight carries its reason code in
+    /// a `Corsgate-Debug-Reason` header.
+    pub debug: Option<bool>,
 }
 
 /// One configuration problem, as reported by the core (`corsgate::Diagnostic`).
@@ -107,6 +110,9 @@ pub struct Diagnostic {
     pub value: Option<String>,
     /// One-line explanation (the core's message, unchanged).
     pub message: String,
+    /// The whole line as the core writes it: `origins[2] "https://*example.com":
+    /// invalid_wildcard: …message…` (what nginx and Python's `str()` show).
+    pub text: String,
 }
 
 impl From<&corsgate::Diagnostic> for Diagnostic {
@@ -118,6 +124,7 @@ impl From<&corsgate::Diagnostic> for Diagnostic {
             index: d.index.map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
             value: d.value.clone(),
             message: d.message.clone(),
+            text: d.to_string(),
         }
     }
 }
@@ -139,6 +146,9 @@ pub struct Decision {
     pub reason: String,
     /// Why, as a stable snake_case code (`origin_not_allowed` …).
     pub reason_code: String,
+    /// The text behind the reason: the `origins` pattern that admitted the origin, the
+    /// method or the request header name refused; `""` for the other reasons.
+    pub reason_detail: String,
 }
 
 impl From<corsgate::Decision<'_>> for Decision {
@@ -153,6 +163,7 @@ impl From<corsgate::Decision<'_>> for Decision {
                 .collect(),
             reason: d.reason().to_string(),
             reason_code: d.reason().code().to_owned(),
+            reason_detail: d.reason().detail().to_owned(),
         }
     }
 }
@@ -198,7 +209,8 @@ impl Policy {
                                 ),
                             )
                         })?;
-                corsgate::Config::from_value(&v).and_then(|c| corsgate::Policy::new(&c))
+                // The text form's path: every shape and value error at once.
+                corsgate::Policy::from_value(&v)
             }
             _ => {
                 return Err(type_err(

@@ -109,6 +109,42 @@ fn diagnostics<'py>(
     PyList::new(py, list.iter().map(|d| Diagnostic { inner: d.clone() }))
 }
 
+/// The boolean arguments of `Policy(...)`, each read so that a wrong type is a
+/// `TypeError` naming the argument (`credentials must be a bool, not str`).
+mod flag {
+    use pyo3::exceptions::PyTypeError;
+    use pyo3::prelude::*;
+    use pyo3::types::PyBool;
+
+    fn read(name: &str, v: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match v.cast::<PyBool>() {
+            Ok(b) => Ok(b.is_true()),
+            Err(_) => Err(PyTypeError::new_err(format!(
+                "{name} must be a bool, not {}",
+                v.get_type()
+                    .name()
+                    .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+            ))),
+        }
+    }
+
+    macro_rules! flags {
+        ($($name:ident),*) => {$(
+            pub(super) fn $name(v: &Bound<'_, PyAny>) -> PyResult<bool> {
+                read(stringify!($name), v)
+            }
+        )*};
+    }
+    flags!(
+        credentials,
+        private_network,
+        dangerously_allow_null_origin,
+        dangerously_allow_insecure_origins,
+        dangerously_allow_public_suffix_wildcards,
+        debug
+    );
+}
+
 /// Turns the core's `ConfigError` into `corsgate.ConfigError` with its structured parts.
 fn config_error(py: Python<'_>, e: &corsgate::ConfigError) -> PyErr {
     let err = ConfigError::new_err(e.to_string());
@@ -236,6 +272,39 @@ fn push(buf: &mut String, s: &str) -> Span {
         u32::try_from(start).unwrap_or(u32::MAX),
         u32::try_from(buf.len()).unwrap_or(u32::MAX),
     )
+}
+
+/// The `path` argument of `Policy.from_file`: str or os.PathLike, else a `TypeError`
+/// naming it.
+fn path_arg(v: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    v.extract::<PathBuf>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "path must be str or os.PathLike, not {}",
+            v.get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        ))
+    })
+}
+
+/// `OSError(errno, strerror, filename)` for a failed read of `path`: Python picks the
+/// subclass from the errno (`FileNotFoundError` ...). Without an errno, the message.
+fn os_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
+    match e.raw_os_error() {
+        Some(code) => {
+            let text = e.to_string();
+            let strerror = text
+                .strip_suffix(&format!(" (os error {code})"))
+                .unwrap_or(&text)
+                .to_owned();
+            pyo3::exceptions::PyOSError::new_err((
+                code,
+                strerror,
+                path.to_string_lossy().into_owned(),
+            ))
+        }
+        None => pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display())),
+    }
 }
 
 fn slice(buf: &str, (a, b): Span) -> &str {
@@ -456,6 +525,13 @@ impl Decision {
     fn reason_code(&self) -> &'static str {
         self.reason.view(&self.buf).code()
     }
+    /// The text behind the reason (the core's `Reason::detail`): the `origins` pattern
+    /// that admitted the origin, the method or the request header name refused; `""`
+    /// for the other reasons.
+    #[getter]
+    fn reason_detail(&self) -> &str {
+        self.reason.view(&self.buf).detail()
+    }
     /// The value of the first header named `name` (case-insensitive), or None.
     fn header(&self, name: &str) -> Option<&str> {
         self.iter()
@@ -558,21 +634,26 @@ impl Policy {
         dangerously_allow_null_origin = false,
         dangerously_allow_insecure_origins = false,
         dangerously_allow_public_suffix_wildcards = false,
+        debug = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         origins: &Bound<'_, PyAny>,
-        credentials: bool,
+        #[pyo3(from_py_with = flag::credentials)] credentials: bool,
         methods: Option<&Bound<'_, PyAny>>,
         request_headers: Option<&Bound<'_, PyAny>>,
         expose_headers: Option<&Bound<'_, PyAny>>,
         max_age: Option<&Bound<'_, PyAny>>,
         preflight_status: Option<&Bound<'_, PyAny>>,
-        private_network: bool,
+        #[pyo3(from_py_with = flag::private_network)] private_network: bool,
+        #[pyo3(from_py_with = flag::dangerously_allow_null_origin)]
         dangerously_allow_null_origin: bool,
+        #[pyo3(from_py_with = flag::dangerously_allow_insecure_origins)]
         dangerously_allow_insecure_origins: bool,
+        #[pyo3(from_py_with = flag::dangerously_allow_public_suffix_wildcards)]
         dangerously_allow_public_suffix_wildcards: bool,
+        #[pyo3(from_py_with = flag::debug)] debug: bool,
     ) -> PyResult<Policy> {
         if origins.is_instance_of::<PyString>() {
             return Err(PyTypeError::new_err(
@@ -602,6 +683,7 @@ impl Policy {
                 "dangerously_allow_public_suffix_wildcards",
                 dangerously_allow_public_suffix_wildcards,
             ),
+            ("debug", debug),
         ];
         let mut map = Map::new();
         for (name, on) in flags {
@@ -639,10 +721,16 @@ impl Policy {
         compile_json(py, bytes)
     }
 
-    /// Reads, validates and compiles a policy file. OSError if it cannot be read.
+    /// Reads, validates and compiles a policy file. OSError if it cannot be read, with
+    /// `errno`, `strerror` and `filename` set (so `FileNotFoundError` and friends).
     #[staticmethod]
-    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Policy> {
-        let bytes = py.detach(|| std::fs::read(&path))?;
+    fn from_file(
+        py: Python<'_>,
+        #[pyo3(from_py_with = path_arg)] path: PathBuf,
+    ) -> PyResult<Policy> {
+        let bytes = py
+            .detach(|| std::fs::read(&path))
+            .map_err(|e| os_error(e, &path))?;
         compile_json(py, bytes)
     }
 

@@ -84,3 +84,22 @@ cors({ origin: async (o: string) => o === 'https://a.example' })
 cors({ origin: 'https://example.com', credentails: true })
 
 export { fromText, fromFile, v, kind, status, first, allowed, idx, json, p2 }
+
+// Seeing decisions: onDecision / onWarning / shadowPolicy on every middleware.
+const denials = new Map<string, number>()
+const observe = {
+  onDecision: (dec: import('../../http').ObservedDecision) => {
+    if (!dec.allowed) denials.set(dec.reasonCode, (denials.get(dec.reasonCode) ?? 0) + 1)
+    const detail: string = dec.reasonDetail
+    const shadowAllowed: boolean | undefined = dec.shadow?.allowed
+    void detail, shadowAllowed
+  },
+  onWarning: (w: import('../../http').CorsgateWarning) => console.log(w.code, w.message),
+  shadowPolicy: { origins: ['https://example.com'] },
+}
+withCors(policy, (_req, res) => res.end(), observe)
+cors({ policy, ...observe })
+cors({ origin: 'https://example.com', ...observe })
+Fastify().register(corsgateFastify, { policy, ...observe })
+// @ts-expect-error onDecision is a function
+cors({ policy, onDecision: 3 })

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from typing import Any, Generic, TypeVar
 
 from ._corsgate import Policy
+from ._observe import Observer, OnDecision
 from ._starlette import policy_from_starlette
 from .dynamic import DynamicOrigins
 
@@ -37,9 +38,13 @@ class MiddlewareBase(Generic[App]):
     Give either ``policy`` or Starlette's ``CORSMiddleware`` keyword arguments (same
     names and defaults; see :func:`corsgate.policy_from_starlette`). Unsafe
     combinations raise :class:`corsgate.ConfigError`.
+
+    Seeing decisions (see :mod:`corsgate._observe`): the ``corsgate`` logger reports
+    policy warnings and denials; ``on_decision(decision)`` is called for every request;
+    ``shadow_policy`` is evaluated beside the live policy and every disagreement logged.
     """
 
-    __slots__ = ("app", "policy")
+    __slots__ = ("app", "policy", "observer")
 
     def __init__(
         self,
@@ -54,6 +59,8 @@ class MiddlewareBase(Generic[App]):
         allow_private_network: bool | None = None,
         expose_headers: Collection[str] | None = None,
         max_age: int | None = None,
+        on_decision: OnDecision | None = None,
+        shadow_policy: Policy | None = None,
     ) -> None:
         self.app = app
         self.policy: Policy | DynamicOrigins = resolve_policy(
@@ -69,3 +76,4 @@ class MiddlewareBase(Generic[App]):
                 "max_age": max_age,
             },
         )
+        self.observer = Observer(self.policy, on_decision, shadow_policy)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ._corsgate import Policy
+from ._corsgate import ConfigError, Policy
+from ._user_words import in_user_words, starlette_namer
 
 # Starlette always allows these request headers, whatever allow_headers says.
 STARLETTE_SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
@@ -51,12 +52,16 @@ def policy_from_starlette(
     else:
         seen = {h.lower() for h in allow_headers}
         headers = [*allow_headers, *(h for h in STARLETTE_SAFELISTED_HEADERS if h not in seen)]
-    return Policy(
-        origins,
-        credentials=allow_credentials,
-        methods=methods,
-        request_headers=headers,
-        expose_headers=list(expose_headers),
-        max_age=max_age,
-        private_network=allow_private_network,
-    )
+    try:
+        return Policy(
+            origins,
+            credentials=allow_credentials,
+            methods=methods,
+            request_headers=headers,
+            expose_headers=list(expose_headers),
+            max_age=max_age,
+            private_network=allow_private_network,
+        )
+    except ConfigError as e:
+        # The core's errors, located by the arguments the user wrote (allow_methods[0] ...).
+        raise in_user_words(e, starlette_namer(list(allow_origins), list(allow_methods), list(allow_headers))) from None

@@ -49,7 +49,9 @@ class CORSMiddleware(MiddlewareBase[ASGIApp]):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        decision = self.policy.evaluate(scope["method"], scope["headers"])
+        policy = self.policy
+        decision = policy.evaluate(scope["method"], scope["headers"])
+        self.observer.decided(policy, decision, scope["method"], scope["headers"])
         if decision.is_preflight:
             status = decision.status
             headers = decision.raw_headers

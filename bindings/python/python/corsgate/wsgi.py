@@ -63,7 +63,9 @@ class CORSMiddleware(MiddlewareBase[WSGIApp]):
             for key, name in _ENVIRON_HEADERS
             if key in environ
         ]
-        decision = self.policy.evaluate(environ.get("REQUEST_METHOD", "GET"), headers)
+        policy, method = self.policy, environ.get("REQUEST_METHOD", "GET")
+        decision = policy.evaluate(method, headers)
+        self.observer.decided(policy, decision, method, headers)
         if decision.is_preflight:
             status = decision.status or 403
             out = list(decision.headers)

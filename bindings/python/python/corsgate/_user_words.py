@@ -1,0 +1,79 @@
+"""Config errors in the user's own words: a policy built from a framework's options
+(Starlette's ``allow_methods`` ...) is rejected by the core in policy-file terms
+(``methods[0]``); this module renames each error's location to the option the user wrote
+(``allow_methods[0]``). The errors themselves (codes, messages, ``errors`` /
+``warnings`` lists) stay the core's; only the location prefix of each line changes, and
+``options`` lists the option behind each error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Optional
+
+from ._corsgate import ConfigError
+
+# (policy field, index) -> the option the user wrote, or None to keep the core's words.
+Namer = Callable[[Optional[str], Optional[int]], Optional[str]]
+
+
+def in_user_words(error: ConfigError, name: Namer) -> ConfigError:
+    """A ConfigError like `error` whose lines name the user's options."""
+    lines = str(error).splitlines()
+    summary = lines[0] if lines else "corsgate: invalid policy"
+    out, options = [summary], []
+    for d in error.errors:
+        text = str(d)
+        where = name(d.field, d.index)
+        core = (d.field or "") + ("" if d.index is None else f"[{d.index}]")
+        if where is not None and core and text.startswith(core):
+            text = where + text[len(core):]
+        out.append("  " + text)
+        options.append(where)
+    renamed = ConfigError("\n".join(out))
+    renamed.errors = error.errors
+    renamed.warnings = error.warnings
+    renamed.code = error.code
+    renamed.options = options  # type: ignore[attr-defined]
+    return renamed
+
+
+def starlette_namer(
+    allow_origins: Sequence[str],
+    allow_methods: Sequence[str],
+    allow_headers: Sequence[str],
+) -> Namer:
+    """Names policy locations after Starlette's ``CORSMiddleware`` arguments, for the
+    translation of :func:`corsgate.policy_from_starlette` (regex appended to the origins;
+    ``*`` alone among methods; ``*`` first among headers, Starlette's always-allowed
+    headers appended)."""
+
+    def indexed(option: str, position: int | None) -> str:
+        return option if position is None else f"{option}[{position}]"
+
+    def name(field: str | None, index: int | None) -> str | None:
+        if field == "origins":
+            if index is not None and index >= len(allow_origins):
+                return "allow_origin_regex"
+            return indexed("allow_origins", index)
+        if field == "methods":
+            if "*" in allow_methods and index is not None:
+                return indexed("allow_methods", list(allow_methods).index("*"))
+            return indexed("allow_methods", index)
+        if field == "request_headers":
+            if index is None:
+                return "allow_headers"
+            if "*" in allow_headers:
+                positions = [allow_headers.index("*")] + [i for i, h in enumerate(allow_headers) if h != "*"]
+                return indexed("allow_headers", positions[index] if index < len(positions) else None)
+            if index >= len(allow_headers):
+                return "allow_headers (a header Starlette always allows)"
+            return indexed("allow_headers", index)
+        return {
+            "expose_headers": indexed("expose_headers", index),
+            "credentials": "allow_credentials",
+            "private_network": "allow_private_network",
+            "max_age": "max_age",
+        }.get(field or "")
+
+    return name

@@ -219,7 +219,8 @@ fn preflight_final_response_is_the_decision() {
 #[test]
 fn refusal_rules() {
     let v = vector("cop-cross-site-untrusted-refused");
-    let good = api("refused", false, Some(403), "cross_origin_request_refused");
+    let mut good = api("refused", false, Some(403), "cross_origin_request_refused");
+    good.headers = h(&[("Vary", "Origin")]);
     assert_rules(
         &v,
         &good,
@@ -237,6 +238,10 @@ fn refusal_rules() {
                 o.reason_code = Some("origin_not_allowed".into())
             }),
             ("kind actual", &|o| o.kind = Some("actual".into())),
+            ("expose headers", &|o| {
+                o.headers
+                    .push(("Access-Control-Expose-Headers".into(), "x-a".into()))
+            }),
         ],
     );
     let mut http = Observed {

@@ -1,7 +1,9 @@
 //! Proves that evaluating a request allocates nothing: a counting global allocator
-//! watches `evaluate`, header iteration and `is_origin_allowed` for every vector.
+//! watches `evaluate`, header iteration and `is_origin_allowed` for every vector (the
+//! version-1 ones and the version-2 ones over a single policy: cross-origin protection,
+//! protected and refused decisions included, and the response merge).
 
-use corsgate_conformance::all_vectors;
+use corsgate_conformance::{Vector, all_vectors, v2_vectors};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,6 +51,14 @@ fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
     (ALLOCATIONS.load(Ordering::Relaxed) - before, r)
 }
 
+/// Every vector over a single policy that compiles (policy sets are another type).
+fn vectors() -> Vec<Vector> {
+    let mut vectors = all_vectors();
+    vectors.extend(v2_vectors().into_iter().filter(|v| !v.is_policy_set()));
+    vectors.retain(|v| !v.config_error());
+    vectors
+}
+
 #[test]
 fn the_counter_sees_allocations() {
     let (n, v) = allocations_in(|| vec![1u8; 64]);
@@ -58,9 +68,9 @@ fn the_counter_sees_allocations() {
 
 #[test]
 fn evaluate_never_allocates() {
-    let vectors = all_vectors();
     let mut checked = 0;
-    for v in vectors.iter().filter(|v| !v.config_error()) {
+    let mut protected = [0usize; 2];
+    for v in &vectors() {
         let policy = corsgate::Policy::from_json(&v.policy_text()).expect(&v.name);
         let headers = v.header_bytes();
         let origin = v
@@ -85,8 +95,18 @@ fn evaluate_never_allocates() {
         assert_eq!(n, 0, "{}: evaluate allocated {n} times", v.name);
         assert!(count <= corsgate::MAX_HEADERS && (count == 0 || bytes > 0));
         checked += 1;
+        if policy.config().cross_origin_protection {
+            let d = policy.evaluate(v.method.as_bytes(), headers.iter().copied());
+            protected[usize::from(d.kind() == corsgate::Kind::Refused)] += 1;
+        }
     }
     assert!(checked > 250, "only {checked} vectors checked");
+    assert!(
+        protected[0] >= 10 && protected[1] >= 5,
+        "protected decisions checked: {} passed, {} refused",
+        protected[0],
+        protected[1]
+    );
 }
 
 #[test]
@@ -100,7 +120,7 @@ fn applying_a_decision_never_allocates() {
         (b"Set-Cookie", b"a=1"),
     ];
     let mut checked = 0;
-    for v in all_vectors().iter().filter(|v| !v.config_error()) {
+    for v in &vectors() {
         let policy = corsgate::Policy::from_json(&v.policy_text()).expect(&v.name);
         let headers = v.header_bytes();
         let (n, lines) = allocations_in(|| {

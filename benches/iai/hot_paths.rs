@@ -110,6 +110,33 @@ fn setup_acrh_1mib(exact: usize) -> Fixture {
     f
 }
 
+/// Cross-origin protection on an unsafe request: a `POST` with `Host` and
+/// `Sec-Fetch-Site: cross-site` from the policy's own exact origins (`hit`: allowed, with
+/// or without protection, so `protected` minus `unprotected` is what protection costs an
+/// allowed request), or from unrelated origins under protection (`far_miss`: refused).
+fn setup_protection(protect: bool, case: &str) -> Fixture {
+    let s = shape(1_000);
+    let (origins, ok) = origins(&s, case);
+    let policy = Policy::new(&s.config().cross_origin_protection(protect)).expect("fixture");
+    let f = Fixture {
+        policy,
+        method: b"POST",
+        requests: origins
+            .into_iter()
+            .map(|o| {
+                vec![
+                    (&b"host"[..], &b"api.example.com"[..]),
+                    (b"origin", leak(o)),
+                    (b"sec-fetch-site", b"cross-site"),
+                ]
+            })
+            .collect(),
+        allowed: if ok { BATCH } else { 0 },
+    };
+    check(&f, if ok { Kind::Actual } else { Kind::Refused });
+    f
+}
+
 /// A fast wrong answer is not a result: every verdict is checked before measuring.
 fn check(f: &Fixture, kind: Kind) {
     let mut allowed = 0;
@@ -159,6 +186,17 @@ fn hostile(f: Fixture) -> usize {
     run(f)
 }
 
-library_benchmark_group!(name = hot_paths, benchmarks = [origin, preflight, hostile]);
+#[library_benchmark]
+#[bench::unprotected_post_1k(args = (false, "hit"), setup = setup_protection)]
+#[bench::protected_post_1k(args = (true, "hit"), setup = setup_protection)]
+#[bench::refused_1k(args = (true, "far_miss"), setup = setup_protection)]
+fn protection(f: Fixture) -> usize {
+    run(f)
+}
+
+library_benchmark_group!(
+    name = hot_paths,
+    benchmarks = [origin, preflight, hostile, protection]
+);
 
 main!(library_benchmark_groups = hot_paths);

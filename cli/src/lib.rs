@@ -49,6 +49,9 @@ USAGE:
       [[name, value], …]): the decision line then has \"merged_headers\", the final
       response after the decision is applied to them (and \"path\", a string, for
       policy sets).
+      Under \"cross_origin_protection\" a decision may be {\"kind\":\"refused\",\"status\":403,…}:
+      answer it with 403 and its headers, without calling the application (its
+      \"merged_headers\" are the decision's own, as for a preflight).
       A malformed line yields {\"error\":\"…\"} and the stream goes on.
 
   corsgate audit POLICY [--json]

@@ -454,3 +454,43 @@ fn rejected_policies_and_bad_usage() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A credentialed policy without cross-origin protection is a finding, with its fix; the
+/// same policy with protection is not (the example policy has it on).
+#[test]
+fn credentials_without_protection_is_a_finding() {
+    let code = "credentials_without_protection";
+    let cred = json!({"origins": ["https://app.example.com"], "credentials": true});
+    let (exit, f) = audit_path(&write("cred-no-cop", &cred));
+    assert_eq!(exit, 1, "{f:#?}");
+    let found: Vec<&Value> = f.iter().filter(|x| x["code"] == code).collect();
+    assert_eq!(found.len(), 1, "{f:#?}");
+    assert_eq!(found[0]["severity"], "medium");
+    assert!(
+        found[0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("\"cross_origin_protection\": true"),
+        "{f:#?}"
+    );
+    let protected = json!({"origins": ["https://app.example.com"], "credentials": true,
+                           "cross_origin_protection": true});
+    let (exit, f) = audit_path(&write("cred-cop", &protected));
+    assert_eq!((exit, f.len()), (0, 0), "{f:#?}");
+    let (exit, f) = audit_path(&write(
+        "no-cred",
+        &json!({"origins": ["https://app.example.com"]}),
+    ));
+    assert_eq!((exit, f.len()), (0, 0), "{f:#?}");
+    // The text form: the finding and its fix on one line.
+    let out = Command::new(BIN)
+        .args(["audit", write("cred-no-cop-text", &cred).to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("medium: credentials_without_protection: credentials are on")
+            && text.contains("; fix: set \"cross_origin_protection\": true"),
+        "{text}"
+    );
+}

@@ -78,8 +78,8 @@ fn every_vector_passes_through_eval_jsonl() {
     );
 }
 
-/// The version-2 vectors the core has the features for (every `merge-` vector but the
-/// two that also need cross-origin protection or policy sets): `app_headers` in,
+/// The version-2 vectors the core has the features for (cross-origin protection, every
+/// `merge-` vector but the one that needs policy sets): `app_headers` in,
 /// `merged_headers` out, judged on the final response.
 #[test]
 fn v2_vectors_pass_through_eval_jsonl_with_merged_headers() {
@@ -91,7 +91,15 @@ fn v2_vectors_pass_through_eval_jsonl_with_merged_headers() {
         .iter()
         .filter(|v| v.id.starts_with("merge-"))
         .count();
-    assert!(merge >= 18, "only {merge} merge- vectors run");
+    assert!(merge >= 19, "only {merge} merge- vectors run");
+    assert!(
+        run_now
+            .iter()
+            .any(|v| v.id == "merge-refused-app-not-called"),
+        "the refused merge vector runs"
+    );
+    let cop = run_now.iter().filter(|v| v.id.starts_with("cop-")).count();
+    assert!(cop >= 27, "only {cop} cop- vectors run");
     let failures = run_all(&run_now, binary_engine);
     assert!(
         failures.is_empty(),
@@ -272,4 +280,77 @@ fn usage_errors_exit_2() {
         Some(2)
     );
     assert!(run(&["--version"], "").status.success());
+}
+
+/// A refused request through `eval` (human and `--json`) and `eval --jsonl`: status 403,
+/// `Vary: Origin` alone, and with `app_headers` none of the application's headers.
+#[test]
+fn eval_answers_refused_requests() {
+    let path = temp_policy(
+        "cop",
+        r#"{"origins":["https://app.example.com"],"credentials":true,"cross_origin_protection":true}"#,
+    );
+    let p = path.to_str().unwrap();
+    let args = [
+        "eval",
+        p,
+        "--origin",
+        "https://evil.example",
+        "--method",
+        "POST",
+        "--header",
+        "Host: api.example.com",
+        "--header",
+        "Sec-Fetch-Site: cross-site",
+    ];
+    let out = run(&args, "");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("REFUSED"), "{text}");
+    assert!(text.contains("answer with status 403"), "{text}");
+    assert!(text.contains("Vary: Origin"), "{text}");
+    assert!(text.contains("cross-origin protection"), "{text}");
+    let out = run(&[&args[..], &["--json"]].concat(), "");
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["kind"], "refused");
+    assert_eq!(d["status"], 403);
+    assert_eq!(d["allowed"], false);
+    assert_eq!(d["reason_code"], "cross_origin_request_refused");
+    assert_eq!(d["headers"], serde_json::json!([["Vary", "Origin"]]));
+
+    let input = concat!(
+        // Refused, with application headers: the application is not called.
+        "{\"method\":\"POST\",\"headers\":[[\"Host\",\"api.example.com\"],[\"Origin\",\"https://evil.example\"]],",
+        "\"app_headers\":[[\"X-Powered-By\",\"app\"],[\"Access-Control-Allow-Origin\",\"*\"],[\"Vary\",\"Cookie\"]]}\n",
+        // The same origin as the Host (no Sec-Fetch-Site): passes, CORS denies it.
+        "{\"method\":\"POST\",\"headers\":[[\"Host\",\"api.example.com\"],[\"Origin\",\"https://api.example.com\"]]}\n",
+        // A trusted origin's WebSocket handshake: passes and is allowed.
+        "{\"method\":\"GET\",\"headers\":[[\"Origin\",\"https://app.example.com\"],[\"Upgrade\",\"websocket\"]],",
+        "\"app_headers\":[[\"X-Powered-By\",\"app\"]]}\n",
+        // An untrusted one: refused.
+        "{\"method\":\"GET\",\"headers\":[[\"Origin\",\"https://evil.example\"],[\"Upgrade\",\"websocket\"]]}\n",
+    );
+    let lines = eval_jsonl(&path, input);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(
+        (lines[0]["kind"].as_str(), lines[0]["status"].as_u64()),
+        (Some("refused"), Some(403))
+    );
+    assert_eq!(
+        lines[0]["merged_headers"],
+        serde_json::json!([["Vary", "Origin"]])
+    );
+    assert_eq!(
+        (lines[1]["kind"].as_str(), lines[1]["allowed"].as_bool()),
+        (Some("actual"), Some(false))
+    );
+    assert_eq!(lines[1]["status"], serde_json::Value::Null);
+    assert_eq!(
+        (lines[2]["kind"].as_str(), lines[2]["allowed"].as_bool()),
+        (Some("actual"), Some(true))
+    );
+    let merged = lines[2]["merged_headers"].as_array().unwrap();
+    assert_eq!(merged[0], serde_json::json!(["X-Powered-By", "app"]));
+    assert_eq!(lines[3]["kind"], "refused");
+    assert_eq!(lines[3]["reason_code"], "cross_origin_request_refused");
 }

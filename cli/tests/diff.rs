@@ -395,3 +395,44 @@ fn an_invalid_policy_exits_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn protection_switched_off_is_newly_allowed() {
+    let on = json!({"origins": ["https://app.example.com"], "cross_origin_protection": true});
+    let off = json!({"origins": ["https://app.example.com"]});
+    let (code, changes) = diff("cop-off", on.clone(), off.clone());
+    assert_eq!(code, 1, "switching protection off widens: the gate fails");
+    let c = find(&changes, "newly_allowed", "cross_origin_protection");
+    assert_eq!(c.len(), 1, "{changes:#?}");
+    assert!(
+        c[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("reach the application")
+    );
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let (code, changes) = diff("cop-on", off, on);
+    assert_eq!(code, 0, "switching protection on narrows");
+    assert_eq!(
+        find(&changes, "newly_denied", "cross_origin_protection").len(),
+        1
+    );
+    // The text form names the switch.
+    let (o, n) = (
+        write(
+            "cop-text-old",
+            &json!({"origins": ["https://a.com"], "cross_origin_protection": true}),
+        ),
+        write("cop-text-new", &json!({"origins": ["https://a.com"]})),
+    );
+    let out = Command::new(BIN)
+        .args(["diff", o.to_str().unwrap(), n.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("newly allowed: cross_origin_protection: unsafe requests"),
+        "{text}"
+    );
+    assert!(text.contains("some newly allowed"), "{text}");
+}

@@ -56,7 +56,8 @@ pub struct Probe {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// Stable snake_case kind: `bypass`, or a risky-configuration code such as
-    /// `insecure_origin` or `credentials_broad_wildcard`.
+    /// `insecure_origin`, `credentials_broad_wildcard` or
+    /// `credentials_without_protection`.
     pub code: &'static str,
     /// `high`, `medium` or `low`.
     pub severity: &'static str,
@@ -466,6 +467,17 @@ fn risk(
 fn config_findings(policy: &Policy, out: &mut Vec<Finding>) {
     let cfg = policy.config();
     let cred = cfg.credentials;
+    if cred && !cfg.cross_origin_protection {
+        out.push(Finding {
+            fix: Some("set \"cross_origin_protection\": true: unsafe requests and WebSocket handshakes from origins outside \"origins\" are then refused with 403 before the application runs".into()),
+            ..risk(
+                "credentials_without_protection",
+                "medium",
+                None,
+                "credentials are on but cross-origin protection is off: a cross-site form POST or no-cors fetch still reaches the application with the user's cookies (CSRF), and a WebSocket handshake from any site is accepted; CORS only hides the response".into(),
+            )
+        });
+    }
     for p in policy.patterns() {
         match &p.kind {
             PatternKind::Any => out.push(risk(
@@ -555,4 +567,32 @@ fn covers(q: &PatternKind, p: &PatternKind) -> bool {
         (PortSpec::Any, _) | (PortSpec::Default, PortSpec::Default)
     );
     host_inside && ports_inside
+}
+
+#[cfg(test)]
+mod protection_tests {
+    use super::*;
+
+    #[test]
+    fn credentials_without_protection_is_a_finding_with_its_fix() {
+        let code = "credentials_without_protection";
+        let audited = |c: Config| audit(&Policy::new(&c).unwrap()).findings;
+        let f = audited(Config::new(["https://a.com"]).credentials(true));
+        let found = f.iter().find(|f| f.code == code).expect("a finding");
+        assert!(
+            found
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("\"cross_origin_protection\": true")
+        );
+        assert_eq!(found.to_json_value()["code"], code);
+        assert!(found.to_string().contains("; fix: set"));
+        let on = Config::new(["https://a.com"])
+            .credentials(true)
+            .cross_origin_protection(true);
+        assert!(!audited(on).iter().any(|f| f.code == code));
+        let plain = Config::new(["https://a.com"]);
+        assert!(!audited(plain).iter().any(|f| f.code == code));
+    }
 }

@@ -36,7 +36,7 @@ pub struct Change {
     /// `changed` (settings that neither widen nor narrow: max_age, preflight_status).
     pub direction: &'static str,
     /// `origins`, `methods`, `request_headers`, `expose_headers`, `credentials`,
-    /// `private_network`, `max_age`, `preflight_status`.
+    /// `cross_origin_protection`, `private_network`, `max_age`, `preflight_status`.
     pub field: &'static str,
     /// The pattern concerned (`old` or `new` policy's entry, index and text).
     pub pattern: Option<(usize, String)>,
@@ -478,6 +478,14 @@ pub fn diff(old: &Policy, new: &Policy) -> Result<Diff, TooComplex> {
         "credentialed requests (cookies, client certificates) may read responses",
         &mut changes,
     );
+    // Protection refuses: switching it off lets requests through (newly allowed).
+    flag_change(
+        "cross_origin_protection",
+        !oc.cross_origin_protection,
+        !nc.cross_origin_protection,
+        "unsafe requests and WebSocket handshakes from origins outside \"origins\" reach the application (cross-origin protection off)",
+        &mut changes,
+    );
     flag_change(
         "private_network",
         oc.private_network,
@@ -510,6 +518,23 @@ pub fn diff(old: &Policy, new: &Policy) -> Result<Diff, TooComplex> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protection_switched_off_is_newly_allowed() {
+        let on =
+            Policy::new(&Config::new(["https://a.com"]).cross_origin_protection(true)).unwrap();
+        let off = Policy::new(&Config::new(["https://a.com"])).unwrap();
+        let d = diff(&on, &off).unwrap();
+        assert!(d.widens());
+        assert_eq!(d.changes.len(), 1);
+        assert_eq!(d.changes[0].field, "cross_origin_protection");
+        assert_eq!(d.changes[0].direction, "newly_allowed");
+        let d = diff(&off, &on).unwrap();
+        assert!(!d.widens());
+        assert_eq!(d.changes[0].direction, "newly_denied");
+        assert!(d.changes[0].text.starts_with("no longer: unsafe requests"));
+        assert!(diff(&on, &on).unwrap().changes.is_empty());
+    }
 
     #[test]
     fn port_sets_subtract_and_describe() {

@@ -28,6 +28,7 @@ pub fn judge(v: &Vector, o: &Observed) -> Vec<String> {
         return p.0;
     };
     browser_rules(v, o, &kind, response, &mut p);
+    refusal_rules(&kind, response, &mut p);
     header_rules(v, response, &mut p);
     if let Some(app) = &v.app_headers {
         final_response::rules(&kind, o, app, response, &mut p);
@@ -192,6 +193,19 @@ fn browser_rules(
         }
         Err(why) => format!("a browser would reject this response ({why}), want allowed={want}"),
     });
+}
+
+/// A refusal is answered by corsgate alone (DESIGN "Cross-origin protection": 403,
+/// `Vary: Origin`): no `Access-Control-*` header at all, whatever a vector lists.
+fn refusal_rules(kind: &str, response: &[(String, String)], p: &mut Problems) {
+    if kind != "refused" {
+        return;
+    }
+    for (name, _) in response {
+        p.want(!corsgate::response::is_owned(name.as_bytes()), || {
+            format!("a refusal carries {name}")
+        });
+    }
 }
 
 fn strings(v: &Value, key: &str) -> Vec<String> {

@@ -93,11 +93,14 @@ static void test_result_and_name_strings(void) {
     CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_NOT_CORS), "not_cors"));
     CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_PREFLIGHT), "preflight"));
     CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_ACTUAL), "actual"));
-    CHECK(empty_is_readable(corsgate_kind_str(3)));
+    CHECK(SLICE_EQ(corsgate_kind_str(CORSGATE_KIND_REFUSED), "refused"));
+    CHECK(empty_is_readable(corsgate_kind_str(4)));
     CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_ORIGIN_NOT_ALLOWED), "origin_not_allowed"));
     CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_PRIVATE_NETWORK_NOT_ALLOWED),
                    "private_network_not_allowed"));
-    CHECK(empty_is_readable(corsgate_reason_str(13)));
+    CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_CROSS_ORIGIN_REQUEST_REFUSED),
+                   "cross_origin_request_refused"));
+    CHECK(empty_is_readable(corsgate_reason_str(14)));
     CHECK(empty_is_readable(corsgate_reason_str(UINT32_MAX)));
 }
 
@@ -389,6 +392,53 @@ static void test_apply(void) {
     corsgate_policy_free(p);
 }
 
+/* Cross-origin protection: a cross-site POST from an untrusted origin is refused (403,
+ * Vary: Origin alone; applying it drops every application line: the application is not
+ * called); the same request from a trusted origin is an allowed actual request; a GET
+ * passes; a WebSocket handshake from the untrusted origin is refused; the Host line
+ * decides without Sec-Fetch-Site. */
+static void test_refused(void) {
+    corsgate_policy *p = compile_ok(
+        "{\"origins\":[\"https://app.example\"],\"credentials\":true,\"cross_origin_protection\":true}");
+    corsgate_header evil[] = {HDR("Host", "api.example"), HDR("Origin", "https://evil.example"),
+                              HDR("Sec-Fetch-Site", "cross-site")};
+    corsgate_decision d;
+    CHECK(corsgate_policy_evaluate(p, BYTES("POST"), evil, 3, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_REFUSED && !d.allowed && d.status == 403);
+    CHECK(d.reason == CORSGATE_REASON_CROSS_ORIGIN_REQUEST_REFUSED && d.reason_detail.len == 0);
+    CHECK(d.headers_len == 1 && SLICE_EQ(d.headers[0].name, "Vary") && SLICE_EQ(d.headers[0].value, "Origin"));
+    uint8_t text[256];
+    size_t n = 0;
+    CHECK(corsgate_decision_reason_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
+    CHECK(contains(text, n, "cross-origin protection"));
+    corsgate_header app[] = {HDR("X-Powered-By", "app"), HDR("Access-Control-Allow-Origin", "*"),
+                             HDR("Vary", "Cookie")};
+    corsgate_response_line out[3 + CORSGATE_MAX_ADDED];
+    CHECK(corsgate_decision_apply(&d, app, 3, out, 3 + CORSGATE_MAX_ADDED, &n) == CORSGATE_RESULT_OK);
+    CHECK(n == 1 && !out[0].from_app && SLICE_EQ(out[0].header.name, "Vary") &&
+          SLICE_EQ(out[0].header.value, "Origin"));
+
+    corsgate_header trusted[] = {HDR("Host", "api.example"), HDR("Origin", "https://app.example"),
+                                 HDR("Sec-Fetch-Site", "cross-site")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("POST"), trusted, 3, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_ACTUAL && d.allowed && d.status == 0);
+    CHECK(strcmp(find_header(&d, "Access-Control-Allow-Origin"), "https://app.example") == 0);
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), evil, 3, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_ACTUAL && !d.allowed);
+
+    corsgate_header ws[] = {HDR("Host", "api.example"), HDR("Origin", "https://evil.example"),
+                            HDR("Upgrade", "websocket"), HDR("Connection", "Upgrade")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("GET"), ws, 4, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_REFUSED && d.status == 403);
+    corsgate_header same_host[] = {HDR("Host", "api.example"), HDR("Origin", "https://api.example")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("POST"), same_host, 2, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_ACTUAL && !d.allowed);
+    corsgate_header other_host[] = {HDR("Host", "other.example"), HDR("Origin", "https://api.example")};
+    CHECK(corsgate_policy_evaluate(p, BYTES("POST"), other_host, 2, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.kind == CORSGATE_KIND_REFUSED);
+    corsgate_policy_free(p);
+}
+
 int main(void) {
     test_versions();
     test_result_and_name_strings();
@@ -397,5 +447,6 @@ int main(void) {
     test_warnings();
     test_decisions();
     test_apply();
+    test_refused();
     return check_finish("test_api");
 }

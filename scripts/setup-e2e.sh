@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what scripts/test-e2e.sh needs: Debian's chromium (the browser itself; nothing
 # is ever downloaded by playwright), curl, and the npm packages of tests/e2e
-# (playwright-core, pinned, from the committed package-lock.json). Idempotent.
+# (playwright-core and ws, pinned, from the committed package-lock.json). Idempotent.
 # The Python, Node and nginx runtimes are set up by their own setup scripts
 # (test-e2e.sh calls them).
 set -euo pipefail
@@ -22,7 +22,7 @@ command -v npm >/dev/null 2>&1 || { echo "setup-e2e: node and npm are required" 
 cd "$REPO/tests/e2e"
 # Not `npm ci` (see TOOLCHAIN.md); the committed lockfile pins the same tree.
 # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: playwright-core never downloads, this makes it explicit.
-if [ ! -f node_modules/playwright-core/package.json ] ||
+if [ ! -f node_modules/playwright-core/package.json ] || [ ! -f node_modules/ws/package.json ] ||
    [ "$(node -p 'require("./node_modules/playwright-core/package.json").version')" != \
      "$(node -p 'require("./package.json").dependencies["playwright-core"]')" ]; then
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund

@@ -8,9 +8,12 @@
 #   workerd a Cloudflare Worker with @corsgate/wasm/fetch (bindings/wasm)   127.0.0.1:27204
 # Test pages are served on 127.0.0.1:27101-27104,27110 (host names 127.0.0.1, localhost,
 # *.test.localhost, *.preview.localhost). Each case asserts browser outcome == expectation
-# == `corsgate eval --jsonl` decision. Everything started here is stopped on exit, even
+# == `corsgate eval --jsonl` decision. Then tests/e2e/cop.js: cross-origin protection
+# (tests/e2e/policy-cop.json on /cop/*) through python, node and nginx, in Chromium
+# (cross-site form and no-cors POSTs refused, credentialed PUT and same-origin form pass,
+# WebSockets refused or opened) and with a raw client (no Sec-Fetch-Site). Everything started here is stopped on exit, even
 # on failure. Artefacts: build/e2e/results.png (screenshot), results.json, results.html.
-# Closing line: "N passed, N failed". E2E_RUNTIMES="python node" runs a subset.
+# Closing lines: "N passed, N failed" (each runner). E2E_RUNTIMES="python node" runs a subset.
 # If Chromium cannot be installed this fails loudly (exit 1) unless CORSGATE_E2E_ALLOW_SKIP=1.
 set -uo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,7 +43,7 @@ if ! bash "$REPO/scripts/setup-e2e.sh"; then
     [ -x /usr/bin/chromium ] || loud_skip "Chromium could not be installed (apt-get install chromium failed)"
     fail "scripts/setup-e2e.sh failed"
 fi
-CHROMIUM="${CORSGATE_E2E_CHROMIUM:-/usr/bin/chromium}"   # run.js reads the same variable
+CHROMIUM="${CORSGATE_E2E_CHROMIUM:-/usr/bin/chromium}"   # runner.js reads the same variable
 "$CHROMIUM" --version >/dev/null 2>&1 || loud_skip "$CHROMIUM does not run"
 
 echo "== build the corsgate CLI (the engine's own decisions)"
@@ -84,9 +87,10 @@ if want python; then
     [ -f "${wheel[0]}" ] || fail "no abi3 wheel built"
     VENV="$OUT/venv-python"
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV" || fail "python venv failed"
-    # starlette and uvicorn at the versions pinned for the Python binding's tests.
-    grep -E '^(starlette|uvicorn)==' "$REPO/bindings/python/requirements-test.txt" > "$OUT/requirements-e2e.txt"
-    "$VENV/bin/python" -m pip install --quiet -r "$OUT/requirements-e2e.txt" || fail "pip install starlette uvicorn failed"
+    # starlette, uvicorn and websockets (uvicorn's WebSocket protocol) at the versions
+    # pinned for the Python binding's tests.
+    grep -E '^(starlette|uvicorn|websockets)==' "$REPO/bindings/python/requirements-test.txt" > "$OUT/requirements-e2e.txt"
+    "$VENV/bin/python" -m pip install --quiet -r "$OUT/requirements-e2e.txt" || fail "pip install starlette uvicorn websockets failed"
     "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "${wheel[0]}" || fail "pip install wheel failed"
     (cd "$OUT" && exec "$VENV/bin/python" -m uvicorn --app-dir "$E2E" app:app --host 127.0.0.1 --port 27201 \
         --log-level warning) >"$OUT/python.log" 2>&1 &
@@ -137,6 +141,8 @@ http {
         listen 127.0.0.1:27203;
         location /api/ { corsgate_policy $E2E/policy.json; proxy_pass http://app; }
         location /star/ { corsgate_policy $E2E/policy-star.json; proxy_pass http://app; }
+        location /cop/ { corsgate_policy $E2E/policy-cop.json; proxy_pass http://app;
+            proxy_http_version 1.1; proxy_set_header Upgrade \$http_upgrade; proxy_set_header Connection "upgrade"; }
         location /health { proxy_pass http://app; }
     }
 }
@@ -178,3 +184,14 @@ fi
 [ ${#args[@]} -gt 0 ] || fail "no runtime selected (E2E_RUNTIMES=$RUNTIMES)"
 echo "== chromium against: ${args[*]}"
 node "$E2E/run.js" --cli "$CLI" --out "$OUT" "${args[@]}"
+status=$?
+
+cop_args=()
+for a in "${args[@]}"; do
+    case "$a" in python=*|node=*|nginx=*) cop_args+=(--runtime "$a");; esac
+done
+if [ ${#cop_args[@]} -gt 0 ]; then
+    echo "== cross-origin protection (tests/e2e/cop.js) against: ${cop_args[*]}"
+    node "$E2E/cop.js" --cli "$CLI" --out "$OUT" "${cop_args[@]}" || status=1
+fi
+exit "$status"

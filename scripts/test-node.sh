@@ -10,7 +10,8 @@ NODE_DIR="$REPO/bindings/node"
 OUT="$REPO/build/node"
 mkdir -p "$OUT"
 
-if [ ! -x "$NODE_DIR/node_modules/.bin/napi" ] || [ ! -x "$NODE_DIR/node_modules/.bin/tsc" ]; then
+if [ ! -x "$NODE_DIR/node_modules/.bin/napi" ] || [ ! -x "$NODE_DIR/node_modules/.bin/tsc" ] \
+  || [ ! -f "$NODE_DIR/node_modules/ws/package.json" ]; then
   bash "$REPO/scripts/setup-node.sh"
 fi
 cd "$NODE_DIR"

@@ -19,13 +19,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CORSGATE_SHARED", REPO.parent / "shared")) / "conformance"
 
 # Version-2 features keyed on the vector id prefix (shared/conformance/README.md,
-# "Version 2"); a suite passes the ones its runtime lacks yet to `runnable`.
+# "Version 2"); a suite passes the ones its runtime lacks yet to `runnable`. Every
+# runtime fed from here (Python, nginx) has cross-origin protection (COP, MERGE_COP).
 COP = ("cop-", "cross-origin protection (issue 13)")
 SETS = ("set-", "policy sets (issue 14)")
 MERGE = ("merge-", "the response rule (issue 12 item 2)")
 # merge- vectors that also need one of those features.
 MERGE_COP = ("merge-refused-", COP[1])
 MERGE_SETS = ("merge-in-set", SETS[1])
+# cop- vectors that also need policy sets.
+COP_SETS = ("cop-set-", SETS[1])
 
 SUMMARY = re.compile(r"^judge: (\d+) passed, (\d+) failed$")
 
@@ -71,7 +74,13 @@ def runnable(vectors: list[dict[str, Any]], pending: tuple[tuple[str, str], ...]
 def merge_vectors(label: str) -> list[dict[str, Any]]:
     """The shared merge- vectors (the response rule) whose other features exist."""
     merge = [v for v in load("vectors-v2.jsonl") if v["id"].startswith(MERGE[0])]
-    return runnable(merge, (MERGE_COP, MERGE_SETS), label)
+    return runnable(merge, (MERGE_SETS,), label)
+
+
+def answers_itself(vector: dict[str, Any]) -> bool:
+    """Whether the runtime answers the vector's request itself (a preflight or a refusal):
+    the application is not called and the status is observable as the decision's."""
+    return vector["expect"]["kind"] in ("preflight", "refused")
 
 
 def observation(vector_id: str, via: str, **observed: Any) -> dict[str, Any]:

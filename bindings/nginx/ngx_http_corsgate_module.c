@@ -10,6 +10,13 @@
  * - Preflights are answered in the preaccess phase (before access/auth modules, which a
  *   credential-less preflight would fail): status and headers from the decision, the
  *   content handler (proxy, static ...) is never called.
+ * - Requests refused by cross-origin protection (a policy with "cross_origin_protection":
+ *   cross-site unsafe requests, and WebSocket handshakes, from origins the policy does not
+ *   allow) are answered in the same place with the decision's 403 and `Vary: Origin`:
+ *   before any access or auth module and before the content handler, so an upstream
+ *   (`proxy_pass`, also of a WebSocket `Upgrade`) never sees them. Not in the access phase
+ *   proper: there `satisfy any` lets one allowing module skip the others, which would
+ *   skip the refusal too.
  * - Every other response of the location (also error responses) gets the decision
  *   applied in a header filter by the core's response rule (corsgate_decision_apply):
  *   every Access-Control-* header already present (from an upstream) is removed, the
@@ -369,8 +376,9 @@ static ngx_int_t ngx_http_corsgate_apply(ngx_http_request_t *r, const corsgate_d
     return NGX_OK;
 }
 
-/* Preaccess phase: answer preflights here; everything else goes on. */
-static ngx_int_t ngx_http_corsgate_preflight_handler(ngx_http_request_t *r) {
+/* Preaccess phase: answer the decisions that answer the request themselves (preflights,
+ * refusals) here; everything else goes on. */
+static ngx_int_t ngx_http_corsgate_preaccess_handler(ngx_http_request_t *r) {
     corsgate_policy *policy = ngx_http_corsgate_active(r);
     corsgate_decision *d;
     ngx_int_t rc;
@@ -382,7 +390,7 @@ static ngx_int_t ngx_http_corsgate_preflight_handler(ngx_http_request_t *r) {
     if (d == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (d->kind != CORSGATE_KIND_PREFLIGHT) {
+    if (d->kind != CORSGATE_KIND_PREFLIGHT && d->kind != CORSGATE_KIND_REFUSED) {
         return NGX_DECLINED;
     }
     rc = ngx_http_discard_request_body(r);
@@ -569,7 +577,7 @@ static ngx_int_t ngx_http_corsgate_init(ngx_conf_t *cf) {
     if (h == NULL) {
         return NGX_ERROR;
     }
-    *h = ngx_http_corsgate_preflight_handler;
+    *h = ngx_http_corsgate_preaccess_handler;
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_corsgate_header_filter;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { Decision, Diagnostic, Policy, PolicyConfig } from './index'
 
 /** A policy: a compiled `Policy`, a policy object, or its JSON text. */
@@ -58,5 +59,34 @@ export declare function withCors<Req extends IncomingMessage = IncomingMessage, 
   options?: WithCorsOptions,
 ): CorsgateHandler<Req, Res>
 
-/** Sets the CORS headers on `res`; true when a preflight was answered (stop there). */
+/** Sets the CORS headers on `res`; true when a preflight or a refusal was answered (stop there). */
 export declare function applyCors(policy: Policy, req: IncomingMessage, res: ServerResponse): boolean
+
+/** What emits `upgrade` events: an `http.Server` or `https.Server`. */
+export interface UpgradeEmitter {
+  emit(event: string | symbol, ...args: any[]): boolean
+}
+
+/** The handle of `guardUpgrade`: the policy in force, hot reload, and removal. */
+export interface UpgradeGuard {
+  /** The policy in force. */
+  readonly policy: Policy
+  /** Compiles `policy` and swaps it in; throws (keeping the old one) when invalid. */
+  setPolicy(policy: PolicyInput): Policy
+  /** Stops guarding: the server's own `emit` is restored. */
+  remove(): void
+}
+
+/**
+ * Guards the WebSocket handshakes of `server` (e.g. the server a `ws` WebSocketServer is
+ * attached to) with the policy's cross-origin protection: a refused handshake is
+ * answered `HTTP/1.1 403` with `Vary: Origin` and its socket destroyed before any
+ * `upgrade` listener sees it; other handshakes reach the listeners unchanged.
+ */
+export declare function guardUpgrade(server: UpgradeEmitter, policy: PolicyInput): UpgradeGuard
+
+/**
+ * For your own `upgrade` listener (`ws` with `noServer: true`): true when the handshake
+ * was refused and answered (403, socket destroyed); false when it may be accepted.
+ */
+export declare function checkUpgrade(policy: Policy, req: IncomingMessage, socket: Duplex): boolean

@@ -71,10 +71,14 @@ export declare class Policy {
 /** The answer to one request (the JSON line format of `corsgate eval --jsonl`). */
 export interface Decision {
   /** How the request was classified. */
-  kind: 'not_cors' | 'preflight' | 'actual'
+  kind: 'not_cors' | 'preflight' | 'actual' | 'refused'
   /** Whether the browser will let the page read the response (true for `not_cors`). */
   allowed: boolean
-  /** The status to answer a preflight with; `null` for other kinds. */
+  /**
+   * The status to answer with when the decision answers the request itself: a
+   * preflight's, or 403 for a request refused by cross-origin protection (kind
+   * `refused`: do not call the application); `null` for other kinds.
+   */
   status: number | null
   /** The response headers to add, in order, as `[name, value]` pairs. */
   headers: Array<[string, string]>
@@ -136,6 +140,12 @@ export interface PolicyConfig {
   preflight_status?: number
   /** Answer Private Network Access preflights. */
   private_network?: boolean
+  /**
+   * Refuse, with 403, unsafe requests and WebSocket handshakes that a browser sent
+   * from an origin the policy does not allow (cross-site request forgery, WebSocket
+   * hijacking); the middleware answers them and the application is not called.
+   */
+  cross_origin_protection?: boolean
   /** Allow the `null` origin pattern. */
   dangerously_allow_null_origin?: boolean
   /** Allow plain `http://` origins (not loopback) with credentials. */

@@ -4,7 +4,10 @@ import type { Policy, PolicyConfig } from './index.js'
 /** A Policy, a policy object, its JSON text or its bytes. */
 export type PolicyInput = Policy | PolicyConfig | string | Uint8Array
 
-/** The middleware: answers preflights itself, applies the core's response rule to `next`'s Response. */
+/**
+ * The middleware: answers preflights and requests refused by cross-origin protection
+ * itself (`next` is not called), applies the core's response rule to `next`'s Response.
+ */
 export interface CorsMiddleware {
   (request: Request, next: (request: Request) => Promise<Response>): Promise<Response>
   /** Swaps the policy (compiled first: an invalid one throws and the old one stays). */

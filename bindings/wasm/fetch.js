@@ -7,7 +7,7 @@
 // only reads the request's headers and executes those answers on a Response.
 import { Policy, mergeLines, requestHeaderNames } from '#core'
 
-const KINDS = ['not_cors', 'preflight', 'actual']
+const KINDS = ['not_cors', 'preflight', 'actual', 'refused']
 // The request header names the core reads; others cannot change a decision.
 const NAMES = requestHeaderNames()
 
@@ -33,9 +33,17 @@ export function decide(policy, request) {
   return policy._decide(parts)
 }
 
-/** The preflight answer of decision `d`: its status and headers, an empty body. */
+/**
+ * The answer of a decision that answers the request itself (a preflight, or a request
+ * refused by cross-origin protection): its status and headers, an empty body.
+ */
 export function preflightResponse(d) {
   return new Response(null, { status: d.status, headers: d.headers })
+}
+
+/** Whether decision `d` answers the request itself (`next` is not called). */
+export function answersItself(d) {
+  return d.kind === 'preflight' || d.kind === 'refused'
 }
 
 /**
@@ -64,7 +72,9 @@ export function applyToResponse(d, response) {
 
 /**
  * The middleware: `cors(policy)` returns `(request, next) => Promise<Response>`.
- * Preflights are answered with the decision (`next` is not called); other requests go
+ * Preflights, and requests refused by cross-origin protection (403, `Vary: Origin`; a
+ * WebSocket upgrade request too), are answered with the decision (`next` is not
+ * called); other requests go
  * to `next(request)` and the core's response rule is applied to its Response. `policy`
  * is a Policy, a policy object or its JSON text; `handler.setPolicy(p)` swaps it (the
  * new one is compiled first: an invalid one throws and the old one stays).
@@ -73,7 +83,7 @@ export function cors(policy) {
   let current = toPolicy(policy)
   async function corsgate(request, next) {
     const d = decide(current, request)
-    if (d.kind === 'preflight') return preflightResponse(d)
+    if (answersItself(d)) return preflightResponse(d)
     return applyToResponse(d, await next(request))
   }
   corsgate.setPolicy = (p) => {

@@ -3,7 +3,7 @@
 // honour are refused with a clear error at startup, never silently widened; the core
 // validates the rest (its codes and messages). The decision and the response rule are
 // the core's (see fetch.js).
-import { decide, preflightResponse, applyToResponse, toPolicy } from './fetch.js'
+import { decide, preflightResponse, answersItself, applyToResponse, toPolicy } from './fetch.js'
 
 /** hono/cors's default `allowMethods`. */
 const HONO_DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'QUERY']
@@ -67,7 +67,7 @@ export function cors(options = {}) {
       : toPolicy(policyFromHonoOptions(options))
   return async function corsgate(c, next) {
     const d = decide(policy, c.req.raw)
-    if (d.kind === 'preflight') return preflightResponse(d)
+    if (answersItself(d)) return preflightResponse(d)
     await next()
     const res = applyToResponse(d, c.res)
     if (res !== c.res) {

@@ -15,8 +15,8 @@ export type HeadersInput =
   | null
   | undefined
 
-/** `[kind, allowed, status, name, value, …]`: kind 0 not CORS, 1 preflight, 2 actual. */
-export type CompactDecision = [0 | 1 | 2, boolean, number | null, ...string[]]
+/** `[kind, allowed, status, name, value, …]`: kind 0 not CORS, 1 preflight, 2 actual, 3 refused. */
+export type CompactDecision = [0 | 1 | 2 | 3, boolean, number | null, ...string[]]
 
 /**
  * The policy file (JSON, version 1), as accepted by `new Policy(config)`. Only
@@ -39,6 +39,11 @@ export interface PolicyConfig {
   preflight_status?: number
   /** Answer Private Network Access preflights. */
   private_network?: boolean
+  /**
+   * Refuse, with 403, unsafe requests and WebSocket handshakes a browser sent from an
+   * origin the policy does not allow (the middleware answers; `next` is not called).
+   */
+  cross_origin_protection?: boolean
   /** Allow the `null` origin pattern. */
   dangerously_allow_null_origin?: boolean
   /** Allow plain `http://` origins (not loopback) with credentials. */
@@ -51,10 +56,10 @@ export interface PolicyConfig {
 
 /** The answer to one request (the JSON line format of `corsgate eval --jsonl`). */
 export interface Decision {
-  kind: 'not_cors' | 'preflight' | 'actual'
+  kind: 'not_cors' | 'preflight' | 'actual' | 'refused'
   /** Whether the browser will let the page read the response (true for `not_cors`). */
   allowed: boolean
-  /** The status to answer a preflight with; `null` for other kinds. */
+  /** The status to answer a preflight with, or 403 for a refusal; `null` for other kinds. */
   status: number | null
   /** The response headers to add, in order. */
   headers: Array<[string, string]>

@@ -15,28 +15,10 @@ const { spawnSync } = require('node:child_process')
 const { chromium } = require('playwright-core')
 const { cases, PAGE_PORTS, SANDBOX_HOST_PAGE } = require('./cases.js')
 const { startPages } = require('./server.js')
+const { CHROMIUM, CHROMIUM_ARGS, parseArgs } = require('./runner.js')
 
 const POLICIES = { api: path.join(__dirname, 'policy.json'), star: path.join(__dirname, 'policy-star.json') }
-const CHROMIUM = process.env.CORSGATE_E2E_CHROMIUM || '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const CASE_TIMEOUT_MS = 15000
-
-function parseArgs(argv) {
-  const a = { runtimes: [], cli: null, out: null }
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i]; const v = argv[++i]
-    if (v === undefined) throw new Error(`missing value for ${k}`)
-    if (k === '--runtime') {
-      const eq = v.indexOf('=')
-      a.runtimes.push({ name: v.slice(0, eq), api: v.slice(eq + 1).replace(/\/$/, '') })
-    } else if (k === '--cli') a.cli = v
-    else if (k === '--out') a.out = v
-    else throw new Error(`unknown argument ${k}`)
-  }
-  if (!a.cli || !a.out || a.runtimes.length === 0) throw new Error('usage: run.js --cli CORSGATE --out DIR --runtime NAME=URL...')
-  return a
-}
 
 // ---- what the browser sends (Fetch: CORS-safelisted methods and request headers) ----
 
@@ -230,7 +212,7 @@ ${body}</table>`
 // ---- main ----
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2))
+  const args = parseArgs(process.argv.slice(2), 'run.js')
   fs.mkdirSync(args.out, { recursive: true })
 
   // The engine's decision for every case (independent of the runtime).

@@ -10,13 +10,17 @@ inheritance http > server > location, `off`, nesting; preflights answered before
 upstream and before auth; headers on error responses; `nginx -t` failing with the core's
 messages; `nginx -s reload` picking up an edited policy and surviving a broken one; every
 runnable shared merge- vector (the upstream answers with its app_headers) judged by
-corsgate-judge; one evaluation per request (counted in a debug log).
+corsgate-judge; one evaluation per request (counted in a debug log); cross-origin
+protection (refused requests answered 403 before the upstream, `satisfy any` and auth
+cannot skip it, WebSocket upgrades proxied to a WebSocket upstream refused or passed).
 nginx is stopped even when a test fails. Closes with "nginx: N passed, N failed".
 
 Usage: python3 test_nginx.py --module MODULE.so --prefix DIR [--skip PREFIX=WHY]...
 """
 
 import argparse
+import base64
+import hashlib
 import http.client
 import http.server
 import json
@@ -33,6 +37,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests"))
 import judge_client  # noqa: E402
+from ws_client import handshake  # noqa: E402
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSED = 0
@@ -74,6 +79,9 @@ class Upstream(http.server.BaseHTTPRequestHandler):
     def answer(self):
         with Upstream.lock:
             Upstream.hits += 1
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.websocket()
+            return
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
@@ -98,6 +106,20 @@ class Upstream(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def websocket(self):
+        """A WebSocket upstream: completes the handshake (RFC 6455 4.2.2), sends one text
+        frame "hello" and closes."""
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept.decode())
+        self.end_headers()
+        self.wfile.write(b"\x81\x05hello")
+        self.wfile.flush()
+        self.close_connection = True
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = answer
 
     def log_message(self, *args):
@@ -117,7 +139,10 @@ def send(port, method, path, headers):
     """One request with header lines exactly as given (bytes values go raw)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        c.putrequest(method, path, skip_accept_encoding=True)
+        # The request's own Host line when it has one (cross-origin protection compares
+        # it with the Origin), else http.client's.
+        skip_host = any(name.lower() == "host" for name, _ in headers)
+        c.putrequest(method, path, skip_host=skip_host, skip_accept_encoding=True)
         for name, value in headers:
             c.putheader(name, value.encode() if isinstance(value, str) else value)
         c.endheaders()
@@ -187,6 +212,8 @@ def write(path, text):
         f.write(text)
 
 
+COP_POLICY = {"origins": ["https://app.example.com"], "credentials": True, "methods": ["PUT", "DELETE"],
+              "cross_origin_protection": True}
 HTTP_POLICY = {"origins": ["https://http.example"], "credentials": True, "methods": ["PUT"],
                "request_headers": ["x-a"], "max_age": 600}
 SERVER_POLICY = {"origins": ["https://server.example"]}
@@ -199,10 +226,11 @@ def sendable(vector):
     req = vector["request"]
     if not re.fullmatch(r"[A-Z]+", req["method"]):
         return False
+    if sum(1 for name, _ in req["headers"] if name.lower() == "host") > 1:
+        return False  # nginx refuses a second Host line (400)
     for name, value in req["headers"]:
         raw = value.encode()
-        if not re.fullmatch(r"[A-Za-z0-9-]+", name) or name.lower() in ("host", "content-length",
-                                                                           "transfer-encoding"):
+        if not re.fullmatch(r"[A-Za-z0-9-]+", name) or name.lower() in ("content-length", "transfer-encoding"):
             return False
         if raw != raw.strip(b" \t") or any(c in raw for c in b"\r\n\x00"):
             return False
@@ -257,6 +285,16 @@ http {{
         location /shadow/ {{ corsgate_shadow_policy policies/override.json; access_log logs/observe.log corsgate;
             proxy_pass http://backend; }}
         location /once/ {{ error_log logs/once.log debug; proxy_pass http://backend; }}
+        location /once-cop/ {{ error_log logs/once.log debug; corsgate_policy policies/cop.json;
+            proxy_pass http://backend; }}
+        location /cop/ {{ corsgate_policy policies/cop.json; proxy_pass http://backend; }}
+        location /cop-static/ {{ corsgate_policy policies/cop.json; alias html/; }}
+        location /cop-satisfy-any/ {{ corsgate_policy policies/cop.json; satisfy any; allow 127.0.0.1; deny all;
+            auth_basic "corsgate test"; auth_basic_user_file htpasswd; proxy_pass http://backend; }}
+        location /cop-ws/ {{ corsgate_policy policies/cop.json; proxy_pass http://backend;
+            proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade"; }}
+        location /ws-off/ {{ corsgate_policy off; proxy_pass http://backend;
+            proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade"; }}
         location /once-static/ {{ error_log logs/once.log debug; alias html/; }}
 {chr(10).join(locs)}
     }}
@@ -292,9 +330,11 @@ def test_vectors(vectors, p1, judge_bin):
             observations.append(judge_client.observation(
                 v["id"], via, kind=None, allowed=None, status=status, headers=headers, final_headers=headers))
             fails = local[(v["id"], via)] = []
-            if exp["kind"] == "preflight":
+            if exp["kind"] in ("preflight", "refused"):
                 if get(headers, "X-Upstream") or Upstream.hits != hits or body:
-                    fails.append("preflight reached the content handler")
+                    fails.append(f"{exp['kind']} reached the content handler")
+                if exp["kind"] == "refused" and (status, get(headers, "Vary")) != (403, ["Origin"]):
+                    fails.append(f"a refusal is 403 with Vary: Origin alone, got {status} {headers}")
             elif where == "proxy" and get(headers, "X-Upstream") != ["1"]:
                 fails.append(f"not passed to the upstream (status {status})")
             for h in ("Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"):
@@ -407,7 +447,7 @@ def test_merge_vectors(merge_vectors, p1, judge_bin):
             continue
         observations.append(judge_client.observation(
             v["id"], "nginx-http", kind=None, allowed=None, headers=headers, final_headers=headers,
-            status=status if v["expect"]["kind"] == "preflight" else None))
+            status=status if judge_client.answers_itself(v) else None))
     verdict = judge_client.judge(judge_bin, observations)
     check(f"merge- vectors over HTTP, corsgate-judge ({verdict.summary})",
           verdict.returncode == 0 and verdict.counts() == (len(observations), 0) and len(observations) >= 18,
@@ -422,7 +462,8 @@ def test_evaluates_once(ngx, p1):
     cases = (("GET", "/once/x", [("Origin", "https://http.example")]),
              ("OPTIONS", "/once/x", [("Origin", "https://http.example"), ("Access-Control-Request-Method", "PUT")]),
              ("GET", "/once-static/index.html", [("Origin", "https://evil.example")]),
-             ("GET", "/once-static/missing", [("Origin", "https://http.example")]))
+             ("GET", "/once-static/missing", [("Origin", "https://http.example")]),
+             ("POST", "/once-cop/x", [("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")]))
     for method, path, headers in cases:
         before = open(log, encoding="utf-8", errors="replace").read().count("corsgate: evaluated request") \
             if os.path.exists(log) else 0
@@ -482,6 +523,49 @@ def test_observe(ngx, p1):
     time.sleep(0.2)
     check("shadow agreement logs nothing",
           open(ngx.log, encoding="utf-8", errors="replace").read().count("corsgate shadow disagrees") == count)
+
+
+def test_cross_origin_protection(p1):
+    """Refused requests are answered 403 + Vary: Origin in the preaccess phase: the
+    upstream (HTTP or WebSocket), the static handler and `satisfy any` never see them."""
+    host = "api.example.com"
+    evil = [("Host", host), ("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")]
+    old_browser = [("Host", host), ("Origin", "https://evil.example")]
+    trusted = [("Host", host), ("Origin", "https://app.example.com"), ("Sec-Fetch-Site", "cross-site")]
+    for path in ("/cop/x", "/cop-static/index.html", "/cop-satisfy-any/x"):
+        for method, headers in (("POST", evil), ("DELETE", old_browser), ("PUT", evil)):
+            hits = Upstream.hits
+            status, got, body = send(p1, method, path, headers)
+            check(f"refused {method} {path}", status == 403 and get(got, "Vary") == ["Origin"] and body == b""
+                  and not get(got, "X-Upstream") and not get(got, "Access-Control-Allow-Origin")
+                  and Upstream.hits == hits, f"{status} {got} {body!r}")
+    hits = Upstream.hits
+    status, got, body = send(p1, "PUT", "/cop/x", trusted)
+    check("trusted PUT reaches the upstream", status == 200 and get(got, "X-Upstream") == ["1"]
+          and Upstream.hits == hits + 1 and get(got, "Access-Control-Allow-Origin") == ["https://app.example.com"],
+          f"{status} {got}")
+    status, got, _ = send(p1, "POST", "/cop/x", [("Host", host), ("Origin", f"https://{host}"),
+                                                 ("Sec-Fetch-Site", "same-origin")])
+    check("same-origin POST reaches the upstream", status == 200 and get(got, "X-Upstream") == ["1"], f"{status} {got}")
+    status, got, _ = send(p1, "POST", "/cop/x", [("Host", host), ("Origin", f"https://{host}")])
+    check("old browser, same-origin POST reaches the upstream", get(got, "X-Upstream") == ["1"], f"{status} {got}")
+    status, got, _ = send(p1, "GET", "/cop/x", evil)
+    check("cross-site GET reaches the upstream", get(got, "X-Upstream") == ["1"], f"{status} {got}")
+    # WebSocket upgrades proxied by nginx (Chromium sends Origin, no Sec-Fetch-Site).
+    for origin in ("https://evil.example", "null", f"http://{host}:8443"):
+        hits = Upstream.hits
+        status, got, rest = handshake(p1, "/cop-ws/socket", [("Host", host), ("Origin", origin)])
+        check(f"WebSocket upgrade from {origin} refused before the upstream",
+              status == 403 and get(got, "Vary") == ["Origin"] and Upstream.hits == hits, f"{status} {got}")
+    for headers in ([("Host", host), ("Origin", "https://app.example.com")], [("Host", host), ("Origin", f"http://{host}")],
+                    [("Host", host)]):
+        hits = Upstream.hits
+        status, got, rest = handshake(p1, "/cop-ws/socket", headers)
+        check(f"WebSocket upgrade {headers} proxied", status == 101 and rest.startswith(b"\x81\x05hello")
+              and Upstream.hits == hits + 1, f"{status} {got} {rest!r}")
+    status, got, rest = handshake(p1, "/ws-off/socket", [("Host", host), ("Origin", "https://evil.example")])
+    check("WebSocket upgrade without a policy proxied", status == 101 and rest.startswith(b"\x81\x05hello"),
+          f"{status} {got}")
 
 
 def test_nginx_t(ngx, args, ports, user_line):
@@ -582,6 +666,7 @@ def main():
     write(os.path.join(args.prefix, "html", "index.html"), "static-ok\n")
     write(os.path.join(args.prefix, "conf", "htpasswd"), "user:{PLAIN}secret\n")
     for name, pol in (("http", HTTP_POLICY), ("server", SERVER_POLICY), ("override", OVERRIDE_POLICY),
+                      ("cop", COP_POLICY),
                       ("reload", {"origins": ["https://before.example"]})):
         write(os.path.join(args.prefix, "conf", "policies", f"{name}.json"), json.dumps(pol))
     for i, v in enumerate(vectors):
@@ -613,6 +698,7 @@ def main():
             test_merge_vectors(args.merge_vectors, ports[1], judge_bin)
             test_evaluates_once(ngx, ports[1])
             test_observe(ngx, ports[1])
+            test_cross_origin_protection(ports[1])
             test_reload(ngx, args, ports[1])
         with open(ngx.log, encoding="utf-8", errors="replace") as f:
             crashes = [line for line in f if "exited on signal" in line or "[alert]" in line]

@@ -6,6 +6,7 @@
 
 // The addon's full exports, internals included (the package's public entry, index.js,
 // re-exports only the documented API).
+const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
 const { Policy, headerNames, requestHeaderNames, applyResponse } = native
 const { policyFor } = require('./dynamic.js')
@@ -65,7 +66,8 @@ function parseFast(s) {
 /**
  * Decides a Node request. Returns the decision as `[head, name, value, name, value, …]`
  * where `head` is `"<kind><allowed><status>"`: kind `0` not CORS, `1` preflight,
- * `2` actual; allowed `0`/`1`; the status digits only for preflights.
+ * `2` actual, `3` refused (cross-origin protection); allowed `0`/`1`; the status digits
+ * only for preflights and refusals.
  *
  * Fast path: the relevant `rawHeaders` lines, NUL-joined, cross into the addon as one
  * string (the addon checks that it splits back into exactly `count` strings, so a value
@@ -112,6 +114,7 @@ function decide(policy, req) {
 }
 
 const isPreflight = (d) => d[0].charCodeAt(0) === 49 // '1'
+const isRefused = (d) => d[0].charCodeAt(0) === 51 // '3'
 const statusOf = (d) => Number(d[0].slice(2))
 /** The decision's headers as a flat `[name, value, …]` list and its kind code. */
 const decisionLines = (d) => d.slice(1)
@@ -174,28 +177,64 @@ function applyOnWriteHead(res, d, kind = kindOf(d)) {
 }
 
 /**
- * Decides `req` for the node:http response `res`. A preflight is answered here with the
- * decision's own headers (returns true: the caller must not go on) unless
- * `preflightContinue`; otherwise the decision is applied when the head is written. `observer` (optional, an Observer of
- * lib/observe.js) is told about the request.
+ * Decides `req` for the node:http response `res`. A preflight (unless
+ * `preflightContinue`) or a request refused by cross-origin protection is answered here
+ * with the decision's status and own headers (returns true: the caller must not go on,
+ * the application is not called); otherwise the decision is applied when the head is
+ * written. `observer` (optional, an Observer of lib/observe.js) is told about the
+ * request.
  */
 function handleNode(policy, preflightContinue, req, res, observer) {
   const d = decide(policy, req)
   if (observer !== undefined) observer.decided(policy, req) // lib/observe.js
+  if (isRefused(d)) {
+    answer(res, d)
+    return true
+  }
   if (!isPreflight(d) || preflightContinue) {
     // With preflightContinue the application answers the preflight: its response is
     // merged like an actual response's (kind 2) instead of being replaced.
     applyOnWriteHead(res, d, isPreflight(d) ? 2 : kindOf(d))
     return false
   }
-  // The final response of a preflight is the decision's own headers (the rule, with
-  // the headers set so far dropped).
+  answer(res, d)
+  return true
+}
+
+/**
+ * Answers with decision `d` itself (a preflight or a refusal): its status, an empty
+ * body, and as headers the decision's own (the rule, with the headers set so far
+ * dropped).
+ */
+function answer(res, d) {
   setResponseLines(res, applyResponse(kindOf(d), decisionLines(d), responseLines(res)))
   const status = statusOf(d)
   res.statusCode = status
   // An empty body; 204 carries no Content-Length at all (RFC 9110 §8.6).
   if (status !== 204) res.setHeader('Content-Length', '0')
   res.end()
+}
+
+/**
+ * The WebSocket handshake `req` (an `upgrade` event's request) decided with `policy`:
+ * when cross-origin protection refuses it, writes the decision's answer (`HTTP/1.1 403`
+ * and its headers, `Vary: Origin`) on `socket`, destroys the socket once written, and
+ * returns true; else returns false and leaves the socket alone.
+ */
+function refuseUpgrade(policy, req, socket) {
+  const d = decide(policy, req)
+  if (!isRefused(d)) return false
+  const lines = decisionLines(d)
+  const status = statusOf(d)
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n`
+  for (let i = 0; i + 1 < lines.length; i += 2) head += `${lines[i]}: ${lines[i + 1]}\r\n`
+  head += 'Content-Length: 0\r\nConnection: close\r\n\r\n'
+  if (socket.writable) {
+    socket.once('finish', () => socket.destroy())
+    socket.end(head)
+  } else {
+    socket.destroy()
+  }
   return true
 }
 
@@ -216,4 +255,16 @@ function attachPolicy(fn, state) {
   return fn
 }
 
-module.exports = { Policy, toPolicy, selectLines, decide, isPreflight, statusOf, applyOnWriteHead, handleNode, attachPolicy }
+module.exports = {
+  Policy,
+  toPolicy,
+  selectLines,
+  decide,
+  isPreflight,
+  isRefused,
+  statusOf,
+  applyOnWriteHead,
+  handleNode,
+  refuseUpgrade,
+  attachPolicy,
+}

@@ -261,7 +261,7 @@ fn decide_joined(policy: &Policy, method: &[u8], joined: &[u8], count: u32) -> O
 
 /// `decide(policy, method, joined, count)`: `joined` is the selected `rawHeaders` lines
 /// joined with NUL and `count` their number of strings. Returns
-/// `"<kind><allowed><status>\0name\0value…"` (kind 0 not CORS / 1 preflight / 2 actual,
+/// `"<kind><allowed><status>\0name\0value…"` (kind 0 not CORS / 1 preflight / 2 actual / 3 refused,
 /// allowed 0/1, status digits or nothing), or `null` when `joined` does not split into
 /// `count` strings (a value held a NUL byte) or `count` exceeds 64: the caller then uses
 /// `decideCompact` with the array.

@@ -80,6 +80,11 @@ pub struct PolicyConfig {
     /// Answer Private Network Access preflights.
     #[napi(js_name = "private_network")]
     pub private_network: Option<bool>,
+    /// Refuse, with 403, unsafe requests and WebSocket handshakes that a browser sent
+    /// from an origin the policy does not allow (cross-site request forgery, WebSocket
+    /// hijacking); the middleware answers them and the application is not called.
+    #[napi(js_name = "cross_origin_protection")]
+    pub cross_origin_protection: Option<bool>,
     /// Allow the `null` origin pattern.
     #[napi(js_name = "dangerously_allow_null_origin")]
     pub dangerously_allow_null_origin: Option<bool>,
@@ -133,11 +138,13 @@ impl From<&corsgate::Diagnostic> for Diagnostic {
 #[napi(object, use_nullable = true)]
 pub struct Decision {
     /// How the request was classified.
-    #[napi(ts_type = "'not_cors' | 'preflight' | 'actual'")]
+    #[napi(ts_type = "'not_cors' | 'preflight' | 'actual' | 'refused'")]
     pub kind: String,
     /// Whether the browser will let the page read the response (true for `not_cors`).
     pub allowed: bool,
-    /// The status to answer a preflight with; `null` for other kinds.
+    /// The status to answer with when the decision answers the request itself: a
+    /// preflight's, or 403 for a request refused by cross-origin protection (kind
+    /// `refused`: do not call the application); `null` for other kinds.
     pub status: Option<u32>,
     /// The response headers to add, in order, as `[name, value]` pairs.
     #[napi(ts_type = "Array<[string, string]>")]
@@ -298,8 +305,9 @@ impl Policy {
 
 /// The middleware's form of `evaluate` (internal: not in the `.d.ts`, not re-exported by
 /// `index.js`): one flat array `[kind, allowed, status, name, value, name, value, …]`
-/// with `kind` 0 (not CORS), 1 (preflight) or 2 (actual) and `status` `null` unless a
-/// preflight. Fewer allocations than a `Decision` object; same answer.
+/// with `kind` the core's kind number (0 not CORS, 1 preflight, 2 actual, 3 refused) and
+/// `status` `null` unless a preflight or a refusal. Fewer allocations than a `Decision`
+/// object; same answer.
 #[napi(js_name = "decideCompact", skip_typescript, catch_unwind)]
 pub fn decide_compact<'e>(
     env: &'e Env,
@@ -360,26 +368,24 @@ pub fn header_names() -> Vec<&'static str> {
 }
 
 /// The core's response rule (`corsgate::response`): the final response headers when a
-/// decision of `kind` (`0` not CORS, `1` preflight, `2` actual, as in the compact form)
+/// decision of `kind` (the core's kind number, as in the compact form)
 /// whose headers are `decision` (flat `[name, value, …]`) meets the application's
 /// headers `app` (flat, in order, any case). Every `Access-Control-*` line of `app` is
-/// dropped, the decision's are added and `Vary` is merged by tokens; for a preflight the
-/// result is the decision's own headers. Returns a new flat `[name, value, …]` array.
+/// dropped, the decision's are added and `Vary` is merged by tokens; for a preflight or a
+/// refusal the result is the decision's own headers. Returns a new flat `[name, value, …]` array.
 /// Throws on an unknown kind or an odd-length list. Internal (the middleware's; not in the
 /// `.d.ts`, not re-exported by `index.js`).
 #[napi(skip_typescript, catch_unwind)]
 pub fn apply_response(kind: u32, decision: Vec<String>, app: Vec<String>) -> Result<Vec<String>> {
-    let kind = match kind {
-        0 => corsgate::Kind::NotCors,
-        1 => corsgate::Kind::Preflight,
-        2 => corsgate::Kind::Actual,
-        3 => corsgate::Kind::Refused,
-        _ => {
-            return Err(Error::new(
-                Status::InvalidArg,
-                "corsgate: unknown decision kind",
-            ));
-        }
+    // The core's stable kind numbers are the positions in `Kind::ALL`.
+    let Some(&kind) = usize::try_from(kind)
+        .ok()
+        .and_then(|k| corsgate::Kind::ALL.get(k))
+    else {
+        return Err(Error::new(
+            Status::InvalidArg,
+            "corsgate: unknown decision kind",
+        ));
     };
     if !decision.len().is_multiple_of(2) || !app.len().is_multiple_of(2) {
         return Err(Error::new(
@@ -401,8 +407,9 @@ pub fn apply_response(kind: u32, decision: Vec<String>, app: Vec<String>) -> Res
 }
 
 /// The compact text form of a decision used by the middleware:
-/// `"<kind><allowed><status>\0name\0value…"` with kind `0` not CORS, `1` preflight,
-/// `2` actual, `3` refused; allowed `0`/`1`; the status digits only for preflights. A name is one
+/// `"<kind><allowed><status>\0name\0value…"` with kind the core's kind number (`0` not
+/// CORS, `1` preflight, `2` actual, `3` refused); allowed `0`/`1`; the status digits only
+/// for preflights and refusals. A name is one
 /// letter (`A` + its position in `headerNames()`), or written out if the core ever
 /// emits a name outside that list.
 pub(crate) fn encode_decision(d: &corsgate::Decision<'_>, out: &mut String) {

@@ -22,15 +22,15 @@ const { rawRequest, listen, close } = require('./support/http-client.js')
 
 const REPO = path.resolve(__dirname, '..', '..', '..')
 const SHARED = process.env.CORSGATE_SHARED || path.join(REPO, '..', 'shared')
-const KIND = { not_cors: 0, preflight: 1, actual: 2 }
+const KIND = { not_cors: 0, preflight: 1, actual: 2, refused: 3 }
 
-/** The merge- vectors the core can run today (no policy sets, no cross-origin protection). */
+/** The merge- vectors the core can run today (no policy sets). */
 const MERGE = fs
   .readFileSync(path.join(SHARED, 'conformance', 'vectors-v2.jsonl'), 'utf8')
   .split('\n')
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l))
-  .filter((v) => v.id.startsWith('merge-') && !('policies' in v.policy) && !('cross_origin_protection' in v.policy))
+  .filter((v) => v.id.startsWith('merge-') && !('policies' in v.policy))
 
 function judgeBinary() {
   if (process.env.CORSGATE_JUDGE) return process.env.CORSGATE_JUDGE
@@ -153,7 +153,7 @@ for (const runtime of RUNTIMES) {
         observations.push({
           id: v.id,
           via: `${runtime}-http`,
-          observed: { kind: null, allowed: null, status: v.expect.kind === 'preflight' ? r.status : null, headers: r.headers, final_headers: r.headers },
+          observed: { kind: null, allowed: null, status: ['preflight', 'refused'].includes(v.expect.kind) ? r.status : null, headers: r.headers, final_headers: r.headers },
         })
       }
       judge(observations)

@@ -10,7 +10,7 @@ const { decideCompact } = require('../binding.js') // internal: the middleware's
 const { suiteVectors, observation, judgeAll, assertAllPassed } = require('./support/judge.js')
 
 const vectors = suiteVectors('node-api')
-const KINDS = ['not_cors', 'preflight', 'actual']
+const KINDS = ['not_cors', 'preflight', 'actual', 'refused']
 const observations = []
 
 test('the shared vectors file is complete', () => {

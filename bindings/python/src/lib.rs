@@ -138,6 +138,7 @@ mod flag {
     flags!(
         credentials,
         private_network,
+        cross_origin_protection,
         dangerously_allow_null_origin,
         dangerously_allow_insecure_origins,
         dangerously_allow_public_suffix_wildcards,
@@ -420,7 +421,7 @@ fn lower_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyBytes> {
 
 #[pymethods]
 impl Decision {
-    /// `"not_cors"`, `"preflight"`, `"actual"` or `"refused"`.
+    /// `"not_cors"`, `"preflight"`, `"actual"` or `"refused"` (cross-origin protection).
     #[getter]
     fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         match self.kind {
@@ -438,7 +439,8 @@ impl Decision {
     fn allowed(&self) -> bool {
         self.allowed
     }
-    /// The status to answer a preflight with; None for other kinds.
+    /// The status to answer with when the decision answers the request itself (a
+    /// preflight, or 403 for a refusal); None for other kinds.
     #[getter]
     fn status(&self) -> Option<u16> {
         self.status
@@ -447,6 +449,19 @@ impl Decision {
     #[getter]
     fn is_preflight(&self) -> bool {
         self.kind == corsgate::Kind::Preflight
+    }
+    /// True for a request refused by cross-origin protection (kind `"refused"`): answer it
+    /// yourself with `status` (403) and `headers`, do not call the application.
+    #[getter]
+    fn is_refused(&self) -> bool {
+        self.kind == corsgate::Kind::Refused
+    }
+    /// Whether the application is called (the core's rule,
+    /// `corsgate::response::calls_application`): False for a preflight or a refusal,
+    /// which the middleware answers itself with `status` and `headers`.
+    #[getter]
+    fn calls_application(&self) -> bool {
+        response::calls_application(self.kind)
     }
     /// The response headers to add, as `(name, value)` str pairs in the core's order.
     #[getter]
@@ -631,6 +646,7 @@ impl Policy {
         max_age = None,
         preflight_status = None,
         private_network = false,
+        cross_origin_protection = false,
         dangerously_allow_null_origin = false,
         dangerously_allow_insecure_origins = false,
         dangerously_allow_public_suffix_wildcards = false,
@@ -647,6 +663,7 @@ impl Policy {
         max_age: Option<&Bound<'_, PyAny>>,
         preflight_status: Option<&Bound<'_, PyAny>>,
         #[pyo3(from_py_with = flag::private_network)] private_network: bool,
+        #[pyo3(from_py_with = flag::cross_origin_protection)] cross_origin_protection: bool,
         #[pyo3(from_py_with = flag::dangerously_allow_null_origin)]
         dangerously_allow_null_origin: bool,
         #[pyo3(from_py_with = flag::dangerously_allow_insecure_origins)]
@@ -671,6 +688,7 @@ impl Policy {
         let flags = [
             ("credentials", credentials),
             ("private_network", private_network),
+            ("cross_origin_protection", cross_origin_protection),
             (
                 "dangerously_allow_null_origin",
                 dangerously_allow_null_origin,
@@ -820,7 +838,8 @@ pub mod corsgate_module {
     /// The request header names the core reads (matched case-insensitively); every other
     /// request line can be left out without changing a decision.
     #[pymodule_export]
-    const REQUEST_HEADERS: [&str; 7] = corsgate::names::REQUEST_HEADERS;
+    const REQUEST_HEADERS: [&str; corsgate::names::REQUEST_HEADERS.len()] =
+        corsgate::names::REQUEST_HEADERS;
 
     /// The prefix of every response header name the policy owns (`Access-Control-`):
     /// such a header set by the application never reaches the final response.

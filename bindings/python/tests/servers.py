@@ -16,13 +16,14 @@ import uvicorn
 
 
 @contextmanager
-def serve_asgi(app: Any) -> Iterator[int]:
-    """Serves `app` with uvicorn (h11) on 127.0.0.1; yields the port."""
+def serve_asgi(app: Any, ws: str = "auto") -> Iterator[int]:
+    """Serves `app` with uvicorn (h11; WebSocket protocol `ws`: "auto" is the `websockets`
+    library, "none" serves upgrade requests as plain HTTP) on 127.0.0.1; yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, http="h11", lifespan="off", log_level="error", access_log=False)
+    config = uvicorn.Config(app, http="h11", ws=ws, lifespan="off", log_level="error", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -78,7 +79,10 @@ class Client:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         for attempt in (1, 2):
             try:
-                self.conn.putrequest(method, path, skip_accept_encoding=True)
+                # The request's own Host line when it has one (cross-origin protection
+                # compares it with the Origin), else http.client's.
+                skip_host = any(name.lower() == "host" for name, _ in headers)
+                self.conn.putrequest(method, path, skip_host=skip_host, skip_accept_encoding=True)
                 for name, value in headers:
                     # Non-ASCII goes on the wire as its UTF-8 bytes, as the vectors say.
                     self.conn.putheader(name, value.encode("utf-8"))

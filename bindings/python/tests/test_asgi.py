@@ -36,12 +36,14 @@ def inner_app() -> Starlette:
 
 @pytest.fixture(scope="module")
 def vector_server() -> Iterator[Client]:
-    """One uvicorn server; each vector's policy guards its own mount /v/<n>/."""
+    """One uvicorn server; each vector's policy guards its own mount /v/<n>/. WebSocket
+    support off: the handshake vectors (cop-websocket-…) arrive as HTTP requests here (as
+    on a server without WebSocket support); test_cop sends them as handshakes."""
     routes = []
     for i, vector in enumerate(VECTORS):
         if not vector["expect"].get("config_error"):
             routes.append(Mount(f"/v/{i}", app=CORSMiddleware(inner_app(), compile_vector(vector))))
-    with serve_asgi(Starlette(routes=routes)) as port:
+    with serve_asgi(Starlette(routes=routes), ws="none") as port:
         client = Client(port)
         yield client
         client.close()

@@ -12,7 +12,7 @@ from typing import Any
 import judge_client
 
 # Version-2 features the Python binding does not have yet.
-PENDING = (judge_client.COP, judge_client.SETS, judge_client.MERGE)
+PENDING = (judge_client.SETS, judge_client.COP_SETS, judge_client.MERGE)
 
 
 def load_vectors() -> list[dict[str, Any]]:

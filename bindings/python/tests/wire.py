@@ -30,14 +30,18 @@ def compile_vector(vector: dict[str, Any]) -> corsgate.Policy:
 def observe_over_http(client: Client, path: str, vector: dict[str, Any],
                       via: str) -> tuple[dict[str, Any], list[str]]:
     """The response as an observation (kind and verdict unobservable), and the local
-    problems: a preflight must not reach the application, anything else must."""
+    problems: a preflight or a refusal must not reach the application, anything else must."""
     req = vector["request"]
     status, headers, body = client.request(req["method"], path, req["headers"])
     app_called = any(n.lower() == APP_MARK for n, _ in headers)
-    if vector["expect"]["kind"] == "preflight":
-        problems = [] if not app_called and body == b"" else [f"preflight reached the app: {status} {body!r}"]
+    kind = vector["expect"]["kind"]
+    if judge_client.answers_itself(vector):
+        problems = [] if not app_called and body == b"" else [f"{kind} reached the app: {status} {body!r}"]
+        if kind == "refused" and [v for n, v in headers if n.lower() == "vary"] != ["Origin"]:
+            problems.append(f"a refusal carries Vary: Origin alone: {headers}")
     else:
-        problems = [] if (status, body) == (200, APP_BODY) else [f"app answer {status} {body!r}"]
+        want = b"" if req["method"] == "HEAD" else APP_BODY
+        problems = [] if (status, body) == (200, want) else [f"app answer {status} {body!r}"]
     observed = judge_client.observation(vector["id"], via, kind=None, allowed=None, status=status,
                                         headers=headers, final_headers=headers)
     return observed, problems

@@ -8,7 +8,7 @@
 // module's memory in one `TextEncoder.encodeInto`, the export runs, and its output is
 // decoded in one `TextDecoder.decode` (or a Latin-1 copy when it is ASCII).
 
-const KINDS = ['not_cors', 'preflight', 'actual']
+const KINDS = ['not_cors', 'preflight', 'actual', 'refused']
 const NO_INPUT = 0xffffffff
 
 /** A `TypeError` with Node's `code: 'ERR_INVALID_ARG_TYPE'`. */

@@ -8,8 +8,9 @@
 //! - length-prefixed: each string as a little-endian `u32` byte length then its bytes.
 //!
 //! Decision output (`encode_decision`): ASCII header `<kind><allowed><n>[status]` where
-//! kind is `0` not CORS, `1` preflight, `2` actual; allowed `0`/`1`; `n` the number of
-//! headers as the letter `a` + n; status digits for preflights only. Then, NUL-separated,
+//! kind is the kind's position in `Kind::ALL` (`0` not CORS, `1` preflight, `2` actual,
+//! `3` refused); allowed `0`/`1`; `n` the number of headers as the letter `a` + n; status
+//! digits for preflights and refusals only. Then, NUL-separated,
 //! the reason code, each header name and value, and (when asked for) the reason text last,
 //! which may itself hold NUL bytes (it quotes request bytes). Header values never hold a
 //! NUL: they are tokens and serialized origins the core has validated, or the policy's own
@@ -110,8 +111,8 @@ impl corsgate::response::Line for Indexed<'_> {
     }
 }
 
-/// Kind code of the compact output (`0` not CORS, `1` preflight, `2` actual, `3`
-/// refused: the position in `Kind::ALL`) back to a [`Kind`]; `None` for anything else.
+/// Kind code of the compact output (the position in `Kind::ALL`: `0` not CORS,
+/// `1` preflight, `2` actual, `3` refused) back to a [`Kind`]; `None` for anything else.
 pub fn kind_from_code(code: u32) -> Option<Kind> {
     usize::try_from(code)
         .ok()

@@ -120,7 +120,8 @@ test('free() releases the policy; later calls throw', () => {
 
 test('many policies compiled and freed do not grow memory without bound', () => {
   for (let i = 0; i < 2000; i++) new Policy(POLICY).free()
-  assert.deepEqual(requestHeaderNames(), ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers', 'Access-Control-Request-Private-Network'])
+  assert.deepEqual(requestHeaderNames(), ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers',
+    'Access-Control-Request-Private-Network', 'Host', 'Sec-Fetch-Site', 'Upgrade'])
 })
 
 test('applyDecision: the core response rule on app headers', async () => {

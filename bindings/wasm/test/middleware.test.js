@@ -110,3 +110,52 @@ test('CommonJS entries share one Policy class', () => {
   assert.equal(fetchCjs.toPolicy(p), p)
   assert.equal(typeof honoCjs.cors, 'function')
 })
+
+// Cross-origin protection: a refused request (a cross-site form POST, a WebSocket
+// upgrade from an untrusted page) is answered 403 with `Vary: Origin`; the app is not called.
+const COP = { origins: ['https://app.example.com'], credentials: true, methods: ['PUT'], cross_origin_protection: true }
+const COP_CASES = [
+  // [method, headers, refused]
+  ['POST', { host: 'api.test', origin: 'https://evil.test', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' }, true],
+  ['POST', { host: 'api.test', origin: 'https://evil.test' }, true],
+  ['GET', { host: 'api.test', origin: 'https://evil.test', upgrade: 'websocket', connection: 'Upgrade' }, true],
+  ['PUT', { host: 'api.test', origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' }, false],
+  ['POST', { host: 'api.test', origin: 'http://api.test' }, false],
+  ['POST', { host: 'api.test', origin: 'https://api.test', 'sec-fetch-site': 'same-origin' }, false],
+  ['GET', { host: 'api.test', origin: 'https://app.example.com', upgrade: 'websocket', connection: 'Upgrade' }, false],
+  ['GET', { host: 'api.test', origin: 'https://evil.test', 'sec-fetch-site': 'cross-site' }, false],
+]
+
+test('fetch and hono: cross-origin protection refuses without calling the app', async () => {
+  const fetchMw = cors(COP)
+  const hono = new Hono()
+  const calls = []
+  hono.use('*', honoCors({ policy: COP }))
+  hono.all('*', (c) => {
+    calls.push(c.req.method)
+    c.header('x-app', '1')
+    return c.text('written')
+  })
+  for (const [method, headers, refused] of COP_CASES) {
+    for (const [via, run] of [
+      ['fetch', (r) => fetchMw(r, async (rq) => { calls.push(rq.method); return new Response('written', { headers: { 'x-app': '1' } }) })],
+      ['hono', (r) => hono.fetch(r)],
+    ]) {
+      const before = calls.length
+      const res = await run(req(method, headers))
+      const what = `${via} ${method} ${JSON.stringify(headers)}`
+      if (refused) {
+        assert.equal(res.status, 403, what)
+        assert.deepEqual([...res.headers], [['vary', 'Origin']], what)
+        assert.equal(await res.text(), '')
+        assert.equal(calls.length, before, `${what}: the app was called`)
+      } else {
+        assert.equal(res.status, 200, what)
+        assert.deepEqual(calls.slice(before), [method], what)
+      }
+    }
+  }
+  const d = new Policy(COP).evaluate('POST', [['Host', 'api.test'], ['Origin', 'https://evil.test']])
+  assert.deepEqual([d.kind, d.allowed, d.status, d.headers, d.reasonCode], ['refused', false, 403, [['Vary', 'Origin']], 'cross_origin_request_refused'])
+  assert.deepEqual(new Policy(COP).decideCompact('POST', [['Host', 'api.test'], ['Origin', 'https://evil.test']]), [3, false, 403, 'Vary', 'Origin'])
+})

@@ -10,7 +10,10 @@ const net = require('node:net')
  */
 function rawRequest(port, method, path, headerLines, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
-    const parts = [Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`, 'latin1')]
+    // The request's own Host line when it has one (cross-origin protection compares it
+    // with the Origin), else the server's address.
+    const ownHost = headerLines.some(([n]) => n.toLowerCase() === 'host')
+    const parts = [Buffer.from(`${method} ${path} HTTP/1.1\r\n${ownHost ? '' : `Host: 127.0.0.1:${port}\r\n`}`, 'latin1')]
     for (const [n, v] of headerLines) {
       parts.push(Buffer.from(`${n}: `, 'latin1'), Buffer.from(v, 'utf8'), Buffer.from('\r\n', 'latin1'))
     }

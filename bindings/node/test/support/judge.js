@@ -13,11 +13,12 @@ const REPO = path.resolve(__dirname, '..', '..', '..', '..')
 /** Version-2 features keyed on the vector id prefix (shared/conformance/README.md). */
 const FEATURES = {
   cop: ['cop-', 'cross-origin protection (issue 13)'],
+  copSets: ['cop-set-', 'policy sets (issue 14)'],
   sets: ['set-', 'policy sets (issue 14)'],
   merge: ['merge-', 'the response rule (issue 12 item 2)'],
 }
 /** The version-2 features the Node binding does not have yet. */
-const PENDING = [FEATURES.cop, FEATURES.sets, FEATURES.merge]
+const PENDING = [FEATURES.sets, FEATURES.copSets, FEATURES.merge]
 
 let built = null
 /** corsgate-judge: $CORSGATE_JUDGE when the calling script built it, else built here. */

@@ -3,7 +3,7 @@
 import * as http from 'node:http'
 import { Policy, version, type Decision, type Diagnostic, type HeadersInput, type PolicyConfig } from '../../index'
 import * as corsgatePublic from '../../index'
-import { withCors, applyCors } from '../../http'
+import { withCors, applyCors, guardUpgrade, checkUpgrade } from '../../http'
 import cors = require('../../express')
 import corsgateFastify = require('../../fastify')
 import Fastify from 'fastify'
@@ -22,7 +22,7 @@ const v: string = version()
 
 const req = { origin: 'https://example.com' } satisfies HeadersInput
 const d: Decision = policy.evaluate('GET', req)
-const kind: 'not_cors' | 'preflight' | 'actual' = d.kind
+const kind: 'not_cors' | 'preflight' | 'actual' | 'refused' = d.kind
 const status: number | null = d.status
 const first: [string, string] | undefined = d.headers[0]
 policy.evaluate('OPTIONS', ['Origin', 'https://example.com', 'Access-Control-Request-Method', 'PUT'])
@@ -103,3 +103,16 @@ cors({ origin: 'https://example.com', ...observe })
 Fastify().register(corsgateFastify, { policy, ...observe })
 // @ts-expect-error onDecision is a function
 cors({ policy, onDecision: 3 })
+// Cross-origin protection: the policy field, and the guard for WebSocket handshakes.
+const protectedPolicy = new Policy({ origins: ['https://example.com'], cross_origin_protection: true })
+const wsServer = http.createServer()
+const guard = guardUpgrade(wsServer, protectedPolicy)
+guard.setPolicy({ origins: ['https://other.example'], cross_origin_protection: true })
+const guarded: Policy = guard.policy
+guard.remove()
+wsServer.on('upgrade', (req, socket) => {
+  if (checkUpgrade(protectedPolicy, req, socket)) return
+  socket.destroy()
+})
+// @ts-expect-error
+guardUpgrade('not a server', protectedPolicy)

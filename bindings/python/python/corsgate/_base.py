@@ -36,7 +36,9 @@ class MiddlewareBase(Generic[App]):
     """Holds the wrapped application and the policy (swap ``policy`` to hot-reload).
 
     Give either ``policy`` or Starlette's ``CORSMiddleware`` keyword arguments (same
-    names and defaults; see :func:`corsgate.policy_from_starlette`). Unsafe
+    names and defaults; see :func:`corsgate.policy_from_starlette`), optionally with
+    ``cross_origin_protection=True`` (refuse cross-site unsafe requests and WebSocket
+    handshakes from origins not allowed: 403, the application is not called). Unsafe
     combinations raise :class:`corsgate.ConfigError`.
 
     Seeing decisions (see :mod:`corsgate._observe`): the ``corsgate`` logger reports
@@ -61,6 +63,7 @@ class MiddlewareBase(Generic[App]):
         max_age: int | None = None,
         on_decision: OnDecision | None = None,
         shadow_policy: Policy | None = None,
+        cross_origin_protection: bool | None = None,
     ) -> None:
         self.app = app
         self.policy: Policy | DynamicOrigins = resolve_policy(
@@ -74,6 +77,7 @@ class MiddlewareBase(Generic[App]):
                 "allow_private_network": allow_private_network,
                 "expose_headers": expose_headers,
                 "max_age": max_age,
+                "cross_origin_protection": cross_origin_protection,
             },
         )
         self.observer = Observer(self.policy, on_decision, shadow_policy)

@@ -58,13 +58,17 @@ class Decision:
     """The answer to one request. Immutable."""
 
     @property
-    def kind(self) -> Literal["not_cors", "preflight", "actual"]: ...
+    def kind(self) -> Literal["not_cors", "preflight", "actual", "refused"]: ...
     @property
     def allowed(self) -> bool: ...
     @property
     def status(self) -> int | None: ...
     @property
     def is_preflight(self) -> bool: ...
+    @property
+    def is_refused(self) -> bool: ...
+    @property
+    def calls_application(self) -> bool: ...
     @property
     def headers(self) -> tuple[tuple[str, str], ...]: ...
     @property
@@ -96,6 +100,7 @@ class Policy:
         max_age: int | None = None,
         preflight_status: int | None = None,
         private_network: bool = False,
+        cross_origin_protection: bool = False,
         dangerously_allow_null_origin: bool = False,
         dangerously_allow_insecure_origins: bool = False,
         dangerously_allow_public_suffix_wildcards: bool = False,

@@ -22,6 +22,7 @@ def policy_from_starlette(
     allow_private_network: bool = False,
     expose_headers: Collection[str] = (),
     max_age: int = 600,
+    cross_origin_protection: bool = False,
 ) -> Policy:
     """Builds the :class:`Policy` for the arguments of Starlette's ``CORSMiddleware``.
 
@@ -30,6 +31,8 @@ def policy_from_starlette(
     unsafely raise :class:`corsgate.ConfigError` with the core's explanation, e.g.
     ``allow_origins=["*"]`` with ``allow_credentials=True`` (Starlette reflects every
     origin with credentials) is ``any_origin_with_credentials``.
+    ``cross_origin_protection`` is corsgate's own (Starlette has no such argument): the
+    policy field of the same name.
     """
     for name, value in (
         ("allow_origins", allow_origins),
@@ -61,6 +64,7 @@ def policy_from_starlette(
             expose_headers=list(expose_headers),
             max_age=max_age,
             private_network=allow_private_network,
+            cross_origin_protection=cross_origin_protection,
         )
     except ConfigError as e:
         # The core's errors, located by the arguments the user wrote (allow_methods[0] ...).

@@ -10,11 +10,20 @@ bare ASGI app, served by any ASGI server.
     # or, with Starlette's arguments:
     app.add_middleware(CORSMiddleware, allow_origins=["https://example.com"])
 
-Preflights are answered here (the application is not called); every other HTTP response
-gets the decision applied on ``http.response.start`` by the core's response rule
-(:meth:`corsgate.Decision.apply_to`): the application's ``Access-Control-*`` headers are
-dropped, the decision's added, ``Vary`` merged by tokens. Non-HTTP scopes
-(``websocket``, ``lifespan``) pass through untouched: CORS does not apply to them.
+Preflights, and requests refused by cross-origin protection (a policy with
+``cross_origin_protection``: 403, ``Vary: Origin``), are answered here: the application
+is not called. Every other HTTP response gets the decision applied on
+``http.response.start`` by the core's response rule (:meth:`corsgate.Decision.apply_to`):
+the application's ``Access-Control-*`` headers are dropped, the decision's added, ``Vary``
+merged by tokens.
+
+``websocket`` scopes are handshakes (``GET`` with ``Upgrade: websocket``): the core
+decides them like any request. A refused handshake never reaches the application: it is
+answered with the decision's 403 and headers through the WebSocket Denial Response
+extension (``websocket.http.response``) when the server offers it, else by closing the
+handshake (``websocket.close`` before ``websocket.accept``; the server answers a bare
+403). Any other handshake passes through untouched, as do ``lifespan`` scopes: CORS
+headers mean nothing on them.
 
 Hot reload: assign a new policy, ``middleware.policy = Policy.from_file(...)``. Each
 request reads the attribute once, so it is answered wholly by the old or the new policy.
@@ -26,6 +35,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ._base import MiddlewareBase
+from ._corsgate import Decision
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,18 +56,19 @@ class CORSMiddleware(MiddlewareBase[ASGIApp]):
     __slots__ = ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        kind = scope["type"]
+        if kind == "websocket":
+            await self._websocket(scope, receive, send)
+            return
+        if kind != "http":
             await self.app(scope, receive, send)
             return
         policy = self.policy
         decision = policy.evaluate(scope["method"], scope["headers"])
         self.observer.decided(policy, decision, scope["method"], scope["headers"])
-        if decision.is_preflight:
-            status = decision.status
-            headers = decision.raw_headers
-            if status != 204:  # RFC 9110: no Content-Length on a 204
-                headers.append((b"content-length", b"0"))
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+        if not decision.calls_application:  # a preflight or a refusal: answered here
+            await send({"type": "http.response.start", "status": decision.status,
+                        "headers": _own_headers(decision)})
             await send({"type": "http.response.body", "body": b""})
             return
 
@@ -67,3 +78,34 @@ class CORSMiddleware(MiddlewareBase[ASGIApp]):
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A handshake: refused ones are answered here, the others go on untouched."""
+        headers = scope.get("headers", ())
+        if not any(name.lower() == b"upgrade" for name, _ in headers):
+            # A websocket scope is an upgrade by definition; a server that left the
+            # line out still gets the handshake decided as one.
+            headers = [*headers, (b"upgrade", b"websocket")]
+        policy = self.policy
+        decision = policy.evaluate("GET", headers)
+        self.observer.decided(policy, decision, "GET", headers)
+        if decision.calls_application:
+            await self.app(scope, receive, send)
+            return
+        message = await receive()  # websocket.connect: the handshake is waiting for us
+        if message.get("type") == "websocket.disconnect":
+            return
+        if "websocket.http.response" in (scope.get("extensions") or {}):
+            await send({"type": "websocket.http.response.start", "status": decision.status,
+                        "headers": _own_headers(decision)})
+            await send({"type": "websocket.http.response.body", "body": b""})
+        else:
+            await send({"type": "websocket.close", "code": 1008})
+
+
+def _own_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+    """The response headers of a decision that answers the request itself."""
+    headers: list[tuple[bytes, bytes]] = decision.raw_headers
+    if decision.status != 204:  # RFC 9110: no Content-Length on a 204
+        headers.append((b"content-length", b"0"))
+    return headers

@@ -6,8 +6,11 @@
     app = CORSMiddleware(flask_app.wsgi_app, Policy.from_file("cors.json"))
     # or with Starlette's arguments: CORSMiddleware(app, allow_origins=[...])
 
-Preflights are answered here; other responses get the decision applied in
-``start_response`` by the core's response rule (:meth:`corsgate.Decision.apply_to`). Hot reload: ``middleware.policy = Policy.from_file(...)``.
+Preflights, and requests refused by cross-origin protection (a policy with
+``cross_origin_protection``: 403, ``Vary: Origin``), are answered here without calling the
+application; other responses get the decision applied in ``start_response`` by the core's
+response rule (:meth:`corsgate.Decision.apply_to`). Hot reload:
+``middleware.policy = Policy.from_file(...)``.
 
 WSGI servers hand request headers over as ``HTTP_*`` environ keys, one per name, with
 repeated lines already joined by ``,`` and values decoded as latin-1 (PEP 3333). The
@@ -66,7 +69,7 @@ class CORSMiddleware(MiddlewareBase[WSGIApp]):
         policy, method = self.policy, environ.get("REQUEST_METHOD", "GET")
         decision = policy.evaluate(method, headers)
         self.observer.decided(policy, decision, method, headers)
-        if decision.is_preflight:
+        if not decision.calls_application:  # a preflight or a refusal: answered here
             status = decision.status or 403
             out = list(decision.headers)
             if status != 204:

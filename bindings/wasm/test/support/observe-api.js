@@ -49,7 +49,7 @@ export function observeApi(api, vectors, via) {
     const j = JSON.parse(policy.evaluateJson(method, headers))
     same(j, { kind: d.kind, allowed: d.allowed, status: d.status, headers: d.headers, reason: d.reason, reason_code: d.reasonCode }, 'evaluate and evaluateJson', v.id)
     const c = policy.decideCompact(method, headers)
-    same(c, [['not_cors', 'preflight', 'actual'].indexOf(d.kind), d.allowed, d.status, ...d.headers.flat()], 'evaluate and decideCompact', v.id)
+    same(c, [['not_cors', 'preflight', 'actual', 'refused'].indexOf(d.kind), d.allowed, d.status, ...d.headers.flat()], 'evaluate and decideCompact', v.id)
     same(policy.evaluate(method, headers.flat()), d, 'pairs and rawHeaders', v.id)
     const observed = {
       kind: d.kind,

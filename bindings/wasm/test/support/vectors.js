@@ -2,9 +2,9 @@
 // node:fs and node:path, which Node, Deno and Bun all provide):
 // - the shared `vectors.jsonl` ($CORSGATE_SHARED/conformance, else ../shared/conformance
 //   beside the repository) and the project's own tests/vectors/*.jsonl;
-// - from the shared `vectors-v2.jsonl`, the `merge-` vectors (the response rule);
-//   `cop-` (cross-origin protection) and `set-` (policy sets) are not in this core yet
-//   and are returned as `skipped`, so every runner prints and counts them.
+// - from the shared `vectors-v2.jsonl`, the `merge-` vectors (the response rule) and the
+//   `cop-` vectors (cross-origin protection); `set-` (policy sets) are not in this
+//   package yet and are returned as `skipped`, so every runner prints and counts them.
 import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,12 +21,12 @@ function readJsonl(file) {
 }
 
 /** Vector id prefixes of vectors-v2.jsonl this package does not run yet. */
-export const SKIPPED_PREFIXES = ['cop-', 'set-']
+export const SKIPPED_PREFIXES = ['set-']
 
-/** A policy set or cross-origin protection (not in this core yet), in any vector. */
+/** A policy set (not in this package yet), in any vector. */
 function needsV2Policy(v) {
   const p = v.policy
-  return p !== null && typeof p === 'object' && ('policies' in p || 'cross_origin_protection' in p)
+  return p !== null && typeof p === 'object' && 'policies' in p
 }
 
 /**

@@ -4,7 +4,8 @@ import { Policy, version, requestHeaderNames, type Decision, type Diagnostic, ty
 
 const p = new Policy({ origins: ['https://example.com'], credentials: true, max_age: null })
 const d: Decision = p.evaluate('GET', new Headers({ origin: 'https://example.com' }))
-const kind: 'not_cors' | 'preflight' | 'actual' = d.kind
+const kind: 'not_cors' | 'preflight' | 'actual' | 'refused' = d.kind
+const protectedPolicy = new Policy({ origins: ['https://example.com'], cross_origin_protection: true })
 const status: number | null = d.status
 const w: Diagnostic[] = p.warnings
 const ok: boolean = p.isOriginAllowed('https://example.com')

@@ -110,7 +110,9 @@ fn setup_acrh_1mib(exact: usize) -> Fixture {
     f
 }
 
-/// Cross-origin protection on an unsafe request: a `POST` with `Host` and
+/// Cross-origin protection on an unsafe request (measured: 404 instructions per decision
+/// unprotected, 480 protected, 1152 refused from a far-miss origin that every matcher
+/// misses; the target is protection adding under 40): a `POST` with `Host` and
 /// `Sec-Fetch-Site: cross-site` from the policy's own exact origins (`hit`: allowed, with
 /// or without protection, so `protected` minus `unprotected` is what protection costs an
 /// allowed request), or from unrelated origins under protection (`far_miss`: refused).

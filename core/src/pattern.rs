@@ -143,9 +143,10 @@ impl Entry<'_> {
 /// Whether `source` is an exact origin already in the browser's serialization that
 /// [`parse`] would take as it is, with no diagnostic: then `parse` gives
 /// [`PatternKind::Exact`] of `source` itself, and compiling can skip it (and its
-/// allocations). Not for hosts with a trailing dot (they get a warning).
+/// allocations). Not for hosts with a trailing dot or an `xn--` label (they may get a
+/// warning: `trailing_dot_host`, `invalid_punycode`).
 ///
-/// Cost: one [`syntax::parse_origin`]; never allocates.
+/// Cost: one [`syntax::parse_origin`] and one scan of the host; never allocates.
 pub(crate) fn is_canonical_exact(source: &str) -> bool {
     let Some(parts) = syntax::parse_origin(source.as_bytes()) else {
         return false;
@@ -153,6 +154,13 @@ pub(crate) fn is_canonical_exact(source: &str) -> bool {
     parts.scheme.len() <= MAX_SCHEME_LEN
         && !OPAQUE_SCHEMES.iter().any(|s| s.as_bytes() == parts.scheme)
         && parts.host.last() != Some(&b'.')
+        && !has_punycode_label(parts.host)
+}
+
+/// Whether some label of `host` starts with `xn--` (ASCII case-insensitive).
+fn has_punycode_label(host: &[u8]) -> bool {
+    host.split(|&b| b == b'.')
+        .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case(b"xn--"))
 }
 
 /// Parses entry `index` of `origins`. Pushes errors and warnings to `diags`; returns
@@ -893,6 +901,8 @@ mod tests {
         assert!(is_canonical_exact("https://app500.customer500.com"));
         assert!(!is_canonical_exact("https://a.com."));
         assert!(!is_canonical_exact("file://a.com"));
+        // Punycode labels take the full parse: it may warn (invalid_punycode).
+        assert!(!is_canonical_exact("https://xn--bcher-va.example"));
     }
 
     /// Found by fuzzing: a Unicode label where a `0x` prefix was looked for panicked.

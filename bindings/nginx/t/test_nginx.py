@@ -284,6 +284,7 @@ http {{
         location /observe-off/ {{ corsgate_policy off; access_log logs/observe.log corsgate; proxy_pass http://backend; }}
         location /shadow/ {{ corsgate_shadow_policy policies/override.json; access_log logs/observe.log corsgate;
             proxy_pass http://backend; }}
+        location /debug/ {{ corsgate_policy policies/debug.json; proxy_pass http://backend; }}
         location /once/ {{ error_log logs/once.log debug; proxy_pass http://backend; }}
         location /once-cop/ {{ error_log logs/once.log debug; corsgate_policy policies/cop.json;
             proxy_pass http://backend; }}
@@ -521,6 +522,12 @@ def test_observe(ngx, p1):
     count = open(ngx.log, encoding="utf-8", errors="replace").read().count("corsgate shadow disagrees")
     send(p1, "GET", "/shadow/x", [("Origin", "https://http.example.invalid")])
     time.sleep(0.2)
+    status, headers, _ = send(p1, "OPTIONS", "/debug/x", [("Origin", "https://http.example"), (pre, "DELETE")])
+    check("debug mode: a denied preflight carries Corsgate-Debug-Reason",
+          status == 403 and get(headers, "Corsgate-Debug-Reason") == ["method_not_allowed"], str(headers))
+    status, headers, _ = send(p1, "OPTIONS", "/debug/x", [("Origin", "https://http.example"), (pre, "PUT")])
+    check("debug mode: an allowed preflight does not", status == 204 and not get(headers, "Corsgate-Debug-Reason"),
+          str(headers))
     check("shadow agreement logs nothing",
           open(ngx.log, encoding="utf-8", errors="replace").read().count("corsgate shadow disagrees") == count)
 
@@ -667,7 +674,8 @@ def main():
     write(os.path.join(args.prefix, "conf", "htpasswd"), "user:{PLAIN}secret\n")
     for name, pol in (("http", HTTP_POLICY), ("server", SERVER_POLICY), ("override", OVERRIDE_POLICY),
                       ("cop", COP_POLICY),
-                      ("reload", {"origins": ["https://before.example"]})):
+                      ("reload", {"origins": ["https://before.example"]}),
+                      ("debug", {**HTTP_POLICY, "debug": True})):
         write(os.path.join(args.prefix, "conf", "policies", f"{name}.json"), json.dumps(pol))
     for i, v in enumerate(vectors):
         write(os.path.join(args.prefix, "conf", "policies", f"v{i}.json"), json.dumps(v["policy"]))

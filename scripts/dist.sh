@@ -128,17 +128,15 @@ node_packages() {
     rm -rf "$stage" && mkdir -p "$stage"
     for t in "${GNU_TARGETS[@]}" "${MUSL_TARGETS[@]}"; do
         plat="$(npm_platform "$t")"
-        local cross=()
-        # Cross and musl builds link with zig (cargo-zigbuild from PyPI); glibc 2.17 for gnu.
-        case "$t" in
-            x86_64-unknown-linux-gnu) ;;
-            *) cross=(--cross-compile) ;;
-        esac
-        # musl: a cdylib needs the dynamic C runtime (Node's own musl libc).
-        local rustflags=""
+        # Every binary links with zig (napi's --cross-compile = cargo-zigbuild from PyPI):
+        # gnu against glibc 2.17 (the `.2.17` suffix, as the manylinux2014 wheels; the host
+        # linker would need the build machine's glibc, 2.34+ here); musl as a cdylib with
+        # the dynamic C runtime (-crt-static off: Node's own musl libc).
+        local target="$t" rustflags=""
+        [[ "$t" == *-gnu ]] && target="$t.2.17"
         [[ "$t" == *musl ]] && rustflags="-C target-feature=-crt-static"
         (cd bindings/node && RUSTFLAGS="$rustflags" ./node_modules/.bin/napi build --platform --release \
-            --target "$t" "${cross[@]}" --output-dir "$stage/bin-$plat" --no-js --dts index.d.ts)
+            --target "$target" --cross-compile --output-dir "$stage/bin-$plat" --no-js --dts index.d.ts)
         local pdir="$stage/$plat"
         mkdir -p "$pdir"
         mv "$stage/bin-$plat/corsgate.$plat.node" "$pdir/"

@@ -149,7 +149,8 @@ const pkg = {
   description: `The ${plat} native binary of the corsgate npm package`,
   license: 'MIT OR Apache-2.0',
   main: `corsgate.${plat}.node`,
-  files: [`corsgate.${plat}.node`],
+  // npm packs README and package.json by itself, but not LICENSE-* files.
+  files: [`corsgate.${plat}.node`, 'LICENSE-MIT', 'LICENSE-APACHE'],
   os: [os],
   cpu: [cpu],
   libc: [abi === 'musl' ? 'musl' : 'glibc'],
@@ -175,7 +176,7 @@ const [dir, version] = process.argv.slice(2)
 const file = `${dir}/package.json`
 const pkg = JSON.parse(fs.readFileSync(file, 'utf8'))
 if (pkg.version !== version) throw new Error(`package.json version ${pkg.version} != Cargo ${version}`)
-pkg.files = pkg.files.filter((f) => f !== '*.node')
+pkg.files = [...pkg.files.filter((f) => f !== '*.node'), 'LICENSE-MIT', 'LICENSE-APACHE']
 pkg.optionalDependencies = {}
 for (const p of ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl']) {
   pkg.optionalDependencies[`@corsgate/${p}`] = version

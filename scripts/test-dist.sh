@@ -163,6 +163,7 @@ node_install() {
     echo "npm install: $((SECONDS - t0)) s"
     [ -f node_modules/@corsgate/linux-x64-gnu/corsgate.linux-x64-gnu.node ] || return 1
     ! ls node_modules/corsgate/*.node 2>/dev/null || { echo "the main package carries a binary"; return 1; }
+    [ -f node_modules/corsgate/LICENSE-MIT ] && [ -f node_modules/corsgate/LICENSE-APACHE ] || { echo "no LICENSE files"; return 1; }
     node -e "require('corsgate/package.json').optionalDependencies['@corsgate/linux-arm64-musl'] || process.exit(1)"
 }
 node_vectors() {
@@ -443,7 +444,7 @@ npm_musl_load() { # npm_musl_load PLATFORM ARCH: npm install by the musl npm, lo
             -e "s|require('../binding.js')|require(require.resolve('corsgate').replace(/index\\.js\$/, 'binding.js'))|" \
             "$REPO/bindings/node/test/vectors.test.js" > test/vectors.test.js || return 1
     # Run directly, not with --test: that would start process.execPath without the loader.
-    in_musl "$arch" "$run" node test/vectors.test.js > "$WORK/musl-vectors.log" 2>&1
+    in_musl "$arch" "$run" node --test-reporter=tap test/vectors.test.js > "$WORK/musl-vectors.log" 2>&1
     tail -n 8 "$WORK/musl-vectors.log"
     grep -q "^# fail 0" "$WORK/musl-vectors.log" && grep -q "^# pass [1-9]" "$WORK/musl-vectors.log" || return 1
     cli_parity in_musl "$arch" "$run" node "$proj/node_modules/corsgate/cli.js"

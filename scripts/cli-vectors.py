@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Runs every shared conformance vector through a `corsgate` CLI binary (any command
-prefix, e.g. `qemu-aarch64-static path/to/corsgate`) and judges each decision as a
-browser would (bindings/python/tests/browser.py). Used by scripts/test-dist.sh for the
-cross-built CLI.
+"""Runs every shared conformance vector (v1) through a `corsgate` CLI binary (any command
+prefix, e.g. `qemu-aarch64-static path/to/corsgate`): `eval POLICY --jsonl` per vector,
+its answer handed to corsgate-judge (tests/judge_client.py), which judges it as a browser
+would. Used by scripts/test-dist.sh for the cross-built CLI.
 
     scripts/cli-vectors.py [--vectors FILE] -- COMMAND...
 """
@@ -17,8 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bindings" / "python" / "tests"))
-from browser import check_expectations, load_vectors  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import judge_client  # noqa: E402
 
 
 def main() -> int:
@@ -27,9 +27,13 @@ def main() -> int:
     ap.add_argument("command", nargs="+")
     args = ap.parse_args()
     if args.vectors:
-        os.environ["CORSGATE_VECTORS"] = args.vectors
-    vectors = load_vectors()
-    failures = 0
+        with open(args.vectors, encoding="utf-8") as f:
+            vectors = [json.loads(line) for line in f if line.strip()]
+    else:
+        vectors = judge_client.load("vectors.jsonl")
+    via = "cli:" + Path(args.command[-1]).name
+    observations = []
+    unreadable = 0
     with tempfile.TemporaryDirectory() as tmp:
         policy = Path(tmp) / "policy.json"
         for v in vectors:
@@ -39,24 +43,25 @@ def main() -> int:
                 [*args.command, "eval", str(policy), "--jsonl"],
                 input=req + "\n", capture_output=True, text=True, check=False,
             )
-            if v["expect"].get("config_error"):
-                if run.returncode != 1:
-                    failures += 1
-                    print(f"FAIL {v['id']}: exit {run.returncode}, expected 1 (config error)")
+            if run.returncode == 1 and not run.stdout.strip():
+                # A refused policy: exit 1, the errors on stderr.
+                observations.append(judge_client.observation(v["id"], via, config_error=True))
                 continue
             try:
                 d = json.loads(run.stdout)
             except ValueError:
-                failures += 1
+                unreadable += 1
                 print(f"FAIL {v['id']}: exit {run.returncode}: {run.stdout!r} {run.stderr!r}")
                 continue
-            headers = tuple(tuple(h) for h in d["headers"])
-            problems = check_expectations(v, d["kind"], d["status"], headers)
-            if problems or d["allowed"] != v["expect"]["allowed"]:
-                failures += 1
-                print(f"FAIL {v['id']}: {problems}")
-    print(f"cli vectors: {len(vectors) - failures}/{len(vectors)} ok ({' '.join(args.command)})")
-    return 1 if failures else 0
+            observations.append(judge_client.observation(
+                v["id"], via, kind=d["kind"], allowed=d["allowed"], status=d["status"],
+                headers=[tuple(h) for h in d["headers"]], reason_code=d.get("reason_code")))
+    verdict = judge_client.judge(judge_client.binary(), observations)
+    for failure in verdict.failures():
+        print(f"FAIL {failure}")
+    passed, _ = verdict.counts()
+    print(f"cli vectors: {passed}/{len(vectors)} ok ({verdict.summary}; {' '.join(args.command)})")
+    return 0 if verdict.returncode == 0 and passed == len(vectors) and not unreadable else 1
 
 
 if __name__ == "__main__":

@@ -128,17 +128,15 @@ node_packages() {
     rm -rf "$stage" && mkdir -p "$stage"
     for t in "${GNU_TARGETS[@]}" "${MUSL_TARGETS[@]}"; do
         plat="$(npm_platform "$t")"
-        local cross=()
-        # Cross and musl builds link with zig (cargo-zigbuild from PyPI); glibc 2.17 for gnu.
-        case "$t" in
-            x86_64-unknown-linux-gnu) ;;
-            *) cross=(--cross-compile) ;;
-        esac
-        # musl: a cdylib needs the dynamic C runtime (Node's own musl libc).
-        local rustflags=""
+        # Every binary links with zig (napi's --cross-compile = cargo-zigbuild from PyPI):
+        # gnu against glibc 2.17 (the `.2.17` suffix, as the manylinux2014 wheels; the host
+        # linker would need the build machine's glibc, 2.34+ here); musl as a cdylib with
+        # the dynamic C runtime (-crt-static off: Node's own musl libc).
+        local target="$t" rustflags=""
+        [[ "$t" == *-gnu ]] && target="$t.2.17"
         [[ "$t" == *musl ]] && rustflags="-C target-feature=-crt-static"
         (cd bindings/node && RUSTFLAGS="$rustflags" ./node_modules/.bin/napi build --platform --release \
-            --target "$t" "${cross[@]}" --output-dir "$stage/bin-$plat" --no-js --dts index.d.ts)
+            --target "$target" --cross-compile --output-dir "$stage/bin-$plat" --no-js --dts index.d.ts)
         local pdir="$stage/$plat"
         mkdir -p "$pdir"
         mv "$stage/bin-$plat/corsgate.$plat.node" "$pdir/"
@@ -151,7 +149,8 @@ const pkg = {
   description: `The ${plat} native binary of the corsgate npm package`,
   license: 'MIT OR Apache-2.0',
   main: `corsgate.${plat}.node`,
-  files: [`corsgate.${plat}.node`],
+  // npm packs README and package.json by itself, but not LICENSE-* files.
+  files: [`corsgate.${plat}.node`, 'LICENSE-MIT', 'LICENSE-APACHE'],
   os: [os],
   cpu: [cpu],
   libc: [abi === 'musl' ? 'musl' : 'glibc'],
@@ -177,7 +176,7 @@ const [dir, version] = process.argv.slice(2)
 const file = `${dir}/package.json`
 const pkg = JSON.parse(fs.readFileSync(file, 'utf8'))
 if (pkg.version !== version) throw new Error(`package.json version ${pkg.version} != Cargo ${version}`)
-pkg.files = pkg.files.filter((f) => f !== '*.node')
+pkg.files = [...pkg.files.filter((f) => f !== '*.node'), 'LICENSE-MIT', 'LICENSE-APACHE']
 pkg.optionalDependencies = {}
 for (const p of ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl']) {
   pkg.optionalDependencies[`@corsgate/${p}`] = version

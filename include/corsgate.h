@@ -223,6 +223,14 @@ typedef struct corsgate_config_error corsgate_config_error;
 typedef struct corsgate_policy corsgate_policy;
 
 /**
+ * A compiled, immutable policy set: named policies, each request answered by the
+ * policy of the route its `Host` line and path select. Thread-safe like
+ * `corsgate_policy`. Create with `corsgate_policy_set_from_json`, free with
+ * `corsgate_policy_set_free`.
+ */
+typedef struct corsgate_policy_set corsgate_policy_set;
+
+/**
  * A borrowed run of bytes: `data` points to `len` bytes (not NUL-terminated), the
  * ABI's one form of string. As input, `data` may be NULL only when `len` is 0. As
  * output, `data` is never NULL unless documented (absent optional fields), and an
@@ -363,6 +371,27 @@ typedef struct corsgate_response_line {
    */
   struct corsgate_header header;
 } corsgate_response_line;
+
+/**
+ * Which route of a policy set answered a request, filled by
+ * `corsgate_policy_set_evaluate`.
+ */
+typedef struct corsgate_selection {
+  /**
+   * Whether a route was selected; when false the decision is not CORS, allowed, with
+   * `Vary: Origin` and reason `CORSGATE_REASON_NO_POLICY`.
+   */
+  bool has_route;
+  /**
+   * The index in `routes` of the selected route; 0 when `has_route` is false.
+   */
+  size_t route;
+  /**
+   * The name of the selected policy, borrowed from the set; `data` is NULL when
+   * `has_route` is false.
+   */
+  struct corsgate_slice policy;
+} corsgate_selection;
 
 #ifdef __cplusplus
 extern "C" {
@@ -612,6 +641,104 @@ corsgate_result corsgate_decision_apply(const struct corsgate_decision *decision
                                         struct corsgate_response_line *out,
                                         size_t out_cap,
                                         size_t *out_len);
+
+/**
+ * Whether a JSON document (`json_len` bytes) is a policy set (an object with a
+ * top-level `policies` key) rather than a policy. False for NULL with a non-zero
+ * length, for text that is not JSON, and on a caught panic. Thread-safe.
+ *
+ * # Safety
+ * `json` points to `json_len` readable bytes (or `json_len` is 0).
+ */
+bool corsgate_is_policy_set(const uint8_t *json, size_t json_len);
+
+/**
+ * Validates and compiles a policy set document, exactly as
+ * `corsgate_policy_from_json` does a policy: on `CORSGATE_RESULT_OK`, `*set_out`
+ * receives a new set (free it with `corsgate_policy_set_free`); on
+ * `CORSGATE_RESULT_INVALID_POLICY`, `*error_out` (when not NULL) receives every
+ * problem, each error named by its path (`corsgate_config_error_path`:
+ * `policies.acme.origins[1]`, `routes[2].host`). `*error_out` is NULL in every other
+ * case. The library keeps no reference to `json`.
+ *
+ * Results: `OK`, `INVALID_POLICY`, `NULL_PARAMETER`, `PANIC`. Thread-safe.
+ *
+ * # Safety
+ * `json` points to `json_len` readable bytes (or `json_len` is 0); `set_out` and
+ * `error_out` are NULL or point to writable pointers.
+ */
+corsgate_result corsgate_policy_set_from_json(const uint8_t *json,
+                                              size_t json_len,
+                                              struct corsgate_policy_set **set_out,
+                                              struct corsgate_config_error **error_out);
+
+/**
+ * Frees a policy set. NULL is a no-op. Every decision and selection borrowed from it
+ * becomes invalid. Free it when no thread evaluates with it any more.
+ *
+ * # Safety
+ * `set` is NULL or a pointer from `corsgate_policy_set_from_json` not freed before.
+ */
+void corsgate_policy_set_free(struct corsgate_policy_set *set);
+
+/**
+ * Decides one request with a policy set: the route is selected by the request's one
+ * `Host` line among `headers` (missing, repeated or malformed: only `*` routes) and by
+ * `path` (`path_len` bytes, matched byte for byte against each `path_prefix`), then
+ * its policy decides exactly as `corsgate_policy_evaluate` does. Writes the decision
+ * to `*decision_out` and, when `selection_out` is not NULL, the selected route and
+ * policy name to `*selection_out`. Never allocates.
+ *
+ * Results: `OK`; `NULL_PARAMETER` (`set` or `decision_out` NULL, or a (pointer,
+ * length) pair with a NULL pointer and a non-zero length); `PANIC`. Nothing is written
+ * unless the result is `OK`. Thread-safe.
+ *
+ * # Safety
+ * As `corsgate_policy_evaluate`, plus: `path` points to `path_len` bytes;
+ * `selection_out` is NULL or writable.
+ */
+corsgate_result corsgate_policy_set_evaluate(const struct corsgate_policy_set *set,
+                                             const uint8_t *method,
+                                             size_t method_len,
+                                             const uint8_t *path,
+                                             size_t path_len,
+                                             const struct corsgate_header *headers,
+                                             size_t headers_len,
+                                             struct corsgate_decision *decision_out,
+                                             struct corsgate_selection *selection_out);
+
+/**
+ * Number of warnings of `set` (each policy's, scoped by its path); 0 when `set` is
+ * NULL. Thread-safe.
+ *
+ * # Safety
+ * `set` is NULL or a live set.
+ */
+size_t corsgate_policy_set_warnings_len(const struct corsgate_policy_set *set);
+
+/**
+ * Reads warning `index` of `set` into `*out` (its `text` starts with the path,
+ * `policies.acme.origins[0] ...`); its slices live as long as `set`.
+ * Results: `OK`, `NULL_PARAMETER`, `OUT_OF_RANGE`, `PANIC`. Thread-safe.
+ *
+ * # Safety
+ * `set` is NULL or a live set; `out` is NULL or writable.
+ */
+corsgate_result corsgate_policy_set_warning_get(const struct corsgate_policy_set *set,
+                                                size_t index,
+                                                struct corsgate_diagnostic *out);
+
+/**
+ * The path of error `index` of `error`: `policies.acme.origins[1]`, `routes[2].host`
+ * for a policy set, `origins[1]` or `max_age` for a policy; empty for an error about
+ * the whole document or an index out of range (or NULL `error`). Borrowed from
+ * `error`. Thread-safe.
+ *
+ * # Safety
+ * `error` is NULL or a live error object.
+ */
+struct corsgate_slice corsgate_config_error_path(const struct corsgate_config_error *error,
+                                                 size_t index);
 
 #ifdef __cplusplus
 }  // extern "C"

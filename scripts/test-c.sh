@@ -53,8 +53,9 @@ step "compile C tests and bench (gcc -Wall -Wextra -Werror)" build_all
 
 # v1 and v2 vectors (merge- ones through corsgate_decision_apply); v2 features the C ABI
 # lacks are skipped by id prefix, printed, counted.
-mapfile -t SKIPS < <(v2_skip_args)
-python3 "$CTEST/vectors_to_records.py" "${SKIPS[@]}" "$VECTORS" "$VECTORS_V2" > "$BUILD/vectors.rec" \
+mapfile -t SKIPS < <(v2_skip_args sets)
+python3 "$CTEST/vectors_to_records.py" "${SKIPS[@]}" "$VECTORS" "$VECTORS_V2" \
+    "$REPO"/tests/vectors/v2/*.jsonl > "$BUILD/vectors.rec" \
     2> "$BUILD/records.log" || failed=$((failed + 1))
 grep '^skip ' "$BUILD/records.log"
 tail -n 1 "$BUILD/records.log"

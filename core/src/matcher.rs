@@ -372,7 +372,9 @@ pub struct OriginMatcher {
     subdomains: RuleMap,
     /// Bit `n` set when some base domain is `n` bytes long (all are ≤ 255).
     base_lengths: [u64; 4],
-    regex: Option<RegexSet>,
+    /// Boxed: the DFA is about a kilobyte inline, and most policies have no regex (a
+    /// policy set holds one matcher per tenant).
+    regex: Option<Box<RegexSet>>,
 }
 
 /// Builds an [`OriginMatcher`] one pattern at a time, so that a policy's patterns need
@@ -454,10 +456,10 @@ impl MatcherBuilder {
                     Some(cause) => format!("{e}: {cause}"),
                     None => e.to_string(),
                 })?;
-            m.regex = Some(RegexSet {
+            m.regex = Some(Box::new(RegexSet {
                 dfa,
                 patterns: regex_ids,
-            });
+            }));
         }
         Ok(m)
     }

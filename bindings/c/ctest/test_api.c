@@ -100,7 +100,8 @@ static void test_result_and_name_strings(void) {
                    "private_network_not_allowed"));
     CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_CROSS_ORIGIN_REQUEST_REFUSED),
                    "cross_origin_request_refused"));
-    CHECK(empty_is_readable(corsgate_reason_str(14)));
+    CHECK(SLICE_EQ(corsgate_reason_str(CORSGATE_REASON_NO_POLICY), "no_policy"));
+    CHECK(empty_is_readable(corsgate_reason_str(15)));
     CHECK(empty_is_readable(corsgate_reason_str(UINT32_MAX)));
 }
 
@@ -439,6 +440,67 @@ static void test_refused(void) {
     corsgate_policy_free(p);
 }
 
+/* Policy sets: told apart from policies, errors by path, selection by Host and path,
+ * the selected policy and route, the unrouted pass-through, NULLs. */
+static void test_policy_sets(void) {
+    const char *set_json =
+        "{\"defaults\":{\"methods\":[\"PUT\"]},"
+        "\"policies\":{\"acme\":{\"origins\":[\"https://*.acme.com\"],\"credentials\":true},"
+        "\"public\":{\"origins\":[\"*\"]}},"
+        "\"routes\":[{\"host\":\"api.acme.com\",\"policy\":\"acme\"},"
+        "{\"host\":\"*\",\"path_prefix\":\"/public/\",\"policy\":\"public\"}]}";
+    CHECK(corsgate_is_policy_set(BYTES(set_json)));
+    CHECK(!corsgate_is_policy_set(BYTES("{\"origins\":[\"*\"]}")));
+    CHECK(!corsgate_is_policy_set(NULL, 3));
+    corsgate_policy_set *s = NULL;
+    corsgate_config_error *err = (corsgate_config_error *)1;
+    CHECK(corsgate_policy_set_from_json(BYTES(set_json), &s, &err) == CORSGATE_RESULT_OK);
+    CHECK(s != NULL && err == NULL);
+
+    corsgate_header h[] = {HDR("Host", "API.acme.com:443"), HDR("Origin", "https://app.acme.com")};
+    corsgate_decision d;
+    corsgate_selection sel;
+    CHECK(corsgate_policy_set_evaluate(s, BYTES("GET"), BYTES("/x"), h, 2, &d, &sel) == CORSGATE_RESULT_OK);
+    CHECK(d.allowed && d.kind == CORSGATE_KIND_ACTUAL);
+    CHECK(sel.has_route && sel.route == 0 && SLICE_EQ(sel.policy, "acme"));
+    CHECK(find_header(&d, "Access-Control-Allow-Credentials") != NULL);
+    /* The selection is optional. */
+    CHECK(corsgate_policy_set_evaluate(s, BYTES("GET"), BYTES("/x"), h, 2, &d, NULL) == CORSGATE_RESULT_OK);
+
+    corsgate_header other[] = {HDR("Host", "other.org"), HDR("Origin", "https://app.acme.com")};
+    CHECK(corsgate_policy_set_evaluate(s, BYTES("GET"), BYTES("/public/a"), other, 2, &d, &sel) == CORSGATE_RESULT_OK);
+    CHECK(sel.has_route && sel.route == 1 && SLICE_EQ(sel.policy, "public"));
+    CHECK(corsgate_policy_set_evaluate(s, BYTES("GET"), BYTES("/private"), other, 2, &d, &sel) == CORSGATE_RESULT_OK);
+    CHECK(!sel.has_route && sel.policy.data == NULL);
+    CHECK(d.kind == CORSGATE_KIND_NOT_CORS && d.allowed && d.reason == CORSGATE_REASON_NO_POLICY);
+    CHECK(SLICE_EQ(corsgate_reason_str(d.reason), "no_policy"));
+    CHECK(find_header(&d, "Vary") != NULL && strcmp(find_header(&d, "Vary"), "Origin") == 0);
+
+    CHECK(corsgate_policy_set_evaluate(NULL, BYTES("GET"), BYTES("/"), h, 2, &d, &sel) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_policy_set_evaluate(s, BYTES("GET"), NULL, 1, h, 2, &d, &sel) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_policy_set_evaluate(s, BYTES("GET"), BYTES("/"), h, 2, NULL, &sel) == CORSGATE_RESULT_NULL_PARAMETER);
+    CHECK(corsgate_policy_set_warnings_len(s) == 0);
+    corsgate_policy_set_free(s);
+    corsgate_policy_set_free(NULL);
+
+    const char *bad =
+        "{\"policies\":{\"acme\":{\"origins\":[\"https://acme.com\",\"https://acme.com/app\"]}},"
+        "\"routes\":[{\"host\":\"https://x.com\",\"policy\":\"acme\"},{\"host\":\"*\",\"policy\":\"nope\"}]}";
+    s = (corsgate_policy_set *)0;
+    CHECK(corsgate_policy_set_from_json(BYTES(bad), &s, &err) == CORSGATE_RESULT_INVALID_POLICY);
+    CHECK(s == NULL && err != NULL);
+    CHECK(corsgate_config_error_len(err) == 3);
+    CHECK(SLICE_EQ(corsgate_config_error_path(err, 0), "policies.acme.origins[1]"));
+    CHECK(SLICE_EQ(corsgate_config_error_path(err, 1), "routes[0].host"));
+    CHECK(SLICE_EQ(corsgate_config_error_path(err, 2), "routes[1].policy"));
+    CHECK(empty_is_readable(corsgate_config_error_path(err, 3)));
+    corsgate_diagnostic diag;
+    CHECK(corsgate_config_error_get(err, 2, &diag) == CORSGATE_RESULT_OK);
+    CHECK(SLICE_EQ(diag.code, "unknown_policy") && contains(diag.text.data, diag.text.len, "routes[1].policy"));
+    corsgate_config_error_free(err);
+    CHECK(empty_is_readable(corsgate_config_error_path(NULL, 0)));
+}
+
 int main(void) {
     test_versions();
     test_result_and_name_strings();
@@ -448,5 +510,6 @@ int main(void) {
     test_decisions();
     test_apply();
     test_refused();
+    test_policy_sets();
     return check_finish("test_api");
 }

@@ -3,7 +3,10 @@
  * prints one observation per vector in the protocol of corsgate-judge (the one judge,
  * tests/src/bin/corsgate-judge.rs), which checks it the way a browser would:
  *   {"id":..,"via":"c-abi","observed":{"kind":..,"allowed":..,"status":..,"headers":[..],
- *    "reason_code":..,"config_error":..}}
+ *    "reason_code":..,"policy":..,"route":..,"config_error":..}}
+ * A policy set (corsgate_is_policy_set) goes through corsgate_policy_set_evaluate with
+ * the record's path (default "/"), and the observation names the selected policy and
+ * route.
  * What only the C ABI can get wrong is checked here and reported on stderr (exit 3): a
  * config error without usable diagnostics, an empty reason text, and the hot path
  * (corsgate_policy_is_origin_allowed) disagreeing with evaluate. Usage:
@@ -96,28 +99,50 @@ static void print_final(const uint8_t *id, size_t id_len, const corsgate_decisio
     putchar(']');
 }
 
+/* A rejected policy or set of a set: every error has a path (policies.x..., routes[i]...). */
+static int set_errors_have_paths(const corsgate_config_error *err) {
+    for (size_t i = 0; i < corsgate_config_error_len(err); i++)
+        if (corsgate_config_error_path(err, i).len == 0) {
+            corsgate_diagnostic d;
+            /* Only an unknown top-level key concerns the document as a whole. */
+            if (corsgate_config_error_get(err, i, &d) != CORSGATE_RESULT_OK || d.value.data == NULL)
+                return 0;
+        }
+    return 1;
+}
+
 static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, size_t policy_len,
-                const uint8_t *method, size_t method_len, const corsgate_header *h, size_t n,
-                int has_app, const corsgate_header *app, size_t app_len) {
+                const uint8_t *method, size_t method_len, const uint8_t *path, size_t path_len,
+                const corsgate_header *h, size_t n, int has_app, const corsgate_header *app,
+                size_t app_len) {
     corsgate_policy *p = NULL;
+    corsgate_policy_set *s = NULL;
     corsgate_config_error *err = NULL;
+    int is_set = corsgate_is_policy_set(policy_json, policy_len);
     printf("{\"id\":");
     json_str(id, id_len);
     printf(",\"via\":\"c-abi\",\"observed\":{");
-    corsgate_result r = corsgate_policy_from_json(policy_json, policy_len, &p, &err);
+    corsgate_result r = is_set ? corsgate_policy_set_from_json(policy_json, policy_len, &s, &err)
+                               : corsgate_policy_from_json(policy_json, policy_len, &p, &err);
     if (r != CORSGATE_RESULT_OK) {
         printf("\"config_error\":true}}\n");
         if (r != CORSGATE_RESULT_INVALID_POLICY || !diags_usable(err))
             abi_problem(id, id_len, "config error without usable diagnostics");
+        if (is_set && !set_errors_have_paths(err))
+            abi_problem(id, id_len, "a policy set error without its path");
         corsgate_config_error_free(err);
         return;
     }
     corsgate_decision d;
-    r = corsgate_policy_evaluate(p, method, method_len, h, n, &d);
+    corsgate_selection sel;
+    r = is_set ? corsgate_policy_set_evaluate(s, method, method_len, path ? path : (const uint8_t *)"/",
+                                              path ? path_len : 1, h, n, &d, &sel)
+               : corsgate_policy_evaluate(p, method, method_len, h, n, &d);
     if (r != CORSGATE_RESULT_OK) {
         printf("\"config_error\":false}}\n");
-        abi_problem(id, id_len, "corsgate_policy_evaluate failed");
+        abi_problem(id, id_len, "evaluate failed");
         corsgate_policy_free(p);
+        corsgate_policy_set_free(s);
         return;
     }
     corsgate_slice kind = corsgate_kind_str(d.kind), code = corsgate_reason_str(d.reason);
@@ -138,6 +163,15 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
     }
     printf("],\"reason_code\":");
     json_str(code.data, code.len);
+    if (is_set && sel.has_route) {
+        printf(",\"policy\":");
+        json_str(sel.policy.data, sel.policy.len);
+        printf(",\"route\":%zu", sel.route);
+    } else if (is_set) {
+        printf(",\"policy\":null,\"route\":null");
+        if (sel.policy.data != NULL || d.reason != CORSGATE_REASON_NO_POLICY)
+            abi_problem(id, id_len, "no route selected but a policy name or another reason");
+    }
     if (has_app) print_final(id, id_len, &d, app, app_len);
     printf("}}\n");
     uint8_t text[1024];
@@ -155,16 +189,17 @@ static void run(const uint8_t *id, size_t id_len, const uint8_t *policy_json, si
             origins++;
         }
     int malformed = code.len == 16 && memcmp(code.data, "origin_malformed", 16) == 0;
-    if (d.kind == CORSGATE_KIND_ACTUAL && origins == 1 && !malformed &&
+    if (p && d.kind == CORSGATE_KIND_ACTUAL && origins == 1 && !malformed &&
         corsgate_policy_is_origin_allowed(p, origin->value.data, origin->value.len) != d.allowed)
         abi_problem(id, id_len, "corsgate_policy_is_origin_allowed disagrees with evaluate");
     corsgate_policy_free(p);
+    corsgate_policy_set_free(s);
 }
 
 int main(void) {
     char tag;
-    uint8_t *id = NULL, *policy = NULL, *method = NULL;
-    size_t id_len = 0, policy_len = 0, method_len = 0, n = 0, count = 0;
+    uint8_t *id = NULL, *policy = NULL, *method = NULL, *path = NULL;
+    size_t id_len = 0, policy_len = 0, method_len = 0, path_len = 0, n = 0, count = 0;
     corsgate_header h[MAX_REQ_HEADERS], app[MAX_REQ_HEADERS];
     uint8_t *owned[MAX_REQ_HEADERS], *app_owned[MAX_REQ_HEADERS];
     size_t app_n = 0;
@@ -180,6 +215,9 @@ int main(void) {
         case 'M':
             ok = scanf(" %zu", &method_len) == 1 && getchar() == '\n' && read_exact(&method, method_len);
             break;
+        case 'U':
+            ok = scanf(" %zu", &path_len) == 1 && getchar() == '\n' && read_exact(&path, path_len);
+            break;
         case 'H':
             ok = read_header(h, owned, &n);
             break;
@@ -190,14 +228,15 @@ int main(void) {
             ok = read_header(app, app_owned, &app_n);
             break;
         case 'E':
-            run(id, id_len, policy, policy_len, method, method_len, h, n, has_app, app, app_n);
+            run(id, id_len, policy, policy_len, method, method_len, path, path_len, h, n, has_app, app, app_n);
             for (size_t i = 0; i < app_n; i++) free(app_owned[i]);
             app_n = 0;
             has_app = 0;
             free(id);
             free(policy);
             free(method);
-            id = policy = method = NULL;
+            free(path);
+            id = policy = method = path = NULL;
             for (size_t i = 0; i < n; i++) free(owned[i]);
             n = 0;
             count++;
@@ -209,6 +248,7 @@ int main(void) {
     free(id);
     free(policy);
     free(method);
+    free(path);
     for (size_t i = 0; i < n; i++) free(owned[i]);
     for (size_t i = 0; i < app_n; i++) free(app_owned[i]);
     if (!ok || !feof(stdin)) {

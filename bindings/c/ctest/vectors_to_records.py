@@ -1,7 +1,7 @@
 """Turn conformance vectors (JSON lines) into length-prefixed records for test_vectors.c.
 
 Each vector becomes:  V <n>\\n<id>\\n  P <n>\\n<policy json>\\n  M <n>\\n<method>\\n
-H <name len> <value len>\\n<name><value>\\n (per request header)
+U <n>\\n<path>\\n (when the request has a path)  H <name len> <value len>\\n<name><value>\\n (per request header)
 Z\\n then A <name len> <value len>\\n<name><value>\\n per application response header, when
 the vector has app_headers  E\\n
 Strings are UTF-8 (the vectors' "raw bytes on the wire").
@@ -24,6 +24,8 @@ def records(vectors):
         field(b"V", v["id"].encode())
         field(b"P", json.dumps(v["policy"]).encode())
         field(b"M", v["request"]["method"].encode())
+        if "path" in v["request"]:
+            field(b"U", v["request"]["path"].encode())
         for name, value in v["request"]["headers"]:
             n, val = name.encode(), value.encode()
             out.extend(b"H %d %d\n" % (len(n), len(val)) + n + val + b"\n")

@@ -36,6 +36,9 @@
 
 #![allow(non_camel_case_types)]
 
+mod set;
+pub use set::*;
+
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
@@ -281,6 +284,8 @@ pub struct corsgate_policy {
 pub struct corsgate_config_error {
     inner: ConfigError,
     error_texts: Vec<String>,
+    /// Each error's path (`policies.acme.origins[1]`, `origins[1]`).
+    error_paths: Vec<String>,
     warning_texts: Vec<String>,
     /// The core's `Display` of the whole error.
     message: String,
@@ -463,11 +468,13 @@ pub extern "C" fn corsgate_reason_str(reason: u32) -> corsgate_slice {
 
 fn error_box(e: ConfigError) -> Box<corsgate_config_error> {
     let error_texts = e.errors.iter().map(ToString::to_string).collect();
+    let error_paths = e.errors.iter().map(Diagnostic::path).collect();
     let warning_texts = e.warnings.iter().map(ToString::to_string).collect();
     let message = e.to_string();
     Box::new(corsgate_config_error {
         inner: e,
         error_texts,
+        error_paths,
         warning_texts,
         message,
     })
@@ -496,27 +503,46 @@ pub unsafe extern "C" fn corsgate_policy_from_json(
     policy_out: *mut *mut corsgate_policy,
     error_out: *mut *mut corsgate_config_error,
 ) -> corsgate_result {
+    // SAFETY: forwarded contract.
+    unsafe {
+        compile_into(json, json_len, policy_out, error_out, |bytes| {
+            Policy::from_json_bytes(bytes).map(|p| corsgate_policy {
+                warning_texts: p.warnings().iter().map(ToString::to_string).collect(),
+                inner: p,
+            })
+        })
+    }
+}
+
+/// The body of `corsgate_policy_from_json` and `corsgate_policy_set_from_json`:
+/// `compile` the document and hand the boxed object or the error out.
+///
+/// # Safety
+/// As those functions: `json` valid for `json_len` bytes; `out` and `error_out` NULL or
+/// writable.
+unsafe fn compile_into<T>(
+    json: *const u8,
+    json_len: usize,
+    out: *mut *mut T,
+    error_out: *mut *mut corsgate_config_error,
+    compile: impl FnOnce(&[u8]) -> Result<T, ConfigError>,
+) -> corsgate_result {
     guard(corsgate_result::Panic, || {
         if !error_out.is_null() {
             // SAFETY: non-NULL, writable by the contract.
             unsafe { error_out.write(ptr::null_mut()) };
         }
-        if policy_out.is_null() {
+        if out.is_null() {
             return corsgate_result::NullParameter;
         }
         // SAFETY: `json` is valid for `json_len` bytes by the contract.
         let Some(bytes) = (unsafe { input_slice(json, json_len) }) else {
             return corsgate_result::NullParameter;
         };
-        match Policy::from_json_bytes(bytes) {
-            Ok(p) => {
-                let warning_texts = p.warnings().iter().map(ToString::to_string).collect();
-                let b = Box::new(corsgate_policy {
-                    inner: p,
-                    warning_texts,
-                });
+        match compile(bytes) {
+            Ok(object) => {
                 // SAFETY: non-NULL (checked above), writable by the contract.
-                unsafe { policy_out.write(Box::into_raw(b)) };
+                unsafe { out.write(Box::into_raw(Box::new(object))) };
                 corsgate_result::Ok
             }
             Err(e) => {
@@ -586,26 +612,41 @@ pub unsafe extern "C" fn corsgate_policy_evaluate(
             return corsgate_result::NullParameter;
         };
         // SAFETY: valid for `headers_len` elements by the contract.
-        let Some(headers) = (unsafe { input_slice(headers, headers_len) }) else {
+        let Some(headers) = (unsafe { request_headers(headers, headers_len) }) else {
             return corsgate_result::NullParameter;
         };
-        if !headers
-            .iter()
-            .all(|h| h.name.is_valid_input() && h.value.is_valid_input())
-        {
-            return corsgate_result::NullParameter;
-        }
-        let d = policy.inner.evaluate(
-            method,
-            headers.iter().map(|h| {
-                // SAFETY: each slice passed `is_valid_input` above and points to its
-                // bytes for the duration of this call by the contract.
-                unsafe { (h.name.as_bytes(), h.value.as_bytes()) }
-            }),
-        );
+        let d = policy.inner.evaluate(method, header_pairs(headers));
         // SAFETY: `decision_out` is non-NULL and writable by the contract.
         unsafe { write_decision(&d, decision_out) };
         corsgate_result::Ok
+    })
+}
+
+/// The request's header lines, when every (pointer, length) pair is valid input.
+///
+/// # Safety
+/// `headers` points to `len` elements whose slices point to their `len` bytes, all
+/// unchanged for `'a`.
+unsafe fn request_headers<'a>(
+    headers: *const corsgate_header,
+    len: usize,
+) -> Option<&'a [corsgate_header]> {
+    // SAFETY: forwarded contract.
+    let headers = unsafe { input_slice(headers, len) }?;
+    headers
+        .iter()
+        .all(|h| h.name.is_valid_input() && h.value.is_valid_input())
+        .then_some(headers)
+}
+
+/// The `(name, value)` byte pairs of lines checked by [`request_headers`].
+fn header_pairs<'a>(
+    headers: &'a [corsgate_header],
+) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+    headers.iter().map(|h| {
+        // SAFETY: each slice passed `is_valid_input` in `request_headers` and points to
+        // its bytes for `'a` by that function's contract.
+        unsafe { (h.name.as_bytes(), h.value.as_bytes()) }
     })
 }
 

@@ -7,8 +7,8 @@ use super::select::{RouteSpec, Selector};
 use crate::config::{FIELDS, type_name};
 use crate::diag::{Code, ConfigError, Diagnostic};
 use crate::policy::Policy;
+use hashbrown::HashMap;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// The keys of a policy set file.
 pub const SET_FIELDS: &[&str] = &["defaults", "policies", "routes"];
@@ -176,9 +176,11 @@ fn read_policies(
     }
     let mut names = Vec::with_capacity(map.len());
     let mut compiled_of = Vec::with_capacity(map.len());
-    let mut policies: Vec<Policy> = Vec::new();
+    // Sized once: growing a vector of policies would copy each one at every doubling.
+    let mut policies: Vec<Policy> = Vec::with_capacity(map.len());
     // Merged policy text → compiled index, or the errors it had.
-    let mut seen: HashMap<String, Result<u32, Vec<Diagnostic>>> = HashMap::new();
+    let mut seen: hashbrown::HashMap<String, Result<u32, Vec<Diagnostic>>> =
+        hashbrown::HashMap::with_capacity(map.len());
     for (name, own) in map {
         let scope = policy_scope(name);
         names.push(Box::from(name.as_str()));
@@ -225,6 +227,9 @@ fn read_policies(
                 compiled_of.push(u32::MAX);
             }
         }
+    }
+    if policies.len() < policies.capacity() / 2 {
+        policies.shrink_to_fit();
     }
     (names, compiled_of, policies)
 }

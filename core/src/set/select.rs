@@ -7,8 +7,7 @@
 //! routes cost a few tens of bytes each. Selecting never allocates.
 
 use super::host::{self, HostKey, RouteHost};
-use hashbrown::HashTable;
-use std::collections::HashMap;
+use hashbrown::{HashMap, HashTable};
 use std::hash::BuildHasher;
 
 /// A host's routes: `entries[start..start + len]`, longest prefix first.
@@ -58,7 +57,7 @@ impl Selector {
     pub(crate) fn build(routes: Vec<RouteSpec<'_>>) -> (Selector, Vec<(u32, u32)>) {
         // Group by host key, keeping file order inside each group.
         let mut order: Vec<RouteHost> = Vec::new();
-        let mut groups: HashMap<RouteHost, Vec<(&str, u32)>> = HashMap::new();
+        let mut groups: HashMap<RouteHost, Vec<(&str, u32)>> = HashMap::with_capacity(routes.len());
         for r in routes {
             let list = groups.entry(r.host.clone()).or_default();
             if list.is_empty() {

@@ -66,7 +66,10 @@ impl Dfa {
             .configure(
                 crate::matcher::dfa_config()
                     .match_kind(MatchKind::All)
-                    .start_kind(StartKind::Anchored),
+                    .start_kind(StartKind::Anchored)
+                    // Searches step byte by byte (`next_state`); acceleration only
+                    // serves `find`, and computing it is part of every build.
+                    .accelerate(false),
             )
             .build_many(&anchored)
             .map_err(|e| TooComplex(e.to_string()))?;

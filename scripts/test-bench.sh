@@ -68,6 +68,14 @@ for name in sorted(set(base) | set(cur)):
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {c} instructions, baseline {b} ({change:+.2f} %, limit +{limit:g} %)")
         passed += ok
         failed += not ok
+# Issue 14's target: selecting a policy of a 100,000-route set adds at most 60
+# instructions per request to evaluating that policy directly (each bench decides a
+# batch of 64). Reported, not yet enforced: the first measurement is ~470 (see
+# benches/README.md); the +5 % rule above guards both counts meanwhile.
+direct, selected = cur.get("set.direct_100k"), cur.get("set.selected_100k")
+if direct is not None and selected is not None:
+    per = (selected - direct) / 64
+    print(f"{'ok  ' if per <= 60 else 'NOTE'} set selection: {per:.1f} instructions per request at 100,000 routes (target 60, not enforced yet)")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

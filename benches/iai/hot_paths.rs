@@ -10,7 +10,8 @@
 // gungraun's macros generate undocumented items.
 #![allow(missing_docs)]
 
-use corsgate::{Kind, Policy, Reason};
+use corsgate::{Kind, Policy, PolicySet, Reason};
+use corsgate_benches::tenants;
 use corsgate_benches::{Shape, acrh_1mib, exact_origin, wildcard_base};
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use std::hint::black_box;
@@ -196,9 +197,69 @@ fn protection(f: Fixture) -> usize {
     run(f)
 }
 
+/// A request's header lines.
+type Headers = Vec<(&'static [u8], &'static [u8])>;
+
+/// Issue 14: a policy set of `tenants` tenants (one route and policy each) and a batch
+/// of requests for tenants spread over it, each with its `Host` and an allowed `Origin`.
+/// `direct` evaluates each request with its tenant's policy directly (the policy looked
+/// up during setup), the baseline that `set.selected_100k` adds the selection to:
+/// (selected − direct) / `BATCH` is what selecting costs per request.
+struct SetFixture {
+    set: &'static PolicySet,
+    requests: Vec<(&'static Policy, Headers)>,
+    direct: bool,
+}
+
+fn setup_set(tenants: usize, direct: bool) -> SetFixture {
+    let doc = tenants::tenant_set(tenants, tenants::DEFAULT_SEED, true);
+    let set: &'static PolicySet = Box::leak(Box::new(
+        PolicySet::from_value(&doc).expect("the generated set compiles"),
+    ));
+    let requests = (0..BATCH)
+        .map(|i| {
+            let t = i * tenants / BATCH;
+            let headers = vec![
+                (&b"host"[..], leak(tenants::tenant_host(t))),
+                (&b"origin"[..], leak(tenants::tenant_origin(t))),
+            ];
+            let d = set.evaluate(b"GET", b"/", headers.iter().copied());
+            assert!(d.allowed() && d.route() == Some(t), "tenant {t}");
+            let policy = set.policy(&format!("t{t}")).expect("tenant policy");
+            assert!(policy.evaluate(b"GET", headers.iter().copied()).allowed());
+            (policy, headers)
+        })
+        .collect();
+    SetFixture {
+        set,
+        requests,
+        direct,
+    }
+}
+
+#[library_benchmark]
+#[bench::direct_100k(args = (100_000, true), setup = setup_set)]
+#[bench::selected_100k(args = (100_000, false), setup = setup_set)]
+fn set(f: SetFixture) -> usize {
+    let mut allowed = 0;
+    for (policy, r) in &f.requests {
+        let ok = if f.direct {
+            let d = black_box(*policy).evaluate(b"GET", black_box(r).iter().copied());
+            black_box(&d).allowed()
+        } else {
+            let d = black_box(f.set).evaluate(b"GET", b"/", black_box(r).iter().copied());
+            black_box(&d).allowed()
+        };
+        allowed += usize::from(ok);
+    }
+    assert_eq!(allowed, BATCH);
+    std::mem::forget(f);
+    allowed
+}
+
 library_benchmark_group!(
     name = hot_paths,
-    benchmarks = [origin, preflight, hostile, protection]
+    benchmarks = [origin, preflight, hostile, protection, set]
 );
 
 main!(library_benchmark_groups = hot_paths);

@@ -5,6 +5,7 @@
 //!   `CorsLayer`, with request origins whose verdict is known by construction;
 //! - [`CorsgateService`]: corsgate as a tower middleware, so that both engines are also
 //!   timed end to end on the same `http::Request`s;
+//! - [`tenants`]: the policy set generator (issue 14: one policy per tenant);
 //! - [`zipf`]: the deterministic generator of the replay log (the data is generated,
 //!   never committed).
 //!
@@ -21,6 +22,7 @@ use tower::Service;
 use tower::util::ServiceFn;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
 
+pub mod tenants;
 pub mod zipf;
 
 /// Methods listed by every fixture policy (beyond the safelisted GET/HEAD/POST).

@@ -79,18 +79,18 @@ fn unknown_key(key: &str, known: &[&str], what: &str) -> Diagnostic {
     }
 }
 
-/// Reads and compiles a set document.
-pub(crate) fn read(doc: &Value) -> Result<Parts, ConfigError> {
+/// Reads and compiles a set document. Takes it by value: each policy's part of the
+/// document is dropped once it is compiled, so that the peak memory of a large set is
+/// not the whole document plus every compiled policy.
+pub(crate) fn read(doc: Value) -> Result<Parts, ConfigError> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let Some(top) = doc.as_object() else {
+    let found = type_name(&doc);
+    let Value::Object(mut top) = doc else {
         return Err(ConfigError {
             errors: vec![Diagnostic::document(
                 Code::InvalidJson,
-                format!(
-                    "a policy set must be a JSON object, found {}",
-                    type_name(doc)
-                ),
+                format!("a policy set must be a JSON object, found {found}"),
             )],
             warnings,
         });
@@ -99,9 +99,14 @@ pub(crate) fn read(doc: &Value) -> Result<Parts, ConfigError> {
         errors.push(unknown_key(key, SET_FIELDS, "a policy set"));
     }
     let defaults = read_defaults(top.get("defaults"), &mut errors);
-    let (names, compiled_of, policies) =
-        read_policies(top.get("policies"), &defaults, &mut errors, &mut warnings);
-    let (routes, specs) = read_routes(top.get("routes"), &names, &mut errors);
+    let (names, compiled_of, policies) = read_policies(
+        top.remove("policies"),
+        &defaults,
+        &mut errors,
+        &mut warnings,
+    );
+    let routes_doc = top.remove("routes");
+    let (routes, specs) = read_routes(routes_doc.as_ref(), &names, &mut errors);
     let (selector, duplicates) = Selector::build(specs);
     for (later, earlier) in duplicates {
         errors.push(
@@ -161,14 +166,22 @@ type Policies = (Vec<Box<str>>, Vec<u32>, Vec<Policy>);
 /// Each policy merged over `defaults` and compiled; equal merged policies share one
 /// compiled policy.
 fn read_policies(
-    value: Option<&Value>,
+    value: Option<Value>,
     defaults: &Map<String, Value>,
     errors: &mut Vec<Diagnostic>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Policies {
-    let Some(Value::Object(map)) =
-        top_level(value, "policies", "an object of named policies", errors)
-    else {
+    if top_level(
+        value.as_ref(),
+        "policies",
+        "an object of named policies",
+        errors,
+    )
+    .is_none()
+    {
+        return Default::default();
+    }
+    let Some(Value::Object(map)) = value else {
         return Default::default();
     };
     if too_many(map.len(), "policies", errors) {
@@ -182,13 +195,13 @@ fn read_policies(
     let mut seen: hashbrown::HashMap<String, Result<u32, Vec<Diagnostic>>> =
         hashbrown::HashMap::with_capacity(map.len());
     for (name, own) in map {
-        let scope = policy_scope(name);
-        names.push(Box::from(name.as_str()));
+        let scope = policy_scope(&name);
+        names.push(name.into_boxed_str());
         let Value::Object(own) = own else {
             errors.push(
                 Diagnostic::document(
                     Code::InvalidType,
-                    format!("a policy must be an object, found {}", type_name(own)),
+                    format!("a policy must be an object, found {}", type_name(&own)),
                 )
                 .within(&scope),
             );
@@ -196,9 +209,7 @@ fn read_policies(
             continue;
         };
         let mut merged = defaults.clone();
-        for (k, v) in own {
-            merged.insert(k.clone(), v.clone());
-        }
+        merged.extend(own);
         let merged = Value::Object(merged);
         let text = merged.to_string();
         let result = match seen.get(&text) {

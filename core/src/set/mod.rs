@@ -129,7 +129,7 @@ impl PolicySet {
     /// A [`ConfigError`] with every problem found, each scoped by its path
     /// ([`Diagnostic::path`]: `policies.acme.origins[1]`, `routes[2].host`).
     pub fn from_json(text: &str) -> Result<PolicySet, ConfigError> {
-        PolicySet::from_value(&Config::parse_document(text)?)
+        PolicySet::from_document(Config::parse_document(text)?)
     }
 
     /// As [`PolicySet::from_json`], from bytes that must be UTF-8.
@@ -145,6 +145,11 @@ impl PolicySet {
     /// # Errors
     /// As [`PolicySet::from_json`].
     pub fn from_value(value: &serde_json::Value) -> Result<PolicySet, ConfigError> {
+        PolicySet::from_document(value.clone())
+    }
+
+    /// Compiles a parsed document it owns (dropping each policy's part once compiled).
+    fn from_document(value: serde_json::Value) -> Result<PolicySet, ConfigError> {
         let p = file::read(value)?;
         Ok(PolicySet {
             names: p.names,

@@ -5,7 +5,9 @@ import type { ObserveOptions, PolicyInput } from './http'
 /**
  * `app.use(cors(options))`: a drop-in for the `cors` package backed by corsgate.
  * Unsafe or unknown options throw `ERR_CORSGATE_UNSUPPORTED_OPTION`; invalid
- * policies throw the core's config error (`code`, `errors`).
+ * policies throw the core's config error (`code`, `errors`); from `cors` options its
+ * lines name the options written (`allowedHeaders[1]`, not `request_headers[1]`) and
+ * `options` lists the option behind each of `errors` (null: the core's words kept).
  */
 declare function cors(options?: cors.CorsgateOptions): cors.CorsgateMiddleware
 

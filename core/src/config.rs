@@ -256,7 +256,7 @@ impl Config {
     /// # Errors
     /// As [`Config::from_json`].
     pub fn from_value(value: &Value) -> Result<Config, ConfigError> {
-        let (config, errors) = Config::read_value(value);
+        let (config, errors, _) = Config::read_value(value);
         match config {
             Some(config) if errors.is_empty() => Ok(config),
             _ => Err(ConfigError {
@@ -267,9 +267,11 @@ impl Config {
     }
 
     /// Reads as much of a policy document as its shape allows: fields of the wrong type
-    /// keep their defaults and are reported. `None` when the document is not an object.
-    /// Lets [`crate::Policy::from_json`] report shape and value errors together.
-    pub(crate) fn read_value(value: &Value) -> (Option<Config>, Vec<Diagnostic>) {
+    /// keep their defaults and are reported, ill-typed list entries are left out (their
+    /// [`Written`] positions let later errors name the entry as written). `None` when the
+    /// document is not an object. Lets [`crate::Policy::from_json`] report shape and
+    /// value errors together.
+    pub(crate) fn read_value(value: &Value) -> (Option<Config>, Vec<Diagnostic>, Written) {
         let Some(map) = value.as_object() else {
             let error = Diagnostic::document(
                 Code::InvalidJson,
@@ -278,11 +280,12 @@ impl Config {
                     type_name(value)
                 ),
             );
-            return (None, vec![error]);
+            return (None, vec![error], Written::default());
         };
         let mut reader = Reader {
             map,
             errors: Vec::new(),
+            written: Written::default(),
         };
         let mut config = Config::default();
         for key in map.keys() {
@@ -325,7 +328,7 @@ impl Config {
             reader.boolean("dangerously_allow_public_suffix_wildcards");
         config.cross_origin_protection = reader.boolean("cross_origin_protection");
         config.debug = reader.boolean("debug");
-        (Some(config), reader.errors)
+        (Some(config), reader.errors, reader.written)
     }
 
     /// Parses JSON text into a value, or the `invalid_json` error.
@@ -424,10 +427,30 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Where the entries of the read lists were in the document: for each list field that
+/// lost ill-typed entries, the document index of each kept entry (empty when every entry
+/// was a string, the common case: nothing is allocated then).
+#[derive(Debug, Default)]
+pub(crate) struct Written(Vec<(&'static str, Vec<usize>)>);
+
+impl Written {
+    /// Renumbers a diagnostic about entry `i` of the read list `field` (as compiled from
+    /// the read [`Config`]) to the entry's index in the document.
+    pub(crate) fn renumber(&self, mut d: Diagnostic) -> Diagnostic {
+        if let (Some(field), Some(i)) = (d.field, d.index)
+            && let Some((_, at)) = self.0.iter().find(|(f, _)| *f == field)
+        {
+            d.index = Some(at.get(i).copied().unwrap_or(i));
+        }
+        d
+    }
+}
+
 /// Reads typed fields out of the document, collecting every type error.
 struct Reader<'a> {
     map: &'a Map<String, Value>,
     errors: Vec<Diagnostic>,
+    written: Written,
 }
 
 impl Reader<'_> {
@@ -455,9 +478,13 @@ impl Reader<'_> {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
+                let mut at = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     match item {
-                        Value::String(s) => out.push(s.clone()),
+                        Value::String(s) => {
+                            out.push(s.clone());
+                            at.push(i);
+                        }
                         other => self.errors.push(Diagnostic {
                             code: Code::InvalidType,
                             scope: None,
@@ -470,6 +497,9 @@ impl Reader<'_> {
                             ),
                         }),
                     }
+                }
+                if out.len() < items.len() {
+                    self.written.0.push((field, at));
                 }
                 out
             }

@@ -126,7 +126,7 @@ impl Policy {
     /// # Errors
     /// As [`Policy::from_json`].
     pub fn from_value(value: &serde_json::Value) -> Result<Policy, ConfigError> {
-        let (config, shape_errors) = Config::read_value(value);
+        let (config, shape_errors, written) = Config::read_value(value);
         let Some(config) = config else {
             return Err(ConfigError {
                 errors: shape_errors,
@@ -145,12 +145,15 @@ impl Policy {
             Ok(p) => (Vec::new(), p.warnings),
             Err(e) => (e.errors, e.warnings),
         };
+        // The compiled lists lack the ill-typed entries: name each entry as written.
         let mut errors = shape_errors;
         errors.extend(
             values
                 .into_iter()
-                .filter(|d| !(missing && d.code == Code::EmptyOrigins)),
+                .filter(|d| !(missing && d.code == Code::EmptyOrigins))
+                .map(|d| written.renumber(d)),
         );
+        let warnings = warnings.into_iter().map(|d| written.renumber(d)).collect();
         Err(ConfigError { errors, warnings })
     }
 
@@ -976,5 +979,44 @@ mod document_tests {
         let e = Policy::from_json(r#"{"credentials":1}"#).unwrap_err();
         let codes: Vec<&str> = e.errors.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(codes, ["missing_origins", "invalid_type"]);
+    }
+
+    #[test]
+    fn value_errors_name_the_entry_as_written_despite_ill_typed_entries() {
+        let e = Policy::from_json(
+            r#"{"origins": [1, "https://*example.com", null, "https://a.com/x"],
+                "methods": [true, "PUT", 2, "bad method"],
+                "request_headers": [{}, "bad header"],
+                "expose_headers": ["x-a", [], "set-cookie", 3, "content-type"]}"#,
+        )
+        .unwrap_err();
+        let paths = |ds: &[Diagnostic]| -> Vec<String> {
+            ds.iter()
+                .map(|d| format!("{} {}", d.path(), d.code.as_str()))
+                .collect()
+        };
+        assert_eq!(
+            paths(&e.errors),
+            [
+                "origins[0] invalid_type",
+                "origins[2] invalid_type",
+                "methods[0] invalid_type",
+                "methods[2] invalid_type",
+                "request_headers[0] invalid_type",
+                "expose_headers[1] invalid_type",
+                "expose_headers[3] invalid_type",
+                "origins[1] invalid_wildcard",
+                "origins[3] origin_has_path",
+                "methods[3] invalid_method",
+                "request_headers[1] invalid_header_name",
+                "expose_headers[2] forbidden_expose_header",
+            ]
+        );
+        assert_eq!(paths(&e.warnings), ["expose_headers[4] redundant_entry"]);
+        assert!(
+            e.to_string()
+                .contains("origins[1] \"https://*example.com\": invalid_wildcard"),
+            "{e}"
+        );
     }
 }

@@ -1,4 +1,5 @@
 'use strict'
+const { corsNamer } = require('./user-words.js')
 // The `cors` package's options → a corsgate policy object. Only translation: every
 // value is validated by the core when the policy compiles. Options that cannot be
 // mapped without changing what is allowed are refused with a clear error.
@@ -166,7 +167,8 @@ const ECHO_REQUESTED_HEADERS = ['*', 'authorization']
 
 /**
  * The options both packages share → `{ config, preflightContinue, disabled,
- * originCallback }` (`originCallback`: the `origin` function, for lib/dynamic.js).
+ * originCallback, dynamicOptions, name }` (`originCallback`: the `origin` function, for
+ * lib/dynamic.js; `name`: the option behind a policy location, for errors).
  */
 function translate(o, defaultMethods) {
   if (o.credentials !== undefined && typeof o.credentials !== 'boolean') {
@@ -189,7 +191,9 @@ function translate(o, defaultMethods) {
   // corsgate's own: the cache of the origin callback's answers ({ max, ttlMs }).
   const dynamicOptions = o.originCache ?? {}
   if (typeof dynamicOptions !== 'object') throw unsupported('originCache', 'must be { max, ttlMs }')
-  return { config, preflightContinue, disabled: false, originCallback, dynamicOptions }
+  // `name`: the option behind each policy location, for errors (lib/user-words.js).
+  const name = corsNamer(o)
+  return { config, preflightContinue, disabled: false, originCallback, dynamicOptions, name }
 }
 
 module.exports = { fromCorsOptions, translate, checkOptions, unsupported, regexPattern }

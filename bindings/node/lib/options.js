@@ -6,6 +6,7 @@ const { Policy, toPolicy } = require('./shared.js')
 const { fromCorsOptions } = require('./cors-options.js')
 const { withDynamicOrigins } = require('./dynamic.js')
 const { Observer, splitObserveOptions } = require('./observe.js')
+const { inUserWords } = require('./user-words.js')
 
 /**
  * `resolvePolicyOptions` plus `observer`: the `onDecision`, `onWarning` and
@@ -56,7 +57,15 @@ function resolvePolicyOptions(options, fromPackageOptions = fromCorsOptions) {
     }
   }
   const mapped = fromPackageOptions(options)
-  const policy = mapped.disabled ? null : toPolicy(mapped.config)
+  let policy = null
+  if (!mapped.disabled) {
+    try {
+      policy = toPolicy(mapped.config)
+    } catch (e) {
+      // The core names policy fields; the user wrote the package's options.
+      throw inUserWords(e, mapped.name)
+    }
+  }
   // `origin` as a function: consulted when the compiled policy denies an origin.
   if (policy !== null && mapped.originCallback) withDynamicOrigins(policy, mapped.originCallback, mapped.dynamicOptions)
   return { ...mapped, policy }

@@ -5,7 +5,9 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const corsPkg = require('cors')
+const Fastify = require('fastify')
 const corsgate = require('../express.js')
+const corsgateFastify = require('../fastify.js')
 const { fromCorsOptions } = corsgate
 const { verdicts } = require('./support/judge.js')
 
@@ -91,6 +93,66 @@ test('values are validated by the core, with its codes', () => {
       code,
     )
   }
+})
+
+test("config errors name the options the user wrote, not the policy's fields", async () => {
+  const lines = (e) => e.message.split('\n').slice(1).map((l) => l.trim().split(': ')[0])
+  const opts = {
+    origin: ['https://a.com', /^https:\/\/b\.com$/, 'https://*x.com'],
+    methods: 'PUT, bad method',
+    allowedHeaders: ['x-a', 'bad header'],
+    exposedHeaders: ['set-cookie'],
+    maxAge: 'soon',
+    optionsSuccessStatus: 404,
+  }
+  const want = [
+    'maxAge',
+    'origin[2] "https://*x.com"',
+    'methods[1] "bad method"',
+    'allowedHeaders[1] "bad header"',
+    'exposedHeaders[0] "set-cookie"',
+    'optionsSuccessStatus',
+  ]
+  const expressError = (() => {
+    try {
+      corsgate(opts)
+    } catch (e) {
+      return e
+    }
+    assert.fail('the options are invalid')
+  })()
+  assert.deepEqual(lines(expressError), want)
+  assert.match(expressError.message, /^corsgate: invalid policy \(6 errors\)\n/)
+  assert.deepEqual(expressError.options, ['maxAge', 'origin[2]', 'methods[1]', 'allowedHeaders[1]', 'exposedHeaders[0]', 'optionsSuccessStatus'])
+  // The core's diagnostics are kept as they are (policy fields, for programs).
+  assert.deepEqual(expressError.errors.map((d) => d.field), ['max_age', 'origins', 'methods', 'request_headers', 'expose_headers', 'preflight_status'])
+  assert.equal(expressError.code, 'invalid_type')
+
+  // @fastify/cors takes the same option names.
+  const f = Fastify()
+  f.register(corsgateFastify, opts)
+  const fastifyError = await f.ready().then(
+    () => assert.fail('the options are invalid'),
+    (e) => e,
+  )
+  assert.deepEqual(lines(fastifyError), want)
+  await f.close()
+
+  // A single value has no index; `headers` (cors' alias) is named as written; an option
+  // left out is named as a default.
+  assert.throws(
+    () => corsgate({ origin: 'https://*x.com', headers: 'a, b c' }),
+    (e) => assert.deepEqual(e.options, ['origin', 'headers[1]']) ?? true,
+  )
+  assert.throws(
+    () => corsgate({ credentials: true }),
+    (e) => e.message.includes('\n  origin (default) "*": any_origin_with_credentials'),
+  )
+  // A policy object keeps the policy's own words.
+  assert.throws(
+    () => corsgate({ origins: ['https://a.com'], methods: ['bad method'] }),
+    (e) => e.message.includes('\n  methods[0] "bad method"') && e.options === undefined,
+  )
 })
 
 /** Runs a connect-style middleware on a fake request; returns what a browser sees. */

@@ -141,6 +141,65 @@ def test_django_refuses_unsafe_settings(config: dict[str, Any], message: str) ->
         policy_from_settings()
 
 
+def _located(error: BaseException) -> list[str]:
+    """Where each line of a config error's text says the problem is."""
+    return [line.strip().split(": ")[0] for line in str(error).splitlines()[1:]]
+
+
+def test_django_errors_name_the_settings() -> None:
+    config = dict(
+        CORS_ALLOWED_ORIGINS=[A, "https://*example.com"],
+        CORS_ALLOWED_ORIGIN_REGEXES=[r"^https://(?=x)a\.com$"],
+        CORS_ALLOW_METHODS=["GET", "PUT", "put", "bad method"],
+        CORS_ALLOW_HEADERS=["x-a", "X-A", "bad header"],
+        CORS_EXPOSE_HEADERS=["set-cookie"],
+        CORS_PREFLIGHT_MAX_AGE=999999,
+    )
+    with override_settings(**config), pytest.raises(ImproperlyConfigured) as raised:
+        policy_from_settings()
+    error = raised.value.__cause__
+    assert isinstance(error, corsgate.ConfigError)
+    assert error.options == [  # type: ignore[attr-defined]
+        "CORS_ALLOWED_ORIGINS[1]",
+        "CORS_ALLOWED_ORIGIN_REGEXES[0]",
+        "CORS_ALLOW_METHODS[3]",
+        "CORS_ALLOW_HEADERS[2]",
+        "CORS_EXPOSE_HEADERS[0]",
+        "CORS_PREFLIGHT_MAX_AGE",
+    ]
+    assert _located(error) == [
+        'CORS_ALLOWED_ORIGINS[1] "https://*example.com"',
+        # The core writes the value JSON-escaped.
+        r'CORS_ALLOWED_ORIGIN_REGEXES[0] "~^https://(?=x)a\\.com$"',
+        'CORS_ALLOW_METHODS[3] "bad method"',
+        'CORS_ALLOW_HEADERS[2] "bad header"',
+        'CORS_EXPOSE_HEADERS[0] "set-cookie"',
+        "CORS_PREFLIGHT_MAX_AGE",
+    ]
+    assert "CORS_ALLOW_HEADERS[2] \"bad header\": invalid_header_name" in str(raised.value)
+    # The core's diagnostics stay in policy terms.
+    assert [d.field for d in error.errors][:3] == ["origins", "origins", "methods"]
+
+
+def test_flask_errors_name_the_options() -> None:
+    with pytest.raises(corsgate.ConfigError) as raised:
+        flask_app(True, dict(
+            origins=[A, "https://app.example.com/x"],
+            methods=["get", "put", "PUT", "bad method"],
+            allow_headers=["*", "bad header"],
+            expose_headers="set-cookie",
+        ))
+    assert raised.value.options == [  # type: ignore[attr-defined]
+        "origins[1]", "methods[3]", "allow_headers[1]", "expose_headers",
+    ]
+    assert _located(raised.value) == [
+        'origins[1] "https://app.example.com/x"',
+        'methods[3] "BAD METHOD"',
+        'allow_headers[1] "bad header"',
+        'expose_headers "set-cookie"',
+    ]
+
+
 def test_django_policy_file_and_origin_callback(tmp_path: Path) -> None:
     f = tmp_path / "cors.json"
     f.write_text('{"origins": ["https://app.example.com"], "methods": ["PUT"]}')

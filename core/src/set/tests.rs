@@ -206,6 +206,24 @@ fn every_error_is_named_by_its_path_all_at_once() {
 }
 
 #[test]
+fn value_errors_in_a_policy_name_the_entry_as_written() {
+    let got = errors(
+        r#"{"defaults": {"methods": [1, "bad method"]},
+            "policies": {"x": {"origins": [1, "https://*example.com"]}},
+            "routes": [{"host": "*", "policy": "x"}]}"#,
+    );
+    assert_eq!(
+        got,
+        [
+            ("policies.x.origins[0]".to_owned(), Code::InvalidType),
+            ("policies.x.methods[0]".to_owned(), Code::InvalidType),
+            ("policies.x.origins[1]".to_owned(), Code::InvalidWildcard),
+            ("policies.x.methods[1]".to_owned(), Code::InvalidMethod),
+        ]
+    );
+}
+
+#[test]
 fn warnings_are_scoped_per_policy() {
     let set = PolicySet::from_json(
         r#"{"policies": {"a": {"origins": ["HTTPS://A.com"]}, "b": {"origins": ["HTTPS://A.com"]}},

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 from ._corsgate import ConfigError
@@ -36,6 +36,38 @@ def in_user_words(error: ConfigError, name: Namer) -> ConfigError:
     renamed.code = error.code
     renamed.options = options  # type: ignore[attr-defined]
     return renamed
+
+
+# Where each entry of a policy list came from: (option, index in the option or None).
+Source = tuple[str, Optional[int]]
+
+
+def sources_namer(options: Mapping[str, str], entries: Mapping[str, Sequence[Source]]) -> Namer:
+    """Names policy locations from a translation's bookkeeping: ``options`` maps a policy
+    field to the option it comes from (for errors about the whole field), ``entries``
+    maps a list field to the source of each of its entries, in policy order."""
+
+    def name(field: str | None, index: int | None) -> str | None:
+        if field is None:
+            return None
+        listed = entries.get(field)
+        if listed is not None and index is not None and index < len(listed):
+            option, at = listed[index]
+            return option if at is None else f"{option}[{at}]"
+        return options.get(field)
+
+    return name
+
+
+def first_of_each(names: Sequence[str]) -> list[int]:
+    """The index of the first occurrence of each name, ignoring case, in order."""
+    seen: set[str] = set()
+    out = []
+    for i, n in enumerate(names):
+        if n.lower() not in seen:
+            seen.add(n.lower())
+            out.append(i)
+    return out
 
 
 def starlette_namer(

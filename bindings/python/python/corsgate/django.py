@@ -33,6 +33,7 @@ from django.utils.module_loading import import_string  # type: ignore[import-unt
 
 from ._corsgate import ConfigError, Decision, Policy
 from ._origin_regex import UnanchoredRegex, core_pattern
+from ._user_words import Source, first_of_each, in_user_words, sources_namer
 from .dynamic import DynamicOrigins
 from .wsgi import _ENVIRON_HEADERS
 
@@ -138,8 +139,11 @@ def _policy_from_cors_settings(conf: Settings) -> Policy:
         )
     if allow_all:
         patterns = ["*"]
+        origin_sources: list[Source] = [("CORS_ALLOW_ALL_ORIGINS", None)]
     else:
         patterns = origins + [_regex_pattern("CORS_ALLOWED_ORIGIN_REGEXES", r) for r in regexes]
+        origin_sources = [("CORS_ALLOWED_ORIGINS", i) for i in range(len(origins))]
+        origin_sources += [("CORS_ALLOWED_ORIGIN_REGEXES", i) for i in range(len(regexes))]
         if not patterns:
             raise ImproperlyConfigured(
                 "corsgate: no origin is allowed: set CORS_ALLOWED_ORIGINS, CORS_ALLOWED_ORIGIN_REGEXES "
@@ -147,32 +151,45 @@ def _policy_from_cors_settings(conf: Settings) -> Policy:
             )
     methods = _strings("CORS_ALLOW_METHODS", _get(conf, "CORS_ALLOW_METHODS", DEFAULT_METHODS))
     headers = _strings("CORS_ALLOW_HEADERS", _get(conf, "CORS_ALLOW_HEADERS", DEFAULT_HEADERS))
+    expose = _strings("CORS_EXPOSE_HEADERS", _get(conf, "CORS_EXPOSE_HEADERS", ()))
     max_age = _get(conf, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
-    return Policy(
-        patterns,
-        credentials=credentials,
-        # GET, HEAD and POST need no listing (Fetch).
-        methods=[m for m in _dedupe(methods) if m not in ("GET", "HEAD", "POST")],
-        request_headers=_dedupe(headers),
-        expose_headers=_strings("CORS_EXPOSE_HEADERS", _get(conf, "CORS_EXPOSE_HEADERS", ())),
-        # django-cors-headers sends no Max-Age for 0 / None.
-        max_age=max_age or None,
-        # django-cors-headers answers preflights 200.
-        preflight_status=200,
-        private_network=bool(_get(conf, "CORS_ALLOW_PRIVATE_NETWORK", False)),
+    # Repeats are dropped (django-cors-headers tolerates them, the core reports them);
+    # GET, HEAD and POST need no listing (Fetch).
+    kept_methods = [i for i in first_of_each(methods) if methods[i] not in ("GET", "HEAD", "POST")]
+    kept_headers = first_of_each(headers)
+    # Errors name the settings (CORS_ALLOW_METHODS[3]), not the policy's fields.
+    name = sources_namer(
+        {
+            "origins": "CORS_ALLOWED_ORIGINS",
+            "credentials": "CORS_ALLOW_CREDENTIALS",
+            "methods": "CORS_ALLOW_METHODS",
+            "request_headers": "CORS_ALLOW_HEADERS",
+            "expose_headers": "CORS_EXPOSE_HEADERS",
+            "max_age": "CORS_PREFLIGHT_MAX_AGE",
+            "private_network": "CORS_ALLOW_PRIVATE_NETWORK",
+        },
+        {
+            "origins": origin_sources,
+            "methods": [("CORS_ALLOW_METHODS", i) for i in kept_methods],
+            "request_headers": [("CORS_ALLOW_HEADERS", i) for i in kept_headers],
+            "expose_headers": [("CORS_EXPOSE_HEADERS", i) for i in range(len(expose))],
+        },
     )
-
-
-def _dedupe(names: list[str]) -> list[str]:
-    """`names` without repeats (ignoring case): django-cors-headers tolerates them, the
-    core reports them."""
-    seen: set[str] = set()
-    out = []
-    for n in names:
-        if n.lower() not in seen:
-            seen.add(n.lower())
-            out.append(n)
-    return out
+    try:
+        return Policy(
+            patterns,
+            credentials=credentials,
+            methods=[methods[i] for i in kept_methods],
+            request_headers=[headers[i] for i in kept_headers],
+            expose_headers=expose,
+            # django-cors-headers sends no Max-Age for 0 / None.
+            max_age=max_age or None,
+            # django-cors-headers answers preflights 200.
+            preflight_status=200,
+            private_network=bool(_get(conf, "CORS_ALLOW_PRIVATE_NETWORK", False)),
+        )
+    except ConfigError as e:
+        raise in_user_words(e, name) from None
 
 
 GetResponse = Callable[[Any], Any]

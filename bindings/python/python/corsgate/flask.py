@@ -32,8 +32,9 @@ from datetime import timedelta
 from typing import Any, Optional, Union
 from urllib.parse import unquote
 
-from ._corsgate import Policy
+from ._corsgate import ConfigError, Policy
 from ._origin_regex import UnanchoredRegex, core_pattern
+from ._user_words import Source, first_of_each, in_user_words, sources_namer
 from .dynamic import DynamicOrigins
 from .wsgi import CORSMiddleware, StartResponse, WSGIApp
 
@@ -70,9 +71,7 @@ def _probably_regex(p: PathPattern) -> bool:
 def _listed(name: str, value: Any) -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, (str, re.Pattern)) or not isinstance(value, Iterable):
-        return [value]
-    return list(value)
+    return [value] if _single(value) else list(value)
 
 
 def _origins(value: Any, credentials: bool) -> list[str]:
@@ -105,13 +104,17 @@ def _origins(value: Any, credentials: bool) -> list[str]:
     return out
 
 
-def _headers(value: Any) -> list[str]:
+def _headers(value: Any) -> tuple[list[str], list[Source]]:
+    """The header names, without repeats, and where each came from in ``allow_headers``."""
     out: list[str] = []
-    for h in _listed("allow_headers", value):
+    at: list[Optional[int]] = []
+    single = _single(value)
+    for i, h in enumerate(_listed("allow_headers", value)):
         src = h.pattern if isinstance(h, re.Pattern) else h
         if src in ("*", ".*"):
             # flask-cors echoes every requested name, Authorization included.
             out += ["*", "authorization"]
+            at += [i, i]
         elif _probably_regex(h):
             raise ValueError(
                 f"corsgate: flask-cors option 'allow_headers' entry {src!r} is a regex: corsgate lists "
@@ -119,8 +122,14 @@ def _headers(value: Any) -> list[str]:
             )
         else:
             out.append(src)
-    seen: set[str] = set()
-    return [h for h in out if not (h.lower() in seen or seen.add(h.lower()))]  # type: ignore[func-returns-value]
+            at.append(i)
+    kept = first_of_each(out)
+    return [out[k] for k in kept], [("allow_headers", None if single else at[k]) for k in kept]
+
+
+def _single(value: Any) -> bool:
+    """Whether an option is one value rather than a list (its entries have no index)."""
+    return isinstance(value, (str, re.Pattern)) or not isinstance(value, Iterable)
 
 
 def _max_age(value: Any) -> Optional[int]:
@@ -147,18 +156,47 @@ def policy_from_flask_cors(options: Mapping[str, Any]) -> PolicyLike:
         return policy
     credentials = bool(options.get("supports_credentials"))
     methods = [str(m).upper() for m in _listed("methods", options.get("methods"))]
+    # GET, HEAD and POST need no listing (Fetch).
+    kept_methods = [i for i in first_of_each(methods) if methods[i] not in ("GET", "HEAD", "POST")]
     expose = [str(h) for h in _listed("expose_headers", options.get("expose_headers"))]
-    return Policy(
-        _origins(options.get("origins"), credentials),
-        credentials=credentials,
-        methods=[m for m in dict.fromkeys(methods) if m not in ("GET", "HEAD", "POST")],
-        request_headers=_headers(options.get("allow_headers")),
-        expose_headers=expose,
-        max_age=_max_age(options.get("max_age")),
-        # flask-cors's preflight answer is Flask's automatic OPTIONS response: 200.
-        preflight_status=200,
-        private_network=bool(options.get("allow_private_network")),
+    origins = _origins(options.get("origins"), credentials)
+    headers, header_sources = _headers(options.get("allow_headers"))
+
+    def listed(option: str, count: int) -> list[Source]:
+        return [(option, None if _single(options.get(option)) else i) for i in range(count)]
+
+    # Errors name flask-cors's options (methods[1]), not the policy's fields.
+    name = sources_namer(
+        {
+            "origins": "origins",
+            "credentials": "supports_credentials",
+            "methods": "methods",
+            "request_headers": "allow_headers",
+            "expose_headers": "expose_headers",
+            "max_age": "max_age",
+            "private_network": "allow_private_network",
+        },
+        {
+            "origins": listed("origins", len(origins)),
+            "methods": [("methods", None if _single(options.get("methods")) else i) for i in kept_methods],
+            "request_headers": header_sources,
+            "expose_headers": listed("expose_headers", len(expose)),
+        },
     )
+    try:
+        return Policy(
+            origins,
+            credentials=credentials,
+            methods=[methods[i] for i in kept_methods],
+            request_headers=headers,
+            expose_headers=expose,
+            max_age=_max_age(options.get("max_age")),
+            # flask-cors's preflight answer is Flask's automatic OPTIONS response: 200.
+            preflight_status=200,
+            private_network=bool(options.get("allow_private_network")),
+        )
+    except ConfigError as e:
+        raise in_user_words(e, name) from None
 
 
 def _fix(p: Any) -> Any:

@@ -28,9 +28,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ._corsgate import Decision, Policy
+
+if TYPE_CHECKING:
+    from .dynamic import DynamicOrigins
+
+    #: What a middleware decides with: a policy, or one with dynamic origins.
+    LivePolicy = Union[Policy, DynamicOrigins]
 
 logger = logging.getLogger("corsgate")
 
@@ -63,7 +69,7 @@ class Observer:
     __slots__ = ("on_decision", "shadow_policy", "_seen")
 
     def __init__(
-        self, policy: Policy, on_decision: OnDecision | None = None, shadow_policy: Policy | None = None
+        self, policy: LivePolicy, on_decision: OnDecision | None = None, shadow_policy: Policy | None = None
     ) -> None:
         if on_decision is not None and not callable(on_decision):
             raise TypeError(f"on_decision must be callable, not {type(on_decision).__name__}")
@@ -71,16 +77,16 @@ class Observer:
             raise TypeError(f"shadow_policy must be a corsgate.Policy, not {type(shadow_policy).__name__}")
         self.on_decision = on_decision
         self.shadow_policy = shadow_policy
-        self._seen: Policy | None = None
+        self._seen: LivePolicy | None = None
         self._loaded(policy)
         if shadow_policy is not None:
             _log_warnings(shadow_policy, "shadow policy")
 
-    def _loaded(self, policy: Policy) -> None:
+    def _loaded(self, policy: LivePolicy) -> None:
         self._seen = policy
         _log_warnings(policy, "policy")
 
-    def decided(self, policy: Policy, decision: Decision, method: _Bytes, headers: Sequence[Sequence[_Bytes]]) -> None:
+    def decided(self, policy: LivePolicy, decision: Decision, method: _Bytes, headers: Sequence[Sequence[_Bytes]]) -> None:
         """Reports one request's live `decision` (made by `policy` from `method` and
         `headers`, in any form Policy.evaluate takes)."""
         if policy is not self._seen:
@@ -125,7 +131,7 @@ class Observer:
         )
 
 
-def _log_warnings(policy: Policy, what: str) -> None:
+def _log_warnings(policy: LivePolicy, what: str) -> None:
     for w in policy.warnings:
         logger.warning(
             "%s warning: %s",

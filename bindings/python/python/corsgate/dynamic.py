@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Union
 
-from ._corsgate import ConfigError, Decision, Policy
+from ._corsgate import ConfigError, Decision, Diagnostic, Policy
 
 __all__ = ["DynamicOrigins"]
 
@@ -87,6 +87,12 @@ class DynamicOrigins:
         self._cache: OrderedDict[str, tuple[float, Policy | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._config: dict[str, object] | None = None
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The compiled policy's warnings (the callback adds none): what a middleware
+        logs when it loads this policy."""
+        return self.policy.warnings
 
     def evaluate(self, method: _Bytes, headers: Iterable[Sequence[_Bytes]]) -> Decision:
         """The base policy's decision, or, when it denies the origin and the callback

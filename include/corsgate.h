@@ -596,6 +596,25 @@ corsgate_result corsgate_decision_reason_write(const struct corsgate_decision *d
                                                size_t *out_len);
 
 /**
+ * Copies `decision`'s reason code and detail, the form for logs and metrics: the code
+ * alone (`origin_not_allowed`), or the code, `": "` and the detail when the reason has
+ * one (`method_not_allowed: PATCH`, `origin_allowed: https://*.example.com`). The same
+ * convention as `corsgate_decision_reason_write`: UTF-8, not NUL-terminated, `*out_len`
+ * the length (also on `BUFFER_TOO_SMALL`, `buf` then untouched), `buf` NULL with
+ * `buf_len` 0 to ask for the length, no allocation.
+ *
+ * Results: `OK`, `NULL_PARAMETER`, `BUFFER_TOO_SMALL`, `INVALID_PARAMETER`, `PANIC`.
+ * Thread-safe.
+ *
+ * # Safety
+ * As for `corsgate_decision_reason_write`.
+ */
+corsgate_result corsgate_decision_reason_code_write(const struct corsgate_decision *decision,
+                                                    uint8_t *buf,
+                                                    size_t buf_len,
+                                                    size_t *out_len);
+
+/**
  * Whether the policy owns the response header named `name` (`name_len` bytes): it
  * starts with `Access-Control-` (ASCII case-insensitive). Such a header from the
  * application never reaches the final response (`corsgate_decision_apply` drops it).

@@ -332,11 +332,22 @@ static void test_decisions(void) {
     CHECK(find_header(&d, "Access-Control-Allow-Origin") == NULL);
     CHECK(corsgate_decision_reason_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
     CHECK(contains(text, n, "PATCH"));
+    /* The code and detail, for logs: same buffer convention as the sentence. */
+    CHECK(corsgate_decision_reason_code_write(&d, NULL, 0, &need) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need == strlen("method_not_allowed: PATCH"));
+    memset(text, 0xAB, sizeof text);
+    CHECK(corsgate_decision_reason_code_write(&d, text, need - 1, &n) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(text[0] == 0xAB);
+    CHECK(corsgate_decision_reason_code_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
+    CHECK(n == need && memcmp(text, "method_not_allowed: PATCH", n) == 0 && text[n] == 0xAB);
+    CHECK(corsgate_decision_reason_code_write(NULL, text, sizeof text, &n) == CORSGATE_RESULT_NULL_PARAMETER);
 
     corsgate_header act[] = {HDR("Origin", "https://evil.example.net")};
     CHECK(corsgate_policy_evaluate(p, BYTES("GET"), act, 1, &d) == CORSGATE_RESULT_OK);
     CHECK(d.kind == CORSGATE_KIND_ACTUAL && !d.allowed && d.status == 0);
     CHECK(d.reason == CORSGATE_REASON_ORIGIN_NOT_ALLOWED && empty_is_readable(d.reason_detail));
+    CHECK(corsgate_decision_reason_code_write(&d, text, sizeof text, &n) == CORSGATE_RESULT_OK);
+    CHECK(n == strlen("origin_not_allowed") && memcmp(text, "origin_not_allowed", n) == 0);
     CHECK(find_header(&d, "Vary") && strcmp(find_header(&d, "Vary"), "Origin") == 0);
 
     corsgate_header ok[] = {HDR("X-Other", "1"), HDR("Origin", "https://example.com")};

@@ -39,7 +39,7 @@
 mod set;
 pub use set::*;
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
@@ -942,6 +942,54 @@ pub unsafe extern "C" fn corsgate_decision_reason_write(
     buf_len: usize,
     out_len: *mut usize,
 ) -> corsgate_result {
+    // SAFETY: the caller's contract is this function's.
+    unsafe { write_reason(decision, buf, buf_len, out_len, |r, _, w| write!(w, "{r}")) }
+}
+
+/// Copies `decision`'s reason code and detail, the form for logs and metrics: the code
+/// alone (`origin_not_allowed`), or the code, `": "` and the detail when the reason has
+/// one (`method_not_allowed: PATCH`, `origin_allowed: https://*.example.com`). The same
+/// convention as `corsgate_decision_reason_write`: UTF-8, not NUL-terminated, `*out_len`
+/// the length (also on `BUFFER_TOO_SMALL`, `buf` then untouched), `buf` NULL with
+/// `buf_len` 0 to ask for the length, no allocation.
+///
+/// Results: `OK`, `NULL_PARAMETER`, `BUFFER_TOO_SMALL`, `INVALID_PARAMETER`, `PANIC`.
+/// Thread-safe.
+///
+/// # Safety
+/// As for `corsgate_decision_reason_write`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn corsgate_decision_reason_code_write(
+    decision: *const corsgate_decision,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> corsgate_result {
+    // SAFETY: the caller's contract is this function's.
+    unsafe {
+        write_reason(decision, buf, buf_len, out_len, |r, detail, w| {
+            w.write_str(r.code())?;
+            if detail.is_empty() {
+                Ok(())
+            } else {
+                write!(w, ": {detail}")
+            }
+        })
+    }
+}
+
+/// The body of the `corsgate_decision_reason*_write` functions: reads the decision's
+/// reason fields, measures `form`'s text, then writes it when it fits. Never allocates.
+///
+/// # Safety
+/// As for `corsgate_decision_reason_write`.
+unsafe fn write_reason(
+    decision: *const corsgate_decision,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+    form: impl Fn(&Reason<'_>, &str, &mut dyn fmt::Write) -> fmt::Result,
+) -> corsgate_result {
     guard(corsgate_result::Panic, || {
         if decision.is_null() || (buf.is_null() && buf_len != 0) || out_len.is_null() {
             return corsgate_result::NullParameter;
@@ -967,7 +1015,7 @@ pub unsafe extern "C" fn corsgate_decision_reason_write(
             return corsgate_result::InvalidParameter;
         };
         let mut counter = Counter(0);
-        let _ = write!(counter, "{reason}");
+        let _ = form(&reason, detail, &mut counter);
         let len = counter.0;
         // SAFETY: `out_len` is non-NULL and writable by the contract.
         unsafe { out_len.write(len) };
@@ -980,7 +1028,7 @@ pub unsafe extern "C" fn corsgate_decision_reason_write(
             return corsgate_result::NullParameter;
         };
         let mut w = BufWriter { buf: out, len: 0 };
-        if write!(w, "{reason}").is_err() || w.len != len {
+        if form(&reason, detail, &mut w).is_err() || w.len != len {
             return corsgate_result::Panic;
         }
         corsgate_result::Ok

@@ -113,10 +113,10 @@ fn setup_acrh_1mib(exact: usize) -> Fixture {
 /// Cross-origin protection on an unsafe request (measured: 385 instructions per decision
 /// unprotected, 476 protected, 906 refused from a far-miss origin that every matcher
 /// misses; protection adds 91 to an allowed request, the target is under 40): a `POST`
-/// with `Host` and
-/// `Sec-Fetch-Site: cross-site` from the policy's own exact origins (`hit`: allowed, with
-/// or without protection, so `protected` minus `unprotected` is what protection costs an
-/// allowed request), or from unrelated origins under protection (`far_miss`: refused).
+/// with `Host` and `Sec-Fetch-Site: cross-site` from the policy's own exact origins
+/// (`hit`: allowed, with or without protection, so `protected` minus `unprotected` is
+/// what protection costs an allowed request), or from unrelated origins under
+/// protection (`far_miss`: refused).
 fn setup_protection(protect: bool, case: &str) -> Fixture {
     let s = shape(1_000);
     let (origins, ok) = origins(&s, case);

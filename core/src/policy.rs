@@ -327,21 +327,29 @@ impl Policy {
         req: &RequestHeaders<'a>,
         lines: &ProtectionLines<'a>,
     ) -> Decision<'a> {
-        let verdict = req.origin.map(|o| (o, self.origin_verdict(o, req)));
-        let trusted = match verdict {
-            Some((o, Ok(_))) => !self.matcher.is_any() || self.trusted_by_any(o, req),
-            _ => false,
+        let Some(origin) = req.origin else {
+            if protection::refuses(lines, None, req.origin_lines, || false) {
+                return Self::refused();
+            }
+            return self.not_cors();
         };
-        if protection::refuses(lines, req.origin, req.origin_lines, trusted) {
-            let mut d = Decision::new(Kind::Refused, Reason::CrossOriginRequestRefused);
-            d.status = Some(403);
-            d.vary = Some(VARY_ORIGIN);
-            return d;
+        let verdict = self.origin_verdict(origin, req);
+        // Asked only when `Sec-Fetch-Site` does not settle the request.
+        let trusted =
+            || verdict.is_ok() && (!self.matcher.is_any() || self.trusted_by_any(origin, req));
+        if protection::refuses(lines, Some(origin), req.origin_lines, trusted) {
+            return Self::refused();
         }
-        match verdict {
-            None => self.not_cors(),
-            Some((_, verdict)) => self.decide_actual(verdict),
-        }
+        self.decide_actual(verdict)
+    }
+
+    /// A request that cross-origin protection refuses: 403, no CORS headers.
+    #[cold]
+    fn refused<'a>() -> Decision<'a> {
+        let mut d = Decision::new(Kind::Refused, Reason::CrossOriginRequestRefused);
+        d.status = Some(403);
+        d.vary = Some(VARY_ORIGIN);
+        d
     }
 
     /// Under an any-origin policy, whose CORS verdict admits every `Origin`, whether

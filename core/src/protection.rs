@@ -47,39 +47,64 @@ pub(crate) enum Site {
     Other,
 }
 
-/// Reads the `Sec-Fetch-Site` lines. Cost: one comparison of at most 11 bytes.
+/// Reads the `Sec-Fetch-Site` lines. Cost: one comparison of at most 11 bytes; the
+/// values browsers send (exact, without whitespace) are compared without trimming.
 #[inline]
 pub(crate) fn site(lines: &ProtectionLines<'_>) -> Site {
     match (lines.site_lines, lines.site) {
-        (1, Some(value)) => match trim_ows(value) {
-            b"" => Site::Absent,
-            b"same-origin" | b"none" => Site::SameOriginOrNone,
-            _ => Site::Other,
-        },
+        // Neither end is whitespace (or the value is empty): nothing to trim, and any
+        // value but the two below is `Other` after one length check.
+        (1, Some(value @ [first, .., last])) if !is_ows(*first) && !is_ows(*last) => {
+            if value == b"same-origin" || value == b"none" {
+                Site::SameOriginOrNone
+            } else {
+                Site::Other
+            }
+        }
+        (1, Some(value)) => site_trimmed(value),
         (0, _) | (_, None) => Site::Absent,
         _ => Site::Other,
     }
 }
 
+/// Optional whitespace (`Sec-Fetch-Site` values are trimmed of it).
+#[inline(always)]
+fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// [`site`] for one line that is empty or starts or ends with whitespace: trimmed
+/// first.
+#[cold]
+fn site_trimmed(value: &[u8]) -> Site {
+    match trim_ows(value) {
+        b"" => Site::Absent,
+        b"same-origin" | b"none" => Site::SameOriginOrNone,
+        _ => Site::Other,
+    }
+}
+
 /// Whether the request is refused, given whether its origin is `trusted` (exactly one
-/// `Origin` line that the policy allows). Call only for a request [`is_checked`] holds
-/// for; `origin` is the first `Origin` value and `origin_lines` the number of lines.
+/// `Origin` line that the policy allows; asked only when `Sec-Fetch-Site` does not
+/// settle it, so `same-origin` and `none` never pay for it). Call only for a request
+/// [`is_checked`] holds for; `origin` is the first `Origin` value and `origin_lines`
+/// the number of lines.
 ///
-/// Cost: constant, plus [`host_equals_origin`] on the path of an untrusted origin
-/// without `Sec-Fetch-Site`.
+/// Cost: constant, plus `trusted` when asked, plus [`host_equals_origin`] on the path
+/// of an untrusted origin without `Sec-Fetch-Site`.
 #[inline]
 pub(crate) fn refuses(
     lines: &ProtectionLines<'_>,
     origin: Option<&[u8]>,
     origin_lines: u32,
-    trusted: bool,
+    trusted: impl FnOnce() -> bool,
 ) -> bool {
     match site(lines) {
         Site::SameOriginOrNone => false,
-        Site::Other => !trusted,
+        Site::Other => !trusted(),
         Site::Absent => match origin {
             None => false,
-            Some(_) if trusted => false,
+            Some(_) if trusted() => false,
             Some(origin) => !(origin_lines == 1 && same_host(lines, origin)),
         },
     }
@@ -182,6 +207,9 @@ mod tests {
         assert_eq!(s(&["same-origin"]), Site::SameOriginOrNone);
         assert_eq!(s(&["none"]), Site::SameOriginOrNone);
         assert_eq!(s(&[" none "]), Site::SameOriginOrNone);
+        assert_eq!(s(&["same-origin\t"]), Site::SameOriginOrNone);
+        assert_eq!(s(&[" cross-site"]), Site::Other);
+        assert_eq!(s(&["same-site "]), Site::Other);
         assert_eq!(s(&["Same-Origin"]), Site::Other, "case-sensitive");
         assert_eq!(s(&["NONE"]), Site::Other);
         assert_eq!(s(&["same-site"]), Site::Other);
@@ -229,30 +257,37 @@ mod tests {
         let other = Some(&b"https://evil.com"[..]);
         let host = ["api.example.com"];
         // Step 2.
-        assert!(!refuses(&lines(&host, &["same-origin"]), other, 1, false));
-        assert!(!refuses(&lines(&host, &["none"]), None, 0, false));
-        assert!(refuses(&lines(&host, &["cross-site"]), other, 1, false));
-        assert!(!refuses(&lines(&host, &["cross-site"]), other, 1, true));
-        assert!(refuses(&lines(&host, &["cross-site"]), None, 0, false));
+        assert!(!refuses(&lines(&host, &["same-origin"]), other, 1, || {
+            false
+        }));
+        assert!(!refuses(&lines(&host, &["none"]), None, 0, || false));
+        assert!(refuses(&lines(&host, &["cross-site"]), other, 1, || false));
+        assert!(!refuses(&lines(&host, &["cross-site"]), other, 1, || true));
+        assert!(refuses(&lines(&host, &["cross-site"]), None, 0, || false));
         // Same host does not help when Sec-Fetch-Site is present.
-        assert!(refuses(&lines(&host, &["same-site"]), o, 1, false));
+        assert!(refuses(&lines(&host, &["same-site"]), o, 1, || false));
         // Step 3.
-        assert!(!refuses(&lines(&host, &[]), None, 0, false));
-        assert!(!refuses(&lines(&host, &[]), o, 1, false));
-        assert!(!refuses(&lines(&host, &[""]), o, 1, false));
-        assert!(refuses(&lines(&host, &[]), other, 1, false));
-        assert!(!refuses(&lines(&host, &[]), other, 1, true));
+        assert!(!refuses(&lines(&host, &[]), None, 0, || false));
+        assert!(!refuses(&lines(&host, &[]), o, 1, || false));
+        assert!(!refuses(&lines(&host, &[""]), o, 1, || false));
+        assert!(refuses(&lines(&host, &[]), other, 1, || false));
+        assert!(!refuses(&lines(&host, &[]), other, 1, || true));
         // Two Origin lines or two Host lines never equal the host.
-        assert!(refuses(&lines(&host, &[]), o, 2, false));
-        assert!(refuses(&lines(&["api.example.com", "x"], &[]), o, 1, false));
-        assert!(refuses(&lines(&[], &[]), o, 1, false));
+        assert!(refuses(&lines(&host, &[]), o, 2, || false));
+        assert!(refuses(
+            &lines(&["api.example.com", "x"], &[]),
+            o,
+            1,
+            || false
+        ));
+        assert!(refuses(&lines(&[], &[]), o, 1, || false));
         // `null` and malformed origins never equal a host.
-        assert!(refuses(&lines(&["null"], &[]), Some(b"null"), 1, false));
+        assert!(refuses(&lines(&["null"], &[]), Some(b"null"), 1, || false));
         assert!(refuses(
             &lines(&host, &[]),
             Some(b"https://API.example.com"),
             1,
-            false
+            || false
         ));
     }
 }

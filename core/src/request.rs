@@ -60,10 +60,11 @@ impl<'a> RequestHeaders<'a> {
         }
     }
 
-    /// Reads every header line once, handing the lines that are not CORS request
-    /// headers to `other` ([`NoLines`] ignores them; [`ProtectionLines`] reads three
-    /// more names). Cost: one length dispatch per line, plus one word-at-a-time name
-    /// comparison for lines whose name has a CORS name's length, plus `other`'s.
+    /// Reads every header line once, handing the `Host`, `Sec-Fetch-Site` and
+    /// `Upgrade` lines to `other` when it reads them ([`NoLines`] does not;
+    /// [`ProtectionLines`] does). Cost: one length dispatch per line (for both sets of
+    /// names), plus one word-at-a-time name comparison for lines whose name has a read
+    /// name's length, plus `other`'s.
     #[inline]
     pub(crate) fn scan<I, X>(&mut self, headers: I, other: &mut X)
     where
@@ -87,7 +88,12 @@ impl<'a> RequestHeaders<'a> {
                 38 if ACRPN.matches(name) => {
                     r.acrpn |= value == b"true";
                 }
-                _ => other.line(name, value),
+                // The protection names share the one length dispatch (a constant
+                // `X::READS` removes these arms from the scan that ignores them).
+                4 if X::READS && HOST.matches(name) => other.host(value),
+                14 if X::READS && SEC_FETCH_SITE.matches(name) => other.site(value),
+                7 if X::READS && UPGRADE.matches(name) => other.upgrade(value),
+                _ => {}
             }
         }
     }
@@ -101,10 +107,17 @@ fn count_line<'a>(first: &mut Option<&'a [u8]>, lines: &mut u32, value: &'a [u8]
     first.get_or_insert(value);
 }
 
-/// What [`RequestHeaders::scan`] does with the lines that are not CORS request headers.
+/// What [`RequestHeaders::scan`] does with the `Host`, `Sec-Fetch-Site` and `Upgrade`
+/// lines, whose names it matches in its one length dispatch only when `READS` holds.
 pub(crate) trait OtherLines<'a> {
-    /// One such line, in request order.
-    fn line(&mut self, name: &'a [u8], value: &'a [u8]);
+    /// Whether the scan reads these names at all (a constant: `false` costs nothing).
+    const READS: bool;
+    /// One `Host` line, in request order.
+    fn host(&mut self, value: &'a [u8]);
+    /// One `Sec-Fetch-Site` line, in request order.
+    fn site(&mut self, value: &'a [u8]);
+    /// One `Upgrade` line, in request order.
+    fn upgrade(&mut self, value: &'a [u8]);
 }
 
 /// Ignores the other lines: the scan of a policy without cross-origin protection,
@@ -112,8 +125,13 @@ pub(crate) trait OtherLines<'a> {
 pub(crate) struct NoLines;
 
 impl<'a> OtherLines<'a> for NoLines {
+    const READS: bool = false;
     #[inline(always)]
-    fn line(&mut self, _: &'a [u8], _: &'a [u8]) {}
+    fn host(&mut self, _: &'a [u8]) {}
+    #[inline(always)]
+    fn site(&mut self, _: &'a [u8]) {}
+    #[inline(always)]
+    fn upgrade(&mut self, _: &'a [u8]) {}
 }
 
 /// The request headers cross-origin protection reads, found by the same pass as the
@@ -148,21 +166,22 @@ impl ProtectionLines<'_> {
     }
 }
 
+/// Cost: one word-at-a-time name comparison per line whose name has length 4, 7 or 14
+/// (in the scan's own length dispatch); an `Upgrade` value costs at most
+/// [`MAX_UPGRADE_BYTES`] bytes.
 impl<'a> OtherLines<'a> for ProtectionLines<'a> {
-    /// Cost: one length dispatch, plus one word-at-a-time name comparison for names of
-    /// length 4, 7 or 14; an `Upgrade` value costs at most [`MAX_UPGRADE_BYTES`] bytes.
+    const READS: bool = true;
     #[inline(always)]
-    fn line(&mut self, name: &'a [u8], value: &'a [u8]) {
-        match name.len() {
-            4 if HOST.matches(name) => count_line(&mut self.host, &mut self.host_lines, value),
-            14 if SEC_FETCH_SITE.matches(name) => {
-                count_line(&mut self.site, &mut self.site_lines, value)
-            }
-            7 if UPGRADE.matches(name) => {
-                self.websocket |= upgrades_to_websocket(value);
-            }
-            _ => {}
-        }
+    fn host(&mut self, value: &'a [u8]) {
+        count_line(&mut self.host, &mut self.host_lines, value)
+    }
+    #[inline(always)]
+    fn site(&mut self, value: &'a [u8]) {
+        count_line(&mut self.site, &mut self.site_lines, value)
+    }
+    #[inline(always)]
+    fn upgrade(&mut self, value: &'a [u8]) {
+        self.websocket |= upgrades_to_websocket(value);
     }
 }
 

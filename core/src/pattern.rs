@@ -157,10 +157,14 @@ pub(crate) fn is_canonical_exact(source: &str) -> bool {
         && !has_punycode_label(parts.host)
 }
 
-/// Whether some label of `host` starts with `xn--` (ASCII case-insensitive).
+/// Whether some label of `host` starts with `xn--` (ASCII case-insensitive). Most hosts
+/// have no `-` at all: one `memchr` answers for them.
+#[inline]
 fn has_punycode_label(host: &[u8]) -> bool {
-    host.split(|&b| b == b'.')
-        .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case(b"xn--"))
+    memchr::memchr(b'-', host).is_some()
+        && host
+            .split(|&b| b == b'.')
+            .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case(b"xn--"))
 }
 
 /// Parses entry `index` of `origins`. Pushes errors and warnings to `diags`; returns

@@ -28,15 +28,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 from ._corsgate import Decision, Policy
+from .dynamic import DynamicOrigins
 
-if TYPE_CHECKING:
-    from .dynamic import DynamicOrigins
-
-    #: What a middleware decides with: a policy, or one with dynamic origins.
-    LivePolicy = Union[Policy, DynamicOrigins]
+#: What a middleware decides with: a policy, or one with dynamic origins.
+LivePolicy = Union[Policy, DynamicOrigins]
 
 logger = logging.getLogger("corsgate")
 

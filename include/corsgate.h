@@ -598,7 +598,7 @@ corsgate_result corsgate_decision_reason_write(const struct corsgate_decision *d
 /**
  * Copies `decision`'s reason code and detail, the form for logs and metrics: the code
  * alone (`origin_not_allowed`), or the code, `": "` and the detail when the reason has
- * one (`method_not_allowed: PATCH`, `origin_allowed: https://*.example.com`). The same
+ * one (`method_not_allowed: PATCH`, `origin_allowed: https://example.com`). The same
  * convention as `corsgate_decision_reason_write`: UTF-8, not NUL-terminated, `*out_len`
  * the length (also on `BUFFER_TOO_SMALL`, `buf` then untouched), `buf` NULL with
  * `buf_len` 0 to ask for the length, no allocation.

@@ -1,6 +1,7 @@
 //! `corsgate diff OLD NEW [--json]`: which origins, methods, headers and switches a
 //! policy change allows or denies anew. Exit 0 when nothing is newly allowed, 1 when
-//! something is, 2 usage or I/O error, 3 a policy is invalid.
+//! something is, 2 usage or I/O error or policies too complex to compare (never a
+//! silent 0 for a CI gate), 3 a policy is invalid.
 
 use crate::audit::paths_and_json;
 use crate::set::Loaded;

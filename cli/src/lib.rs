@@ -83,7 +83,9 @@ USAGE:
       allowed or newly denied. Origins are compared as languages (automata over every
       pattern kind): each change comes with a witness origin, and a rewrite with the
       same meaning reports no change.
-      Exit 0 nothing newly allowed, 1 something newly allowed, 3 a policy is invalid.
+      Exit 0 nothing newly allowed, 1 something newly allowed, 2 the policies are
+      too complex to compare (the regex automata exceed their bound: never a silent 0),
+      3 a policy is invalid.
 
   corsgate diff --replay REQUESTS.jsonl OLD NEW [--json]
       Replay a recorded request log (one request per line, the eval --jsonl request

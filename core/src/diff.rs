@@ -33,10 +33,10 @@ use serde_json::{Value, json};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     /// `newly_allowed` or `newly_denied` (origins, methods, headers, credentials …) or
-    /// `changed` (settings that neither widen nor narrow: max_age, preflight_status).
+    /// `changed` (settings that neither widen nor narrow: max_age, debug, preflight_status).
     pub direction: &'static str,
     /// `origins`, `methods`, `request_headers`, `expose_headers`, `credentials`,
-    /// `cross_origin_protection`, `private_network`, `max_age`, `preflight_status`.
+    /// `cross_origin_protection`, `private_network`, `max_age`, `debug`, `preflight_status`.
     pub field: &'static str,
     /// The pattern concerned (`old` or `new` policy's entry, index and text).
     pub pattern: Option<(usize, String)>,
@@ -508,6 +508,22 @@ pub fn diff(old: &Policy, new: &Policy) -> Result<Diff, TooComplex> {
             examples: Vec::new(),
         });
     }
+    if oc.debug != nc.debug {
+        // Neither widens nor narrows what is allowed, but `debug` discloses why a
+        // preflight was denied to any caller: a reviewer must see it switched on.
+        changes.push(Change {
+            direction: "changed",
+            field: "debug",
+            pattern: None,
+            text: if nc.debug {
+                "debug on: denied preflights carry Corsgate-Debug-Reason (turn it off in production)"
+            } else {
+                "debug off: denied preflights no longer carry Corsgate-Debug-Reason"
+            }
+            .to_owned(),
+            examples: Vec::new(),
+        });
+    }
     if oc.preflight_status != nc.preflight_status {
         changes.push(Change {
             direction: "changed",
@@ -538,6 +554,28 @@ mod tests {
         assert!(!d.widens());
         assert_eq!(d.changes[0].direction, "newly_denied");
         assert!(d.changes[0].text.starts_with("no longer: unsafe requests"));
+        assert!(diff(&on, &on).unwrap().changes.is_empty());
+    }
+
+    #[test]
+    fn debug_switched_is_a_change_that_does_not_widen() {
+        let off = Policy::new(&Config::new(["https://a.com"])).unwrap();
+        let mut config = Config::new(["https://a.com"]);
+        config.debug = true;
+        let on = Policy::new(&config).unwrap();
+        let d = diff(&off, &on).unwrap();
+        assert!(!d.widens());
+        assert_eq!(d.changes.len(), 1);
+        assert_eq!(
+            (d.changes[0].field, d.changes[0].direction),
+            ("debug", "changed")
+        );
+        assert!(d.changes[0].text.starts_with("debug on"));
+        assert!(
+            diff(&on, &off).unwrap().changes[0]
+                .text
+                .starts_with("debug off")
+        );
         assert!(diff(&on, &on).unwrap().changes.is_empty());
     }
 

@@ -24,6 +24,6 @@ trap stop_nginx EXIT
 # shellcheck source=scripts/judge.sh
 . "$REPO/scripts/judge.sh"
 build_judge || { echo "corsgate-judge build failed"; echo "nginx: 0 passed, 1 failed"; exit 1; }
-mapfile -t SKIPS < <(v2_skip_args merge)
+mapfile -t SKIPS < <(v2_skip_args merge sets)
 CORSGATE_JUDGE="$JUDGE" python3 "$REPO/bindings/nginx/t/test_nginx.py" --module "$MODULE" --prefix "$PREFIX" \
     "${SKIPS[@]}"

@@ -71,10 +71,11 @@ def runnable(vectors: list[dict[str, Any]], pending: tuple[tuple[str, str], ...]
     return keep
 
 
-def merge_vectors(label: str) -> list[dict[str, Any]]:
-    """The shared merge- vectors (the response rule) whose other features exist."""
+def merge_vectors(label: str, sets: bool = False) -> list[dict[str, Any]]:
+    """The shared merge- vectors (the response rule) whose other features exist
+    (`sets`: the runtime has policy sets, so merge-in-set runs too)."""
     merge = [v for v in load("vectors-v2.jsonl") if v["id"].startswith(MERGE[0])]
-    return runnable(merge, (MERGE_SETS,), label)
+    return runnable(merge, () if sets else (MERGE_SETS,), label)
 
 
 def answers_itself(vector: dict[str, Any]) -> bool:

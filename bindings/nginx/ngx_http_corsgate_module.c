@@ -1,12 +1,23 @@
 /*
- * ngx_http_corsgate_module: CORS for nginx from a corsgate policy file, on top of the
- * corsgate C ABI (include/corsgate.h). The module decides nothing itself: every answer
- * comes from corsgate_policy_evaluate().
+ * ngx_http_corsgate_module: CORS for nginx from a corsgate policy file or policy set, on
+ * top of the corsgate C ABI (include/corsgate.h). The module decides nothing itself: every
+ * answer comes from corsgate_policy_evaluate() or corsgate_policy_set_evaluate().
  *
  *   corsgate_policy PATH | off;     http, server, location; inherited, overridable
  *
- * - The policy compiles when the configuration loads; a bad policy fails `nginx -t` with
- *   the core's messages, one line per error.
+ * - PATH holds a policy or a policy set (many named policies, each request answered by
+ *   the one its route selects); the C ABI tells them apart (corsgate_is_policy_set: a
+ *   top-level `policies` key). It compiles when the configuration loads; a bad file
+ *   fails `nginx -t` with the core's messages, one line per error (named by its path,
+ *   `policies.acme.origins[1]`, `routes[2].host`, for a set).
+ * - A set selects the route by the request's raw `Host` line (r->headers_in.host, handed
+ *   to the core with every other header line; not `$host`, which has dropped the port
+ *   and accepted forms the core calls malformed) and by `$uri` (r->uri): the path nginx
+ *   itself routes by, decoded and normalized (`/pub/%2e%2e/admin` is `/admin`), so a
+ *   `path_prefix` and a `location` prefix always agree on what a request is; selecting by
+ *   the raw request line would let `/public/../admin/x` pick the public route's policy
+ *   for a request nginx serves from /admin/. A `rewrite` before the preaccess phase
+ *   changes `$uri`, so the rewritten path selects.
  * - Preflights are answered in the preaccess phase (before access/auth modules, which a
  *   credential-less preflight would fail): status and headers from the decision, the
  *   content handler (proxy, static ...) is never called.
@@ -40,21 +51,33 @@
 #define NGX_HTTP_CORSGATE_STACK_HEADERS 64
 #define NGX_HTTP_CORSGATE_MAX_POLICY (16 * 1024 * 1024)
 
+/* What one corsgate_policy / corsgate_shadow_policy directive compiled: exactly one of
+ * `policy` and `set` is non-NULL. Lives in the configuration pool; the compiled objects
+ * are freed by the pool's cleanups with it. */
 typedef struct {
-    corsgate_policy *policy; /* NGX_CONF_UNSET_PTR: not set here; NULL: off */
-    corsgate_policy *shadow; /* corsgate_shadow_policy; same conventions */
+    corsgate_policy *policy;
+    corsgate_policy_set *set;
+} ngx_http_corsgate_source_t;
+
+typedef struct {
+    ngx_http_corsgate_source_t *policy; /* NGX_CONF_UNSET_PTR: not set here; NULL: off */
+    ngx_http_corsgate_source_t *shadow; /* corsgate_shadow_policy; same conventions */
 } ngx_http_corsgate_loc_conf_t;
 
 /* The request's decision, kept from the preaccess phase for the header filter. Its
- * slices borrow from `policy` (alive as long as the configuration the request runs
+ * slices borrow from `source` (alive as long as the configuration the request runs
  * under) and from the request's header bytes (alive as long as the request). nginx
  * clears module contexts on internal redirects, so a redirected request evaluates
- * again under its new location's policy. */
+ * again under its new location's policy; for a set, a changed `$uri` (a rewrite in the
+ * same location) also evaluates again. */
 typedef struct {
-    corsgate_policy *policy;
+    ngx_http_corsgate_source_t *source;
+    ngx_str_t uri; /* r->uri the set selected by (pointer and length compared) */
     corsgate_decision decision;
-    corsgate_policy *shadow; /* the shadow policy `shadow_decision` came from; NULL: none */
+    corsgate_selection selection; /* has_route false for a single policy */
+    ngx_http_corsgate_source_t *shadow; /* where `shadow_decision` came from; NULL: none */
     corsgate_decision shadow_decision;
+    u_char route[NGX_SIZE_T_LEN]; /* $corsgate_route's digits */
 } ngx_http_corsgate_ctx_t;
 
 static ngx_int_t ngx_http_corsgate_init(ngx_conf_t *cf);
@@ -120,6 +143,8 @@ static char *ngx_http_corsgate_merge_loc_conf(ngx_conf_t *cf, void *parent, void
 
 static void ngx_http_corsgate_cleanup(void *data) { corsgate_policy_free(data); }
 
+static void ngx_http_corsgate_set_cleanup(void *data) { corsgate_policy_set_free(data); }
+
 /* Reads the whole file into the configuration's temporary pool. */
 static ngx_int_t ngx_http_corsgate_read(ngx_conf_t *cf, ngx_str_t *path, u_char **data, size_t *len) {
     ngx_file_t file;
@@ -159,12 +184,14 @@ static void ngx_http_corsgate_log_diagnostic(ngx_conf_t *cf, ngx_uint_t level, n
 }
 
 static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *conf) {
-    corsgate_policy **field = (corsgate_policy **)((char *)conf + cmd->offset);
+    ngx_http_corsgate_source_t **field = (ngx_http_corsgate_source_t **)((char *)conf + cmd->offset);
+    ngx_http_corsgate_source_t *source;
     ngx_str_t *value = cf->args->elts;
     ngx_str_t path;
     u_char *data;
-    size_t len, i;
+    size_t len, i, nwarnings;
     corsgate_policy *policy = NULL;
+    corsgate_policy_set *set = NULL;
     corsgate_config_error *err = NULL;
     corsgate_diagnostic d;
     corsgate_result rc;
@@ -185,7 +212,15 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
         return NGX_CONF_ERROR;
     }
 
-    rc = corsgate_policy_from_json(data, len, &policy, &err);
+    source = ngx_pcalloc(cf->pool, sizeof(ngx_http_corsgate_source_t));
+    if (source == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    if (corsgate_is_policy_set(data, len)) {
+        rc = corsgate_policy_set_from_json(data, len, &set, &err);
+    } else {
+        rc = corsgate_policy_from_json(data, len, &policy, &err);
+    }
     if (rc != CORSGATE_RESULT_OK) {
         if (err == NULL) {
             corsgate_slice what = corsgate_result_str(rc);
@@ -214,23 +249,28 @@ static char *ngx_http_corsgate_policy(ngx_conf_t *cf, ngx_command_t *cmd, void *
     cln = ngx_pool_cleanup_add(cf->pool, 0);
     if (cln == NULL) {
         corsgate_policy_free(policy);
+        corsgate_policy_set_free(set);
         return NGX_CONF_ERROR;
     }
-    cln->handler = ngx_http_corsgate_cleanup;
-    cln->data = policy;
+    cln->handler = set != NULL ? ngx_http_corsgate_set_cleanup : ngx_http_corsgate_cleanup;
+    cln->data = set != NULL ? (void *)set : (void *)policy;
 
-    for (i = 0; i < corsgate_policy_warnings_len(policy); i++) {
-        if (corsgate_policy_warning_get(policy, i, &d) == CORSGATE_RESULT_OK) {
+    nwarnings = set != NULL ? corsgate_policy_set_warnings_len(set) : corsgate_policy_warnings_len(policy);
+    for (i = 0; i < nwarnings; i++) {
+        rc = set != NULL ? corsgate_policy_set_warning_get(set, i, &d) : corsgate_policy_warning_get(policy, i, &d);
+        if (rc == CORSGATE_RESULT_OK) {
             ngx_http_corsgate_log_diagnostic(cf, NGX_LOG_WARN, &path, &d);
         }
     }
-    *field = policy;
+    source->policy = policy;
+    source->set = set;
+    *field = source;
     return NGX_CONF_OK;
 }
 
 /* ---- per request ------------------------------------------------------------------ */
 
-static corsgate_policy *ngx_http_corsgate_active(ngx_http_request_t *r) {
+static ngx_http_corsgate_source_t *ngx_http_corsgate_active(ngx_http_request_t *r) {
     ngx_http_corsgate_loc_conf_t *lcf;
     if (r != r->main) {
         return NULL;
@@ -239,8 +279,12 @@ static corsgate_policy *ngx_http_corsgate_active(ngx_http_request_t *r) {
     return lcf == NULL ? NULL : lcf->policy;
 }
 
-/* Hands the request line's method and every request header line to the core. */
-static ngx_int_t ngx_http_corsgate_evaluate(ngx_http_request_t *r, corsgate_policy *policy, corsgate_decision *d) {
+/* Hands the request line's method and every request header line (the raw Host line
+ * among them) to the core, and for a set also `$uri`; `sel` gets the set's selection
+ * (has_route false for a single policy). */
+static ngx_int_t ngx_http_corsgate_evaluate(ngx_http_request_t *r, ngx_http_corsgate_source_t *source,
+                                            corsgate_decision *d, corsgate_selection *sel) {
+    corsgate_result rc;
     corsgate_header stack[NGX_HTTP_CORSGATE_STACK_HEADERS];
     corsgate_header *hs = stack;
     ngx_list_part_t *part;
@@ -266,7 +310,14 @@ static ngx_int_t ngx_http_corsgate_evaluate(ngx_http_request_t *r, corsgate_poli
             n++;
         }
     }
-    if (corsgate_policy_evaluate(policy, r->method_name.data, r->method_name.len, hs, n, d) != CORSGATE_RESULT_OK) {
+    if (source->set != NULL) {
+        rc = corsgate_policy_set_evaluate(source->set, r->method_name.data, r->method_name.len, r->uri.data,
+                                          r->uri.len, hs, n, d, sel);
+    } else {
+        rc = corsgate_policy_evaluate(source->policy, r->method_name.data, r->method_name.len, hs, n, d);
+        ngx_memzero(sel, sizeof(corsgate_selection));
+    }
+    if (rc != CORSGATE_RESULT_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "corsgate: evaluate failed");
         return NGX_ERROR;
     }
@@ -274,11 +325,13 @@ static ngx_int_t ngx_http_corsgate_evaluate(ngx_http_request_t *r, corsgate_poli
     return NGX_OK;
 }
 
-/* The request's decision under `policy`: the one kept in the context, else a new
- * evaluation (kept for the rest of the request). NULL on failure. */
-static corsgate_decision *ngx_http_corsgate_decision(ngx_http_request_t *r, corsgate_policy *policy) {
+/* The request's decision under `source`: the one kept in the context (for a set, while
+ * `$uri` is unchanged), else a new evaluation (kept for the rest of the request). NULL
+ * on failure. */
+static corsgate_decision *ngx_http_corsgate_decision(ngx_http_request_t *r, ngx_http_corsgate_source_t *source) {
     ngx_http_corsgate_ctx_t *ctx = ngx_http_get_module_ctx(r, ngx_http_corsgate_module);
-    if (ctx != NULL && ctx->policy == policy) {
+    if (ctx != NULL && ctx->source == source &&
+        (source->set == NULL || (ctx->uri.data == r->uri.data && ctx->uri.len == r->uri.len))) {
         return &ctx->decision;
     }
     if (ctx == NULL) {
@@ -288,11 +341,12 @@ static corsgate_decision *ngx_http_corsgate_decision(ngx_http_request_t *r, cors
         }
         ngx_http_set_ctx(r, ctx, ngx_http_corsgate_module);
     }
-    ctx->policy = NULL;
-    if (ngx_http_corsgate_evaluate(r, policy, &ctx->decision) != NGX_OK) {
+    ctx->source = NULL;
+    if (ngx_http_corsgate_evaluate(r, source, &ctx->decision, &ctx->selection) != NGX_OK) {
         return NULL;
     }
-    ctx->policy = policy;
+    ctx->source = source;
+    ctx->uri = r->uri;
     ngx_http_corsgate_shadow(r, ctx);
     return &ctx->decision;
 }
@@ -379,7 +433,7 @@ static ngx_int_t ngx_http_corsgate_apply(ngx_http_request_t *r, const corsgate_d
 /* Preaccess phase: answer the decisions that answer the request themselves (preflights,
  * refusals) here; everything else goes on. */
 static ngx_int_t ngx_http_corsgate_preaccess_handler(ngx_http_request_t *r) {
-    corsgate_policy *policy = ngx_http_corsgate_active(r);
+    ngx_http_corsgate_source_t *policy = ngx_http_corsgate_active(r);
     corsgate_decision *d;
     ngx_int_t rc;
 
@@ -407,7 +461,7 @@ static ngx_int_t ngx_http_corsgate_preaccess_handler(ngx_http_request_t *r) {
 }
 
 static ngx_int_t ngx_http_corsgate_header_filter(ngx_http_request_t *r) {
-    corsgate_policy *policy = ngx_http_corsgate_active(r);
+    ngx_http_corsgate_source_t *policy = ngx_http_corsgate_active(r);
     corsgate_decision *d;
 
     if (policy != NULL) {
@@ -431,7 +485,10 @@ static ngx_int_t ngx_http_corsgate_header_filter(ngx_http_request_t *r) {
  *   $corsgate_allowed        1 | 0
  *   $corsgate_reason         the reason code, e.g. origin_not_allowed
  *   $corsgate_reason_detail  the pattern, method or header name behind it, or empty
- *   $corsgate_policy         the policy a policy set selected; empty for a single policy
+ *   $corsgate_policy         the name of the policy a policy set selected; empty for a
+ *                            single policy and when the set selected no route
+ *   $corsgate_route          the index in `routes` of the route a set selected; empty
+ *                            for a single policy and when no route was selected
  *   $corsgate_shadow_allowed 1 | 0 under corsgate_shadow_policy (not found without)
  *   $corsgate_shadow_reason  the shadow decision's reason code
  *
@@ -446,6 +503,7 @@ enum {
     NGX_HTTP_CORSGATE_VAR_REASON,
     NGX_HTTP_CORSGATE_VAR_DETAIL,
     NGX_HTTP_CORSGATE_VAR_POLICY,
+    NGX_HTTP_CORSGATE_VAR_ROUTE,
     NGX_HTTP_CORSGATE_VAR_SHADOW_ALLOWED,
     NGX_HTTP_CORSGATE_VAR_SHADOW_REASON
 };
@@ -469,12 +527,13 @@ static ngx_str_t ngx_http_corsgate_reason_text(const corsgate_decision *d, u_cha
 static void ngx_http_corsgate_shadow(ngx_http_request_t *r, ngx_http_corsgate_ctx_t *ctx) {
     ngx_http_corsgate_loc_conf_t *lcf = ngx_http_get_module_loc_conf(r, ngx_http_corsgate_module);
     corsgate_decision *live = &ctx->decision, *shadow = &ctx->shadow_decision;
+    corsgate_selection shadow_selection;
     u_char live_buf[256], shadow_buf[256];
     ngx_str_t live_text, shadow_text;
     corsgate_slice kind, live_code, shadow_code;
 
     ctx->shadow = NULL;
-    if (lcf == NULL || lcf->shadow == NULL || ngx_http_corsgate_evaluate(r, lcf->shadow, shadow) != NGX_OK) {
+    if (lcf == NULL || lcf->shadow == NULL || ngx_http_corsgate_evaluate(r, lcf->shadow, shadow, &shadow_selection) != NGX_OK) {
         return;
     }
     ctx->shadow = lcf->shadow;
@@ -493,7 +552,7 @@ static void ngx_http_corsgate_shadow(ngx_http_request_t *r, ngx_http_corsgate_ct
 }
 
 static ngx_int_t ngx_http_corsgate_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data) {
-    corsgate_policy *policy = ngx_http_corsgate_active(r);
+    ngx_http_corsgate_source_t *policy = ngx_http_corsgate_active(r);
     ngx_http_corsgate_ctx_t *ctx;
     const corsgate_decision *d;
     corsgate_slice text = {(const uint8_t *)"", 0};
@@ -530,7 +589,16 @@ static ngx_int_t ngx_http_corsgate_variable(ngx_http_request_t *r, ngx_http_vari
     case NGX_HTTP_CORSGATE_VAR_DETAIL:
         text = d->reason_detail;
         break;
-    default: /* NGX_HTTP_CORSGATE_VAR_POLICY: no policy sets yet */
+    case NGX_HTTP_CORSGATE_VAR_POLICY:
+        if (ctx->selection.has_route) {
+            text = ctx->selection.policy;
+        }
+        break;
+    default: /* NGX_HTTP_CORSGATE_VAR_ROUTE */
+        if (ctx->selection.has_route) {
+            text.data = ctx->route;
+            text.len = (size_t)(ngx_sprintf(ctx->route, "%uz", ctx->selection.route) - ctx->route);
+        }
         break;
     }
     v->data = (u_char *)text.data; /* static in the library, or borrowed like the decision */
@@ -551,6 +619,7 @@ static ngx_int_t ngx_http_corsgate_add_variables(ngx_conf_t *cf) {
         {ngx_string("corsgate_reason"), NGX_HTTP_CORSGATE_VAR_REASON},
         {ngx_string("corsgate_reason_detail"), NGX_HTTP_CORSGATE_VAR_DETAIL},
         {ngx_string("corsgate_policy"), NGX_HTTP_CORSGATE_VAR_POLICY},
+        {ngx_string("corsgate_route"), NGX_HTTP_CORSGATE_VAR_ROUTE},
         {ngx_string("corsgate_shadow_allowed"), NGX_HTTP_CORSGATE_VAR_SHADOW_ALLOWED},
         {ngx_string("corsgate_shadow_reason"), NGX_HTTP_CORSGATE_VAR_SHADOW_REASON},
     };

@@ -12,7 +12,10 @@ messages; `nginx -s reload` picking up an edited policy and surviving a broken o
 runnable shared merge- vector (the upstream answers with its app_headers) judged by
 corsgate-judge; one evaluation per request (counted in a debug log); cross-origin
 protection (refused requests answered 403 before the upstream, `satisfy any` and auth
-cannot skip it, WebSocket upgrades proxied to a WebSocket upstream refused or passed).
+cannot skip it, WebSocket upgrades proxied to a WebSocket upstream refused or passed);
+policy sets (every set- vector with its Host line and, after a `rewrite`, its path as
+`$uri`; $corsgate_policy and $corsgate_route read back from an access log; selection by
+the raw Host line and the normalized `$uri`; reload of a set, also a broken one).
 nginx is stopped even when a test fails. Closes with "nginx: N passed, N failed".
 
 Usage: python3 test_nginx.py --module MODULE.so --prefix DIR [--skip PREFIX=WHY]...
@@ -135,13 +138,16 @@ def start_upstream(port):
 
 # ---- HTTP client ---------------------------------------------------------------------
 
-def send(port, method, path, headers):
-    """One request with header lines exactly as given (bytes values go raw)."""
+def send(port, method, path, headers, http10=False):
+    """One request with header lines exactly as given (bytes values go raw); `http10`:
+    as HTTP/1.0, the only way nginx accepts a request without a Host line."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    if http10:
+        c._http_vsn_str = "HTTP/1.0"
     try:
         # The request's own Host line when it has one (cross-origin protection compares
         # it with the Origin), else http.client's.
-        skip_host = any(name.lower() == "host" for name, _ in headers)
+        skip_host = http10 or any(name.lower() == "host" for name, _ in headers)
         c.putrequest(method, path, skip_host=skip_host, skip_accept_encoding=True)
         for name, value in headers:
             c.putheader(name, value.encode() if isinstance(value, str) else value)
@@ -237,10 +243,38 @@ def sendable(vector):
     return True
 
 
+def is_set(vector):
+    return "policies" in vector["policy"]
+
+
+def set_path(vector, i, where):
+    """The request path of set vector i through `where` (proxy, static): the location's
+    `rewrite ... break` turns it into the vector's path, which is then `$uri`."""
+    return f"/s/{i}/{where}" + vector["request"].get("path", "/")
+
+
+def logged_selections(log):
+    """{request_uri: (policy, route)} from a `sets` access log ($corsgate_policy and
+    $corsgate_route; empty means none)."""
+    out = {}
+    if os.path.exists(log):
+        for line in open(log, encoding="utf-8"):
+            m = re.fullmatch(r'(\S+) \S+ "([^"]*)" "([^"]*)" \S+\n', line)
+            if m:
+                out[m.group(1)] = (m.group(2) or None, int(m.group(3)) if m.group(3) else None)
+    return out
+
+
 def main_conf(args, ports, vectors, user_line):
     up, p1, p2 = ports
     locs = []
     for i, v in enumerate(vectors):
+        if is_set(v):
+            locs.append(f"        location /s/{i}/ {{ corsgate_policy policies/v{i}.json; access_log logs/sets.log sets;\n"
+                        f"            location /s/{i}/proxy/ {{ rewrite ^/s/{i}/proxy(/.*)$ $1 break; "
+                        f"proxy_pass http://backend; }}\n"
+                        f"            location /s/{i}/static/ {{ rewrite ^/s/{i}/static(/.*)$ $1 break; root html/sets; }} }}")
+            continue
         locs.append(f"        location /v/{i}/ {{ corsgate_policy policies/v{i}.json;\n"
                     f"            location /v/{i}/proxy/ {{ proxy_pass http://backend; }}\n"
                     f"            location /v/{i}/static/ {{ alias html/; }} }}")
@@ -263,6 +297,7 @@ http {{
     upstream backend {{ server 127.0.0.1:{up}; keepalive 16; }}
     log_format corsgate '$request_method $uri $corsgate_decision $corsgate_allowed $corsgate_reason '
                         '"$corsgate_reason_detail" "$corsgate_policy" $corsgate_shadow_allowed $corsgate_shadow_reason';
+    log_format sets '$request_uri $uri "$corsgate_policy" "$corsgate_route" $corsgate_decision';
     map $corsgate_allowed $corsgate_denied {{ "0" 1; default 0; }}
     proxy_http_version 1.1;
     proxy_set_header Connection "";
@@ -278,6 +313,8 @@ http {{
             location /nested/inner/ {{ proxy_pass http://backend; }}
             location /nested/off/ {{ corsgate_policy off; proxy_pass http://backend; }} }}
         location /reload/ {{ corsgate_policy policies/reload.json; proxy_pass http://backend; }}
+        location /reload-set/ {{ corsgate_policy policies/reload-set.json; proxy_pass http://backend; }}
+        location /t/ {{ corsgate_policy policies/select.json; access_log logs/select.log sets; proxy_pass http://backend; }}
         location /auth/ {{ auth_basic "corsgate test"; auth_basic_user_file htpasswd; proxy_pass http://backend; }}
         location /observe/ {{ access_log logs/observe.log corsgate; access_log logs/denied.log corsgate if=$corsgate_denied;
             proxy_pass http://backend; }}
@@ -312,25 +349,30 @@ http {{
 
 # ---- tests ---------------------------------------------------------------------------
 
-def test_vectors(vectors, p1, judge_bin):
+def test_vectors(vectors, p1, judge_bin, sets_log):
     """Every vector over HTTP; corsgate-judge judges the responses, this checks what only
     nginx can get wrong (the upstream called or not, duplicated headers)."""
-    observations, local = [], {}
+    observations, local, sets_paths = [], {}, {}
     for i, v in enumerate(vectors):
         req = v["request"]
         exp = v["expect"]
         for where in ("proxy", "static"):
             via = f"nginx-{where}"
             path = f"/v/{i}/{where}/" + ("x" if where == "proxy" else "index.html")
+            if is_set(v):
+                path = set_path(v, i, where)
             hits = Upstream.hits
             try:
-                status, headers, body = send(p1, req["method"], path, req["headers"])
+                status, headers, body = send(p1, req["method"], path, req["headers"],
+                                             http10=is_set(v) and not get(req["headers"], "Host"))
             except (OSError, http.client.HTTPException) as e:
                 check(f"vector {v['id']} ({where})", False, f"request failed: {e!r}")
                 continue
             observations.append(judge_client.observation(
                 v["id"], via, kind=None, allowed=None, status=status, headers=headers, final_headers=headers))
             fails = local[(v["id"], via)] = []
+            if is_set(v):
+                sets_paths[path] = (observations[-1]["observed"], fails)
             if exp["kind"] in ("preflight", "refused"):
                 if get(headers, "X-Upstream") or Upstream.hits != hits or body:
                     fails.append(f"{exp['kind']} reached the content handler")
@@ -341,6 +383,23 @@ def test_vectors(vectors, p1, judge_bin):
             for h in ("Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"):
                 if len(get(headers, h)) > 1:
                     fails.append(f"duplicate {h}: {get(headers, h)}")
+    # Sets: the selection as nginx's own variables show it, judged and checked exactly
+    # (the judge leaves an observed null unjudged).
+    wait_for(lambda: len(logged_selections(sets_log)) >= len(sets_paths), timeout=5)
+    selections = logged_selections(sets_log)
+    by_id = {v["id"]: v["expect"] for v in vectors}
+    for path, (observed, fails) in sets_paths.items():
+        if path not in selections:
+            fails.append(f"no access log line for {path}")
+            continue
+        observed["policy"], observed["route"] = selections[path]
+    for (vid, via), fails in local.items():
+        exp = by_id[vid]
+        observed = next((o["observed"] for o in observations if o["id"] == vid and o["via"] == via), {})
+        if "policy" in exp and "policy" in observed and (observed["policy"], observed["route"]) != (
+                exp["policy"], exp.get("route")):
+            fails.append(f"$corsgate_policy/$corsgate_route {observed['policy']!r}/{observed['route']!r}, "
+                         f"want {exp['policy']!r}/{exp.get('route')!r}")
     verdict = judge_client.judge(judge_bin, observations)
     for (vid, via), fails in local.items():
         fails = verdict.problems(vid, via) + fails
@@ -600,14 +659,22 @@ def test_nginx_t(ngx, args, ports, user_line):
     run = ngx.run("-t", conf=conf)
     check("nginx -t rejects a duplicate directive", run.returncode != 0 and "is duplicate" in run.stderr,
           run.stderr[-1000:])
+    # The README's worked example (examples/tenants/): its nginx.conf and set pass
+    # nginx -t without a warning.
+    example = os.path.join(HERE, "..", "..", "..", "examples", "tenants", "nginx.conf")
+    run = subprocess.run([NGINX, "-t", "-p", args.prefix + "/", "-c", os.path.abspath(example), "-e", ngx.log,
+                          "-g", f"load_module {args.module};"], capture_output=True, text=True, timeout=60)
+    check("nginx -t accepts examples/tenants (README \"Many tenants\")",
+          run.returncode == 0 and "[warn]" not in run.stderr and "[emerg]" not in run.stderr, run.stderr[-1500:])
     # Every shared vector whose policy must be rejected fails nginx -t the same way.
     for v in args.config_error_vectors:
         write(pol, json.dumps(v["policy"]))
         write(conf, f"load_module {args.module};\n{user_line}\npid logs/t.pid;\nevents {{ }}\n"
                     f"http {{ corsgate_policy {pol}; }}\n")
         run = ngx.run("-t", conf=conf)
-        check(f"nginx -t rejects vector {v['id']}", run.returncode != 0 and "corsgate: invalid policy" in run.stderr,
-              run.stderr[-1000:])
+        missing = [t for t in v["expect"].get("error_contains", []) if t not in run.stderr]
+        check(f"nginx -t rejects vector {v['id']}", run.returncode != 0 and "corsgate: invalid policy" in run.stderr
+              and not missing, f"missing {missing}: {run.stderr[-1000:]}")
 
 
 def wait_for(pred, timeout=10.0):
@@ -619,31 +686,78 @@ def wait_for(pred, timeout=10.0):
     return pred()
 
 
-def test_reload(ngx, args, p1):
-    pol = os.path.join(args.prefix, "conf", "policies", "reload.json")
-    _, got, _ = acao(p1, "/reload/x", "https://before.example")
-    check("reload: initial policy", got == ["https://before.example"], str(got))
-    write(pol, json.dumps({"origins": ["https://after.example"]}))
+def one_route_set(origin):
+    return {"policies": {"t": {"origins": [origin]}}, "routes": [{"host": "*", "policy": "t"}]}
+
+
+BROKEN_SET = json.dumps({"policies": {"t": {"origins": ["https://after.example"]}},
+                         "routes": [{"host": "*", "policy": "missing"}]})
+
+
+def test_reload(ngx, args, p1, name="reload", make=lambda origin: {"origins": [origin]}, broken=BROKEN_POLICY):
+    """`nginx -s reload` picks up an edited policy (or set: `name` reload-set) and a
+    broken edit keeps the running one."""
+    pol = os.path.join(args.prefix, "conf", "policies", f"{name}.json")
+    path = f"/{name}/x"
+    _, got, _ = acao(p1, path, "https://before.example")
+    check(f"{name}: initial policy", got == ["https://before.example"], str(got))
+    write(pol, json.dumps(make("https://after.example")))
     old_workers = set(ngx.worker_pids())
     run = ngx.run("-s", "reload")
     check("nginx -s reload", run.returncode == 0, run.stderr)
-    ok = wait_for(lambda: acao(p1, "/reload/x", "https://after.example")[1] == ["https://after.example"])
-    check("reload picks up the edited policy", ok)
+    ok = wait_for(lambda: acao(p1, path, "https://after.example")[1] == ["https://after.example"])
+    check(f"{name} picks up the edited policy", ok)
     # The previous generation shuts down gracefully and may still answer for a moment
     # (seen on a loaded machine); once it is gone, every worker runs the new policy.
     gone = wait_for(lambda: not old_workers & set(ngx.worker_pids()))
-    check("reload: the previous workers exit", gone, f"{old_workers} {ngx.worker_pids()}")
-    check("reload: the old origin is now denied", acao(p1, "/reload/x", "https://before.example")[1] == [])
+    check(f"{name}: the previous workers exit", gone, f"{old_workers} {ngx.worker_pids()}")
+    check(f"{name}: the old origin is now denied", acao(p1, path, "https://before.example")[1] == [])
     # A broken edit: the reload is refused and the running policy stays.
     workers = ngx.worker_pids()
-    write(pol, BROKEN_POLICY)
+    seen = open(ngx.log, encoding="utf-8", errors="replace").read().count("corsgate: invalid policy")
+    write(pol, broken)
     run = ngx.run("-s", "reload")
-    logged = wait_for(lambda: "corsgate: invalid policy" in open(ngx.log, encoding="utf-8", errors="replace").read())
-    check("broken reload logged with the core's message", logged)
+    logged = wait_for(lambda: open(ngx.log, encoding="utf-8", errors="replace").read().count(
+        "corsgate: invalid policy") > seen)
+    check(f"{name}: broken reload logged with the core's message", logged)
     time.sleep(0.3)
-    check("broken reload keeps the workers", ngx.worker_pids() == workers, f"{workers} {ngx.worker_pids()}")
-    check("broken reload keeps the running policy",
-          acao(p1, "/reload/x", "https://after.example")[1] == ["https://after.example"])
+    check(f"{name}: broken reload keeps the workers", ngx.worker_pids() == workers, f"{workers} {ngx.worker_pids()}")
+    check(f"{name}: broken reload keeps the running policy",
+          acao(p1, path, "https://after.example")[1] == ["https://after.example"])
+    write(pol, json.dumps(make("https://after.example")))  # valid again, for the next reload
+
+
+# Selection by the raw Host line and $uri (/t/ location).
+SELECT_SET = {
+    "policies": {"public": {"origins": ["*"]}, "admin": {"origins": ["https://admin.example"]},
+                 "alt": {"origins": ["https://alt.example"]}},
+    "routes": [{"host": "*", "path_prefix": "/t/public/", "policy": "public"},
+               {"host": "*", "path_prefix": "/t/admin/", "policy": "admin"},
+               {"host": "api.example.com:8443", "policy": "alt"}],
+}
+
+
+def test_set_selection(ngx, p1):
+    """nginx selects by the raw Host line (with its port, which $host drops) and by $uri
+    (decoded and normalized, as nginx routes): a `..` cannot borrow another route's
+    policy."""
+    log = os.path.join(ngx.prefix, "logs", "select.log")
+    cases = (
+        # (path, Host, Origin, want ACAO, want policy, want route)
+        ("/t/public/x", "api.example.com", "https://evil.example", ["*"], "public", 0),
+        ("/t/admin/x", "api.example.com", "https://evil.example", [], "admin", 1),
+        ("/t/public/%2E%2E/admin/x", "api.example.com", "https://evil.example", [], "admin", 1),
+        ("/t/public/../admin/x", "api.example.com", "https://admin.example", ["https://admin.example"], "admin", 1),
+        ("/t/%61dmin/x", "api.example.com", "https://admin.example", ["https://admin.example"], "admin", 1),
+        ("/t/public/x", "API.Example.COM:8443", "https://alt.example", ["https://alt.example"], "alt", 2),
+        ("/t/other", "api.example.com", "https://evil.example", [], None, None),
+    )
+    for path, host, origin, want_acao, want_policy, want_route in cases:
+        status, headers, _ = send(p1, "GET", path, [("Host", host), ("Origin", origin)])
+        ok = wait_for(lambda: path in logged_selections(log), timeout=5)
+        got = logged_selections(log).get(path) if ok else None
+        check(f"set selection {host} {path}", status == 200 and get(headers, "Access-Control-Allow-Origin") == want_acao
+              and got == (want_policy, want_route), f"{status} {headers} logged {got}")
 
 
 def main():
@@ -660,7 +774,7 @@ def main():
     pending = tuple(tuple(s.split("=", 1)) for s in args.skip)
     all_vectors = judge_client.runnable(judge_client.load("vectors.jsonl", "vectors-v2.jsonl"), pending, "nginx")
     args.config_error_vectors = [v for v in all_vectors if v["expect"].get("config_error")]
-    args.merge_vectors = judge_client.merge_vectors("nginx-merge")
+    args.merge_vectors = judge_client.merge_vectors("nginx-merge", sets=not any(p == "set-" for p, _ in pending))
     Upstream.app_headers = {i: v["request"]["app_headers"] for i, v in enumerate(args.merge_vectors)}
     vectors = [v for v in all_vectors if not v["expect"].get("config_error") and sendable(v)]
     skipped = [v["id"] for v in all_vectors if not v["expect"].get("config_error") and not sendable(v)]
@@ -668,13 +782,14 @@ def main():
           f"(nginx -t), {len(skipped)} not sendable: {', '.join(skipped)}", flush=True)
 
     shutil.rmtree(args.prefix, ignore_errors=True)
-    for d in ("conf", "conf/policies", "logs", "html", "temp"):
+    for d in ("conf", "conf/policies", "logs", "html", "html/sets", "temp"):
         os.makedirs(os.path.join(args.prefix, d))
     write(os.path.join(args.prefix, "html", "index.html"), "static-ok\n")
     write(os.path.join(args.prefix, "conf", "htpasswd"), "user:{PLAIN}secret\n")
     for name, pol in (("http", HTTP_POLICY), ("server", SERVER_POLICY), ("override", OVERRIDE_POLICY),
                       ("cop", COP_POLICY),
                       ("reload", {"origins": ["https://before.example"]}),
+                      ("reload-set", one_route_set("https://before.example")), ("select", SELECT_SET),
                       ("debug", {**HTTP_POLICY, "debug": True})):
         write(os.path.join(args.prefix, "conf", "policies", f"{name}.json"), json.dumps(pol))
     for i, v in enumerate(vectors):
@@ -699,7 +814,7 @@ def main():
         if run.returncode == 0:
             ok = wait_for(lambda: ngx.pid() is not None)
             check("nginx is up", ok)
-            test_vectors(vectors, ports[1], judge_bin)
+            test_vectors(vectors, ports[1], judge_bin, os.path.join(args.prefix, "logs", "sets.log"))
             test_inheritance(ports[1], ports[2])
             test_preflights(ports[1])
             test_actual_responses(ports[1])
@@ -708,6 +823,8 @@ def main():
             test_observe(ngx, ports[1])
             test_cross_origin_protection(ports[1])
             test_reload(ngx, args, ports[1])
+            test_set_selection(ngx, ports[1])
+            test_reload(ngx, args, ports[1], "reload-set", one_route_set, BROKEN_SET)
         with open(ngx.log, encoding="utf-8", errors="replace") as f:
             crashes = [line for line in f if "exited on signal" in line or "[alert]" in line]
         check("no worker crashed", not crashes, "".join(crashes[:5]))

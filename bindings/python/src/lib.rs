@@ -20,6 +20,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
+mod set;
+pub use set::PolicySet;
+
 pyo3::create_exception!(
     corsgate,
     ConfigError,
@@ -47,6 +50,13 @@ impl Diagnostic {
     #[getter]
     fn severity(&self) -> &'static str {
         self.inner.severity().as_str()
+    }
+    /// Where the problem lies, as one path: `origins[1]` in a policy,
+    /// `policies.acme.origins[1]` or `routes[2].host` in a policy set; `""` for the
+    /// whole document.
+    #[getter]
+    fn path(&self) -> String {
+        self.inner.path()
     }
     /// The policy field concerned (`"origins"` …), or None for the whole document.
     #[getter]
@@ -368,6 +378,9 @@ pub struct Decision {
     n_headers: u8,
     headers: [(&'static str, Span); corsgate::MAX_HEADERS],
     reason: StoredReason,
+    /// For a policy set's decision with a route: the selected policy's name (a span of
+    /// `buf`) and the route's index.
+    selected: Option<(Span, usize)>,
     buf: String,
 }
 
@@ -390,8 +403,19 @@ impl Decision {
             n_headers: u8::try_from(n).unwrap_or(u8::MAX),
             headers,
             reason: StoredReason::store(d.reason(), &mut buf),
+            selected: None,
             buf,
         }
+    }
+
+    /// A policy set's decision: the decision itself, and the selected policy's name
+    /// copied into the same buffer.
+    fn from_set(d: &corsgate::SetDecision<'_>) -> Decision {
+        let mut out = Decision::from_core(&d.decision());
+        if let (Some(name), Some(route)) = (d.policy(), d.route()) {
+            out.selected = Some((push(&mut out.buf, name), route));
+        }
+        out
     }
 
     fn iter(&self) -> impl ExactSizeIterator<Item = (&'static str, &str)> {
@@ -547,6 +571,18 @@ impl Decision {
     fn reason_detail(&self) -> &str {
         self.reason.view(&self.buf).detail()
     }
+    /// The name of the policy a `PolicySet` selected; None when no route was selected,
+    /// and for a `Policy`'s decision.
+    #[getter]
+    fn policy(&self) -> Option<&str> {
+        self.selected.map(|(name, _)| slice(&self.buf, name))
+    }
+    /// The index in the set's `routes` of the route a `PolicySet` selected; None when no
+    /// route was selected, and for a `Policy`'s decision.
+    #[getter]
+    fn route(&self) -> Option<usize> {
+        self.selected.map(|(_, route)| route)
+    }
     /// The value of the first header named `name` (case-insensitive), or None.
     fn header(&self, name: &str) -> Option<&str> {
         self.iter()
@@ -554,8 +590,11 @@ impl Decision {
             .map(|(_, v)| v)
     }
     fn __repr__(&self) -> String {
+        let selected = self.selected.map_or(String::new(), |(name, route)| {
+            format!(", policy={:?}, route={route}", slice(&self.buf, name))
+        });
         format!(
-            "Decision(kind={:?}, allowed={}, status={}, headers={:?}, reason_code={:?})",
+            "Decision(kind={:?}, allowed={}, status={}, headers={:?}, reason_code={:?}{selected})",
             self.kind.as_str(),
             if self.allowed { "True" } else { "False" },
             self.status.map_or("None".to_owned(), |s| s.to_string()),
@@ -813,7 +852,10 @@ pub mod corsgate_module {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use super::{Decision, Diagnostic, Policy};
+    use super::{Decision, Diagnostic, Policy, PolicySet};
+
+    #[pymodule_export]
+    use super::set::{is_policy_set, load};
 
     #[pymodule_export]
     use super::ConfigError;

@@ -6,7 +6,7 @@ import http.client
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -100,3 +100,66 @@ class Client:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def request_http10(
+    port: int, method: str, path: str, headers: Sequence[Sequence[str]]
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One HTTP/1.0 exchange on a connection of its own, with exactly the header lines
+    given: no ``Host`` line unless `headers` has one (RFC 9112 requires one of HTTP/1.1
+    requests only)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        sock.sendall(f"{method} {path} HTTP/1.0\r\n{head}\r\n".encode())
+        resp = http.client.HTTPResponse(sock, method=method)
+        resp.begin()
+        body = resp.read()
+        return resp.status, resp.getheaders(), body
+
+
+def swap_under_load(
+    port: int,
+    origins: Sequence[str],
+    swap: Callable[[], None],
+    seconds: float,
+    lines: Sequence[tuple[str, str]] = (),
+) -> tuple[dict[str, int], list[str]]:
+    """Hot reload under load: one thread per entry of `origins` sends ``GET /x`` with
+    that ``Origin`` (and `lines`) on a kept-alive connection while `swap()` is called
+    every 10 ms for `seconds`. Returns how many answers allowed each origin, and the
+    problems: a status other than 200, an ``Access-Control-Allow-Origin`` other than none
+    or the request's own origin (an answer mixing two policies), an exception."""
+    errors: list[str] = []
+    counts = dict.fromkeys(origins, 0)
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def hammer(origin: str) -> None:
+        c = Client(port)
+        try:
+            while not stop.is_set():
+                status, headers, _ = c.request("GET", "/x", [*lines, ("Origin", origin)])
+                acao = [v for n, v in headers if n.lower() == "access-control-allow-origin"]
+                with lock:
+                    if status != 200 or acao not in ([], [origin]):
+                        errors.append(f"{status} {acao}")
+                    elif acao:
+                        counts[origin] += 1
+        except Exception as e:  # noqa: BLE001 - reported to the caller
+            errors.append(repr(e))
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=hammer, args=(o,)) for o in origins]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            swap()
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(20)
+    return counts, errors

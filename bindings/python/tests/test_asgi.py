@@ -14,13 +14,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 import corsgate
 from corsgate.asgi import CORSMiddleware
 from servers import Client, serve_asgi
 from vectors import suite_vectors
-from wire import APP_BODY, APP_MARK, carried_by_http, compile_vector, judge_over_http
+from wire import APP_BODY, APP_MARK, VECTOR_LINE, carried_by_http, compile_vector, judge_over_http
 
 VECTORS = suite_vectors("python-asgi-http")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -34,16 +34,29 @@ def inner_app() -> Starlette:
     return Starlette(routes=[Route("/x", endpoint, methods=METHODS)])
 
 
+def any_path_app() -> Starlette:
+    """The application behind a vector: answers every path (set vectors carry theirs)."""
+    return Starlette(routes=[Route("/{rest:path}", endpoint, methods=METHODS)])
+
+
 @pytest.fixture(scope="module")
 def vector_server() -> Iterator[Client]:
-    """One uvicorn server; each vector's policy guards its own mount /v/<n>/. WebSocket
-    support off: the handshake vectors (cop-websocket-…) arrive as HTTP requests here (as
-    on a server without WebSocket support); test_cop sends them as handshakes."""
-    routes = []
+    """One uvicorn server; each vector's policy (or policy set) guards its own Starlette
+    app, picked by the request's ``x-vector`` line, so that the request's path and
+    ``Host`` line are the vector's own. WebSocket support off: the handshake vectors
+    (cop-websocket-…) arrive as HTTP requests here (as on a server without WebSocket
+    support); test_cop sends them as handshakes."""
+    apps: dict[bytes, Any] = {}
     for i, vector in enumerate(VECTORS):
         if not vector["expect"].get("config_error"):
-            routes.append(Mount(f"/v/{i}", app=CORSMiddleware(inner_app(), compile_vector(vector))))
-    with serve_asgi(Starlette(routes=routes), ws="none") as port:
+            apps[str(i).encode()] = CORSMiddleware(any_path_app(), compile_vector(vector))
+    line = VECTOR_LINE.encode()
+
+    async def dispatch(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        key = next(v for n, v in scope["headers"] if n == line)
+        await apps[key](scope, receive, send)
+
+    with serve_asgi(dispatch, ws="none") as port:
         client = Client(port)
         yield client
         client.close()

@@ -4,6 +4,7 @@ compatibility fixes of issue 18 and dynamic origins."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from django.test.utils import override_settings  # type: ignore[import-untyped]
 from django.urls import re_path  # type: ignore[import-untyped]
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 
+import corsgate
 import corsgate.flask
 from corsgate import Decision, Policy
 from corsgate.asgi import CORSMiddleware
@@ -341,3 +343,53 @@ def test_django_async_mode() -> None:
     assert res["Access-Control-Allow-Origin"] == A and res.content == b"app"
     pf = asyncio.run(mw(factory.options("/", headers={"Origin": A, "Access-Control-Request-Method": "PUT"})))
     assert pf.status_code == 200 and pf["Access-Control-Allow-Methods"] == "PUT"
+
+
+# ---- policy sets through Django and Flask ------------------------------------------------
+
+SET_DOC = {
+    "policies": {"acme": {"origins": ["https://*.acme.com"], "credentials": True},
+                 "admin": {"origins": [A], "methods": ["DELETE"]}},
+    "routes": [{"host": "api.acme.com", "policy": "acme"},
+               {"host": "api.acme.com", "path_prefix": "/admin/", "policy": "admin"}],
+}
+ACME = "https://app.acme.com"
+
+
+def _set_requests(c: Client) -> None:
+    """What any runtime serving SET_DOC must answer: the Host and path over HTTP select."""
+    _, h, _ = c.request("GET", "/users", [("Host", "api.acme.com"), ("Origin", ACME)])
+    assert cors_headers(h).get("access-control-allow-credentials") == "true"
+    _, h, _ = c.request("GET", "/admin/users", [("Host", "api.acme.com"), ("Origin", ACME)])
+    assert "access-control-allow-origin" not in cors_headers(h)
+    status, h, _ = c.request("OPTIONS", "/admin/users", [("Host", "api.acme.com"), ("Origin", A),
+                                                          ("Access-Control-Request-Method", "DELETE")])
+    assert status in (200, 204) and cors_headers(h).get("access-control-allow-origin") == A
+    _, h, _ = c.request("GET", "/users", [("Host", "api.other.com"), ("Origin", ACME)])
+    assert "access-control-allow-origin" not in cors_headers(h)
+
+
+def test_django_policy_set_file(tmp_path: Path) -> None:
+    f = tmp_path / "cors.json"
+    f.write_text(json.dumps(SET_DOC))
+    with override_settings(CORSGATE_POLICY=str(f)):
+        assert isinstance(policy_from_settings(), corsgate.PolicySet)
+    with django_server("corsgate.django.CorsMiddleware", {"CORSGATE_POLICY": str(f)}) as port:
+        c = Client(port)
+        try:
+            _set_requests(c)
+        finally:
+            c.close()
+    with override_settings(CORSGATE_POLICY=str(f), CORSGATE_ORIGIN_CALLBACK=f"{__name__}._example_org"):
+        with pytest.raises(ImproperlyConfigured, match="policy set"):
+            policy_from_settings()
+
+
+def test_flask_policy_set() -> None:
+    app = flask_app(True, dict(policy=corsgate.PolicySet.from_json(json.dumps(SET_DOC))))
+    with serve_wsgi(app) as port:
+        c = Client(port)
+        try:
+            _set_requests(c)
+        finally:
+            c.close()

@@ -18,12 +18,22 @@ import corsgate.asgi
 import corsgate.wsgi
 import judge_client
 from servers import Client, serve_asgi, serve_wsgi
+from wire import VECTOR_LINE, compile_vector, send, vector_path
 
-MERGE = judge_client.merge_vectors("python-merge")
+# Every merge- vector, merge-in-set (a policy set) included.
+MERGE = judge_client.runnable(
+    [v for v in judge_client.load("vectors-v2.jsonl") if v["id"].startswith(judge_client.MERGE[0])],
+    (), "python-merge")
 
 
-def compile_vector(vector: dict[str, Any]) -> corsgate.Policy:
-    return corsgate.Policy.from_json(json.dumps(vector["policy"]))
+def decide(vector: dict[str, Any]) -> corsgate.Decision:
+    """The vector's decision through the API (a set selects by Host and path)."""
+    req = vector["request"]
+    policy = compile_vector(vector)
+    headers = [tuple(h) for h in req["headers"]]
+    if isinstance(policy, corsgate.PolicySet):
+        return policy.evaluate(req["method"], headers, vector_path(vector))
+    return policy.evaluate(req["method"], headers)
 
 
 def judged(judge_bin: Path, observations: list[dict[str, Any]]) -> None:
@@ -35,14 +45,15 @@ def test_merge_vectors_through_apply_to(judge_bin: Path) -> None:
     observations = []
     for v in MERGE:
         req = v["request"]
-        d = compile_vector(v).evaluate(req["method"], [tuple(h) for h in req["headers"]])
+        d = decide(v)
         app = [tuple(h) for h in req["app_headers"]]
         final = d.apply_to(app)
         raw = d.apply_to([(n.encode(), val.encode()) for n, val in app], raw=True)
         # Kept lines are the caller's own objects; str and bytes forms agree.
         assert all(any(line is a for a in app) or line in d.headers for line in final)
         assert [(n.lower(), val) for n, val in final] == [(n.decode().lower(), val.decode()) for n, val in raw]
-        common = {"kind": d.kind, "allowed": d.allowed, "status": d.status, "reason_code": d.reason_code}
+        common = {"kind": d.kind, "allowed": d.allowed, "status": d.status, "reason_code": d.reason_code,
+                  "policy": d.policy, "route": d.route}
         observations.append(judge_client.observation(v["id"], "python-api", headers=d.headers, final_headers=final,
                                                      **common))
         raw_str = [(n.decode(), val.decode()) for n, val in raw]
@@ -61,7 +72,8 @@ def test_apply_to_rejects_bad_input() -> None:
 
 
 def asgi_app(vectors: list[dict[str, Any]]) -> Any:
-    """Routes /m/<i> to vector i's policy around an app answering with its app_headers."""
+    """Routes a request with ``x-vector: i`` to vector i's policy around an app answering
+    with its app_headers."""
 
     def app_for(headers: list[list[str]]) -> Any:
         async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -73,8 +85,10 @@ def asgi_app(vectors: list[dict[str, Any]]) -> Any:
 
     routes = [corsgate.asgi.CORSMiddleware(app_for(v["request"]["app_headers"]), compile_vector(v)) for v in vectors]
 
+    line = VECTOR_LINE.encode()
+
     async def dispatch(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await routes[int(scope["path"].split("/")[2])](scope, receive, send)
+        await routes[int(next(v for n, v in scope["headers"] if n == line))](scope, receive, send)
 
     return dispatch
 
@@ -90,7 +104,7 @@ def wsgi_app(vectors: list[dict[str, Any]]) -> Any:
     routes = [corsgate.wsgi.CORSMiddleware(app_for(v["request"]["app_headers"]), compile_vector(v)) for v in vectors]
 
     def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        return routes[int(environ["PATH_INFO"].split("/")[2])](environ, start_response)
+        return routes[int(environ["HTTP_" + VECTOR_LINE.upper().replace("-", "_")])](environ, start_response)
 
     return dispatch
 
@@ -115,8 +129,7 @@ def test_merge_vectors_over_http(runtime: tuple[str, Client], judge_bin: Path) -
     via, client = runtime
     observations = []
     for i, v in enumerate(MERGE):
-        req = v["request"]
-        status, headers, _ = client.request(req["method"], f"/m/{i}", req["headers"])
+        status, headers, _ = send(client, i, v)
         observations.append(
             judge_client.observation(v["id"], via, kind=None, allowed=None, headers=headers, final_headers=headers,
                                      status=status if judge_client.answers_itself(v) else None)
@@ -129,10 +142,10 @@ def test_app_acao_removed_for_denied_origin_and_vary_origin_kept(runtime: tuple[
     ids = [v["id"] for v in MERGE]
     # merge-app-acao-removed-when-denied: the application sets ACAO: * for a denied origin.
     i = ids.index("merge-app-acao-removed-when-denied")
-    _, headers, _ = client.request("GET", f"/m/{i}", MERGE[i]["request"]["headers"])
+    _, headers, _ = send(client, i, MERGE[i])
     assert not [v for n, v in headers if n.lower() == "access-control-allow-origin"], (via, headers)
     # merge-vary-appended: the application sets its own Vary; Vary: Origin is still there.
     i = ids.index("merge-vary-appended")
-    _, headers, _ = client.request("GET", f"/m/{i}", MERGE[i]["request"]["headers"])
+    _, headers, _ = send(client, i, MERGE[i])
     tokens = [t.strip().lower() for n, v in headers if n.lower() == "vary" for t in v.split(",")]
     assert "origin" in tokens and "accept-encoding" in tokens, (via, headers)

@@ -177,7 +177,7 @@ def test_shadow_disagreement_logged_response_unchanged(kind: str, caplog: pytest
 def test_bad_arguments_name_the_argument() -> None:
     with pytest.raises(TypeError, match="on_decision must be callable, not int"):
         wsgi.CORSMiddleware(wsgi_app, LIVE, on_decision=3)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="shadow_policy must be a corsgate.Policy, not dict"):
+    with pytest.raises(TypeError, match="shadow_policy must be a corsgate.Policy or corsgate.PolicySet, not dict"):
         asgi.CORSMiddleware(wsgi_app, LIVE, shadow_policy={"origins": []})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="^credentials must be a bool, not str"):
         corsgate.Policy(["https://a.example"], credentials="yes")  # type: ignore[arg-type]

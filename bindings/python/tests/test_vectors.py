@@ -1,5 +1,7 @@
 """Every shared conformance vector (v1, and v2 but for features not here yet), through the
-Python API, judged by corsgate-judge as a browser would."""
+Python API, judged by corsgate-judge as a browser would. Policy sets (``set-``,
+``cop-set-``) go through ``PolicySet``, with the vector's ``Host`` line and path; their
+decisions' ``policy`` and ``route`` are judged too."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ import pytest
 import corsgate
 import judge_client
 from vectors import api_observation, suite_vectors
+from wire import compile_vector, vector_path
 
 VECTORS = suite_vectors("python-api")
 
 
-def compile_vector(vector: dict[str, Any]) -> corsgate.Policy:
-    return corsgate.Policy.from_json(json.dumps(vector["policy"]))
+def test_set_vectors_run() -> None:
+    ids = [v["id"] for v in VECTORS]
+    assert sum(i.startswith("set-") for i in ids) >= 30 and sum(i.startswith("cop-set-") for i in ids) >= 2
 
 
 def test_all_vectors_loaded() -> None:
@@ -39,12 +43,19 @@ def observe(vector: dict[str, Any]) -> list[dict[str, Any]]:
         if as_bytes:
             method: str | bytes = req["method"].encode()
             headers: list[tuple[Any, Any]] = [(n.encode(), v.encode()) for n, v in req["headers"]]
+            path: str | bytes = vector_path(vector).encode()
         else:
-            method, headers = req["method"], [tuple(h) for h in req["headers"]]
-        d = policy.evaluate(method, headers)
+            method, headers, path = req["method"], [tuple(h) for h in req["headers"]], vector_path(vector)
+        if isinstance(policy, corsgate.PolicySet):
+            d = policy.evaluate(method, headers, path)
+            line = json.loads(policy.evaluate_json(method, headers, path))
+            assert (line["policy"], line["route"]) == (d.policy, d.route)
+        else:
+            d = policy.evaluate(method, headers)
+            line = json.loads(policy.evaluate_json(method, headers))
+            assert (d.policy, d.route) == (None, None)
         out.append(api_observation(vector, "python-api-bytes" if as_bytes else "python-api", d))
         # The JSON line is the core's own rendering of the same decision.
-        line = json.loads(policy.evaluate_json(method, headers))
         assert line["kind"] == d.kind and line["allowed"] == d.allowed and line["status"] == d.status
         assert [tuple(h) for h in line["headers"]] == list(d.headers)
         assert line["reason"] == d.reason and line["reason_code"] == d.reason_code
@@ -65,7 +76,9 @@ def test_judge_accepts_every_observation(verdict: judge_client.Verdict) -> None:
 def test_the_judge_sees_a_tampered_answer(judge_bin: Path) -> None:
     """The pipeline can fail: an answer with its ACAO changed comes back rejected."""
     vector = next(v for v in VECTORS if v["expect"].get("acao") and v["expect"]["kind"] == "actual")
-    d = compile_vector(vector).evaluate(vector["request"]["method"], [tuple(h) for h in vector["request"]["headers"]])
+    policy = compile_vector(vector)
+    assert isinstance(policy, corsgate.Policy)
+    d = policy.evaluate(vector["request"]["method"], [tuple(h) for h in vector["request"]["headers"]])
     good = api_observation(vector, "good", d)
     bad = api_observation(vector, "bad", d)
     bad["observed"]["headers"] = [[n, "https://other.example" if n == "Access-Control-Allow-Origin" else v]

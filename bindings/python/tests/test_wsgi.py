@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +11,9 @@ import pytest
 
 import corsgate
 from corsgate.wsgi import CORSMiddleware
-from servers import Client, serve_wsgi
+from servers import Client, serve_wsgi, swap_under_load
 from vectors import suite_vectors
-from wire import APP_BODY, APP_MARK, carried_by_http, compile_vector, judge_over_http
+from wire import APP_BODY, APP_MARK, VECTOR_LINE, carried_by_http, compile_vector, judge_over_http
 
 VECTORS = suite_vectors("python-wsgi-http")
 
@@ -27,14 +25,16 @@ def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 
 
 class Router:
-    """Dispatches /v/<n>/... to the middleware guarding vector n."""
+    """Dispatches a request to the middleware guarding vector n (its ``x-vector: n``
+    line), so that the path and ``Host`` line are the vector's own."""
+
+    KEY = "HTTP_" + VECTOR_LINE.upper().replace("-", "_")
 
     def __init__(self) -> None:
         self.routes: dict[str, Any] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        key = environ["PATH_INFO"].split("/")[2]
-        return self.routes[key](environ, start_response)  # type: ignore[no-any-return]
+        return self.routes[environ[self.KEY]](environ, start_response)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
@@ -126,38 +126,11 @@ def test_threaded_server_hot_reload_and_shared_policy() -> None:
     a = corsgate.Policy(["https://a.example.com"])
     b = corsgate.Policy(["https://b.example.com"])
     mw = CORSMiddleware(app, a)
-    errors: list[str] = []
-    counts = {"a": 0, "b": 0}
-    lock = threading.Lock()
-    stop = threading.Event()
 
-    def hammer(port: int, origin: str) -> None:
-        c = Client(port)
-        try:
-            while not stop.is_set():
-                status, headers, _ = c.request("GET", "/", [("Origin", origin)])
-                acao = [v for n, v in headers if n.lower() == "access-control-allow-origin"]
-                with lock:
-                    if status != 200 or acao not in ([], [origin]):
-                        errors.append(f"{status} {acao}")
-                    elif acao:
-                        counts["a" if "a." in origin else "b"] += 1
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(repr(e))
-        finally:
-            c.close()
+    def swap() -> None:
+        mw.policy = b if mw.policy is a else a
 
     with serve_wsgi(mw, threaded=True) as port:
-        threads = [threading.Thread(target=hammer, args=(port, o))
-                   for o in ("https://a.example.com", "https://b.example.com") * 2]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 1.5
-        while time.monotonic() < deadline:
-            mw.policy = b if mw.policy is a else a
-            time.sleep(0.01)
-        stop.set()
-        for t in threads:
-            t.join(20)
+        counts, errors = swap_under_load(port, ("https://a.example.com", "https://b.example.com") * 2, swap, 1.5)
     assert not errors, errors[:5]
-    assert counts["a"] > 0 and counts["b"] > 0, counts
+    assert all(counts.values()), counts

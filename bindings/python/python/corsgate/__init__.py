@@ -9,6 +9,10 @@ The decisions, headers, reasons, error codes and messages all come from the Rust
     >>> (d.kind, d.allowed, d.header("Access-Control-Allow-Origin"))
     ('actual', True, 'https://app.example.com')
 
+Many tenants or APIs in one file: :class:`corsgate.PolicySet` selects the policy of each
+request by its ``Host`` line and path; :func:`corsgate.load` compiles a file as a policy
+or a set, whichever it holds.
+
 Middleware: :class:`corsgate.asgi.CORSMiddleware` and :class:`corsgate.wsgi.CORSMiddleware`.
 """
 
@@ -21,7 +25,10 @@ from ._corsgate import (
     Decision,
     Diagnostic,
     Policy,
+    PolicySet,
     __version__,
+    is_policy_set,
+    load,
 )
 from ._starlette import policy_from_starlette
 
@@ -34,6 +41,9 @@ __all__ = [
     "Decision",
     "Diagnostic",
     "Policy",
+    "PolicySet",
     "__version__",
+    "is_policy_set",
+    "load",
     "policy_from_starlette",
 ]

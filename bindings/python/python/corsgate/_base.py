@@ -1,21 +1,30 @@
-"""What the ASGI and WSGI middleware share: a policy given, or Starlette's arguments."""
+"""What the ASGI and WSGI middleware share: a policy or policy set given, or Starlette's
+arguments."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Any, Generic, TypeVar
 
-from ._corsgate import Policy
-from ._observe import Observer, OnDecision
+from ._corsgate import Policy, PolicySet
+from ._observe import LivePolicy, Observer, OnDecision, ShadowPolicy
 from ._starlette import policy_from_starlette
 from .dynamic import DynamicOrigins
 
 App = TypeVar("App")
 
 
-def resolve_policy(
-    policy: Policy | DynamicOrigins | None, starlette_args: dict[str, Any]
-) -> Policy | DynamicOrigins:
+def check_live_policy(policy: object) -> LivePolicy:
+    """`policy` when a middleware can decide with it, else a TypeError naming the types."""
+    if not isinstance(policy, (Policy, PolicySet, DynamicOrigins)):
+        raise TypeError(
+            "policy must be a corsgate.Policy, corsgate.PolicySet or corsgate.dynamic.DynamicOrigins, "
+            f"not {type(policy).__name__}"
+        )
+    return policy
+
+
+def resolve_policy(policy: LivePolicy | None, starlette_args: dict[str, Any]) -> LivePolicy:
     """The policy given, or the one Starlette's arguments describe (not both)."""
     given = {k: v for k, v in starlette_args.items() if v is not None}
     if policy is not None:
@@ -24,18 +33,16 @@ def resolve_policy(
                 "pass either a Policy or Starlette's keyword arguments, not both "
                 f"(got policy and {', '.join(sorted(given))})"
             )
-        if not isinstance(policy, (Policy, DynamicOrigins)):
-            raise TypeError(
-                f"policy must be a corsgate.Policy or corsgate.dynamic.DynamicOrigins, not {type(policy).__name__}"
-            )
-        return policy
+        return check_live_policy(policy)
     return policy_from_starlette(**given)
 
 
 class MiddlewareBase(Generic[App]):
     """Holds the wrapped application and the policy (swap ``policy`` to hot-reload).
 
-    Give either ``policy`` or Starlette's ``CORSMiddleware`` keyword arguments (same
+    Give either ``policy`` (a :class:`corsgate.Policy`, a :class:`corsgate.PolicySet`,
+    whose route is selected per request by its ``Host`` line and path, or a
+    :class:`corsgate.dynamic.DynamicOrigins`) or Starlette's ``CORSMiddleware`` keyword arguments (same
     names and defaults; see :func:`corsgate.policy_from_starlette`), optionally with
     ``cross_origin_protection=True`` (refuse cross-site unsafe requests and WebSocket
     handshakes from origins not allowed: 403, the application is not called). Unsafe
@@ -43,7 +50,8 @@ class MiddlewareBase(Generic[App]):
 
     Seeing decisions (see :mod:`corsgate._observe`): the ``corsgate`` logger reports
     policy warnings and denials; ``on_decision(decision)`` is called for every request;
-    ``shadow_policy`` is evaluated beside the live policy and every disagreement logged.
+    ``shadow_policy`` (a policy or a policy set) is evaluated beside the live policy and
+    every disagreement logged.
     """
 
     __slots__ = ("app", "policy", "observer")
@@ -51,7 +59,7 @@ class MiddlewareBase(Generic[App]):
     def __init__(
         self,
         app: App,
-        policy: Policy | DynamicOrigins | None = None,
+        policy: LivePolicy | None = None,
         *,
         allow_origins: Collection[str] | None = None,
         allow_methods: Collection[str] | None = None,
@@ -62,11 +70,11 @@ class MiddlewareBase(Generic[App]):
         expose_headers: Collection[str] | None = None,
         max_age: int | None = None,
         on_decision: OnDecision | None = None,
-        shadow_policy: Policy | None = None,
+        shadow_policy: ShadowPolicy | None = None,
         cross_origin_protection: bool | None = None,
     ) -> None:
         self.app = app
-        self.policy: Policy | DynamicOrigins = resolve_policy(
+        self.policy: LivePolicy = resolve_policy(
             policy,
             {
                 "allow_origins": allow_origins,

@@ -25,8 +25,19 @@ handshake (``websocket.close`` before ``websocket.accept``; the server answers a
 403). Any other handshake passes through untouched, as do ``lifespan`` scopes: CORS
 headers mean nothing on them.
 
-Hot reload: assign a new policy, ``middleware.policy = Policy.from_file(...)``. Each
-request reads the attribute once, so it is answered wholly by the old or the new policy.
+Policy sets: give a :class:`corsgate.PolicySet` instead of a policy (or load either
+with :func:`corsgate.load`). Each HTTP request and WebSocket handshake is answered by the
+policy of the route its ``Host`` line and path select. The path is ``scope["path"]``,
+the percent-decoded path (as UTF-8) that ASGI routers route by, including the
+``root_path`` the server prepends; not ``raw_path``: a request for ``/%61dmin/x`` reaches
+the application's ``/admin/`` route, so it must select the ``/admin/`` route of the set
+too. The WSGI middleware (``SCRIPT_NAME + PATH_INFO``), Django (``request.path``) and
+nginx (``$uri``) select by the same decoded path.
+
+Hot reload: assign a new policy or set, ``middleware.policy = corsgate.load(path)``. Each
+request reads the attribute once, so it is answered wholly by the old or the new one. A
+file that is rejected raises :class:`corsgate.ConfigError` before anything is assigned:
+the old policy keeps serving.
 """
 
 from __future__ import annotations
@@ -35,7 +46,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ._base import MiddlewareBase
-from ._corsgate import Decision
+from ._corsgate import Decision, PolicySet
+from ._observe import evaluate
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,10 +59,11 @@ __all__ = ["CORSMiddleware"]
 
 
 class CORSMiddleware(MiddlewareBase[ASGIApp]):
-    """Answers CORS for an ASGI application from a :class:`corsgate.Policy`.
+    """Answers CORS for an ASGI application from a :class:`corsgate.Policy` or a
+    :class:`corsgate.PolicySet`.
 
-    Arguments: see :class:`corsgate._base.MiddlewareBase` (a ``Policy``, or Starlette's
-    ``CORSMiddleware`` keyword arguments).
+    Arguments: see :class:`corsgate._base.MiddlewareBase` (a ``Policy``, a ``PolicySet``,
+    or Starlette's ``CORSMiddleware`` keyword arguments).
     """
 
     __slots__ = ()
@@ -63,9 +76,14 @@ class CORSMiddleware(MiddlewareBase[ASGIApp]):
         if kind != "http":
             await self.app(scope, receive, send)
             return
-        policy = self.policy
-        decision = policy.evaluate(scope["method"], scope["headers"])
-        self.observer.decided(policy, decision, scope["method"], scope["headers"])
+        policy, method, headers = self.policy, scope["method"], scope["headers"]
+        if isinstance(policy, PolicySet):
+            path = scope["path"]
+            decision = policy.evaluate(method, headers, path)
+        else:
+            path = "/"
+            decision = policy.evaluate(method, headers)
+        self.observer.decided(policy, decision, method, headers, path)
         if not decision.calls_application:  # a preflight or a refusal: answered here
             await send({"type": "http.response.start", "status": decision.status,
                         "headers": _own_headers(decision)})
@@ -86,9 +104,9 @@ class CORSMiddleware(MiddlewareBase[ASGIApp]):
             # A websocket scope is an upgrade by definition; a server that left the
             # line out still gets the handshake decided as one.
             headers = [*headers, (b"upgrade", b"websocket")]
-        policy = self.policy
-        decision = policy.evaluate("GET", headers)
-        self.observer.decided(policy, decision, "GET", headers)
+        policy, path = self.policy, scope.get("path", "/")
+        decision = evaluate(policy, "GET", headers, path)
+        self.observer.decided(policy, decision, "GET", headers, path)
         if decision.calls_application:
             await self.app(scope, receive, send)
             return

@@ -10,7 +10,10 @@ Settings read at startup (django-cors-headers' names and defaults, see
 ``CORS_ALLOW_ALL_ORIGINS``, ``CORS_ALLOW_CREDENTIALS``, ``CORS_ALLOW_METHODS``,
 ``CORS_ALLOW_HEADERS``, ``CORS_EXPOSE_HEADERS``, ``CORS_PREFLIGHT_MAX_AGE``,
 ``CORS_ALLOW_PRIVATE_NETWORK``, ``CORS_URLS_REGEX``; or ``CORSGATE_POLICY`` (a policy
-file; then no ``CORS_*`` origin setting may be set). ``CORSGATE_ORIGIN_CALLBACK`` (a
+file or a policy set file, told apart by its top-level ``policies`` key; then no
+``CORS_*`` origin setting may be set). With a policy set, each request is answered by the
+policy of the route its ``Host`` line and ``request.path`` (``SCRIPT_NAME + PATH_INFO``,
+percent-decoded, as the WSGI and ASGI middleware select) select. ``CORSGATE_ORIGIN_CALLBACK`` (a
 callable or its dotted path, ``callback(origin) -> bool``) adds dynamic origins
 (:mod:`corsgate.dynamic`), the counterpart of django-cors-headers'
 ``check_request_enabled`` signal.
@@ -31,7 +34,8 @@ from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-u
 from django.http import HttpResponse  # type: ignore[import-untyped]
 from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
-from ._corsgate import ConfigError, Decision, Policy
+from ._corsgate import ConfigError, Decision, Policy, PolicySet, load
+from ._observe import evaluate
 from ._origin_regex import UnanchoredRegex, core_pattern
 from ._user_words import Source, first_of_each, in_user_words, sources_namer
 from .dynamic import DynamicOrigins
@@ -85,7 +89,7 @@ def _regex_pattern(name: str, regex: str) -> str:
         raise ImproperlyConfigured(f"corsgate: {e}") from e
 
 
-def policy_from_settings(conf: Settings = None) -> Policy | DynamicOrigins:
+def policy_from_settings(conf: Settings = None) -> Policy | PolicySet | DynamicOrigins:
     """The policy django-cors-headers' settings describe (or ``CORSGATE_POLICY``'s file),
     with ``CORSGATE_ORIGIN_CALLBACK`` as dynamic origins when set.
 
@@ -105,7 +109,7 @@ def policy_from_settings(conf: Settings = None) -> Policy | DynamicOrigins:
                 raise ImproperlyConfigured(
                     f"corsgate: CORSGATE_POLICY is set together with {', '.join(clash)}: keep one (the policy file holds the origins)"
                 )
-            policy = Policy.from_file(path)
+            policy: Policy | PolicySet = load(path)
         else:
             policy = _policy_from_cors_settings(conf)
     except ConfigError as e:
@@ -113,6 +117,11 @@ def policy_from_settings(conf: Settings = None) -> Policy | DynamicOrigins:
     callback = getattr(conf, "CORSGATE_ORIGIN_CALLBACK", None)
     if callback is None:
         return policy
+    if isinstance(policy, PolicySet):
+        raise ImproperlyConfigured(
+            "corsgate: CORSGATE_ORIGIN_CALLBACK with a policy set in CORSGATE_POLICY: dynamic origins "
+            "extend one policy; list the tenants' origins in the set's policies instead"
+        )
     if isinstance(callback, str):
         callback = import_string(callback)
     if not callable(callback):
@@ -193,7 +202,7 @@ def _policy_from_cors_settings(conf: Settings) -> Policy:
 
 
 GetResponse = Callable[[Any], Any]
-PolicyLike = Union[Policy, DynamicOrigins]
+PolicyLike = Union[Policy, PolicySet, DynamicOrigins]
 
 
 class CorsMiddleware:
@@ -240,7 +249,7 @@ class CorsMiddleware:
         headers = [
             (name, meta[key].encode("latin-1", "replace")) for key, name in _ENVIRON_HEADERS if key in meta
         ]
-        return self.policy.evaluate(request.method or "GET", headers)
+        return evaluate(self.policy, request.method or "GET", headers, request.path)
 
 
 def _answer(decision: Decision) -> Any:

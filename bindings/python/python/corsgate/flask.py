@@ -14,8 +14,11 @@ path → per-resource options, matched most specific first as flask-cors orders 
 ``max_age``, ``allow_private_network``, and ``send_wildcard``, ``vary_header``,
 ``automatic_options``, ``always_send``, ``intercept_exceptions`` (accepted: corsgate
 answers as they would by default, see the README's migration table). ``policy`` (a
-:class:`corsgate.Policy` or :class:`corsgate.dynamic.DynamicOrigins`) replaces the
-options of a resource.
+:class:`corsgate.Policy`, a :class:`corsgate.PolicySet` or a
+:class:`corsgate.dynamic.DynamicOrigins`) replaces the options of a resource; a set
+selects its route per request by the ``Host`` line and the full path
+(``SCRIPT_NAME + PATH_INFO``, see :mod:`corsgate.wsgi`), e.g.
+``CORS(app, policy=corsgate.load("cors.json"))``.
 
 Each resource compiles to one policy; the application's WSGI callable is wrapped so that
 a request whose path matches a resource goes through :class:`corsgate.wsgi.CORSMiddleware`
@@ -32,7 +35,7 @@ from datetime import timedelta
 from typing import Any, Optional, Union
 from urllib.parse import unquote
 
-from ._corsgate import ConfigError, Policy
+from ._corsgate import ConfigError, Policy, PolicySet
 from ._origin_regex import UnanchoredRegex, core_pattern
 from ._user_words import Source, first_of_each, in_user_words, sources_namer
 from .dynamic import DynamicOrigins
@@ -60,7 +63,7 @@ DEFAULTS: dict[str, Any] = {
 _ACCEPTED = {"send_wildcard", "vary_header", "automatic_options", "always_send", "intercept_exceptions"}
 _REGEX_HINT = frozenset("*\\]?$^[]()")
 
-PolicyLike = Union[Policy, DynamicOrigins]
+PolicyLike = Union[Policy, PolicySet, DynamicOrigins]
 PathPattern = Union[str, "re.Pattern[str]"]
 
 
@@ -151,8 +154,10 @@ def policy_from_flask_cors(options: Mapping[str, Any]) -> PolicyLike:
         raise ValueError(f"corsgate: unknown flask-cors option(s) {sorted(unknown)}: refused rather than ignored")
     if options.get("policy") is not None:
         policy = options["policy"]
-        if not isinstance(policy, (Policy, DynamicOrigins)):
-            raise TypeError(f"policy must be a corsgate.Policy or DynamicOrigins, not {type(policy).__name__}")
+        if not isinstance(policy, (Policy, PolicySet, DynamicOrigins)):
+            raise TypeError(
+                f"policy must be a corsgate.Policy, PolicySet or DynamicOrigins, not {type(policy).__name__}"
+            )
         return policy
     credentials = bool(options.get("supports_credentials"))
     methods = [str(m).upper() for m in _listed("methods", options.get("methods"))]

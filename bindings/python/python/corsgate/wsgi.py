@@ -9,8 +9,18 @@
 Preflights, and requests refused by cross-origin protection (a policy with
 ``cross_origin_protection``: 403, ``Vary: Origin``), are answered here without calling the
 application; other responses get the decision applied in ``start_response`` by the core's
-response rule (:meth:`corsgate.Decision.apply_to`). Hot reload:
-``middleware.policy = Policy.from_file(...)``.
+response rule (:meth:`corsgate.Decision.apply_to`).
+
+Policy sets: give a :class:`corsgate.PolicySet` (or load either with
+:func:`corsgate.load`); each request is answered by the policy of the route its
+``Host`` line (``HTTP_HOST``) and path select. The path is ``SCRIPT_NAME + PATH_INFO``,
+the full request path whatever the application is mounted under, percent-decoded as
+servers give it (PEP 3333's latin-1 str, turned back into the bytes that came over the
+wire), as the ASGI middleware, Django and nginx (``$uri``) select.
+
+Hot reload: ``middleware.policy = corsgate.load(path)`` (a policy or a set). A rejected
+file raises :class:`corsgate.ConfigError` before anything is assigned: the old one keeps
+serving.
 
 WSGI servers hand request headers over as ``HTTP_*`` environ keys, one per name, with
 repeated lines already joined by ``,`` and values decoded as latin-1 (PEP 3333). The
@@ -27,7 +37,7 @@ from types import TracebackType
 from typing import Any, Optional, Tuple, Type
 
 from ._base import MiddlewareBase
-from ._corsgate import REQUEST_HEADERS
+from ._corsgate import REQUEST_HEADERS, PolicySet
 
 ExcInfo = Tuple[Type[BaseException], BaseException, Optional[TracebackType]]
 StartResponse = Callable[..., Callable[[bytes], object]]
@@ -42,6 +52,14 @@ _ENVIRON_HEADERS = tuple(
 )
 
 
+def request_path(environ: dict[str, Any]) -> bytes:
+    """The full request path a policy set selects by: ``SCRIPT_NAME + PATH_INFO`` as
+    the bytes the server decoded (PEP 3333 hands them over as latin-1 str; a character
+    outside latin-1, a server bug, becomes ``?``). ``/`` when both are empty."""
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return path.encode("latin-1", "replace") if path else b"/"
+
+
 def _status_line(status: int) -> str:
     try:
         return f"{status} {HTTPStatus(status).phrase}"
@@ -50,10 +68,11 @@ def _status_line(status: int) -> str:
 
 
 class CORSMiddleware(MiddlewareBase[WSGIApp]):
-    """Answers CORS for a WSGI application from a :class:`corsgate.Policy`.
+    """Answers CORS for a WSGI application from a :class:`corsgate.Policy` or a
+    :class:`corsgate.PolicySet`.
 
-    Arguments: see :class:`corsgate._base.MiddlewareBase` (a ``Policy``, or Starlette's
-    ``CORSMiddleware`` keyword arguments).
+    Arguments: see :class:`corsgate._base.MiddlewareBase` (a ``Policy``, a ``PolicySet``,
+    or Starlette's ``CORSMiddleware`` keyword arguments).
     """
 
     __slots__ = ()
@@ -67,8 +86,13 @@ class CORSMiddleware(MiddlewareBase[WSGIApp]):
             if key in environ
         ]
         policy, method = self.policy, environ.get("REQUEST_METHOD", "GET")
-        decision = policy.evaluate(method, headers)
-        self.observer.decided(policy, decision, method, headers)
+        if isinstance(policy, PolicySet):
+            path = request_path(environ)
+            decision = policy.evaluate(method, headers, path)
+        else:
+            path = b"/"
+            decision = policy.evaluate(method, headers)
+        self.observer.decided(policy, decision, method, headers, path)
         if not decision.calls_application:  # a preflight or a refusal: answered here
             status = decision.status or 403
             out = list(decision.headers)

@@ -841,5 +841,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Policy = nativeBinding.Policy
+module.exports.PolicySet = nativeBinding.PolicySet
 module.exports.requestHeaderNames = nativeBinding.requestHeaderNames
 module.exports.version = nativeBinding.version

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Policy, PolicyConfig } from './index'
+import type { Policy, PolicyConfig, PolicySet } from './index'
 import type { ObserveOptions, PolicyInput } from './http'
 
 /**
@@ -60,9 +60,9 @@ declare namespace cors {
   export interface CorsgateMiddleware {
     (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void
     /** The policy in force; `null` when built with `origin: false`. */
-    readonly policy: Policy | null
+    readonly policy: Policy | PolicySet | null
     /** Compiles `policy` and swaps it in; throws (keeping the old one) when invalid. */
-    setPolicy(policy: PolicyInput): Policy
+    setPolicy(policy: PolicyInput): Policy | PolicySet
   }
 
   /** The translation of `cors` options into a policy object (what `cors(options)` compiles). */

@@ -1,12 +1,12 @@
 import type { FastifyPluginCallback } from 'fastify'
-import type { Policy } from './index'
+import type { Policy, PolicySet } from './index'
 import type { PolicyInput } from './http'
 import type { CorsgateOptions } from './express'
 
 /** `fastify.corsgate`: the policy in force and the hot-reload switch. */
 interface CorsgateFastifyHandle {
-  readonly policy: Policy | null
-  setPolicy(policy: PolicyInput): Policy
+  readonly policy: Policy | PolicySet | null
+  setPolicy(policy: PolicyInput): Policy | PolicySet
 }
 
 declare module 'fastify' {
@@ -31,7 +31,7 @@ interface FastifyCorsOptions extends Omit<import('./express').CorsOptions, 'head
 }
 
 /** `fastify.register(corsgate, options)`: a corsgate policy, or `@fastify/cors` 11's options. */
-declare const corsgate: FastifyPluginCallback<Exclude<CorsgateOptions, string | Policy> | FastifyCorsOptions> & {
+declare const corsgate: FastifyPluginCallback<Exclude<CorsgateOptions, string | Policy | PolicySet> | FastifyCorsOptions> & {
   corsgate: typeof corsgate
   default: typeof corsgate
 }

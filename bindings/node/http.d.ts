@@ -1,20 +1,33 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { Decision, Diagnostic, Policy, PolicyConfig } from './index'
+import type { Decision, Diagnostic, Policy, PolicyConfig, PolicySet, PolicySetConfig, SetDecision } from './index'
 
-/** A policy: a compiled `Policy`, a policy object, or its JSON text. */
-export type PolicyInput = Policy | PolicyConfig | string
+/**
+ * A policy: a compiled `Policy` or `PolicySet`, a policy (or policy set) object, or its
+ * JSON text (a document with a top-level `policies` key is a set).
+ */
+export type PolicyInput = Policy | PolicySet | PolicyConfig | PolicySetConfig | string
 
-/** A live decision as `onDecision` sees it: with `shadow` when a shadow policy is set. */
+/** What a middleware holds: a compiled policy or policy set. */
+export type CompiledPolicy = Policy | PolicySet
+
+/**
+ * A live decision as `onDecision` sees it: with `shadow` when a shadow policy is set;
+ * from a policy set, with the selected `policy` and `route` (null when none).
+ */
 export interface ObservedDecision extends Decision {
+  /** The selected policy's name (policy sets only; null when no route was selected). */
+  policy?: string | null
+  /** The index of the selected route (policy sets only; null when none). */
+  route?: number | null
   /** The shadow policy's decision for the same request (never applied). */
-  shadow?: Decision
+  shadow?: Decision | SetDecision
 }
 
 /** What `onWarning` receives: a policy's Diagnostic, or a report about a request. */
 export type CorsgateWarning =
   | Diagnostic
-  | { code: 'shadow_disagreement'; message: string; live: Decision; shadow: Decision }
+  | { code: 'shadow_disagreement'; message: string; live: Decision | SetDecision; shadow: Decision | SetDecision }
   | { code: 'on_decision_failed'; message: string; error: unknown }
 
 /** Seeing decisions: accepted by every middleware (`corsgate/http`, `/express`, `/fastify`). */
@@ -43,10 +56,10 @@ export interface WithCorsOptions extends ObserveOptions {
 /** A request handler with a swappable policy (hot reload). */
 export interface CorsgateHandler<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> {
   (req: Req, res: Res): unknown
-  /** The policy in force. */
-  readonly policy: Policy
+  /** The policy (or policy set) in force. */
+  readonly policy: CompiledPolicy
   /** Compiles `policy` and swaps it in; throws (keeping the old one) when invalid. */
-  setPolicy(policy: PolicyInput): Policy
+  setPolicy(policy: PolicyInput): CompiledPolicy
 }
 
 /**
@@ -60,7 +73,7 @@ export declare function withCors<Req extends IncomingMessage = IncomingMessage, 
 ): CorsgateHandler<Req, Res>
 
 /** Sets the CORS headers on `res`; true when a preflight or a refusal was answered (stop there). */
-export declare function applyCors(policy: Policy, req: IncomingMessage, res: ServerResponse): boolean
+export declare function applyCors(policy: CompiledPolicy, req: IncomingMessage, res: ServerResponse): boolean
 
 /** What emits `upgrade` events: an `http.Server` or `https.Server`. */
 export interface UpgradeEmitter {
@@ -69,10 +82,10 @@ export interface UpgradeEmitter {
 
 /** The handle of `guardUpgrade`: the policy in force, hot reload, and removal. */
 export interface UpgradeGuard {
-  /** The policy in force. */
-  readonly policy: Policy
+  /** The policy (or policy set) in force. */
+  readonly policy: CompiledPolicy
   /** Compiles `policy` and swaps it in; throws (keeping the old one) when invalid. */
-  setPolicy(policy: PolicyInput): Policy
+  setPolicy(policy: PolicyInput): CompiledPolicy
   /** Stops guarding: the server's own `emit` is restored. */
   remove(): void
 }
@@ -89,4 +102,4 @@ export declare function guardUpgrade(server: UpgradeEmitter, policy: PolicyInput
  * For your own `upgrade` listener (`ws` with `noServer: true`): true when the handshake
  * was refused and answered (403, socket destroyed); false when it may be accepted.
  */
-export declare function checkUpgrade(policy: Policy, req: IncomingMessage, socket: Duplex): boolean
+export declare function checkUpgrade(policy: CompiledPolicy, req: IncomingMessage, socket: Duplex): boolean

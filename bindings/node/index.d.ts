@@ -24,6 +24,31 @@ export interface Policy {
 
 
 /**
+ * A policy set file (DESIGN "Policy sets"), as accepted by `new PolicySet(config)`:
+ * named policies, `defaults` merged under each, and the routes that select a policy by
+ * the request's `Host` line and path. Unknown keys are errors.
+ */
+export interface PolicySetConfig {
+  /** Policy fields merged under every policy (a policy's own field wins, even `null`). */
+  defaults?: Partial<PolicyConfig>
+  /** The policies by name (each validated after `defaults` are merged). */
+  policies: Record<string, Partial<PolicyConfig>>
+  /**
+   * `host`: an exact host (optionally `:port`), `*.example.com` (one or more labels) or
+   * `*`; `path_prefix` (default `/`): a byte prefix of the request path. The most
+   * specific host wins, then the longest prefix.
+   */
+  routes: Array<{ host: string; path_prefix?: string; policy: string }>
+}
+
+/**
+ * Reads a policy file holding a policy or a policy set and compiles it: a `PolicySet`
+ * when the document has a top-level `policies` key, else a `Policy` (read once; fs
+ * errors as Node's, an invalid document as `new Policy` / `new PolicySet`).
+ */
+export declare function loadFile(path: string): Policy | PolicySet
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -68,6 +93,47 @@ export declare class Policy {
   toJSON(): Required<PolicyConfig>
 }
 
+/**
+ * A compiled, immutable policy set: named policies, each request answered by the
+ * policy of the route its `Host` line and path select. Compile once, evaluate many
+ * times; to reload, compile a new one and swap the reference.
+ */
+export declare class PolicySet {
+  /**
+   * Compiles a policy set from a set object (`defaults`, `policies`, `routes`), its
+   * JSON text, or a `Buffer` of JSON.
+   *
+   * Throws an `Error` with `code` (the first error's code) and `errors` / `warnings`
+   * arrays when the set is invalid, every error named by its `path`
+   * (`policies.acme.origins[1]`, `routes[2].host`); a `TypeError` for other types.
+   */
+  constructor(config: PolicySetConfig | string | Buffer)
+  /** Compiles a policy set from JSON text. */
+  static fromJson(text: string): PolicySet
+  /**
+   * Reads and compiles a policy set file. A file that cannot be read throws an
+   * `Error` with the system's code (`ENOENT`, …); an invalid set as `new PolicySet`.
+   */
+  static fromFile(path: string): PolicySet
+  /**
+   * Decides one request: the route is selected by the request's `Host` line (in
+   * `headers`) and `path` (the request path without the query string; default
+   * `/`), then the route's policy decides exactly as `Policy.evaluate` does.
+   */
+  evaluate(method: string, headers?: HeadersInput, path?: string): SetDecision
+  /**
+   * Decides one request and returns the decision as one JSON line, exactly the
+   * format of `corsgate eval --jsonl` for a set (with `policy` and `route`).
+   */
+  evaluateJson(method: string, headers?: HeadersInput, path?: string): string
+  /** Warnings of every policy, each named by its path (`policies.acme.…`). */
+  get warnings(): Array<Diagnostic>
+  /** The policy names, in file order. */
+  get policyNames(): Array<string>
+  /** The routes, in file order (a decision's `route` is an index in this list). */
+  get routes(): Array<SetRoute>
+}
+
 /** The answer to one request (the JSON line format of `corsgate eval --jsonl`). */
 export interface Decision {
   /** How the request was classified. */
@@ -107,6 +173,11 @@ export interface Diagnostic {
   value: string | null
   /** One-line explanation (the core's message, unchanged). */
   message: string
+  /**
+   * Where the entry is: `origins[2]`, `max_age`; in a policy set the full path,
+   * `policies.acme.origins[1]` or `routes[3].host`; `""` for a whole plain policy.
+   */
+  path: string
   /**
    * The whole line as the core writes it: `origins[2] "https://*example.com":
    * invalid_wildcard: …message…` (what nginx and Python's `str()` show).
@@ -161,6 +232,47 @@ export interface PolicyConfig {
 
 /** The request header names the core reads (see the middleware's pre-filter). */
 export declare function requestHeaderNames(): Array<string>
+
+/**
+ * The answer to one request of a policy set: a `Decision` plus which policy and route
+ * gave it (the JSON line of `corsgate eval --jsonl` for a set).
+ */
+export interface SetDecision {
+  /** How the request was classified. */
+  kind: 'not_cors' | 'preflight' | 'actual' | 'refused'
+  /** Whether the browser will let the page read the response (true for `not_cors`). */
+  allowed: boolean
+  /**
+   * The status to answer with when the decision answers the request itself; `null`
+   * for other kinds.
+   */
+  status: number | null
+  /** The response headers to add, in order, as `[name, value]` pairs. */
+  headers: Array<[string, string]>
+  /** Why, in words (the core's text). */
+  reason: string
+  /** Why, as a stable snake_case code; `no_policy` when no route was selected. */
+  reasonCode: string
+  /** The text behind the reason (see `Decision`). */
+  reasonDetail: string
+  /**
+   * The name of the selected policy; `null` when no route was selected (then the
+   * request is `not_cors`, allowed, with `Vary: Origin`).
+   */
+  policy: string | null
+  /** The index in `routes` of the selected route; `null` when none was. */
+  route: number | null
+}
+
+/** One route of a set, as written (`path_prefix` is `/` when the file has none). */
+export interface SetRoute {
+  /** The route's host as written: exact (optionally `:port`), `*.example.com` or `*`. */
+  host: string
+  /** The path prefix the request path must start with (byte for byte). */
+  path_prefix: string
+  /** The name of the route's policy. */
+  policy: string
+}
 
 /** The version of the corsgate core this addon was built with. */
 export declare function version(): string

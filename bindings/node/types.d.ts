@@ -22,3 +22,28 @@ export interface Policy {
   isOriginAllowed(origin: string): boolean
 }
 
+
+/**
+ * A policy set file (DESIGN "Policy sets"), as accepted by `new PolicySet(config)`:
+ * named policies, `defaults` merged under each, and the routes that select a policy by
+ * the request's `Host` line and path. Unknown keys are errors.
+ */
+export interface PolicySetConfig {
+  /** Policy fields merged under every policy (a policy's own field wins, even `null`). */
+  defaults?: Partial<PolicyConfig>
+  /** The policies by name (each validated after `defaults` are merged). */
+  policies: Record<string, Partial<PolicyConfig>>
+  /**
+   * `host`: an exact host (optionally `:port`), `*.example.com` (one or more labels) or
+   * `*`; `path_prefix` (default `/`): a byte prefix of the request path. The most
+   * specific host wins, then the longest prefix.
+   */
+  routes: Array<{ host: string; path_prefix?: string; policy: string }>
+}
+
+/**
+ * Reads a policy file holding a policy or a policy set and compiles it: a `PolicySet`
+ * when the document has a top-level `policies` key, else a `Policy` (read once; fs
+ * errors as Node's, an invalid document as `new Policy` / `new PolicySet`).
+ */
+export declare function loadFile(path: string): Policy | PolicySet

@@ -2,7 +2,9 @@
 // Seeing decisions: the `onDecision`, `onWarning` and `shadowPolicy` options of every
 // middleware. Everything reported comes from the core: the policy's `warnings`
 // (Diagnostics) and the `Decision` of `Policy.evaluate` (kind, allowed, reasonCode,
-// reasonDetail, reason). Nothing here decides anything; it only routes.
+// reasonDetail, reason). Nothing here decides anything; it only routes. A PolicySet
+// (live or shadow) is evaluated with the request path, and its decision also names the
+// selected `policy` and `route` (null when no route was selected).
 //
 // - Policy warnings: `onWarning(diagnostic)` when given, else
 //   `process.emitWarning(message, { type: 'CorsgateWarning', code: 'CORSGATE_POLICY_WARNING' })`,
@@ -20,7 +22,7 @@
 // middleware's memoized fast path is untouched). With either, one full `evaluate` of the
 // live policy per request (a decision object with its reason), one more for the shadow.
 
-const { toPolicy } = require('./shared.js')
+const { toPolicy, PolicySet, pathOf } = require('./shared.js')
 
 const OBSERVE_KEYS = ['onDecision', 'onWarning', 'shadowPolicy']
 
@@ -42,6 +44,14 @@ function splitObserveOptions(options) {
   for (const k of Object.keys(options)) (OBSERVE_KEYS.includes(k) ? observe : rest)[k] = options[k]
   // Keep a Policy instance or a `cors`-style object recognisable to the resolver.
   return [rest, observe]
+}
+
+/**
+ * The full decision of `policy` (a Policy, or a PolicySet: then with the request path
+ * and the `policy` / `route` it selected) for `req`.
+ */
+function evaluate(policy, req, headers) {
+  return policy instanceof PolicySet ? policy.evaluate(req.method, headers, pathOf(req)) : policy.evaluate(req.method, headers)
 }
 
 class Observer {
@@ -87,12 +97,13 @@ class Observer {
     if (policy !== this.seen) this.loaded(policy)
     if (!this.perRequest) return
     const headers = Array.isArray(req.rawHeaders) ? req.rawHeaders : req.headers
-    const live = policy.evaluate(req.method, headers)
+    const live = evaluate(policy, req, headers)
     if (this.shadow !== undefined) {
-      const shadow = this.shadow.evaluate(req.method, headers)
+      const shadow = evaluate(this.shadow, req, headers)
       live.shadow = shadow
       if (live.kind !== shadow.kind || live.allowed !== shadow.allowed) {
-        const verdict = (d) => `${d.allowed ? 'allowed' : 'denied'} (${d.reasonCode}: ${d.reason})`
+        const verdict = (d) =>
+          `${d.allowed ? 'allowed' : 'denied'} (${d.reasonCode}: ${d.reason}${d.policy === undefined ? '' : `; policy ${JSON.stringify(d.policy)}`})`
         const origin = req.headers === undefined ? undefined : req.headers.origin
         const message =
           `corsgate: shadow policy disagrees: ${live.kind} request from origin ${JSON.stringify(origin)}: ` +

@@ -1,8 +1,9 @@
 'use strict'
-// The options every adapter accepts: a corsgate policy (Policy, policy object, JSON
-// text, or `{ policy, preflightContinue }`) or the `cors` package's options.
+// The options every adapter accepts: a corsgate policy or policy set (Policy,
+// PolicySet, policy or set object, JSON text, or `{ policy, preflightContinue }`) or the
+// `cors` package's options.
 
-const { Policy, toPolicy } = require('./shared.js')
+const { Policy, PolicySet, toPolicy } = require('./shared.js')
 const { fromCorsOptions } = require('./cors-options.js')
 const { withDynamicOrigins } = require('./dynamic.js')
 const { Observer, splitObserveOptions } = require('./observe.js')
@@ -31,11 +32,12 @@ function resolveOptions(options, fromPackageOptions = fromCorsOptions) {
  * - anything else: the `cors` package's options (see cors-options.js).
  */
 function resolvePolicyOptions(options, fromPackageOptions = fromCorsOptions) {
-  if (options instanceof Policy || typeof options === 'string') {
+  if (options instanceof Policy || options instanceof PolicySet || typeof options === 'string') {
     return { policy: toPolicy(options), preflightContinue: false, disabled: false }
   }
   if (options !== null && typeof options === 'object' && !Array.isArray(options)) {
-    if (Object.prototype.hasOwnProperty.call(options, 'origins')) {
+    // A policy object, or a policy set object (`policies`).
+    if (Object.prototype.hasOwnProperty.call(options, 'origins') || Object.prototype.hasOwnProperty.call(options, 'policies')) {
       return { policy: toPolicy(options), preflightContinue: false, disabled: false }
     }
     if (Object.prototype.hasOwnProperty.call(options, 'policy')) {

@@ -8,7 +8,7 @@
 // re-exports only the documented API).
 const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
-const { Policy, headerNames, requestHeaderNames, applyResponse } = native
+const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet } = native
 const { policyFor } = require('./dynamic.js')
 
 // The core's response header names; the fast decision form names them by letter.
@@ -35,15 +35,41 @@ function selectLines(raw) {
   return { joined, count }
 }
 
-/** A compiled Policy from a Policy, a policy object or its JSON text (throws on errors). */
+/**
+ * A compiled Policy or PolicySet from a Policy, a PolicySet, a policy (or policy set)
+ * object, its JSON text or a Buffer of it (throws on errors). A document with a
+ * top-level `policies` key is a set (the core's rule).
+ */
 function toPolicy(input) {
-  if (input instanceof Policy) return input
+  if (input instanceof Policy || input instanceof PolicySet) return input
   if (input === undefined || input === null) {
-    const e = new TypeError('corsgate: a policy is required (a Policy, a policy object or its JSON text)')
+    const e = new TypeError('corsgate: a policy is required (a Policy, a PolicySet, a policy object or its JSON text)')
     e.code = 'ERR_INVALID_ARG_TYPE'
     throw e
   }
+  if (typeof input === 'string' || Buffer.isBuffer(input)) {
+    return isPolicySet(input) ? new PolicySet(input) : new Policy(input)
+  }
+  if (typeof input === 'object' && Object.prototype.hasOwnProperty.call(input, 'policies')) return new PolicySet(input)
   return new Policy(input)
+}
+
+/**
+ * The request path a policy set selects by: the request target up to `?` (the query
+ * string is not part of it), not percent-decoded. Express's `originalUrl` when present
+ * (a router mounted at `/api` sees `req.url` without `/api`; selection must see the
+ * full path); an absolute-form target (`http://host/p`) gives its path.
+ */
+function pathOf(req) {
+  let url = req.originalUrl
+  if (typeof url !== 'string') url = req.url
+  if (typeof url !== 'string' || url === '') return '/'
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(url)
+    if (m !== null) url = url.slice(m[0].length) || '/'
+  }
+  const q = url.indexOf('?')
+  return q < 0 ? url : url.slice(0, q)
 }
 
 // Per-policy memo of decisions (see `decide`): per method at most MEMO_MAX entries
@@ -78,6 +104,8 @@ function decide(policy, req) {
   policy = policyFor(policy, req)
   const raw = req.rawHeaders
   const method = req.method
+  // A policy set also selects by the request path (the memo key carries it).
+  const path = policy instanceof PolicySet ? pathOf(req) : undefined
   if (Array.isArray(raw) && raw.length % 2 === 0) {
     const sel = selectLines(raw)
     // A policy is immutable and a decision a pure function of (method, these lines):
@@ -90,14 +118,14 @@ function decide(policy, req) {
     }
     // The key carries the line count too: a value holding a NUL must never alias a
     // request with more lines.
-    const key = `${sel.count}\0${sel.joined}`
+    const key = path === undefined ? `${sel.count}\0${sel.joined}` : `${sel.count}\0${path}\0${sel.joined}`
     let byLines = memo.get(method)
     let d = byLines === undefined ? undefined : byLines.get(key)
     if (d !== undefined) return d
-    const s = native.decide(policy, method, sel.joined, sel.count)
+    const s = path === undefined ? native.decide(policy, method, sel.joined, sel.count) : native.decide(policy, method, sel.joined, sel.count, path)
     if (s !== null) {
       d = parseFast(s)
-      if (sel.joined.length <= MEMO_KEY_MAX && typeof method === 'string') {
+      if (key.length <= MEMO_KEY_MAX && typeof method === 'string') {
         if (byLines === undefined || byLines.size >= MEMO_MAX) {
           if (memo.size >= MEMO_METHODS_MAX) memo.clear()
           byLines = new Map()
@@ -108,7 +136,8 @@ function decide(policy, req) {
       return d
     }
   }
-  const c = native.decideCompact(policy, method, Array.isArray(raw) && raw.length % 2 === 0 ? raw : req.headers)
+  const headers = Array.isArray(raw) && raw.length % 2 === 0 ? raw : req.headers
+  const c = path === undefined ? native.decideCompact(policy, method, headers) : native.decideSetCompact(policy, method, headers, path)
   c[2] = `${c[0]}${c[1] ? 1 : 0}${c[2] === null ? '' : c[2]}`
   return c.slice(2)
 }
@@ -257,7 +286,9 @@ function attachPolicy(fn, state) {
 
 module.exports = {
   Policy,
+  PolicySet,
   toPolicy,
+  pathOf,
   selectLines,
   decide,
   isPreflight,

@@ -16,6 +16,7 @@
 //! nothing panics into Node.
 
 use crate::Policy;
+use crate::set::PolicySet;
 use napi::bindgen_prelude::TypeTag;
 use napi::sys;
 use napi_derive::napi;
@@ -107,29 +108,43 @@ unsafe fn policy_of<'a>(
     value: sys::napi_value,
     role: &str,
 ) -> Result<&'a Policy, Throw> {
-    let wrong = || type_error(format!("corsgate: {role} is not a corsgate Policy"));
+    // SAFETY: forwarded contract.
+    unsafe { wrapped_of::<Policy>(env, value) }?
+        .ok_or_else(|| type_error(format!("corsgate: {role} is not a corsgate Policy")))
+}
+
+/// The `T` (a napi-rs class: `Policy`, `PolicySet`) that `value` wraps, or `None` when
+/// `value` is anything else.
+///
+/// # Safety
+/// Live `env` and `value`. The returned reference is valid for the current callback:
+/// `value` is on the JS stack, so its `T` cannot be finalized meanwhile.
+unsafe fn wrapped_of<'a, T: TypeTag>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> Result<Option<&'a T>, Throw> {
     let mut ty = sys::ValueType::napi_undefined;
     // SAFETY: live handles; `ty` a local. Checked first: the type-tag check would throw
     // its own exception for `null` / `undefined` (ToObject).
     let st = unsafe { sys::napi_typeof(env, value, &mut ty) };
     if st != sys::Status::napi_ok || ty != sys::ValueType::napi_object {
-        return Err(wrong());
+        return Ok(None);
     }
-    let mut is_policy = false;
-    let tag = <Policy as TypeTag>::type_tag();
-    // SAFETY: live handles; `tag` and `is_policy` are locals. Non-objects fail.
-    let st = unsafe { sys::napi_check_object_type_tag(env, value, &tag, &mut is_policy) };
-    if st != sys::Status::napi_ok || !is_policy {
-        return Err(wrong());
+    let mut is_t = false;
+    let tag = <T as TypeTag>::type_tag();
+    // SAFETY: live handles; `tag` and `is_t` are locals. Non-objects fail.
+    let st = unsafe { sys::napi_check_object_type_tag(env, value, &tag, &mut is_t) };
+    if st != sys::Status::napi_ok || !is_t {
+        return Ok(None);
     }
     let mut raw: *mut std::ffi::c_void = ptr::null_mut();
     // SAFETY: live handles; `raw` a local.
     if unsafe { sys::napi_unwrap(env, value, &mut raw) } != sys::Status::napi_ok || raw.is_null() {
-        return Err(wrong());
+        return Ok(None);
     }
-    // SAFETY: napi-rs stamps `Policy`'s type tag only on objects it wrapped with a boxed
-    // `Policy` (`napi_wrap` of `Box<Policy>`), so `raw` points to a live `Policy`.
-    Ok(unsafe { &*raw.cast::<Policy>() })
+    // SAFETY: napi-rs stamps `T`'s type tag only on objects it wrapped with a boxed `T`
+    // (`napi_wrap` of `Box<T>`), so `raw` points to a live `T`.
+    Ok(Some(unsafe { &*raw.cast::<T>() }))
 }
 
 /// Appends a JS string to `out` as UTF-8; `Ok(false)` if not a string.
@@ -227,6 +242,23 @@ const MAX_STRINGS: usize = 64;
 /// when `joined` does not split into exactly `count` strings (a string held a NUL) or
 /// `count` is odd or above [`MAX_STRINGS`].
 fn decide_joined(policy: &Policy, method: &[u8], joined: &[u8], count: u32) -> Option<String> {
+    decide_joined_with(Target::Policy(policy), method, joined, count)
+}
+
+/// What `decide` decides with: a policy, or a policy set and the request path.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Policy(&'a Policy),
+    Set(&'a PolicySet, &'a [u8]),
+}
+
+/// [`decide_joined`] for a policy or a set.
+fn decide_joined_with(
+    target: Target<'_>,
+    method: &[u8],
+    joined: &[u8],
+    count: u32,
+) -> Option<String> {
     let n = count as usize;
     // NUL positions (SIMD search); `joined` must split into exactly `n` strings.
     let mut cuts = [0usize; MAX_STRINGS];
@@ -253,13 +285,17 @@ fn decide_joined(policy: &Policy, method: &[u8], joined: &[u8], count: u32) -> O
         &joined[start..end]
     };
     let lines = (0..n / 2).map(|i| (piece(2 * i), piece(2 * i + 1)));
-    let d = policy.inner.evaluate(method, lines);
     let mut s = String::with_capacity(256);
-    crate::encode_decision(&d, &mut s);
+    match target {
+        Target::Policy(p) => crate::encode_decision(&p.inner.evaluate(method, lines), &mut s),
+        Target::Set(set, path) => {
+            crate::encode_decision(&set.inner.evaluate(method, path, lines).decision(), &mut s)
+        }
+    }
     Some(s)
 }
 
-/// `decide(policy, method, joined, count)`: `joined` is the selected `rawHeaders` lines
+/// `decide(policy, method, joined, count[, path])`: `policy` a `Policy` or a `PolicySet` (then `path`, the request path, default `/`, selects the route); `joined` is the selected `rawHeaders` lines
 /// joined with NUL and `count` their number of strings. Returns
 /// `"<kind><allowed><status>\0name\0value…"` (kind 0 not CORS / 1 preflight / 2 actual / 3 refused,
 /// allowed 0/1, status digits or nothing), or `null` when `joined` does not split into
@@ -280,14 +316,19 @@ unsafe fn decide_inner(
     info: sys::napi_callback_info,
 ) -> Result<sys::napi_value, Throw> {
     // SAFETY: forwarded callback contract.
-    let (_, args, argc) = unsafe { cb_info::<4>(env, info) }?;
+    let (_, args, argc) = unsafe { cb_info::<5>(env, info) }?;
     if argc < 4 {
         return Err(type_error(
-            "corsgate: decide(policy, method, joined, count) takes 4 arguments",
+            "corsgate: decide(policy, method, joined, count[, path]) takes 4 or 5 arguments",
         ));
     }
     // SAFETY: live handles of this callback.
-    let policy = unsafe { policy_of(env, args[0], "the first argument") }?;
+    let set = unsafe { wrapped_of::<PolicySet>(env, args[0]) }?;
+    let policy = match set {
+        Some(_) => None,
+        // SAFETY: live handles of this callback.
+        None => Some(unsafe { policy_of(env, args[0], "the first argument") }?),
+    };
     let mut count = 0u32;
     // SAFETY: live handles; `count` a local.
     if unsafe { sys::napi_get_value_uint32(env, args[3], &mut count) } != sys::Status::napi_ok {
@@ -303,9 +344,31 @@ unsafe fn decide_inner(
     if !unsafe { read_string(env, args[2], &mut bytes) }? {
         return Err(type_error("corsgate: joined headers must be a string"));
     }
-    let (method, joined) = bytes.split_at(method_len);
+    let joined_end = bytes.len();
+    if set.is_some() {
+        // The request path of a set: a string, or `/` when absent.
+        if argc < 5 {
+            bytes.push(b'/');
+        } else {
+            // SAFETY: live handles.
+            if !unsafe { read_string(env, args[4], &mut bytes) }? {
+                return Err(type_error("corsgate: path must be a string"));
+            }
+        }
+    }
+    let (head, path) = bytes.split_at(joined_end);
+    let (method, joined) = head.split_at(method_len);
+    let target = match (set, policy) {
+        (Some(set), _) => Target::Set(set, path),
+        (None, Some(p)) => Target::Policy(p),
+        (None, None) => {
+            return Err(type_error(
+                "corsgate: the first argument is not a corsgate Policy",
+            ));
+        }
+    };
     let mut out = ptr::null_mut();
-    let Some(s) = decide_joined(policy, method, joined, count) else {
+    let Some(s) = decide_joined_with(target, method, joined, count) else {
         // SAFETY: live env; `out` a local.
         ok(unsafe { sys::napi_get_null(env, &mut out) }, "null")?;
         return Ok(out);

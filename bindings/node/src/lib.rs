@@ -30,6 +30,7 @@
 
 mod fast;
 mod input;
+pub mod set;
 
 use input::Arena;
 use napi::bindgen_prelude::*;
@@ -115,6 +116,9 @@ pub struct Diagnostic {
     pub value: Option<String>,
     /// One-line explanation (the core's message, unchanged).
     pub message: String,
+    /// Where the entry is: `origins[2]`, `max_age`; in a policy set the full path,
+    /// `policies.acme.origins[1]` or `routes[3].host`; `""` for a whole plain policy.
+    pub path: String,
     /// The whole line as the core writes it: `origins[2] "https://*example.com":
     /// invalid_wildcard: …message…` (what nginx and Python's `str()` show).
     pub text: String,
@@ -129,6 +133,7 @@ impl From<&corsgate::Diagnostic> for Diagnostic {
             index: d.index.map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
             value: d.value.clone(),
             message: d.message.clone(),
+            path: d.path(),
             text: d.to_string(),
         }
     }
@@ -193,38 +198,10 @@ impl Policy {
         env: Env,
         #[napi(ts_arg_type = "PolicyConfig | string | Buffer")] config: Unknown,
     ) -> Result<Self> {
-        let compiled = match config.get_type()? {
-            ValueType::String => {
-                // SAFETY: the type was checked just above.
-                let s: String = unsafe { config.cast() }?;
-                corsgate::Policy::from_json(&s)
-            }
-            ValueType::Object if config.is_buffer()? => {
-                let b = BufferSlice::from_unknown(config)?;
-                corsgate::Policy::from_json_bytes(&b)
-            }
-            ValueType::Object => {
-                // SAFETY: `config` is a live handle of this call, and an object.
-                let v: serde_json::Value =
-                    unsafe { serde_json::Value::from_napi_value(env.raw(), config.value().value) }
-                        .map_err(|e| {
-                            type_err(
-                                &env,
-                                &format!(
-                                    "corsgate: the policy object cannot be read as JSON: {}",
-                                    e.reason
-                                ),
-                            )
-                        })?;
-                // The text form's path: every shape and value error at once.
-                corsgate::Policy::from_value(&v)
-            }
-            _ => {
-                return Err(type_err(
-                    &env,
-                    "corsgate: new Policy(config) takes a policy object, its JSON text or a Buffer",
-                ));
-            }
+        let compiled = match read_config(&env, config, "new Policy(config)", "policy")? {
+            Config::Text(s) => corsgate::Policy::from_json(&s),
+            Config::Bytes(b) => corsgate::Policy::from_json_bytes(&b),
+            Config::Value(v) => corsgate::Policy::from_value(&v),
         };
         match compiled {
             Ok(inner) => Ok(Policy { inner }),
@@ -431,8 +408,53 @@ pub(crate) fn encode_decision(d: &corsgate::Decision<'_>, out: &mut String) {
     }
 }
 
+/// A configuration argument as JavaScript passed it.
+pub(crate) enum Config {
+    /// JSON text.
+    Text(String),
+    /// A `Buffer` of JSON (its bytes copied).
+    Bytes(Vec<u8>),
+    /// An object, read as JSON.
+    Value(serde_json::Value),
+}
+
+/// Reads a `config` argument of `call` (`new Policy(config)`): a `what` object, its
+/// JSON text, or a `Buffer` of it; anything else is a `TypeError`.
+pub(crate) fn read_config(env: &Env, config: Unknown, call: &str, what: &str) -> Result<Config> {
+    match config.get_type()? {
+        ValueType::String => {
+            // SAFETY: the type was checked just above.
+            let s: String = unsafe { config.cast() }?;
+            Ok(Config::Text(s))
+        }
+        ValueType::Object if config.is_buffer()? => {
+            let b = BufferSlice::from_unknown(config)?;
+            Ok(Config::Bytes(b.to_vec()))
+        }
+        ValueType::Object => {
+            // SAFETY: `config` is a live handle of this call, and an object.
+            let v: serde_json::Value =
+                unsafe { serde_json::Value::from_napi_value(env.raw(), config.value().value) }
+                    .map_err(|e| {
+                        type_err(
+                            env,
+                            &format!(
+                                "corsgate: the {what} object cannot be read as JSON: {}",
+                                e.reason
+                            ),
+                        )
+                    })?;
+            Ok(Config::Value(v))
+        }
+        _ => Err(type_err(
+            env,
+            &format!("corsgate: {call} takes a {what} object, its JSON text or a Buffer"),
+        )),
+    }
+}
+
 /// Reads `method` and `headers` into `arena`; returns the method's span.
-fn read_request(
+pub(crate) fn read_request(
     env: &Env,
     arena: &mut Arena,
     method: Unknown,
@@ -460,7 +482,7 @@ fn read_request(
 ///
 /// # Safety
 /// `env` must be the live env of the current call.
-unsafe fn compact<'e>(env: &'e Env, d: &corsgate::Decision<'_>) -> Result<Array<'e>> {
+pub(crate) unsafe fn compact<'e>(env: &'e Env, d: &corsgate::Decision<'_>) -> Result<Array<'e>> {
     // The core's stable kind numbers (0 not CORS, 1 preflight, 2 actual, 3 refused).
     let kind: u32 = d.kind() as u32;
     let n = 3 + 2 * d.headers().count() as u32;
@@ -551,13 +573,13 @@ fn js_error(
 }
 
 /// A `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'`.
-fn type_err(env: &Env, msg: &str) -> Error {
+pub(crate) fn type_err(env: &Env, msg: &str) -> Error {
     js_error(env, true, "ERR_INVALID_ARG_TYPE", msg, |_| Ok(()))
 }
 
 /// The core's `ConfigError` as a JS `Error`: `message` is the core's text, `code` the
 /// first error's code, `errors` and `warnings` the core's diagnostics.
-fn config_error(env: &Env, err: &corsgate::ConfigError) -> Error {
+pub(crate) fn config_error(env: &Env, err: &corsgate::ConfigError) -> Error {
     js_error(env, false, err.code().as_str(), &err.to_string(), |e| {
         let errors: Vec<Diagnostic> = err.errors.iter().map(Diagnostic::from).collect();
         let warnings: Vec<Diagnostic> = err.warnings.iter().map(Diagnostic::from).collect();
@@ -567,7 +589,7 @@ fn config_error(env: &Env, err: &corsgate::ConfigError) -> Error {
 }
 
 /// A file that cannot be read: an `Error` with Node's usual `code` and the `path`.
-fn io_error(env: &Env, path: &str, err: &std::io::Error) -> Error {
+pub(crate) fn io_error(env: &Env, path: &str, err: &std::io::Error) -> Error {
     use std::io::ErrorKind::*;
     let code = match err.kind() {
         NotFound => "ENOENT",

@@ -36,7 +36,9 @@ test('version is the core crate version', () => {
 
 test('the public surface is the documented API only', () => {
   // The package entry: index.d.ts declares exactly these (plus napi-rs's loader marker).
-  assert.deepEqual(Object.keys(corsgate).sort(), ['Policy', '__napiBindingTarget', 'requestHeaderNames', 'version'])
+  assert.deepEqual(Object.keys(corsgate).sort(), ['Policy', 'PolicySet', '__napiBindingTarget', 'loadFile', 'requestHeaderNames', 'version'])
+  // PolicySet.prototype: evaluate, evaluateJson and the getters.
+  assert.deepEqual(Object.getOwnPropertyNames(corsgate.PolicySet.prototype).sort(), ['constructor', 'evaluate', 'evaluateJson', 'policyNames', 'routes', 'warnings'])
   // Policy.prototype: evaluate, evaluateJson, isOriginAllowed, toJSON and the getters;
   // no internal helper (no `_…`, no decideCompact).
   const proto = Object.getOwnPropertyNames(Policy.prototype).sort()
@@ -47,7 +49,7 @@ test('the public surface is the documented API only', () => {
   ])
   // The declaration file names none of the internals either.
   const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
-  for (const internal of ['decideCompact', 'headerNames', '_decide', '_corsgateRegister', 'decideNapiRs', 'CompactDecision']) {
+  for (const internal of ['decideCompact', 'decideSetCompact', 'isPolicySet', 'headerNames', '_decide', '_corsgateRegister', 'decideNapiRs', 'CompactDecision']) {
     assert.ok(!new RegExp(`\\b${internal}\\b`).test(dts), `${internal} in index.d.ts`)
   }
   // The loader holding the internals is not reachable from outside the package.

@@ -13,7 +13,7 @@ const fs = require('node:fs')
 const { execFileSync } = require('node:child_process')
 const express = require('express')
 const Fastify = require('fastify')
-const { Policy } = require('../index.js')
+const { Policy, PolicySet } = require('../index.js')
 const { applyResponse } = require('../binding.js') // internal: the middleware's response rule
 const cors = require('../express.js')
 const { withCors } = require('../http.js')
@@ -24,13 +24,13 @@ const REPO = path.resolve(__dirname, '..', '..', '..')
 const SHARED = process.env.CORSGATE_SHARED || path.join(REPO, '..', 'shared')
 const KIND = { not_cors: 0, preflight: 1, actual: 2, refused: 3 }
 
-/** The merge- vectors the core can run today (no policy sets). */
+/** The merge- vectors (a policy or a policy set). */
 const MERGE = fs
   .readFileSync(path.join(SHARED, 'conformance', 'vectors-v2.jsonl'), 'utf8')
   .split('\n')
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l))
-  .filter((v) => v.id.startsWith('merge-') && !('policies' in v.policy))
+  .filter((v) => v.id.startsWith('merge-'))
 
 function judgeBinary() {
   if (process.env.CORSGATE_JUDGE) return process.env.CORSGATE_JUDGE
@@ -62,13 +62,14 @@ const pairs = (flat) => {
 
 test('merge- vectors through applyResponse, judged by corsgate-judge', () => {
   const observations = MERGE.map((v) => {
-    const d = new Policy(v.policy).evaluate(v.request.method, v.request.headers)
+    const set = 'policies' in v.policy
+    const d = set
+      ? new PolicySet(v.policy).evaluate(v.request.method, v.request.headers, v.request.path ?? '/')
+      : new Policy(v.policy).evaluate(v.request.method, v.request.headers)
     const final = applyResponse(KIND[d.kind], d.headers.flat(), v.request.app_headers.flat())
-    return {
-      id: v.id,
-      via: 'node-api',
-      observed: { kind: d.kind, allowed: d.allowed, status: d.status, headers: d.headers, final_headers: pairs(final), reason_code: d.reasonCode ?? null },
-    }
+    const observed = { kind: d.kind, allowed: d.allowed, status: d.status, headers: d.headers, final_headers: pairs(final), reason_code: d.reasonCode ?? null }
+    if (set) Object.assign(observed, { policy: d.policy, route: d.route })
+    return { id: v.id, via: 'node-api', observed }
   })
   judge(observations)
 })

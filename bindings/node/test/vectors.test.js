@@ -5,9 +5,10 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { Policy } = require('../index.js')
-const { decideCompact } = require('../binding.js') // internal: the middleware's fallback form
-const { suiteVectors, observation, judgeAll, assertAllPassed } = require('./support/judge.js')
+const { Policy, PolicySet } = require('../index.js')
+// internal: the middleware's fallback forms
+const { decideCompact, decideSetCompact } = require('../binding.js')
+const { suiteVectors, observation, judgeAll, assertAllPassed, isSet } = require('./support/judge.js')
 
 const vectors = suiteVectors('node-api')
 const KINDS = ['not_cors', 'preflight', 'actual', 'refused']
@@ -18,20 +19,22 @@ test('the shared vectors file is complete', () => {
   assert.equal(new Set(vectors.map((v) => v.id)).size, vectors.length, 'ids are unique')
 })
 
-/** Compiles the vector's policy three ways; all must agree. */
+/** Compiles the vector's policy (or policy set) three ways; all must agree. */
 function compile(v) {
-  const a = new Policy(v.policy)
-  const b = new Policy(JSON.stringify(v.policy))
-  const c = new Policy(Buffer.from(JSON.stringify(v.policy)))
+  const Class = isSet(v) ? PolicySet : Policy
+  const a = new Class(v.policy)
+  const b = new Class(JSON.stringify(v.policy))
+  const c = new Class(Buffer.from(JSON.stringify(v.policy)))
   return [a, b, c]
 }
 
 for (const v of vectors) {
   test(`vectors/${v.id}`, () => {
+    const Class = isSet(v) ? PolicySet : Policy
     if (v.expect.config_error) {
       for (const input of [v.policy, JSON.stringify(v.policy)]) {
         assert.throws(
-          () => new Policy(input),
+          () => new Class(input),
           (e) => {
             assert.ok(e instanceof Error)
             assert.equal(typeof e.code, 'string')
@@ -42,6 +45,12 @@ for (const v of vectors) {
               assert.equal(d.severity, 'error')
               assert.ok(d.message.length > 0)
               assert.ok(e.message.includes(d.message), 'message lists each error')
+              assert.equal(typeof d.path, 'string')
+            }
+            // Errors of a set are named by their paths (policies.acme.origins[1], …).
+            for (const want of v.expect.error_contains ?? []) {
+              assert.ok(e.message.includes(want), `message names ${want}: ${e.message}`)
+              assert.ok(e.errors.some((d) => d.text.includes(want)), `an error names ${want}`)
             }
             return true
           },
@@ -51,19 +60,22 @@ for (const v of vectors) {
       return
     }
     const { method, headers } = v.request
+    const set = isSet(v)
+    // A set's evaluate takes the path (absent: '/', as the vectors' default).
+    const args = set && v.request.path !== undefined ? [method, headers, v.request.path] : [method, headers]
     for (const [way, policy] of compile(v).entries()) {
-      const d = policy.evaluate(method, headers)
-      observations.push(
-        observation(v.id, `node-api-${['object', 'string', 'buffer'][way]}`, {
-          kind: d.kind,
-          allowed: d.allowed,
-          status: d.status,
-          headers: d.headers,
-          reason_code: d.reasonCode,
-        }),
-      )
+      const d = policy.evaluate(...args)
+      const seen = {
+        kind: d.kind,
+        allowed: d.allowed,
+        status: d.status,
+        headers: d.headers,
+        reason_code: d.reasonCode,
+      }
+      if (set) Object.assign(seen, { policy: d.policy, route: d.route })
+      observations.push(observation(v.id, `node-api-${['object', 'string', 'buffer'][way]}`, seen))
       // The compact form (what the middleware uses) gives the same answer.
-      const c = decideCompact(policy, method, headers)
+      const c = set ? decideSetCompact(policy, ...args) : decideCompact(policy, method, headers)
       assert.equal(KINDS[c[0]], d.kind)
       assert.equal(c[1], d.allowed)
       assert.equal(c[2], d.status)
@@ -71,18 +83,20 @@ for (const v of vectors) {
       for (let i = 3; i < c.length; i += 2) pairs.push([c[i], c[i + 1]])
       assert.deepEqual(pairs, d.headers)
       // The JSON line (the CLI's format) says the same.
-      const j = JSON.parse(policy.evaluateJson(method, headers))
-      assert.deepEqual(j, {
+      const j = JSON.parse(policy.evaluateJson(...args))
+      const line = {
         kind: d.kind,
         allowed: d.allowed,
         status: d.status,
         headers: d.headers,
         reason: d.reason,
         reason_code: d.reasonCode,
-      })
+      }
+      if (set) Object.assign(line, { policy: d.policy, route: d.route })
+      assert.deepEqual(j, line)
       // rawHeaders shape: same request, same answer.
       const flat = headers.flat()
-      assert.deepEqual(policy.evaluate(method, flat), d)
+      assert.deepEqual(policy.evaluate(method, flat, ...args.slice(2)), d)
     }
   })
 }

@@ -6,14 +6,17 @@ const net = require('node:net')
 
 /**
  * Sends one request to 127.0.0.1:`port` and resolves `{ status, headers: [[name, value]…], body }`.
- * Header values are written as UTF-8 bytes. Times out after `timeoutMs`.
+ * Header values are written as UTF-8 bytes. Times out after `timeoutMs`. `opts.hostless`:
+ * a request without any `Host` line (sent as HTTP/1.0, where `Host` is optional; an
+ * HTTP/1.1 server answers 400 to an HTTP/1.1 request without one).
  */
-function rawRequest(port, method, path, headerLines, timeoutMs = 5000) {
+function rawRequest(port, method, path, headerLines, timeoutMs = 5000, opts = {}) {
   return new Promise((resolve, reject) => {
     // The request's own Host line when it has one (cross-origin protection compares it
-    // with the Origin), else the server's address.
-    const ownHost = headerLines.some(([n]) => n.toLowerCase() === 'host')
-    const parts = [Buffer.from(`${method} ${path} HTTP/1.1\r\n${ownHost ? '' : `Host: 127.0.0.1:${port}\r\n`}`, 'latin1')]
+    // with the Origin), else the server's address (none at all when `hostless`).
+    const ownHost = opts.hostless === true || headerLines.some(([n]) => n.toLowerCase() === 'host')
+    const version = opts.hostless === true ? 'HTTP/1.0' : 'HTTP/1.1'
+    const parts = [Buffer.from(`${method} ${path} ${version}\r\n${ownHost ? '' : `Host: 127.0.0.1:${port}\r\n`}`, 'latin1')]
     for (const [n, v] of headerLines) {
       parts.push(Buffer.from(`${n}: `, 'latin1'), Buffer.from(v, 'utf8'), Buffer.from('\r\n', 'latin1'))
     }

@@ -62,7 +62,7 @@ http.createServer((rq, rs) => {
 const mw = cors({ origin: [/^https:\/\/[a-z]+\.example\.com$/, 'https://example.com'], credentials: true, maxAge: 600 })
 const mw2 = cors({ policy: 'cors.json', preflightContinue: true })
 const mw3 = cors(policy)
-const p2: Policy | null = mw.policy
+const p2: Policy | PolicySet | null = mw.policy
 mw2.setPolicy(config)
 http.createServer((rq, rs) => mw3(rq, rs, () => rs.end()))
 
@@ -108,7 +108,7 @@ const protectedPolicy = new Policy({ origins: ['https://example.com'], cross_ori
 const wsServer = http.createServer()
 const guard = guardUpgrade(wsServer, protectedPolicy)
 guard.setPolicy({ origins: ['https://other.example'], cross_origin_protection: true })
-const guarded: Policy = guard.policy
+const guarded: Policy | PolicySet = guard.policy
 guard.remove()
 wsServer.on('upgrade', (req, socket) => {
   if (checkUpgrade(protectedPolicy, req, socket)) return
@@ -116,3 +116,11 @@ wsServer.on('upgrade', (req, socket) => {
 })
 // @ts-expect-error
 guardUpgrade('not a server', protectedPolicy)
+
+// Policy sets.
+import { PolicySet, loadFile, type SetDecision } from '../../index'
+const set = new PolicySet({ policies: { a: { origins: ['https://a.com'] } }, routes: [{ host: '*', policy: 'a' }] })
+const sd: SetDecision = set.evaluate('GET', { host: 'x', origin: 'https://a.com' }, '/p')
+const selected: [string | null, number | null] = [sd.policy, sd.route]
+const loaded: Policy | PolicySet = loadFile('cors.json')
+export { set, selected, loaded }

@@ -23,6 +23,7 @@
 //! The module is single-threaded (one instance per isolate/worker), so the output
 //! buffer and scratch vectors are plain thread-locals.
 
+pub mod set;
 pub mod wire;
 
 use std::cell::RefCell;
@@ -33,7 +34,7 @@ thread_local! {
 }
 
 /// Replaces the output buffer's content with `f`'s and returns its length.
-fn emit(f: impl FnOnce(&mut Vec<u8>)) -> u32 {
+pub(crate) fn emit(f: impl FnOnce(&mut Vec<u8>)) -> u32 {
     OUT.with(|o| {
         let mut o = o.borrow_mut();
         o.clear();
@@ -79,7 +80,7 @@ pub unsafe extern "C" fn cg_free(ptr: *mut u8, len: u32) {
 ///
 /// # Safety
 /// `ptr..ptr+len` must be readable memory of this module for the returned lifetime.
-unsafe fn bytes<'a>(ptr: *const u8, len: u32) -> &'a [u8] {
+pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: u32) -> &'a [u8] {
     if len == 0 || ptr.is_null() {
         &[]
     } else {
@@ -107,7 +108,13 @@ unsafe fn policy<'a>(h: usize) -> &'a corsgate::Policy {
 pub unsafe extern "C" fn cg_policy_new(ptr: *const u8, len: u32) -> usize {
     // SAFETY: guaranteed by the caller.
     let input = unsafe { bytes(ptr, len) };
-    match corsgate::Policy::from_json_bytes(input) {
+    handle_or_error(corsgate::Policy::from_json_bytes(input))
+}
+
+/// A compiled value as a handle (the address of its box), or `0` with the error as JSON
+/// in the output buffer (`{"message","code","errors","warnings"}`).
+pub(crate) fn handle_or_error<T>(compiled: Result<T, corsgate::ConfigError>) -> usize {
+    match compiled {
         Ok(p) => Box::into_raw(Box::new(p)) as usize,
         Err(e) => {
             let json = wire::config_error_json(&e);
@@ -171,11 +178,11 @@ pub unsafe extern "C" fn cg_origin_allowed(h: usize, ptr: *const u8, len: u32) -
 }
 
 /// What [`cg_evaluate`] writes, chosen by its `mode` argument.
-const MODE_COMPACT: u32 = 0;
-const MODE_REASON: u32 = 1;
-const MODE_JSON: u32 = 2;
+pub(crate) const MODE_COMPACT: u32 = 0;
+pub(crate) const MODE_REASON: u32 = 1;
+pub(crate) const MODE_JSON: u32 = 2;
 /// Bit of `mode`: the input is length-prefixed instead of NUL-joined.
-const MODE_PREFIXED: u32 = 4;
+pub(crate) const MODE_PREFIXED: u32 = 4;
 
 /// Decides one request and writes the decision; returns its length, or `u32::MAX`
 /// when the joined input does not hold exactly `count` strings (a string held a NUL:

@@ -65,6 +65,21 @@ pub fn evaluate<'a>(policy: &'a corsgate::Policy, parts: &[&'a [u8]]) -> Decisio
     policy.evaluate(method, rest.chunks_exact(2).map(|p| (p[0], p[1])))
 }
 
+/// Evaluates a policy set's request given as `[method, path, name, value, …]` (a
+/// trailing unpaired name is ignored; a missing path is `/`).
+pub fn evaluate_set<'a>(
+    set: &'a corsgate::PolicySet,
+    parts: &[&'a [u8]],
+) -> corsgate::SetDecision<'a> {
+    let (method, rest) = parts
+        .split_first()
+        .map_or((&b""[..], &[][..]), |(m, r)| (*m, r));
+    let (path, rest) = rest
+        .split_first()
+        .map_or((&b"/"[..], &[][..]), |(p, r)| (*p, r));
+    set.evaluate(method, path, rest.chunks_exact(2).map(|p| (p[0], p[1])))
+}
+
 /// Appends the decision in the output format described in the module docs.
 pub fn encode_decision(d: &Decision<'_>, with_reason: bool, out: &mut Vec<u8>) {
     // The kind's position in `Kind::ALL` (its discriminant: 0 not_cors, 1 preflight,
@@ -186,6 +201,7 @@ pub fn diagnostics_json(list: &[corsgate::Diagnostic]) -> serde_json::Value {
                 "index": d.index,
                 "value": d.value,
                 "message": d.message,
+                "path": d.path(),
             })
         })
         .collect()
@@ -256,6 +272,33 @@ mod tests {
         assert_eq!(
             out,
             b"0\0Access-Control-Allow-Origin\0https://a.com\0Vary\0Origin"
+        );
+    }
+
+    #[test]
+    fn set_requests_carry_the_path_second() {
+        let set = corsgate::PolicySet::from_json(
+            r#"{"policies": {"a": {"origins": ["https://a.com"]}, "b": {"origins": ["https://b.com"]}},
+                "routes": [{"host": "api.x.com", "policy": "a"}, {"host": "api.x.com", "path_prefix": "/b/", "policy": "b"}]}"#,
+        )
+        .expect("valid set");
+        let parts: [&[u8]; 6] = [
+            b"GET",
+            b"/b/1",
+            b"Host",
+            b"api.x.com",
+            b"Origin",
+            b"https://b.com",
+        ];
+        let d = evaluate_set(&set, &parts);
+        assert_eq!(
+            (d.policy(), d.route(), d.allowed()),
+            (Some("b"), Some(1), true)
+        );
+        let d = evaluate_set(&set, &parts[..1]);
+        assert_eq!(
+            (d.policy(), d.decision().reason().code()),
+            (None, "no_policy")
         );
     }
 

@@ -259,12 +259,14 @@ export function bind(instance) {
     return call(() => x.cg_is_set(inPtr, len)) === 1
   }
 
-  const free =
+  /** Frees handles with `release` when their object is garbage-collected (where supported). */
+  const finalizer = (release) =>
     typeof FinalizationRegistry === 'function'
       ? new FinalizationRegistry((h) => {
-          if (trapped === null) x.cg_policy_free(h)
+          if (trapped === null) release(h)
         })
       : null
+  const free = finalizer((h) => x.cg_policy_free(h))
 
   /** A compiled, immutable CORS policy. See index.d.ts. */
   class Policy {
@@ -354,12 +356,7 @@ export function bind(instance) {
     }
   }
 
-  const freeSet =
-    typeof FinalizationRegistry === 'function'
-      ? new FinalizationRegistry((h) => {
-          if (trapped === null) x.cg_set_free(h)
-        })
-      : null
+  const freeSet = finalizer((h) => x.cg_set_free(h))
 
   /** A compiled, immutable policy set (DESIGN "Policy sets"). See index.d.ts. */
   class PolicySet {

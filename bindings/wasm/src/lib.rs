@@ -136,9 +136,18 @@ pub extern "C" fn cg_out_len() -> u32 {
 /// `h` must be a live handle from [`cg_policy_new`]; it is dead afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cg_policy_free(h: usize) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { drop_handle::<corsgate::Policy>(h) }
+}
+
+/// Drops the boxed `T` behind a handle from [`handle_or_error`]; `0` is ignored.
+///
+/// # Safety
+/// `h` is `0` or a live handle of a boxed `T`; it is dead afterwards.
+pub(crate) unsafe fn drop_handle<T>(h: usize) {
     if h != 0 {
         // SAFETY: guaranteed by the caller.
-        drop(unsafe { Box::from_raw(h as *mut corsgate::Policy) });
+        drop(unsafe { Box::from_raw(h as *mut T) });
     }
 }
 
@@ -204,12 +213,7 @@ pub unsafe extern "C" fn cg_evaluate(
     // SAFETY: guaranteed by the caller.
     let (p, input) = unsafe { (policy(h), bytes(ptr, len)) };
     let mut parts: Vec<&[u8]> = Vec::with_capacity(count.min(64) as usize);
-    let ok = if mode & MODE_PREFIXED != 0 {
-        wire::split_prefixed(input, &mut parts)
-    } else {
-        wire::split_joined(input, count as usize, &mut parts)
-    };
-    if ok.is_none() {
+    if wire::split(input, count as usize, mode & MODE_PREFIXED != 0, &mut parts).is_none() {
         return u32::MAX;
     }
     let d = wire::evaluate(p, &parts);
@@ -247,11 +251,7 @@ pub unsafe extern "C" fn cg_merge(
     // SAFETY: guaranteed by the caller.
     let input = unsafe { bytes(ptr, len) };
     let mut parts: Vec<&[u8]> = Vec::with_capacity(count.min(256) as usize);
-    let ok = if prefixed != 0 {
-        wire::split_prefixed(input, &mut parts)
-    } else {
-        wire::split_joined(input, count as usize, &mut parts)
-    };
+    let ok = wire::split(input, count as usize, prefixed != 0, &mut parts);
     let split = (2 * decision_lines as usize).min(parts.len());
     if ok.is_none() {
         return u32::MAX;

@@ -4,7 +4,9 @@
 //! route. Same conventions as the policy exports (`lib.rs`): input in the loader's
 //! buffer, text out in the output buffer, `0` never a valid handle.
 
-use crate::{MODE_JSON, MODE_PREFIXED, MODE_REASON, bytes, emit, handle_or_error, wire};
+use crate::{
+    MODE_JSON, MODE_PREFIXED, MODE_REASON, bytes, drop_handle, emit, handle_or_error, wire,
+};
 
 /// Turns a handle back into the set.
 ///
@@ -44,10 +46,8 @@ pub unsafe extern "C" fn cg_set_new(ptr: *const u8, len: u32) -> usize {
 /// `h` must be a live handle from [`cg_set_new`]; it is dead afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cg_set_free(h: usize) {
-    if h != 0 {
-        // SAFETY: guaranteed by the caller.
-        drop(unsafe { Box::from_raw(h as *mut corsgate::PolicySet) });
-    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { drop_handle::<corsgate::PolicySet>(h) }
 }
 
 /// Writes `{"warnings": [...], "policies": [names], "routes": [{host, path_prefix,
@@ -92,12 +92,7 @@ pub unsafe extern "C" fn cg_set_evaluate(
     // SAFETY: guaranteed by the caller.
     let (s, input) = unsafe { (set(h), bytes(ptr, len)) };
     let mut parts: Vec<&[u8]> = Vec::with_capacity(count.min(64) as usize);
-    let ok = if mode & MODE_PREFIXED != 0 {
-        wire::split_prefixed(input, &mut parts)
-    } else {
-        wire::split_joined(input, count as usize, &mut parts)
-    };
-    if ok.is_none() {
+    if wire::split(input, count as usize, mode & MODE_PREFIXED != 0, &mut parts).is_none() {
         return u32::MAX;
     }
     let d = wire::evaluate_set(s, &parts);

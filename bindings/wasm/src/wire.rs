@@ -41,6 +41,21 @@ pub fn split_joined<'a>(joined: &'a [u8], count: usize, out: &mut Vec<&'a [u8]>)
     (out.len() == count).then_some(())
 }
 
+/// Splits the loader's input in either layout: length-prefixed when `prefixed`, else
+/// exactly `count` NUL-joined strings. `None` when it does not split so.
+pub fn split<'a>(
+    input: &'a [u8],
+    count: usize,
+    prefixed: bool,
+    out: &mut Vec<&'a [u8]>,
+) -> Option<()> {
+    if prefixed {
+        split_prefixed(input, out)
+    } else {
+        split_joined(input, count, out)
+    }
+}
+
 /// Splits the length-prefixed layout. `None` when a length runs past the end.
 pub fn split_prefixed<'a>(mut buf: &'a [u8], out: &mut Vec<&'a [u8]>) -> Option<()> {
     out.clear();

@@ -1,8 +1,11 @@
 // Types of @corsgate/wasm/fetch.
-import type { Policy, PolicyConfig } from './index.js'
+import type { Policy, PolicyConfig, PolicySet, PolicySetConfig } from './index.js'
 
-/** A Policy, a policy object, its JSON text or its bytes. */
-export type PolicyInput = Policy | PolicyConfig | string | Uint8Array
+/**
+ * A Policy or PolicySet, a policy (or set) object, its JSON text or its bytes (a
+ * document with a top-level `policies` key is a set).
+ */
+export type PolicyInput = Policy | PolicySet | PolicyConfig | PolicySetConfig | string | Uint8Array
 
 /**
  * The middleware: answers preflights and requests refused by cross-origin protection
@@ -12,8 +15,8 @@ export interface CorsMiddleware {
   (request: Request, next: (request: Request) => Promise<Response>): Promise<Response>
   /** Swaps the policy (compiled first: an invalid one throws and the old one stays). */
   setPolicy(policy: PolicyInput): void
-  /** The current policy. */
-  policy(): Policy
+  /** The current policy (or policy set). */
+  policy(): Policy | PolicySet
 }
 
 /** `cors(policy)` → `(request, next) => Promise<Response>`. */
@@ -25,5 +28,5 @@ export declare function withCors<A extends unknown[]>(
   handler: (request: Request, ...rest: A) => Response | Promise<Response>,
 ): ((request: Request, ...rest: A) => Promise<Response>) & { setPolicy(policy: PolicyInput): void }
 
-/** A Policy from any accepted input (throws like `new Policy`). */
-export declare function toPolicy(input: PolicyInput): Policy
+/** A Policy or PolicySet from any accepted input (throws like `new Policy`). */
+export declare function toPolicy(input: PolicyInput): Policy | PolicySet

@@ -5,32 +5,67 @@
 // (`Policy._decide`), and the core's response rule (`mergeLines`, corsgate::response)
 // says which of the application's header lines go and which lines are added. This file
 // only reads the request's headers and executes those answers on a Response.
-import { Policy, mergeLines, requestHeaderNames } from '#core'
+import { Policy, PolicySet, isPolicySet, mergeLines, requestHeaderNames } from '#core'
 
 const KINDS = ['not_cors', 'preflight', 'actual', 'refused']
 // The request header names the core reads; others cannot change a decision.
 const NAMES = requestHeaderNames()
 
-/** A Policy from a Policy, a policy object, its JSON text or its bytes. */
+/**
+ * A Policy or a PolicySet from a Policy, a PolicySet, a policy (or policy set) object,
+ * its JSON text or its bytes: a document with a top-level `policies` key is a set.
+ */
 export function toPolicy(input) {
-  if (input instanceof Policy) return input
+  if (input instanceof Policy || input instanceof PolicySet) return input
   if (input === undefined || input === null) {
     const e = new TypeError('corsgate: a policy is required (a Policy, a policy object or its JSON text)')
     e.code = 'ERR_INVALID_ARG_TYPE'
     throw e
   }
-  return new Policy(input)
+  return isPolicySet(input) ? new PolicySet(input) : new Policy(input)
 }
 
-/** Decides `request` (a Fetch Request) with `policy`: `{ kind, allowed, status, headers, reasonCode }`. */
+/**
+ * Decides `request` (a Fetch Request) with `policy`: `{ kind, allowed, status, headers,
+ * reasonCode }` (and `policy`, `route` for a PolicySet). A set selects by the request's
+ * `Host` header and `new URL(request.url).pathname` (the URL parser's path: no query
+ * string, dot segments resolved); a runtime whose `request.headers` has no `Host`
+ * gives `new URL(request.url).host` instead (none when the URL is relative, as Bun's
+ * for a request without `Host`: then only `*` routes apply).
+ */
 export function decide(policy, request) {
+  const set = policy instanceof PolicySet
+  let url = null
   const parts = [request.method]
+  if (set) {
+    url = target(request.url)
+    parts.push(url.pathname)
+  }
   const h = request.headers
+  let host = false
   for (const n of NAMES) {
     const v = h.get(n)
-    if (v !== null) parts.push(n, v)
+    if (v !== null) {
+      parts.push(n, v)
+      if (n === 'Host') host = true
+    }
   }
+  if (set && !host && url.host !== '') parts.push('Host', url.host)
   return policy._decide(parts)
+}
+
+/**
+ * `{ pathname, host }` of a request's URL. Bun gives a relative URL (`/x`) to a
+ * request without `Host` (HTTP/1.0): then its path up to `?`/`#`, and no host.
+ */
+function target(url) {
+  try {
+    return new URL(url)
+  } catch {
+    const end = url.search(/[?#]/)
+    const path = end < 0 ? url : url.slice(0, end)
+    return { pathname: path.startsWith('/') ? path : '/', host: '' }
+  }
 }
 
 /**
@@ -76,8 +111,9 @@ export function applyToResponse(d, response) {
  * WebSocket upgrade request too), are answered with the decision (`next` is not
  * called); other requests go
  * to `next(request)` and the core's response rule is applied to its Response. `policy`
- * is a Policy, a policy object or its JSON text; `handler.setPolicy(p)` swaps it (the
- * new one is compiled first: an invalid one throws and the old one stays).
+ * is a Policy, a PolicySet, a policy (or set) object or its JSON text;
+ * `handler.setPolicy(p)` swaps it (the new one is compiled first: an invalid one throws
+ * and the old one stays).
  */
 export function cors(policy) {
   let current = toPolicy(policy)

@@ -77,6 +77,8 @@ export interface Diagnostic {
   index: number | null
   value: string | null
   message: string
+  /** Where: `origins[2]`; in a set `policies.acme.origins[1]`, `routes[2].host`. */
+  path: string
 }
 
 /** Thrown by `new Policy` for an invalid policy: the core's message and codes. */
@@ -114,6 +116,66 @@ export declare class Policy {
   /** Releases the compiled policy now; any later call throws. */
   free(): void
 }
+
+/**
+ * A policy set file (DESIGN "Policy sets"): named policies, `defaults` merged under
+ * each, and the routes that select a policy by the request's `Host` line and path.
+ */
+export interface PolicySetConfig {
+  defaults?: Partial<PolicyConfig>
+  policies: Record<string, Partial<PolicyConfig>>
+  /** `host`: exact (optionally `:port`), `*.example.com` or `*`; `path_prefix` default `/`. */
+  routes: Array<{ host: string; path_prefix?: string; policy: string }>
+}
+
+/** A decision of a policy set: which policy and route gave it (`null`: no route matched). */
+export interface SetDecision extends Decision {
+  /** The selected policy's name; `null` when no route was selected (`reasonCode` `no_policy`). */
+  policy: string | null
+  /** The index in `routes` of the selected route; `null` when none was. */
+  route: number | null
+}
+
+/** One route of a set, as written (`path_prefix` is `/` when the file has none). */
+export interface SetRoute {
+  host: string
+  path_prefix: string
+  policy: string
+}
+
+/**
+ * A compiled, immutable policy set, held in the WebAssembly module's memory. Released
+ * when garbage-collected, or now with `free()`.
+ */
+export declare class PolicySet {
+  /**
+   * Compiles a set object, its JSON text, or its bytes. Throws a `PolicyError` with
+   * every error at once, each `Diagnostic` named by its `path`
+   * (`policies.acme.origins[1]`, `routes[2].host`).
+   */
+  constructor(config: PolicySetConfig | string | Uint8Array | ArrayBuffer)
+  static fromJson(text: string): PolicySet
+  /**
+   * Decides one request: the route is selected by the `Host` line in `headers` and
+   * `path` (the request path without the query string; default `/`).
+   */
+  evaluate(method: string, headers?: HeadersInput, path?: string): SetDecision
+  /** The decision as one JSON line (`corsgate eval --jsonl` for a set). */
+  evaluateJson(method: string, headers?: HeadersInput, path?: string): string
+  /** The decision as one flat array. */
+  decideCompact(method: string, headers?: HeadersInput, path?: string): CompactDecision
+  /** Warnings of every policy, each named by its path. */
+  readonly warnings: Array<Diagnostic>
+  /** The policy names, in file order. */
+  readonly policyNames: Array<string>
+  /** The routes, in file order. */
+  readonly routes: Array<SetRoute>
+  /** Releases the compiled set now; any later call throws. */
+  free(): void
+}
+
+/** Whether a document (object, JSON text or bytes) is a policy set (a top-level `policies` key). */
+export declare function isPolicySet(config: unknown): boolean
 
 /** The version of the corsgate core in this module. */
 export declare function version(): string

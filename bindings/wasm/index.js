@@ -2,4 +2,4 @@
 import { bind } from './lib/core.js'
 import { wasmModule } from './lib/load-node.js'
 
-export const { Policy, version, requestHeaderNames, applyDecision, mergeLines } = bind(new WebAssembly.Instance(wasmModule, {}))
+export const { Policy, PolicySet, isPolicySet, version, requestHeaderNames, applyDecision, mergeLines } = bind(new WebAssembly.Instance(wasmModule, {}))

@@ -3,4 +3,4 @@
 import { bind } from './lib/core.js'
 import wasmModule from './corsgate.wasm'
 
-export const { Policy, version, requestHeaderNames, applyDecision, mergeLines } = bind(new WebAssembly.Instance(wasmModule, {}))
+export const { Policy, PolicySet, isPolicySet, version, requestHeaderNames, applyDecision, mergeLines } = bind(new WebAssembly.Instance(wasmModule, {}))

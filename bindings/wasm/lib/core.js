@@ -74,8 +74,8 @@ function str(v, what) {
 
 /**
  * Binds a `WebAssembly.Instance` of corsgate.wasm. Returns the package's API:
- * `{ Policy, version, requestHeaderNames, applyDecision, mergeLines }` (`mergeLines` is
- * the middleware's internal form of `applyDecision`).
+ * `{ Policy, PolicySet, isPolicySet, version, requestHeaderNames, applyDecision,
+ * mergeLines }` (`mergeLines` is the middleware's internal form of `applyDecision`).
  */
 export function bind(instance) {
   const x = instance.exports
@@ -173,16 +173,19 @@ export function bind(instance) {
     return decoder.decode(m.subarray(p, p + len))
   }
 
-  /** Evaluates `[method, name, value, …]` (strings) in `mode`; returns the output text. */
-  function run(h, parts, mode) {
+  /**
+   * Evaluates `[method, name, value, …]` (strings; for a set `[method, path, name,
+   * value, …]` with `evaluate = x.cg_set_evaluate`) in `mode`; returns the output text.
+   */
+  function run(h, parts, mode, evaluate = x.cg_evaluate) {
     const joined = parts.length === 1 ? parts[0] : parts.join('\0')
     const len = writeInput(joined)
     // Exports return i32: `>>> 0` reads the u32.
-    let n = call(() => x.cg_evaluate(h, inPtr, len, parts.length, mode)) >>> 0
+    let n = call(() => evaluate(h, inPtr, len, parts.length, mode)) >>> 0
     if (n === NO_INPUT) {
       // A string held a NUL byte: send the same strings length-prefixed.
       const plen = writePrefixed(parts)
-      n = call(() => x.cg_evaluate(h, inPtr, plen, parts.length, mode | 4)) >>> 0
+      n = call(() => evaluate(h, inPtr, plen, parts.length, mode | 4)) >>> 0
     }
     return readOut(n)
   }
@@ -211,50 +214,68 @@ export function bind(instance) {
     return flattenHeaders(headers, [method])
   }
 
-  const free =
+  /**
+   * Writes a configuration argument (an object, its JSON text, or its bytes) into the
+   * input buffer; returns its byte length. `call` and `what` name it in a TypeError.
+   */
+  function writeConfig(config, call, what) {
+    let text
+    if (typeof config === 'string') {
+      text = config
+    } else if (config instanceof Uint8Array || config instanceof ArrayBuffer) {
+      const bytes = config instanceof ArrayBuffer ? new Uint8Array(config) : config
+      reserve(bytes.length + 1)
+      inView.set(bytes)
+      return bytes.length
+    } else if (config !== null && typeof config === 'object') {
+      try {
+        text = JSON.stringify(config)
+      } catch (e) {
+        throw typeError(`corsgate: the ${what} object cannot be read as JSON: ${e.message}`)
+      }
+    } else {
+      throw typeError(`corsgate: ${call} takes a ${what} object, its JSON text or its bytes`)
+    }
+    return writeInput(text)
+  }
+
+  /** The config error a failed compile left in the output buffer, as an Error. */
+  function configError() {
+    const info = JSON.parse(readOut(x.cg_out_len()))
+    const e = new Error(info.message)
+    e.code = info.code
+    e.errors = info.errors
+    e.warnings = info.warnings
+    return e
+  }
+
+  /** Whether a configuration (object, text or bytes) is a policy set (the core's rule). */
+  function isPolicySet(config) {
+    if (config !== null && typeof config === 'object' && !(config instanceof Uint8Array) && !(config instanceof ArrayBuffer)) {
+      return Object.prototype.hasOwnProperty.call(config, 'policies')
+    }
+    if (typeof config !== 'string' && !(config instanceof Uint8Array) && !(config instanceof ArrayBuffer)) return false
+    const len = writeConfig(config, 'isPolicySet(config)', 'policy')
+    return call(() => x.cg_is_set(inPtr, len)) === 1
+  }
+
+  /** Frees handles with `release` when their object is garbage-collected (where supported). */
+  const finalizer = (release) =>
     typeof FinalizationRegistry === 'function'
       ? new FinalizationRegistry((h) => {
-          if (trapped === null) x.cg_policy_free(h)
+          if (trapped === null) release(h)
         })
       : null
+  const free = finalizer((h) => x.cg_policy_free(h))
 
   /** A compiled, immutable CORS policy. See index.d.ts. */
   class Policy {
     #h
     #warnings
     constructor(config) {
-      let text
-      if (typeof config === 'string') {
-        text = config
-      } else if (config instanceof Uint8Array || config instanceof ArrayBuffer) {
-        text = null
-      } else if (config !== null && typeof config === 'object') {
-        try {
-          text = JSON.stringify(config)
-        } catch (e) {
-          throw typeError(`corsgate: the policy object cannot be read as JSON: ${e.message}`)
-        }
-      } else {
-        throw typeError('corsgate: new Policy(config) takes a policy object, its JSON text or its bytes')
-      }
-      let len
-      if (text === null) {
-        const bytes = config instanceof ArrayBuffer ? new Uint8Array(config) : config
-        reserve(bytes.length + 1)
-        inView.set(bytes)
-        len = bytes.length
-      } else {
-        len = writeInput(text)
-      }
+      const len = writeConfig(config, 'new Policy(config)', 'policy')
       const h = call(() => x.cg_policy_new(inPtr, len))
-      if (h === 0) {
-        const info = JSON.parse(readOut(x.cg_out_len()))
-        const e = new Error(info.message)
-        e.code = info.code
-        e.errors = info.errors
-        e.warnings = info.warnings
-        throw e
-      }
+      if (h === 0) throw configError()
       this.#h = h
       if (free !== null) free.register(this, h, this)
     }
@@ -335,6 +356,119 @@ export function bind(instance) {
     }
   }
 
+  const freeSet = finalizer((h) => x.cg_set_free(h))
+
+  /** A compiled, immutable policy set (DESIGN "Policy sets"). See index.d.ts. */
+  class PolicySet {
+    #h
+    #info
+    constructor(config) {
+      const len = writeConfig(config, 'new PolicySet(config)', 'policy set')
+      const h = call(() => x.cg_set_new(inPtr, len))
+      if (h === 0) throw configError()
+      this.#h = h
+      if (freeSet !== null) freeSet.register(this, h, this)
+    }
+
+    /** Compiles a policy set from JSON text. */
+    static fromJson(text) {
+      if (typeof text !== 'string') throw typeError('corsgate: PolicySet.fromJson(text) takes a string')
+      return new PolicySet(text)
+    }
+
+    #handle() {
+      if (this.#h === 0) throw new Error('corsgate: this PolicySet was freed')
+      return this.#h
+    }
+
+    /** `{ warnings, policies, routes }`, read once. */
+    #about() {
+      if (this.#info === undefined) {
+        const h = this.#handle()
+        this.#info = JSON.parse(readOut(call(() => x.cg_set_info(h))))
+      }
+      return this.#info
+    }
+
+    /** `[method, path, name, value, …]` of a request. */
+    #request(method, headers, path) {
+      if (typeof method !== 'string') throw typeError('corsgate: method must be a string')
+      if (path === undefined) path = '/'
+      else if (typeof path !== 'string') throw typeError('corsgate: path must be a string')
+      return flattenHeaders(headers, [method, path])
+    }
+
+    /** Splits the route prefix off a set's compact output: `[route | null, rest]`. */
+    #split(text) {
+      const i = text.indexOf('\0')
+      return [i === 0 ? null : Number(text.slice(0, i)), text.slice(i + 1)]
+    }
+
+    /** `decision` plus `policy` and `route` of the route `route` (null: none). */
+    #named(d, route) {
+      d.policy = route === null ? null : this.#about().routes[route].policy
+      d.route = route
+      return d
+    }
+
+    /**
+     * Decides one request: the route is selected by the request's `Host` line (in
+     * `headers`) and `path` (default `/`), then its policy decides.
+     */
+    evaluate(method, headers, path) {
+      const [route, rest] = this.#split(run(this.#handle(), this.#request(method, headers, path), 1, x.cg_set_evaluate))
+      return this.#named(parse(rest, true), route)
+    }
+
+    /** The decision as the JSON line of `corsgate eval --jsonl` for a set. */
+    evaluateJson(method, headers, path) {
+      return run(this.#handle(), this.#request(method, headers, path), 2, x.cg_set_evaluate)
+    }
+
+    /** `[kind, allowed, status, name, value, …]`, like `Policy.decideCompact`. */
+    decideCompact(method, headers, path) {
+      const [, rest] = this.#split(run(this.#handle(), this.#request(method, headers, path), 0, x.cg_set_evaluate))
+      const d = parse(rest, false)
+      const out = [KINDS.indexOf(d.kind), d.allowed, d.status]
+      for (const [n, v] of d.headers) out.push(n, v)
+      return out
+    }
+
+    /**
+     * Internal (middleware): decides `[method, path, name, value, …]` already
+     * flattened; `{ kind, allowed, status, headers, reasonCode, policy, route }`.
+     */
+    _decide(parts) {
+      const [route, rest] = this.#split(run(this.#handle(), parts, 0, x.cg_set_evaluate))
+      return this.#named(parse(rest, false), route)
+    }
+
+    /** Warnings of every policy, each named by its path. */
+    get warnings() {
+      return this.#about().warnings.map((d) => ({ ...d }))
+    }
+
+    /** The policy names, in file order. */
+    get policyNames() {
+      return [...this.#about().policies]
+    }
+
+    /** The routes as written (a decision's `route` indexes this list). */
+    get routes() {
+      return this.#about().routes.map((r) => ({ ...r }))
+    }
+
+    /** Releases the compiled set now (otherwise when garbage-collected). */
+    free() {
+      if (this.#h !== 0) {
+        if (freeSet !== null) freeSet.unregister(this)
+        const h = this.#h
+        this.#h = 0
+        call(() => x.cg_set_free(h))
+      }
+    }
+  }
+
   /**
    * The core's response rule on a decision of kind code `kind` (0/1/2), its header
    * pairs `decision` and the application's flat `app` lines (`[name, value, …]`).
@@ -387,5 +521,5 @@ export function bind(instance) {
     return readOut(call(() => x.cg_request_header_names())).split('\0')
   }
 
-  return { Policy, version, requestHeaderNames, applyDecision, mergeLines }
+  return { Policy, PolicySet, isPolicySet, version, requestHeaderNames, applyDecision, mergeLines }
 }

@@ -23,6 +23,7 @@
 //! The module is single-threaded (one instance per isolate/worker), so the output
 //! buffer and scratch vectors are plain thread-locals.
 
+pub mod set;
 pub mod wire;
 
 use std::cell::RefCell;
@@ -33,7 +34,7 @@ thread_local! {
 }
 
 /// Replaces the output buffer's content with `f`'s and returns its length.
-fn emit(f: impl FnOnce(&mut Vec<u8>)) -> u32 {
+pub(crate) fn emit(f: impl FnOnce(&mut Vec<u8>)) -> u32 {
     OUT.with(|o| {
         let mut o = o.borrow_mut();
         o.clear();
@@ -79,7 +80,7 @@ pub unsafe extern "C" fn cg_free(ptr: *mut u8, len: u32) {
 ///
 /// # Safety
 /// `ptr..ptr+len` must be readable memory of this module for the returned lifetime.
-unsafe fn bytes<'a>(ptr: *const u8, len: u32) -> &'a [u8] {
+pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: u32) -> &'a [u8] {
     if len == 0 || ptr.is_null() {
         &[]
     } else {
@@ -107,7 +108,13 @@ unsafe fn policy<'a>(h: usize) -> &'a corsgate::Policy {
 pub unsafe extern "C" fn cg_policy_new(ptr: *const u8, len: u32) -> usize {
     // SAFETY: guaranteed by the caller.
     let input = unsafe { bytes(ptr, len) };
-    match corsgate::Policy::from_json_bytes(input) {
+    handle_or_error(corsgate::Policy::from_json_bytes(input))
+}
+
+/// A compiled value as a handle (the address of its box), or `0` with the error as JSON
+/// in the output buffer (`{"message","code","errors","warnings"}`).
+pub(crate) fn handle_or_error<T>(compiled: Result<T, corsgate::ConfigError>) -> usize {
+    match compiled {
         Ok(p) => Box::into_raw(Box::new(p)) as usize,
         Err(e) => {
             let json = wire::config_error_json(&e);
@@ -129,9 +136,18 @@ pub extern "C" fn cg_out_len() -> u32 {
 /// `h` must be a live handle from [`cg_policy_new`]; it is dead afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cg_policy_free(h: usize) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { drop_handle::<corsgate::Policy>(h) }
+}
+
+/// Drops the boxed `T` behind a handle from [`handle_or_error`]; `0` is ignored.
+///
+/// # Safety
+/// `h` is `0` or a live handle of a boxed `T`; it is dead afterwards.
+pub(crate) unsafe fn drop_handle<T>(h: usize) {
     if h != 0 {
         // SAFETY: guaranteed by the caller.
-        drop(unsafe { Box::from_raw(h as *mut corsgate::Policy) });
+        drop(unsafe { Box::from_raw(h as *mut T) });
     }
 }
 
@@ -171,11 +187,11 @@ pub unsafe extern "C" fn cg_origin_allowed(h: usize, ptr: *const u8, len: u32) -
 }
 
 /// What [`cg_evaluate`] writes, chosen by its `mode` argument.
-const MODE_COMPACT: u32 = 0;
-const MODE_REASON: u32 = 1;
-const MODE_JSON: u32 = 2;
+pub(crate) const MODE_COMPACT: u32 = 0;
+pub(crate) const MODE_REASON: u32 = 1;
+pub(crate) const MODE_JSON: u32 = 2;
 /// Bit of `mode`: the input is length-prefixed instead of NUL-joined.
-const MODE_PREFIXED: u32 = 4;
+pub(crate) const MODE_PREFIXED: u32 = 4;
 
 /// Decides one request and writes the decision; returns its length, or `u32::MAX`
 /// when the joined input does not hold exactly `count` strings (a string held a NUL:
@@ -197,12 +213,7 @@ pub unsafe extern "C" fn cg_evaluate(
     // SAFETY: guaranteed by the caller.
     let (p, input) = unsafe { (policy(h), bytes(ptr, len)) };
     let mut parts: Vec<&[u8]> = Vec::with_capacity(count.min(64) as usize);
-    let ok = if mode & MODE_PREFIXED != 0 {
-        wire::split_prefixed(input, &mut parts)
-    } else {
-        wire::split_joined(input, count as usize, &mut parts)
-    };
-    if ok.is_none() {
+    if wire::split(input, count as usize, mode & MODE_PREFIXED != 0, &mut parts).is_none() {
         return u32::MAX;
     }
     let d = wire::evaluate(p, &parts);
@@ -240,11 +251,7 @@ pub unsafe extern "C" fn cg_merge(
     // SAFETY: guaranteed by the caller.
     let input = unsafe { bytes(ptr, len) };
     let mut parts: Vec<&[u8]> = Vec::with_capacity(count.min(256) as usize);
-    let ok = if prefixed != 0 {
-        wire::split_prefixed(input, &mut parts)
-    } else {
-        wire::split_joined(input, count as usize, &mut parts)
-    };
+    let ok = wire::split(input, count as usize, prefixed != 0, &mut parts);
     let split = (2 * decision_lines as usize).min(parts.len());
     if ok.is_none() {
         return u32::MAX;

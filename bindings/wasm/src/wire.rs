@@ -41,6 +41,21 @@ pub fn split_joined<'a>(joined: &'a [u8], count: usize, out: &mut Vec<&'a [u8]>)
     (out.len() == count).then_some(())
 }
 
+/// Splits the loader's input in either layout: length-prefixed when `prefixed`, else
+/// exactly `count` NUL-joined strings. `None` when it does not split so.
+pub fn split<'a>(
+    input: &'a [u8],
+    count: usize,
+    prefixed: bool,
+    out: &mut Vec<&'a [u8]>,
+) -> Option<()> {
+    if prefixed {
+        split_prefixed(input, out)
+    } else {
+        split_joined(input, count, out)
+    }
+}
+
 /// Splits the length-prefixed layout. `None` when a length runs past the end.
 pub fn split_prefixed<'a>(mut buf: &'a [u8], out: &mut Vec<&'a [u8]>) -> Option<()> {
     out.clear();
@@ -63,6 +78,21 @@ pub fn evaluate<'a>(policy: &'a corsgate::Policy, parts: &[&'a [u8]]) -> Decisio
         .split_first()
         .map_or((&b""[..], &[][..]), |(m, r)| (*m, r));
     policy.evaluate(method, rest.chunks_exact(2).map(|p| (p[0], p[1])))
+}
+
+/// Evaluates a policy set's request given as `[method, path, name, value, …]` (a
+/// trailing unpaired name is ignored; a missing path is `/`).
+pub fn evaluate_set<'a>(
+    set: &'a corsgate::PolicySet,
+    parts: &[&'a [u8]],
+) -> corsgate::SetDecision<'a> {
+    let (method, rest) = parts
+        .split_first()
+        .map_or((&b""[..], &[][..]), |(m, r)| (*m, r));
+    let (path, rest) = rest
+        .split_first()
+        .map_or((&b"/"[..], &[][..]), |(p, r)| (*p, r));
+    set.evaluate(method, path, rest.chunks_exact(2).map(|p| (p[0], p[1])))
 }
 
 /// Appends the decision in the output format described in the module docs.
@@ -186,6 +216,7 @@ pub fn diagnostics_json(list: &[corsgate::Diagnostic]) -> serde_json::Value {
                 "index": d.index,
                 "value": d.value,
                 "message": d.message,
+                "path": d.path(),
             })
         })
         .collect()
@@ -256,6 +287,33 @@ mod tests {
         assert_eq!(
             out,
             b"0\0Access-Control-Allow-Origin\0https://a.com\0Vary\0Origin"
+        );
+    }
+
+    #[test]
+    fn set_requests_carry_the_path_second() {
+        let set = corsgate::PolicySet::from_json(
+            r#"{"policies": {"a": {"origins": ["https://a.com"]}, "b": {"origins": ["https://b.com"]}},
+                "routes": [{"host": "api.x.com", "policy": "a"}, {"host": "api.x.com", "path_prefix": "/b/", "policy": "b"}]}"#,
+        )
+        .expect("valid set");
+        let parts: [&[u8]; 6] = [
+            b"GET",
+            b"/b/1",
+            b"Host",
+            b"api.x.com",
+            b"Origin",
+            b"https://b.com",
+        ];
+        let d = evaluate_set(&set, &parts);
+        assert_eq!(
+            (d.policy(), d.route(), d.allowed()),
+            (Some("b"), Some(1), true)
+        );
+        let d = evaluate_set(&set, &parts[..1]);
+        assert_eq!(
+            (d.policy(), d.decision().reason().code()),
+            (None, "no_policy")
         );
     }
 

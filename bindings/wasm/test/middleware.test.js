@@ -5,9 +5,9 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { Hono } from 'hono'
-import { cors, withCors } from '../fetch.js'
+import { cors, withCors, decide } from '../fetch.js'
 import { cors as honoCors, policyFromHonoOptions } from '../hono.js'
-import { Policy } from '../index.js'
+import { Policy, PolicySet } from '../index.js'
 
 const require = createRequire(import.meta.url)
 const POLICY = { origins: ['https://app.example.com'], methods: ['PUT'], expose_headers: ['x-id'], credentials: true }
@@ -158,4 +158,66 @@ test('fetch and hono: cross-origin protection refuses without calling the app', 
   const d = new Policy(COP).evaluate('POST', [['Host', 'api.test'], ['Origin', 'https://evil.test']])
   assert.deepEqual([d.kind, d.allowed, d.status, d.headers, d.reasonCode], ['refused', false, 403, [['Vary', 'Origin']], 'cross_origin_request_refused'])
   assert.deepEqual(new Policy(COP).decideCompact('POST', [['Host', 'api.test'], ['Origin', 'https://evil.test']]), [3, false, 403, 'Vary', 'Origin'])
+})
+
+const SET = {
+  policies: { acme: { origins: ['https://*.acme.com'], credentials: true }, partner: { origins: ['https://partner.io'] } },
+  routes: [
+    { host: 'api.acme.com', policy: 'acme' },
+    { host: 'api.acme.com', path_prefix: '/partner/', policy: 'partner' },
+  ],
+}
+const acaoOf = (r) => r.headers.get('access-control-allow-origin')
+const app200 = async () => new Response('app')
+
+test('fetch: a policy set selects by the URL host (no Host header) and pathname, not the query', async () => {
+  const mw = cors(SET)
+  assert.ok(mw.policy() instanceof PolicySet)
+  const at = (url) => mw(new Request(url, { headers: { origin: 'https://partner.io' } }), app200)
+  assert.equal(acaoOf(await at('https://api.acme.com/partner/x?q=1')), 'https://partner.io')
+  assert.equal(acaoOf(await at('https://api.acme.com/x?next=/partner/')), null)
+  // No route for this host: not CORS, Vary: Origin, the app's ACAO removed.
+  const other = await mw(new Request('https://elsewhere.test/partner/x', { headers: { origin: 'https://partner.io' } }), async () =>
+    new Response('app', { headers: { 'access-control-allow-origin': '*' } }),
+  )
+  assert.equal(acaoOf(other), null)
+  assert.equal(other.headers.get('vary'), 'Origin')
+})
+
+test('fetch: hot reload of a set; an invalid set throws (every error by path) and the old one serves', async () => {
+  const mw = cors(JSON.stringify(SET))
+  const get = () => mw(new Request('https://api.acme.com/partner/x', { headers: { origin: 'https://new.example' } }), app200)
+  assert.equal(acaoOf(await get()), null)
+  assert.throws(
+    () => mw.setPolicy({ ...SET, routes: [{ host: 'api..acme.com', policy: 'nobody' }] }),
+    (e) => {
+      assert.deepEqual(e.errors.map((d) => d.path), ['routes[0].host', 'routes[0].policy'])
+      return true
+    },
+  )
+  assert.equal(acaoOf(await get()), null)
+  mw.setPolicy({ ...SET, policies: { ...SET.policies, partner: { origins: ['https://new.example'] } } })
+  assert.equal(acaoOf(await get()), 'https://new.example')
+})
+
+test('hono: cors({ policy: set }) selects per host and path', async () => {
+  const app = new Hono()
+  app.use('*', honoCors({ policy: new PolicySet(SET) }))
+  app.get('*', (c) => c.text('app'))
+  const r = await app.request('https://api.acme.com/partner/x', { headers: { origin: 'https://partner.io' } })
+  assert.equal(acaoOf(r), 'https://partner.io')
+  const d = new PolicySet(SET).evaluate('GET', { host: 'api.acme.com', origin: 'https://a.acme.com' }, '/x')
+  assert.deepEqual([d.policy, d.route, d.allowed], ['acme', 0, true])
+})
+
+test('fetch: a relative request URL without Host (Bun, HTTP/1.0) selects only `*` routes', () => {
+  const fake = (url, headers) => ({ method: 'GET', url, headers: new Headers(headers) })
+  const withStar = new PolicySet({ ...SET, policies: { ...SET.policies, open: { origins: ['*'] } }, routes: [...SET.routes, { host: '*', policy: 'open' }] })
+  const d = decide(withStar, fake('/partner/x?q=1', { origin: 'https://partner.io' }))
+  assert.deepEqual([d.policy, d.route, d.allowed], ['open', 2, true])
+  const none = decide(new PolicySet(SET), fake('/partner/x', { origin: 'https://partner.io' }))
+  assert.deepEqual([none.policy, none.route, none.reasonCode], [null, null, 'no_policy'])
+  // With a Host header, it decides (the URL is not needed for the host).
+  const hosted = decide(new PolicySet(SET), fake('/partner/x', { host: 'api.acme.com', origin: 'https://partner.io' }))
+  assert.deepEqual([hosted.policy, hosted.route], ['partner', 1])
 })

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { start } from './support/runtimes.js'
-import { REPO, loadVectors, wireSafe } from './support/vectors.js'
+import { REPO, loadVectors, wireSafe, isSet } from './support/vectors.js'
 import { judge, verdicts } from './support/judge.js'
 import { HONO_CASES, HONO_REQUESTS, EXPECTED_DIFFERENCES } from './support/hono-cases.js'
 
@@ -29,7 +29,7 @@ mkdirSync(join(REPO, 'build'), { recursive: true })
 // The first request to /v/<i> compiles the vector's policy; a pathological regex set takes
 // seconds to be refused on a loaded machine (5.6 s seen at load 19): room for that.
 const VECTOR_TIMEOUT_MS = 30000
-const strip = (headers) => headers.filter(([n]) => !/^(x-app-called|date|content-length|content-type|connection|server|keep-alive|transfer-encoding)$/i.test(n))
+const strip = (headers) => headers.filter(([n]) => !/^(x-app-called|x-corsgate-selected|date|content-length|content-type|connection|server|keep-alive|transfer-encoding)$/i.test(n))
 const appCalled = (headers) => headers.some(([n]) => n.toLowerCase() === 'x-app-called')
 
 /**
@@ -37,13 +37,20 @@ const appCalled = (headers) => headers.some(([n]) => n.toLowerCase() === 'x-app-
  * no answer, or its own error status and no CORS header), with why.
  */
 const RUNTIME_REFUSES = {
-  workerd: { 'pf-options-lowercase-method-is-actual': 'workerd answers 501 to the method "options"' },
+  workerd: {
+    'pf-options-lowercase-method-is-actual': 'workerd answers 501 to the method "options"',
+    'set-missing-host-star-only': 'workerd answers 400 to a request without Host',
+    'set-missing-host-no-star-route': 'workerd answers 400 to a request without Host',
+  },
   deno: { 'actual-many-other-headers': 'Deno answers 400 to that many header lines' },
   bun: {
     'pf-options-lowercase-method-is-actual': 'Bun closes the connection on the method "options"',
     'actual-many-other-headers': 'Bun answers 431 to that many header lines',
   },
 }
+
+/** Whether a vector's request has no Host line (sent as HTTP/1.0 without one). */
+const hostless = (v) => !v.request.headers.some(([n]) => n.toLowerCase() === 'host')
 
 /** Why a vector cannot be sent through HTTP/1.1 and a Fetch `Headers`, or null. */
 function notSendable(v) {
@@ -66,7 +73,9 @@ async function vectorsOverHttp(rt, port) {
     if (refusal) {
       let res = null
       try {
-        res = await rawRequest(port, v.request.method, `/v/${i}`, v.request.headers)
+        res = isSet(v)
+          ? await rawRequest(port, v.request.method, v.request.path ?? '/', [...v.request.headers, ['X-Corsgate-Vector', String(i)]], 5000, { hostless: hostless(v) })
+          : await rawRequest(port, v.request.method, `/v/${i}`, v.request.headers)
       } catch {}
       if (res && (res.status < 400 || appCalled(res.headers) || res.headers.some(([n]) => /^access-control-/i.test(n)))) {
         failures.push(`${rt} ${v.id}: expected the runtime to refuse it (${refusal}), got ${res.status}`)
@@ -76,7 +85,14 @@ async function vectorsOverHttp(rt, port) {
     }
     let res
     try {
-      res = await rawRequest(port, v.request.method, `/v/${i}`, v.request.headers, VECTOR_TIMEOUT_MS)
+      if (isSet(v)) {
+        // A set vector: its own Host line (none, as HTTP/1.0, when it has none) and path;
+        // the server finds the vector by a line the core never reads.
+        const lines = [...v.request.headers, ['X-Corsgate-Vector', String(i)]]
+        res = await rawRequest(port, v.request.method, v.request.path ?? '/', lines, VECTOR_TIMEOUT_MS, { hostless: hostless(v) })
+      } else {
+        res = await rawRequest(port, v.request.method, `/v/${i}`, v.request.headers, VECTOR_TIMEOUT_MS)
+      }
     } catch (e) {
       failures.push(`${rt} ${v.id}: no HTTP answer (${e.message})`)
       continue
@@ -90,8 +106,13 @@ async function vectorsOverHttp(rt, port) {
     if (!itself && !v.expect.config_error && !appCalled(res.headers)) failures.push(`${rt} ${v.id}: the app was not called (status ${res.status})`)
     // The app's own header lines (x-app-called, content-type …) are not CORS's business;
     // for a merge vector the response is the final one, app_headers included.
-    const headers = v.request.app_headers ? res.headers.filter(([n]) => n.toLowerCase() !== 'x-app-called') : strip(res.headers)
+    const headers = v.request.app_headers ? res.headers.filter(([n]) => !/^(x-app-called|x-corsgate-selected)$/i.test(n)) : strip(res.headers)
     const observed = { kind: null, allowed: null, status: res.status, headers }
+    const selected = res.headers.find(([n]) => n.toLowerCase() === 'x-corsgate-selected')
+    if (isSet(v)) {
+      if (selected) Object.assign(observed, JSON.parse(selected[1]))
+      else failures.push(`${rt} ${v.id}: the server did not say what the set selected`)
+    }
     if (v.request.app_headers) observed.final_headers = headers
     observations.push({ id: v.id, via: `wasm-fetch-${rt}-http`, observed })
   }

@@ -2,9 +2,9 @@
 // node:fs and node:path, which Node, Deno and Bun all provide):
 // - the shared `vectors.jsonl` ($CORSGATE_SHARED/conformance, else ../shared/conformance
 //   beside the repository) and the project's own tests/vectors/*.jsonl;
-// - from the shared `vectors-v2.jsonl`, the `merge-` vectors (the response rule) and the
-//   `cop-` vectors (cross-origin protection); `set-` (policy sets) are not in this
-//   package yet and are returned as `skipped`, so every runner prints and counts them.
+// - the shared `vectors-v2.jsonl`: `merge-` (the response rule), `cop-` (cross-origin
+//   protection), `set-` and `cop-set-` (policy sets). None is skipped any more; the
+//   `skipped` list stays so every runner prints and counts what a caller leaves out.
 import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,13 +20,13 @@ function readJsonl(file) {
     .map((l) => JSON.parse(l))
 }
 
-/** Vector id prefixes of vectors-v2.jsonl this package does not run yet. */
-export const SKIPPED_PREFIXES = ['set-']
+/** Vector id prefixes of vectors-v2.jsonl this package does not run (none). */
+export const SKIPPED_PREFIXES = []
 
-/** A policy set (not in this package yet), in any vector. */
-function needsV2Policy(v) {
+/** Whether a vector's policy is a policy set (a top-level `policies` key). */
+export function isSet(v) {
   const p = v.policy
-  return p !== null && typeof p === 'object' && 'policies' in p
+  return p !== null && typeof p === 'object' && Object.prototype.hasOwnProperty.call(p, 'policies')
 }
 
 /**
@@ -43,7 +43,7 @@ export function loadVectors({ merge = true } = {}) {
   const v2 = join(SHARED, 'vectors-v2.jsonl')
   if (existsSync(v2)) {
     for (const v of readJsonl(v2)) {
-      if (SKIPPED_PREFIXES.some((p) => v.id.startsWith(p)) || (!merge && v.id.startsWith('merge-')) || needsV2Policy(v)) {
+      if (SKIPPED_PREFIXES.some((p) => v.id.startsWith(p)) || (!merge && v.id.startsWith('merge-'))) {
         skipped.push(v.id)
       } else vectors.push(v)
     }

@@ -37,3 +37,13 @@ app.use('/api/*', honoCors({ origin: ['https://example.com'], credentials: true,
 app.use('/v2/*', honoCors({ policy: { origins: ['https://*.example.com'] } }))
 const cfg = policyFromHonoOptions({ origin: 'https://example.com' })
 void [res, cfg]
+
+// Policy sets.
+import { PolicySet, type SetDecision } from '@corsgate/wasm'
+const set = new PolicySet({ policies: { a: { origins: ['https://a.com'] } }, routes: [{ host: '*', policy: 'a' }] })
+const sd: SetDecision = set.evaluate('GET', new Headers({ host: 'x', origin: 'https://a.com' }), '/p')
+const picked: [string | null, number | null] = [sd.policy, sd.route]
+const setMw = cors(set)
+setMw.setPolicy({ policies: { b: { origins: ['*'] } }, routes: [{ host: '*', policy: 'b' }] })
+app.use('/t/*', honoCors({ policy: set }))
+void [picked, setMw]

@@ -345,6 +345,42 @@ def test_django_async_mode() -> None:
     assert pf.status_code == 200 and pf["Access-Control-Allow-Methods"] == "PUT"
 
 
+def test_django_answers_refusals_itself(tmp_path: Path) -> None:
+    """Cross-origin protection: a refused POST is answered 403 by the middleware and the
+    view never runs, in the sync and the async mode alike."""
+    import asyncio
+
+    from django.test import AsyncRequestFactory, RequestFactory  # type: ignore[import-untyped]
+
+    from corsgate.django import CorsMiddleware as DjangoCors
+
+    f = tmp_path / "cors.json"
+    f.write_text(json.dumps({"origins": [A], "methods": ["POST"], "cross_origin_protection": True}))
+    calls: list[str] = []
+
+    def view(request: Any) -> Any:
+        calls.append(request.path)
+        return HttpResponse("app")
+
+    async def aview(request: Any) -> Any:
+        return view(request)
+
+    evil = {"Origin": "https://evil.example.net", "Sec-Fetch-Site": "cross-site"}
+    trusted = {"Origin": A, "Sec-Fetch-Site": "cross-site"}
+    with override_settings(CORSGATE_POLICY=str(f)):
+        sync_mw, async_mw = DjangoCors(view), DjangoCors(aview)
+    for answer in (
+        sync_mw(RequestFactory().post("/transfer", headers=evil)),
+        asyncio.run(async_mw(AsyncRequestFactory().post("/transfer", headers=evil))),
+    ):
+        assert answer.status_code == 403 and answer.content == b""
+        assert answer["Vary"] == "Origin" and "Access-Control-Allow-Origin" not in answer
+    assert calls == [], "the view ran for a refused request"
+    ok = sync_mw(RequestFactory().post("/transfer", headers=trusted))
+    assert ok.status_code == 200 and ok.content == b"app" and ok["Access-Control-Allow-Origin"] == A
+    assert calls == ["/transfer"]
+
+
 # ---- policy sets through Django and Flask ------------------------------------------------
 
 SET_DOC = {

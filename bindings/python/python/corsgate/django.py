@@ -232,7 +232,7 @@ class CorsMiddleware:
         if not self.urls.match(request.path_info):
             return self.get_response(request)
         decision = self._decide(request)
-        if decision.is_preflight:
+        if not decision.calls_application:  # a preflight or a refusal: answered here
             return _answer(decision)
         return _apply(decision, self.get_response(request))
 
@@ -240,7 +240,7 @@ class CorsMiddleware:
         if not self.urls.match(request.path_info):
             return await self.get_response(request)
         decision = self._decide(request)
-        if decision.is_preflight:
+        if not decision.calls_application:  # a preflight or a refusal: answered here
             return _answer(decision)
         return _apply(decision, await self.get_response(request))
 
@@ -253,7 +253,7 @@ class CorsMiddleware:
 
 
 def _answer(decision: Decision) -> Any:
-    """The preflight answer: the decision's status and headers, an empty body."""
+    """A preflight's or a refusal's answer: the decision's status and headers, an empty body."""
     answer = HttpResponse(status=decision.status or 403)
     for name, value in decision.headers:
         answer[name] = value

@@ -287,10 +287,15 @@ impl Config {
             errors: Vec::new(),
             written: Written::default(),
         };
+        /// The top-level keys of a policy-set file (`crate::set`).
+        const SET_KEYS: [&str; 3] = ["policies", "routes", "defaults"];
         let mut config = Config::default();
         for key in map.keys() {
             if !FIELDS.contains(&key.as_str()) {
                 let hint = match closest_field(key) {
+                    _ if map.contains_key("policies") && SET_KEYS.contains(&key.as_str()) => {
+                        " (the top-level \"policies\" key makes this file a policy set: load it as a set, not as a single policy)".to_owned()
+                    }
                     Some(f) => format!(" (did you mean \"{f}\"?)"),
                     None => format!(" (policy version 1 defines {})", FIELDS.join(", ")),
                 };
@@ -574,6 +579,26 @@ mod tests {
         assert_eq!(c.max_age, Some(60));
         assert_eq!(c.preflight_status, 200);
         assert_eq!(Config::from_value(&c.to_json_value()).unwrap(), c);
+    }
+
+    #[test]
+    fn a_policy_set_read_as_a_policy_says_so() {
+        let e =
+            Config::from_json(r#"{"policies":{"a":{"origins":["*"]}},"routes":[]}"#).unwrap_err();
+        let unknown: Vec<&Diagnostic> = e
+            .errors
+            .iter()
+            .filter(|d| d.code == Code::UnknownField)
+            .collect();
+        assert_eq!(unknown.len(), 2);
+        assert!(
+            unknown
+                .iter()
+                .all(|d| d.message.contains("load it as a set"))
+        );
+        // Without `policies`, `routes` is an ordinary unknown key.
+        let e = Config::from_json(r#"{"origins":["*"],"routes":[]}"#).unwrap_err();
+        assert!(!e.errors[0].message.contains("policy set"));
     }
 
     #[test]

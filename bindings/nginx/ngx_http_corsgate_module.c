@@ -533,7 +533,8 @@ static void ngx_http_corsgate_shadow(ngx_http_request_t *r, ngx_http_corsgate_ct
     corsgate_slice kind, live_code, shadow_code;
 
     ctx->shadow = NULL;
-    if (lcf == NULL || lcf->shadow == NULL || ngx_http_corsgate_evaluate(r, lcf->shadow, shadow, &shadow_selection) != NGX_OK) {
+    if (lcf == NULL || lcf->shadow == NULL ||
+        ngx_http_corsgate_evaluate(r, lcf->shadow, shadow, &shadow_selection) != NGX_OK) {
         return;
     }
     ctx->shadow = lcf->shadow;

@@ -10,16 +10,20 @@
 // browser), whether the side effect happened: a refused request never reaches it.
 // Prints one line per case and runtime, then "N passed, N failed"; exit 1 on any failure.
 //
+// Every await is bounded (runner.js `step`: a named failure when it runs out), the whole
+// run too (runner.js `bounded`: names the step it found running, kills the Chromium it
+// started, exits 1), and the process exits once the summary is printed: a hang is a
+// failure naming its step, never a silent stall.
+//
 //   node cop.js --cli PATH/corsgate --out DIR --runtime python=http://127.0.0.1:27201 ...
 const fs = require('node:fs')
 const path = require('node:path')
 const http = require('node:http')
 const net = require('node:net')
 const crypto = require('node:crypto')
-const { spawnSync } = require('node:child_process')
 const { chromium } = require('playwright-core')
 const { startPages } = require('./server.js')
-const { CHROMIUM, CHROMIUM_ARGS, parseArgs } = require('./runner.js')
+const { CHROMIUM, CHROMIUM_ARGS, parseArgs, evalJsonl, step, killChildren, bounded } = require('./runner.js')
 
 const POLICY = path.join(__dirname, 'policy-cop.json')
 const TRUSTED = 'http://127.0.0.1:27101' // in policy-cop.json (port range), same site as the API
@@ -39,29 +43,28 @@ const CASES = [
   { id: 'websocket-trusted', page: TRUSTED, act: 'websocket', refused: false, effect: { sockets: 1 } },
 ]
 
-/** GET `url` from Node (not the browser): resolves `{ status, body }`. */
+/** GET `url` from Node (not the browser), on a fresh connection, at most STEP_TIMEOUT_MS: `{ status, body }`. */
 function get(url) {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
+    const req = http.get(url, { agent: false, timeout: STEP_TIMEOUT_MS }, (res) => {
       let body = ''
       res.on('data', (d) => { body += d })
       res.on('end', () => resolve({ status: res.statusCode, body }))
-    }).on('error', reject)
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${STEP_TIMEOUT_MS} ms`)))
+    req.on('error', reject)
   })
 }
 
 async function record(api, id) {
-  const r = await get(`${api}/cop/record?case=${encodeURIComponent(id)}`)
+  const r = await step(`${api}: read /cop/record for ${id}`, get(`${api}/cop/record?case=${encodeURIComponent(id)}`))
   return JSON.parse(r.body)
 }
 
 /** The engine's decisions for requests `[{method, headers}]` (`corsgate eval --jsonl`). */
 function engine(cli, reqs) {
-  if (reqs.length === 0) return []
-  const input = reqs.map((r) => JSON.stringify(r)).join('\n') + '\n'
-  const p = spawnSync(cli, ['eval', POLICY, '--jsonl'], { input, encoding: 'utf8' })
-  if (p.status !== 0) throw new Error(`corsgate eval failed (${p.status}): ${p.stderr}`)
-  return p.stdout.trim().split('\n').map((l) => JSON.parse(l))
+  return evalJsonl(cli, POLICY, reqs)
 }
 
 /** The request as Chromium sent it: its header lines (DevTools), Host from the URL when not listed. */
@@ -77,19 +80,19 @@ async function runBrowserCase(page, c, runtime) {
   if (c.act === 'websocket') {
     const wsUrl = `${runtime.api.replace(/^http/, 'ws')}/cop/ws?case=${encodeURIComponent(c.id)}`
     const handshake = page.copHandshake(wsUrl)
-    const opened = await page.evaluate((u) => new Promise((resolve) => {
+    const opened = await step(`${c.id}: WebSocket in the page`, page.evaluate((u) => new Promise((resolve) => {
       const ws = new WebSocket(u)
-      const t = setTimeout(() => resolve('timeout'), 8000)
+      const t = setTimeout(() => { ws.close(); resolve('timeout') }, 8000)
       ws.onmessage = (m) => { clearTimeout(t); ws.close(); resolve(`open:${m.data}`) }
       ws.onerror = () => { clearTimeout(t); resolve('error') }
-    }), wsUrl)
-    const req = await Promise.race([handshake, timeout('no WebSocket handshake seen (DevTools)')])
+    }), wsUrl))
+    const req = await step(`${c.id}: the WebSocket handshake seen by DevTools`, handshake)
     return { opened, sent: asSent('GET', wsUrl, req.headers) }
   }
   const method = c.act === 'put' ? 'PUT' : 'POST'
   const responded = page.waitForResponse((r) => r.url() === url && r.request().method() === method, { timeout: STEP_TIMEOUT_MS })
   if (c.act === 'form') {
-    await page.evaluate((u) => {
+    await step(`${c.id}: submit the form`, page.evaluate((u) => {
       const f = document.createElement('form')
       f.method = 'POST'
       f.action = u
@@ -99,7 +102,7 @@ async function runBrowserCase(page, c, runtime) {
       f.appendChild(i)
       document.body.appendChild(f)
       f.submit()
-    }, url)
+    }, url))
   } else {
     const init = c.act === 'no-cors'
       ? { method: 'POST', mode: 'no-cors', credentials: 'include', body: 'amount=100' }
@@ -107,13 +110,9 @@ async function runBrowserCase(page, c, runtime) {
     // The page's own verdict is not needed here; the response status is Chromium's.
     page.evaluate(([u, i]) => fetch(u, i).then(() => 'read', () => 'blocked'), [url, init]).catch(() => {})
   }
-  const res = await responded
+  const res = await step(`${c.id}: the ${method} response`, responded, STEP_TIMEOUT_MS + 1000)
   const req = res.request()
-  return { status: res.status(), sent: asSent(req.method(), url, await req.allHeaders()) }
-}
-
-function timeout(why) {
-  return new Promise((resolve, reject) => setTimeout(() => reject(new Error(why)), STEP_TIMEOUT_MS))
+  return { status: res.status(), sent: asSent(req.method(), url, await step(`${c.id}: request headers`, req.allHeaders())) }
 }
 
 /**
@@ -121,7 +120,7 @@ function timeout(why) {
  * Chromium really sent); `page.copHandshake(url)` resolves the first one to `url`.
  */
 async function watchWebSockets(context, page) {
-  const cdp = await context.newCDPSession(page)
+  const cdp = await step('open a DevTools session', context.newCDPSession(page))
   const urls = new Map()
   const seen = []
   let wake = () => {}
@@ -130,7 +129,7 @@ async function watchWebSockets(context, page) {
     seen.push({ url: urls.get(e.requestId), headers: e.request.headers })
     wake()
   })
-  await cdp.send('Network.enable')
+  await step('DevTools Network.enable', cdp.send('Network.enable'))
   page.copHandshake = async (url) => {
     for (;;) {
       const hit = seen.find((s) => s.url === url)
@@ -196,23 +195,27 @@ function effectProblems(want, got) {
 async function main() {
   const args = parseArgs(process.argv.slice(2), 'cop.js')
   fs.mkdirSync(args.out, { recursive: true })
-  const closePages = await startPages(PAGE_PORTS)
+  const closePages = await step('start the page servers', startPages(PAGE_PORTS))
   const rows = []
   try {
     for (const runtime of args.runtimes) {
       const profile = path.join(args.out, `profile-cop-${runtime.name}`)
       fs.rmSync(profile, { recursive: true, force: true })
-      const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+      const context = await step(`${runtime.name}: launch Chromium`,
+        chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60000 }), 65000)
       try {
         for (const c of CASES) {
           const row = { runtime: runtime.name, id: c.id, problems: [] }
           try {
-            const page = await context.newPage()
+            const page = await step(`${runtime.name}/${c.id}: new page`, context.newPage())
             await watchWebSockets(context, page)
             const origin = c.page === 'api' ? runtime.api : c.page
-            await page.goto(`${origin}/${c.page === 'api' ? 'cop/page' : 'page.html'}`)
+            const where = `${origin}/${c.page === 'api' ? 'cop/page' : 'page.html'}`
+            await step(`${runtime.name}/${c.id}: load ${where}`, page.goto(where, { timeout: STEP_TIMEOUT_MS }), STEP_TIMEOUT_MS + 1000)
             row.result = await runBrowserCase(page, c, runtime)
-            await page.close()
+            // Not page.close(): after a form submission has navigated the page, Chromium
+            // 156 + playwright 1.65 can leave page.close() pending forever (issue 13's
+            // stall). The pages stay open until the context closes (6 per runtime).
           } catch (e) {
             row.problems.push(`browser step failed: ${e.message}`)
           }
@@ -231,17 +234,24 @@ async function main() {
             if ((d.kind === 'refused') !== c.refused) row.problems.push(`engine: ${d.kind} (${d.reason_code}) for ${JSON.stringify(r.sent)}`)
             row.engine = d.kind
           }
-          row.problems.push(...effectProblems(c.effect, await record(runtime.api, c.id)))
+          try {
+            row.problems.push(...effectProblems(c.effect, await record(runtime.api, c.id)))
+          } catch (e) {
+            row.problems.push(e.message)
+          }
         }
       } finally {
-        await context.close()
+        await step(`${runtime.name}: close Chromium`, context.close()).catch((e) => {
+          console.log(`cop.js: ${e.message}; killing it`)
+          killChildren()
+        })
       }
       // The old-browser path: a raw client, no Sec-Fetch-Site.
       for (const [id, method, pathname, lines, upgrade, refused, effect] of rawCases(runtime.api)) {
         const row = { runtime: runtime.name, id, problems: [] }
         const url = `${pathname}?case=${encodeURIComponent(`${id}`)}`
         try {
-          const r = await raw(runtime.api, method, url, lines, upgrade)
+          const r = await step(`${runtime.name}/${id}: raw client`, raw(runtime.api, method, url, lines, upgrade), STEP_TIMEOUT_MS + 1000)
           const vary = r.headers.filter(([n]) => n.toLowerCase() === 'vary').map(([, v]) => v)
           if (refused && (r.status !== 403 || vary.join() !== 'Origin')) row.problems.push(`got ${r.status} Vary ${JSON.stringify(vary)}, want 403 Vary: Origin`)
           if (!refused && r.status !== (upgrade ? 101 : 200)) row.problems.push(`got ${r.status}, want ${upgrade ? 101 : 200}`)
@@ -255,12 +265,16 @@ async function main() {
         }
         // A refused socket closes at once; give an accepted one a moment to be recorded.
         await new Promise((r) => setTimeout(r, 50))
-        row.problems.push(...effectProblems(effect, await record(runtime.api, id)))
+        try {
+          row.problems.push(...effectProblems(effect, await record(runtime.api, id)))
+        } catch (e) {
+          row.problems.push(e.message)
+        }
         rows.push(row)
       }
     }
   } finally {
-    await closePages()
+    await step('close the page servers', closePages()).catch((e) => console.log(`cop.js: ${e.message}`))
   }
   let passed = 0
   let failed = 0
@@ -272,11 +286,7 @@ async function main() {
   }
   fs.writeFileSync(path.join(args.out, 'results-cop.json'), JSON.stringify(rows, null, 1))
   console.log(`cross-origin protection: ${passed} passed, ${failed} failed`)
-  process.exitCode = failed === 0 && passed > 0 ? 0 : 1
+  return failed === 0 && passed > 0
 }
 
-main().catch((e) => {
-  console.error(e && e.stack ? e.stack : e)
-  console.log('cross-origin protection: 0 passed, 1 failed')
-  process.exitCode = 1
-})
+bounded('cross-origin protection', main, 240000)

@@ -270,10 +270,12 @@ def main_conf(args, ports, vectors, user_line):
     locs = []
     for i, v in enumerate(vectors):
         if is_set(v):
-            locs.append(f"        location /s/{i}/ {{ corsgate_policy policies/v{i}.json; access_log logs/sets.log sets;\n"
+            locs.append(f"        location /s/{i}/ {{ corsgate_policy policies/v{i}.json;\n"
+                        f"            access_log logs/sets.log sets;\n"
                         f"            location /s/{i}/proxy/ {{ rewrite ^/s/{i}/proxy(/.*)$ $1 break; "
                         f"proxy_pass http://backend; }}\n"
-                        f"            location /s/{i}/static/ {{ rewrite ^/s/{i}/static(/.*)$ $1 break; root html/sets; }} }}")
+                        f"            location /s/{i}/static/ {{ rewrite ^/s/{i}/static(/.*)$ $1 break;\n"
+                        f"                root html/sets; }} }}")
             continue
         locs.append(f"        location /v/{i}/ {{ corsgate_policy policies/v{i}.json;\n"
                     f"            location /v/{i}/proxy/ {{ proxy_pass http://backend; }}\n"
@@ -314,7 +316,10 @@ http {{
             location /nested/off/ {{ corsgate_policy off; proxy_pass http://backend; }} }}
         location /reload/ {{ corsgate_policy policies/reload.json; proxy_pass http://backend; }}
         location /reload-set/ {{ corsgate_policy policies/reload-set.json; proxy_pass http://backend; }}
-        location /t/ {{ corsgate_policy policies/select.json; access_log logs/select.log sets; proxy_pass http://backend; }}
+        location /t/ {{ corsgate_policy policies/select.json; access_log logs/select.log sets;
+            proxy_pass http://backend; }}
+        location /shadow-set/ {{ corsgate_shadow_policy policies/select.json; access_log logs/shadow-set.log corsgate;
+            proxy_pass http://backend; }}
         location /auth/ {{ auth_basic "corsgate test"; auth_basic_user_file htpasswd; proxy_pass http://backend; }}
         location /observe/ {{ access_log logs/observe.log corsgate; access_log logs/denied.log corsgate if=$corsgate_denied;
             proxy_pass http://backend; }}
@@ -758,6 +763,15 @@ def test_set_selection(ngx, p1):
         got = logged_selections(log).get(path) if ok else None
         check(f"set selection {host} {path}", status == 200 and get(headers, "Access-Control-Allow-Origin") == want_acao
               and got == (want_policy, want_route), f"{status} {headers} logged {got}")
+    # A set as the shadow policy selects by the same Host line: the live policy (http.json)
+    # denies https://alt.example, the shadow set's `alt` route allows it.
+    status, headers, _ = send(p1, "GET", "/shadow-set/x",
+                              [("Host", "api.example.com:8443"), ("Origin", "https://alt.example")])
+    log = os.path.join(ngx.prefix, "logs", "shadow-set.log")
+    ok = wait_for(lambda: os.path.exists(log) and open(log, encoding="utf-8").read().strip(), timeout=5)
+    line = open(log, encoding="utf-8").read().strip() if ok else ""
+    check("a policy set as corsgate_shadow_policy", status == 200 and not get(headers, "Access-Control-Allow-Origin")
+          and line == 'GET /shadow-set/x actual 0 origin_not_allowed "" "" 1 origin_allowed', f"{status} {line!r}")
 
 
 def main():

@@ -350,7 +350,7 @@ def test_django_answers_refusals_itself(tmp_path: Path) -> None:
     view never runs, in the sync and the async mode alike."""
     import asyncio
 
-    from django.test import AsyncRequestFactory, RequestFactory  # type: ignore[import-untyped]
+    from django.test import AsyncRequestFactory, RequestFactory
 
     from corsgate.django import CorsMiddleware as DjangoCors
 

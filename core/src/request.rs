@@ -34,9 +34,11 @@ pub(crate) struct RequestHeaders<'a> {
     /// How many `Access-Control-Request-Method` lines (saturating).
     pub(crate) acrm_lines: u32,
     /// The first [`MAX_ACRH_LINES`] `Access-Control-Request-Headers` values;
-    /// `acrh[..acrh_len]` are set.
-    pub(crate) acrh: [&'a [u8]; MAX_ACRH_LINES],
-    pub(crate) acrh_len: usize,
+    /// `acrh[..acrh_len]` are set ([`RequestHeaders::acrh_lines`]). `None` until the
+    /// first line: a request without one (every actual request) does not pay for
+    /// initializing the array (sixteen stores).
+    acrh: Option<[&'a [u8]; MAX_ACRH_LINES]>,
+    acrh_len: usize,
     /// Bytes of every `Access-Control-Request-Headers` line, summed (saturating).
     pub(crate) acrh_bytes: usize,
     /// More than [`MAX_ACRH_LINES`] lines were seen.
@@ -53,11 +55,21 @@ impl<'a> RequestHeaders<'a> {
             origin_lines: 0,
             acrm: None,
             acrm_lines: 0,
-            acrh: [&[]; MAX_ACRH_LINES],
+            acrh: None,
             acrh_len: 0,
             acrh_bytes: 0,
             acrh_overflow: false,
             acrpn: false,
+        }
+    }
+
+    /// The `Access-Control-Request-Headers` values kept (at most [`MAX_ACRH_LINES`]),
+    /// in request order.
+    #[inline]
+    pub(crate) fn acrh_lines(&self) -> &[&'a [u8]] {
+        match &self.acrh {
+            Some(lines) => lines.get(..self.acrh_len).unwrap_or_default(),
+            None => &[],
         }
     }
 
@@ -79,11 +91,13 @@ impl<'a> RequestHeaders<'a> {
                 29 if ACRM.matches(name) => count_line(&mut r.acrm, &mut r.acrm_lines, value),
                 30 if ACRH.matches(name) => {
                     r.acrh_bytes = r.acrh_bytes.saturating_add(value.len());
-                    if r.acrh_len < MAX_ACRH_LINES {
-                        r.acrh[r.acrh_len] = value;
-                        r.acrh_len += 1;
-                    } else {
-                        r.acrh_overflow = true;
+                    let lines = r.acrh.get_or_insert([&[]; MAX_ACRH_LINES]);
+                    match lines.get_mut(r.acrh_len) {
+                        Some(slot) => {
+                            *slot = value;
+                            r.acrh_len += 1;
+                        }
+                        None => r.acrh_overflow = true,
                     }
                 }
                 38 if ACRPN.matches(name) => {

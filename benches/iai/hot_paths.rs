@@ -111,9 +111,10 @@ fn setup_acrh_1mib(exact: usize) -> Fixture {
     f
 }
 
-/// Cross-origin protection on an unsafe request (measured: 385 instructions per decision
-/// unprotected, 476 protected, 906 refused from a far-miss origin that every matcher
-/// misses; protection adds 91 to an allowed request, the target is under 40): a `POST`
+/// Cross-origin protection on an unsafe request (measured: 326 instructions per decision
+/// unprotected, 408 protected, 867 refused from a far-miss origin that every matcher
+/// misses; protection adds 82 to an allowed request, the target is under 40; see
+/// benches/README.md): a `POST`
 /// with `Host` and `Sec-Fetch-Site: cross-site` from the policy's own exact origins
 /// (`hit`: allowed, with or without protection, so `protected` minus `unprotected` is
 /// what protection costs an allowed request), or from unrelated origins under

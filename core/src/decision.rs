@@ -405,7 +405,9 @@ pub struct Decision<'a> {
     pub(crate) acao: Option<&'a str>,
     pub(crate) acac: bool,
     pub(crate) acam: Option<&'a str>,
-    pub(crate) acah: [&'a str; MAX_ACRH_LINES],
+    /// The `Access-Control-Allow-Headers` lines, `acah[..acah_len]`; `None` (one
+    /// store, not sixteen) until a preflight echoes a line ([`Decision::push_acah`]).
+    pub(crate) acah: Option<[&'a str; MAX_ACRH_LINES]>,
     pub(crate) acah_len: u8,
     pub(crate) acma: Option<&'a str>,
     pub(crate) acapn: bool,
@@ -425,13 +427,28 @@ impl<'a> Decision<'a> {
             acao: None,
             acac: false,
             acam: None,
-            acah: [""; MAX_ACRH_LINES],
+            acah: None,
             acah_len: 0,
             acma: None,
             acapn: false,
             aceh: None,
             vary: None,
             debug: None,
+        }
+    }
+
+    /// Adds one `Access-Control-Allow-Headers` line; `false` (nothing added) when
+    /// [`MAX_ACRH_LINES`] are set.
+    #[inline]
+    pub(crate) fn push_acah(&mut self, value: &'a str) -> bool {
+        let lines = self.acah.get_or_insert([""; MAX_ACRH_LINES]);
+        match lines.get_mut(usize::from(self.acah_len)) {
+            Some(slot) => {
+                *slot = value;
+                self.acah_len += 1;
+                true
+            }
+            None => false,
         }
     }
 
@@ -537,8 +554,11 @@ impl<'a> Iterator for Headers<'a> {
                     value: v,
                 }),
                 3 => {
-                    if self.acah_i < d.acah_len {
-                        let v = d.acah[usize::from(self.acah_i)];
+                    let line = d.acah.as_ref().and_then(|a| {
+                        a.get(..usize::from(d.acah_len))?
+                            .get(usize::from(self.acah_i))
+                    });
+                    if let Some(&v) = line {
                         self.acah_i += 1;
                         return Some(Header {
                             name: ACAH,

@@ -20,6 +20,8 @@
 //! step-3 path of an untrusted origin, reads the `Host` value once (no allocation, no
 //! URL parser). Never panics.
 
+#[cfg(test)]
+use crate::request::OtherLines;
 use crate::request::{ProtectionLines, trim_ows};
 use crate::syntax::{self, OriginParts};
 
@@ -47,34 +49,47 @@ pub(crate) enum Site {
     Other,
 }
 
-/// Reads the `Sec-Fetch-Site` lines. Cost: one comparison of at most 11 bytes; the
-/// values browsers send (exact, without whitespace) are compared without trimming.
-#[inline]
+/// What the `Sec-Fetch-Site` lines say, as the scan left it
+/// ([`ProtectionLines::site`]): no line is [`Site::Absent`]. Cost: one load.
+#[inline(always)]
 pub(crate) fn site(lines: &ProtectionLines<'_>) -> Site {
-    match (lines.site_lines, lines.site) {
-        // Neither end is whitespace (or the value is empty): nothing to trim, and any
-        // value but the two below is `Other` after one length check.
-        (1, Some(value @ [first, .., last])) if !is_ows(*first) && !is_ows(*last) => {
+    lines.site.unwrap_or(Site::Absent)
+}
+
+/// What one more `Sec-Fetch-Site` line makes of the lines before it (`None`: no line
+/// yet), decided during the scan so that only one byte of state is kept: the first
+/// line's value classified ([`site_value`]); a second line makes them one
+/// comma-joined value, never `same-origin` or `none`: [`Site::Other`].
+#[inline(always)]
+pub(crate) fn site_line(before: Option<Site>, value: &[u8]) -> Site {
+    match before {
+        None => site_value(value),
+        Some(_) => Site::Other,
+    }
+}
+
+/// What one `Sec-Fetch-Site` value says. Cost: a test per end and one comparison of
+/// at most 11 bytes; the values browsers send (exact, without whitespace) are compared
+/// without trimming.
+#[inline(always)]
+fn site_value(value: &[u8]) -> Site {
+    match value {
+        // Neither end is whitespace (nor another byte up to SP, which sends the rare
+        // value to the exact path below: one comparison per end): nothing to trim, and
+        // any value but the two below is `Other` after one length check.
+        [first, .., last] if *first > b' ' && *last > b' ' => {
             if value == b"same-origin" || value == b"none" {
                 Site::SameOriginOrNone
             } else {
                 Site::Other
             }
         }
-        (1, Some(value)) => site_trimmed(value),
-        (0, _) | (_, None) => Site::Absent,
-        _ => Site::Other,
+        _ => site_trimmed(value),
     }
 }
 
-/// Optional whitespace (`Sec-Fetch-Site` values are trimmed of it).
-#[inline(always)]
-fn is_ows(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
-
-/// [`site`] for one line that is empty or starts or ends with whitespace: trimmed
-/// first.
+/// [`site_value`] for a value that is empty, one byte, or starts or ends with a byte up
+/// to SP (whitespace among them): trimmed first.
 #[cold]
 fn site_trimmed(value: &[u8]) -> Site {
     match trim_ows(value) {
@@ -172,12 +187,15 @@ fn without_dot(host: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
+    /// The lines as the scan reads them.
     fn lines<'a>(host: &[&'a str], site: &[&'a str]) -> ProtectionLines<'a> {
         let mut p = ProtectionLines::new();
-        p.host = host.first().map(|h| h.as_bytes());
-        p.host_lines = host.len() as u32;
-        p.site = site.first().map(|s| s.as_bytes());
-        p.site_lines = site.len() as u32;
+        for h in host {
+            p.host(h.as_bytes());
+        }
+        for s in site {
+            p.site(s.as_bytes());
+        }
         p
     }
 

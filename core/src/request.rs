@@ -7,6 +7,7 @@
 //! mean for a policy is decided in [`crate::Policy`].
 
 use crate::decision::{MAX_ACRH_LINES, Reason};
+use crate::protection::{self, Site};
 use crate::syntax;
 
 /// The most bytes of `Access-Control-Request-Headers`, summed over its lines, that a
@@ -33,9 +34,11 @@ pub(crate) struct RequestHeaders<'a> {
     /// How many `Access-Control-Request-Method` lines (saturating).
     pub(crate) acrm_lines: u32,
     /// The first [`MAX_ACRH_LINES`] `Access-Control-Request-Headers` values;
-    /// `acrh[..acrh_len]` are set.
-    pub(crate) acrh: [&'a [u8]; MAX_ACRH_LINES],
-    pub(crate) acrh_len: usize,
+    /// `acrh[..acrh_len]` are set ([`RequestHeaders::acrh_lines`]). `None` until the
+    /// first line: a request without one (every actual request) does not pay for
+    /// initializing the array (sixteen stores).
+    acrh: Option<[&'a [u8]; MAX_ACRH_LINES]>,
+    acrh_len: usize,
     /// Bytes of every `Access-Control-Request-Headers` line, summed (saturating).
     pub(crate) acrh_bytes: usize,
     /// More than [`MAX_ACRH_LINES`] lines were seen.
@@ -52,11 +55,21 @@ impl<'a> RequestHeaders<'a> {
             origin_lines: 0,
             acrm: None,
             acrm_lines: 0,
-            acrh: [&[]; MAX_ACRH_LINES],
+            acrh: None,
             acrh_len: 0,
             acrh_bytes: 0,
             acrh_overflow: false,
             acrpn: false,
+        }
+    }
+
+    /// The `Access-Control-Request-Headers` values kept (at most [`MAX_ACRH_LINES`]),
+    /// in request order.
+    #[inline]
+    pub(crate) fn acrh_lines(&self) -> &[&'a [u8]] {
+        match &self.acrh {
+            Some(lines) => lines.get(..self.acrh_len).unwrap_or_default(),
+            None => &[],
         }
     }
 
@@ -78,11 +91,13 @@ impl<'a> RequestHeaders<'a> {
                 29 if ACRM.matches(name) => count_line(&mut r.acrm, &mut r.acrm_lines, value),
                 30 if ACRH.matches(name) => {
                     r.acrh_bytes = r.acrh_bytes.saturating_add(value.len());
-                    if r.acrh_len < MAX_ACRH_LINES {
-                        r.acrh[r.acrh_len] = value;
-                        r.acrh_len += 1;
-                    } else {
-                        r.acrh_overflow = true;
+                    let lines = r.acrh.get_or_insert([&[]; MAX_ACRH_LINES]);
+                    match lines.get_mut(r.acrh_len) {
+                        Some(slot) => {
+                            *slot = value;
+                            r.acrh_len += 1;
+                        }
+                        None => r.acrh_overflow = true,
                     }
                 }
                 38 if ACRPN.matches(name) => {
@@ -105,6 +120,14 @@ impl<'a> RequestHeaders<'a> {
 fn count_line<'a>(first: &mut Option<&'a [u8]>, lines: &mut u32, value: &'a [u8]) {
     *lines = lines.saturating_add(1);
     first.get_or_insert(value);
+}
+
+/// One more line of a header read as "the last value and how many lines" (the value
+/// is read only when there is one line): stores, counts (saturating).
+#[inline(always)]
+fn last_line<'a>(last: &mut Option<&'a [u8]>, lines: &mut u32, value: &'a [u8]) {
+    *lines = lines.saturating_add(1);
+    *last = Some(value);
 }
 
 /// What [`RequestHeaders::scan`] does with the `Host`, `Sec-Fetch-Site` and `Upgrade`
@@ -137,18 +160,21 @@ impl<'a> OtherLines<'a> for NoLines {
 /// The request headers cross-origin protection reads, found by the same pass as the
 /// CORS ones ([`RequestHeaders::scan`]). Never allocates.
 ///
-/// Invariants: `host` / `site` are the first line's value (`None` iff their line count
-/// is 0); line counts saturate; `websocket` is set once any `Upgrade` line lists the
-/// `websocket` token (or is longer than [`MAX_UPGRADE_BYTES`]).
+/// Invariants: `host` is the last `Host` line's value (`None` iff `host_lines` is 0),
+/// which is the only line's value when the count is 1, the only count it is read with
+/// (two lines never equal a host); keeping the last one is a plain store, without a
+/// test per line. `host_lines` saturates. `site` is what the `Sec-Fetch-Site` lines say
+/// (`None`: no line), decided line by line ([`protection::site_line`]): one byte of
+/// state instead of a value and a count, which kept the scan's loop state in
+/// registers. `websocket` is set once any `Upgrade` line lists the `websocket` token (or
+/// is longer than [`MAX_UPGRADE_BYTES`]).
 pub(crate) struct ProtectionLines<'a> {
-    /// The first `Host` value.
+    /// The last `Host` value.
     pub(crate) host: Option<&'a [u8]>,
     /// How many `Host` lines (saturating).
     pub(crate) host_lines: u32,
-    /// The first `Sec-Fetch-Site` value.
-    pub(crate) site: Option<&'a [u8]>,
-    /// How many `Sec-Fetch-Site` lines (saturating).
-    pub(crate) site_lines: u32,
+    /// What the `Sec-Fetch-Site` lines say (read with [`protection::site`]).
+    pub(crate) site: Option<Site>,
     /// Some `Upgrade` line names `websocket` (ASCII case-insensitive).
     pub(crate) websocket: bool,
 }
@@ -160,24 +186,24 @@ impl ProtectionLines<'_> {
             host: None,
             host_lines: 0,
             site: None,
-            site_lines: 0,
             websocket: false,
         }
     }
 }
 
 /// Cost: one word-at-a-time name comparison per line whose name has length 4, 7 or 14
-/// (in the scan's own length dispatch); an `Upgrade` value costs at most
+/// (in the scan's own length dispatch); a `Sec-Fetch-Site` value costs a comparison of
+/// at most 11 bytes; an `Upgrade` value costs at most
 /// [`MAX_UPGRADE_BYTES`] bytes.
 impl<'a> OtherLines<'a> for ProtectionLines<'a> {
     const READS: bool = true;
     #[inline(always)]
     fn host(&mut self, value: &'a [u8]) {
-        count_line(&mut self.host, &mut self.host_lines, value)
+        last_line(&mut self.host, &mut self.host_lines, value)
     }
     #[inline(always)]
     fn site(&mut self, value: &'a [u8]) {
-        count_line(&mut self.site, &mut self.site_lines, value)
+        self.site = Some(protection::site_line(self.site, value));
     }
     #[inline(always)]
     fn upgrade(&mut self, value: &'a [u8]) {
@@ -302,13 +328,26 @@ const fn fold_mask(lower: u8) -> u8 {
 ///
 /// Eight bytes at a time (`name | mask == lower` per word, the last word overlapping
 /// its predecessor instead of falling back to bytes), stopping at the first word that
-/// differs.
+/// differs; names of 4 to 7 bytes as two overlapping 4-byte words, shorter ones by byte.
 /// When inlined with a constant length, the loop unrolls into a few word operations.
 #[inline(always)]
 fn eq_folded(lower: &[u8], mask: &[u8], name: &[u8]) -> bool {
     let n = lower.len();
     if name.len() != n || mask.len() != n {
         return false;
+    }
+    if (4..8).contains(&n) {
+        // Two overlapping 4-byte words (`host`, `origin`, `upgrade`).
+        let word = |b: &[u8], at: usize| -> u32 {
+            let mut w = [0u8; 4];
+            if let Some(s) = b.get(at..at + 4) {
+                w.copy_from_slice(s);
+            }
+            u32::from_le_bytes(w)
+        };
+        let i = n - 4;
+        return (word(name, 0) | word(mask, 0)) == word(lower, 0)
+            && (word(name, i) | word(mask, i)) == word(lower, i);
     }
     if n < 8 {
         let mut diff = 0;
@@ -488,8 +527,9 @@ mod tests {
         let mut p = ProtectionLines::new();
         req.scan(lines, &mut p);
         assert_eq!(req.origin, Some(&b"https://b.example"[..]));
-        assert_eq!((p.host, p.host_lines), (Some(&b"a.example"[..]), 2));
-        assert_eq!((p.site, p.site_lines), (Some(&b"cross-site"[..]), 2));
+        // The last value and the count (a value is read only with one line).
+        assert_eq!((p.host, p.host_lines), (Some(&b"second"[..]), 2));
+        assert_eq!(protection::site(&p), Site::Other, "two lines");
         assert!(p.websocket);
         // The CORS scan alone leaves them unread.
         let mut req = RequestHeaders::new();

@@ -70,7 +70,7 @@ for name in sorted(set(base) | set(cur)):
         failed += not ok
 # Issue 14's target: selecting a policy of a 100,000-route set adds at most 60
 # instructions per request to evaluating that policy directly (each bench decides a
-# batch of 64). Reported, not yet enforced: the first measurement is ~470 (see
+# batch of 64). Reported, not yet enforced: ~264 since the issue-14 selection work (see
 # benches/README.md); the +5 % rule above guards both counts meanwhile.
 direct, selected = cur.get("set.direct_100k"), cur.get("set.selected_100k")
 if direct is not None and selected is not None:

@@ -56,7 +56,7 @@ pub(crate) fn dfa_config() -> dense::Config {
 
 /// The random seeds of [`key_hash`], drawn per table.
 #[derive(Clone, Copy, Debug)]
-struct Seeds([u64; 2]);
+pub(crate) struct Seeds([u64; 2]);
 
 impl Default for Seeds {
     fn default() -> Self {
@@ -83,7 +83,7 @@ fn word(b: &[u8; 8]) -> u64 {
 ///
 /// Cost: about 10 instructions per 16 bytes plus 10.
 #[inline(always)]
-fn key_hash(seeds: Seeds, key: &[u8]) -> u64 {
+pub(crate) fn key_hash(seeds: Seeds, key: &[u8]) -> u64 {
     let [s0, s1] = seeds.0;
     let mut acc = s0.rotate_right(key.len() as u32);
     let (lo, hi) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
@@ -126,7 +126,7 @@ fn key_hash(seeds: Seeds, key: &[u8]) -> u64 {
 /// `a == b`, compared 8 bytes at a time inline (keys are short: a `memcmp` call cost
 /// more than the comparison).
 #[inline(always)]
-fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

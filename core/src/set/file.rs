@@ -106,7 +106,7 @@ pub(crate) fn read(doc: Value) -> Result<Parts, ConfigError> {
         &mut warnings,
     );
     let routes_doc = top.remove("routes");
-    let (routes, specs) = read_routes(routes_doc.as_ref(), &names, &mut errors);
+    let (routes, specs) = read_routes(routes_doc.as_ref(), &names, &compiled_of, &mut errors);
     let (selector, duplicates) = Selector::build(specs);
     for (later, earlier) in duplicates {
         errors.push(
@@ -249,6 +249,7 @@ fn read_policies(
 fn read_routes<'v>(
     value: Option<&'v Value>,
     names: &[Box<str>],
+    compiled_of: &[u32],
     errors: &mut Vec<Diagnostic>,
 ) -> (Vec<Route>, Vec<RouteSpec<'v>>) {
     let Some(Value::Array(list)) = top_level(
@@ -347,6 +348,7 @@ fn read_routes<'v>(
             host: parsed,
             prefix,
             index: i as u32,
+            policy: compiled_of.get(name as usize).copied().unwrap_or(u32::MAX),
         });
         routes.push(Route {
             host: host_text.to_owned(),

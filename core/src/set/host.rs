@@ -1,12 +1,15 @@
 //! Hosts of a policy set: a route's `host` as written in the file, and a request's `Host`
 //! line, both reduced to the same key (DESIGN "Policy sets").
 //!
-//! A key is a host name (lowercase, one trailing dot removed) and a port (`0` for none
-//! or a default port, 80 and 443 being dropped). The request side never allocates and
-//! never copies the host: it splits the line in place, and the selector hashes and
-//! compares it folding ASCII case on the fly ([`fold_hash`], [`eq_lower`]); whether a
-//! request host is well formed ([`is_valid_name`]) is checked only when the exact
-//! probe missed, since an exact hit equals a route host, which is well formed.
+//! A key is the host name (lowercase, one trailing dot removed), followed by `:port`
+//! when the port is not a default one (80 and 443 are dropped): `api.acme.com`,
+//! `api.acme.com:8443`. The selector's tables are keyed by that text.
+//!
+//! The request side never allocates. Its fast path ([`as_written_key`]) takes the
+//! `Host` value itself as the key when it ends in a lowercase letter (no port, no
+//! trailing dot, no trailing whitespace), which is how browsers send it: a table hit on
+//! those bytes equals a route key, which is normalized and well formed. Anything else
+//! (uppercase, a port, whitespace) is normalized into a stack buffer ([`normalize`]).
 
 use crate::syntax::{is_canonical_domain, is_canonical_ipv6, parse_port};
 
@@ -64,8 +67,7 @@ pub(crate) fn request_key(raw: &[u8]) -> Option<HostKey<'_>> {
 /// Whether a request host name (any case, trailing dot already removed) is a domain,
 /// a dotted quad or a bracketed IPv6 literal as a browser serializes it.
 ///
-/// Cost: one pass over the name, copied lowercase to the stack. Called only on the
-/// slow path (no exact route matched).
+/// Cost: one pass over the name, copied lowercase to the stack.
 pub(crate) fn is_valid_name(name: &[u8]) -> bool {
     let mut buf = [0u8; MAX_NAME];
     let Some(lower) = buf.get_mut(..name.len()) else {
@@ -74,11 +76,85 @@ pub(crate) fn is_valid_name(name: &[u8]) -> bool {
     for (d, s) in lower.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
     }
+    is_valid_lower_name(lower)
+}
+
+/// [`is_valid_name`] for a name already lowercase.
+pub(crate) fn is_valid_lower_name(lower: &[u8]) -> bool {
     match lower {
         [b'[', inner @ .., b']'] => is_canonical_ipv6(inner),
         [.., b'.'] => false,
         _ => is_canonical_domain(lower),
     }
+}
+
+/// The longest key: a [`MAX_NAME`]-byte name, `:` and five digits.
+pub(crate) const MAX_KEY: usize = MAX_NAME + 6;
+
+/// The `Host` value as a key, unchanged, when it may already be one: it ends in a
+/// lowercase ASCII letter (so it has no port, no trailing dot, no trailing whitespace)
+/// and starts with neither whitespace nor `[`. A table hit on these bytes is a route
+/// key, hence a normalized, well-formed host; a miss proves nothing (the value may be
+/// uppercase), and the caller goes on with [`normalize`].
+///
+/// Cost: two byte comparisons.
+#[inline(always)]
+pub(crate) fn as_written_key(raw: &[u8]) -> Option<&[u8]> {
+    match (raw.first(), raw.last()) {
+        (Some(&first), Some(&last))
+            if last.is_ascii_lowercase() && !matches!(first, b' ' | b'\t' | b'[') =>
+        {
+            Some(raw)
+        }
+        _ => None,
+    }
+}
+
+/// A request's `Host` value normalized into `out` as a key: `(name length, key
+/// length)`, the name being `out[..name length]` (lowercase), followed by `:port` for a
+/// port other than 80 and 443. `None` when the value is not `host[:port]` (see
+/// [`request_key`]); the name is not validated here.
+///
+/// Cost: one pass over the value. Never allocates.
+pub(crate) fn normalize(raw: &[u8], out: &mut [u8; MAX_KEY]) -> Option<(usize, usize)> {
+    let HostKey { name, port } = request_key(raw)?;
+    let lower = out.get_mut(..name.len())?;
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let mut len = name.len();
+    if port != 0 {
+        let text = port_text(port);
+        let digits = text.trim_ascii_start();
+        let tail = out.get_mut(len..len + 1 + digits.len())?;
+        tail[0] = b':';
+        tail[1..].copy_from_slice(digits);
+        len += 1 + digits.len();
+    }
+    Some((name.len(), len))
+}
+
+/// A route's key from its lowercase name and port (`0`: a default port), the same text
+/// [`normalize`] gives a request for that host.
+pub(crate) fn route_key(name: &str, port: u16) -> String {
+    if port == 0 {
+        name.to_owned()
+    } else {
+        format!("{name}:{port}")
+    }
+}
+
+/// `port` in decimal, right-aligned in five bytes padded with spaces.
+fn port_text(mut port: u16) -> [u8; 5] {
+    let mut text = [b' '; 5];
+    for d in text.iter_mut().rev() {
+        *d = b'0' + (port % 10) as u8;
+        port /= 10;
+        if port == 0 {
+            break;
+        }
+    }
+    text
 }
 
 /// A route's `host` as the selector keys it.
@@ -157,75 +233,6 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// `w` with its ASCII uppercase letters made lowercase, every other byte unchanged
-/// (SWAR: no carry crosses a byte, since only 7-bit values are added to).
-#[inline(always)]
-fn fold_word(w: u64) -> u64 {
-    let low7 = w & !HI;
-    let ge_a = low7.wrapping_add(LO * u64::from(0x80 - b'A'));
-    let gt_z = low7.wrapping_add(LO * u64::from(0x80 - b'Z' - 1));
-    let upper = ge_a & !gt_z & !w & HI;
-    w | (upper >> 2)
-}
-
-/// The bytes of `s` as little-endian words: each full 8-byte chunk, then the tail
-/// zero-padded. `f` receives each folded word.
-#[inline(always)]
-fn for_each_folded_word(s: &[u8], mut f: impl FnMut(u64)) {
-    let mut chunks = s.chunks_exact(8);
-    for c in &mut chunks {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(c);
-        f(fold_word(u64::from_le_bytes(b)));
-    }
-    let tail = chunks.remainder();
-    if !tail.is_empty() {
-        let mut b = [0u8; 8];
-        b[..tail.len()].copy_from_slice(tail);
-        f(fold_word(u64::from_le_bytes(b)));
-    }
-}
-
-/// A hash of `(name, port)` that ignores ASCII case in `name`, keyed by `seed`.
-///
-/// Cost: a few operations per 8 bytes. Hash flooding does not apply: the table's keys
-/// come from the set file, so a request chooses only which chain it walks, and chains
-/// are as short as the table's load factor keeps them.
-#[inline]
-pub(crate) fn fold_hash(name: &[u8], port: u16, seed: u64) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = seed ^ (name.len() as u64) ^ (u64::from(port) << 32);
-    for_each_folded_word(name, |w| {
-        h = (h ^ w).wrapping_mul(K).rotate_left(29);
-    });
-    (h ^ (h >> 32)).wrapping_mul(K)
-}
-
-/// Whether `name` (any case) equals `lower` (lowercase) ignoring ASCII case.
-#[inline]
-pub(crate) fn eq_lower(lower: &[u8], name: &[u8]) -> bool {
-    if lower.len() != name.len() {
-        return false;
-    }
-    let mut a = lower.chunks_exact(8);
-    let mut b = name.chunks_exact(8);
-    for (x, y) in (&mut a).zip(&mut b) {
-        let (mut wx, mut wy) = ([0u8; 8], [0u8; 8]);
-        wx.copy_from_slice(x);
-        wy.copy_from_slice(y);
-        if u64::from_le_bytes(wx) != fold_word(u64::from_le_bytes(wy)) {
-            return false;
-        }
-    }
-    a.remainder()
-        .iter()
-        .zip(b.remainder())
-        .all(|(x, y)| *x == y.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,25 +304,50 @@ mod tests {
     }
 
     #[test]
-    fn folding_hash_and_compare_ignore_case_only() {
-        for (a, b) in [
-            ("api.acme.com", "API.ACME.COM"),
-            ("x.y", "X.y"),
-            (
-                "a-very-long-host-name.example.org",
-                "A-VERY-long-HOST-name.example.ORG",
-            ),
+    fn request_hosts_normalize_to_route_keys() {
+        let norm = |s: &str| {
+            let mut buf = [0u8; MAX_KEY];
+            normalize(s.as_bytes(), &mut buf).map(|(n, k)| {
+                (
+                    String::from_utf8_lossy(&buf[..n]).into_owned(),
+                    String::from_utf8_lossy(&buf[..k]).into_owned(),
+                )
+            })
+        };
+        assert_eq!(
+            norm(" API.Acme.com.:443 "),
+            Some(("api.acme.com".into(), "api.acme.com".into()))
+        );
+        assert_eq!(
+            norm("Api.acme.com:8443"),
+            Some(("api.acme.com".into(), route_key("api.acme.com", 8443)))
+        );
+        assert_eq!(
+            norm("[::1]:8080"),
+            Some(("[::1]".into(), "[::1]:8080".into()))
+        );
+        assert_eq!(norm("a.com:1"), Some(("a.com".into(), "a.com:1".into())));
+        assert_eq!(
+            norm("a.com:65535"),
+            Some(("a.com".into(), "a.com:65535".into()))
+        );
+        assert_eq!(norm("a.com:08080"), None);
+        let longest = format!("{}:65535", "a".repeat(MAX_NAME));
+        assert_eq!(
+            norm(&longest).map(|(n, k)| (n.len(), k.len())),
+            Some((MAX_NAME, MAX_KEY))
+        );
+        assert_eq!(as_written_key(b"api.acme.com"), Some(&b"api.acme.com"[..]));
+        for not in [
+            "API.ACME.COM",
+            "a.com:8080",
+            "a.com.",
+            " a.com",
+            "a.com ",
+            "",
+            "[::1]",
         ] {
-            assert_eq!(fold_hash(a.as_bytes(), 0, 7), fold_hash(b.as_bytes(), 0, 7));
-            assert!(eq_lower(a.as_bytes(), b.as_bytes()));
-        }
-        assert_ne!(fold_hash(b"a.com", 0, 7), fold_hash(b"a.com", 8080, 7));
-        assert!(!eq_lower(b"a_com", b"a\x7fcom"));
-        assert!(!eq_lower(b"a.com", b"a.con"));
-        // Every byte: only A-Z fold.
-        for b in 0..=255u8 {
-            let w = fold_word(u64::from(b));
-            assert_eq!(w, u64::from(b.to_ascii_lowercase()), "{b}");
+            assert_eq!(as_written_key(not.as_bytes()), None, "{not}");
         }
     }
 }

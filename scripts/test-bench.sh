@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI gate for performance: runs the instruction-count benches (gungraun / callgrind,
-# benches/iai/hot_paths.rs and issue15.rs, which first assert every verdict), then compares each count
+# benches/iai/hot_paths.rs, issue15.rs and c_abi.rs, which first assert every verdict), then compares each count
 # with the committed baseline benches/iai-baseline.txt and fails when one grew by more
 # than 5 % (or is missing). Instruction counts are deterministic up to the ~0.3 % that a
 # randomly seeded hash table moves them; the timing benches are not run here.
@@ -18,7 +18,7 @@ OUT="$TARGET/corsgate-iai.txt"
 bash scripts/setup-bench.sh >/dev/null
 # The fixtures and the Zipf generator (its counts against corsgate's verdicts).
 cargo test -p corsgate-benches --lib
-cargo bench -p corsgate-benches --bench iai --bench iai_issue15 2>&1 | tee "$OUT.log"
+cargo bench -p corsgate-benches --bench iai --bench iai_issue15 --bench iai_c_abi 2>&1 | tee "$OUT.log"
 
 # "iai::hot_paths::origin hit_1k:(...)" then "  Instructions:  24328|..." -> "origin.hit_1k 24328";
 # other groups keep their name: "iai_issue15::issue15::verdict exact_hit:(...)" -> "issue15.verdict.exact_hit"
@@ -76,6 +76,14 @@ direct, selected = cur.get("set.direct_100k"), cur.get("set.selected_100k")
 if direct is not None and selected is not None:
     per = (selected - direct) / 64
     print(f"{'ok  ' if per <= 60 else 'NOTE'} set selection: {per:.1f} instructions per request at 100,000 routes (target 60, not enforced yet)")
+# Issue 15's target: the C ABI adds at most 40 instructions per decision to the same
+# Rust call (benches/iai/c_abi.rs, batches of 64). Reported, not yet enforced (123-144
+# measured; see benches/README.md); the +5 % rule above guards both sides meanwhile.
+for case in ("get_hit", "get_wildcard_hit", "preflight"):
+    r, c = cur.get(f"c_abi.rust.{case}"), cur.get(f"c_abi.c.{case}")
+    if r is not None and c is not None:
+        per = (c - r) / 64
+        print(f"{'ok  ' if per <= 40 else 'NOTE'} C ABI overhead, {case}: {per:.1f} instructions per call (target 40, not enforced yet)")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

@@ -2,7 +2,8 @@
 
 Measures, per call, best of several repeats (min is the least disturbed by other load):
 - Policy.is_origin_allowed (bytes and str; and with the GIL released, to show its cost),
-- Policy.evaluate for actual/preflight x allowed/denied requests,
+- Policy.evaluate for actual/preflight x allowed/denied requests, and each one's ratio to
+  is_origin_allowed(bytes) in the same run (issue 15's target: at most 3x),
 - corsgate.asgi.CORSMiddleware vs starlette.middleware.cors.CORSMiddleware, each wrapping
   the same trivial ASGI app, driven directly (no server, no sockets) so that only the
   middleware differs. Starlette is measured with the allow-list as a list (as its docs
@@ -153,8 +154,17 @@ def main() -> None:
     policy = corsgate.policy_from_starlette(allow_origins=ORIGINS, **KWARGS)
     print(f"compile 1,000-origin policy: {(time.perf_counter() - t0) * 1e3:.2f} ms")
     print()
-    for label, t in bench_policy(policy):
+    rows = bench_policy(policy)
+    for label, t in rows:
         print(f"{label:<52}{ns(t)}")
+    # Issue 15: evaluate within 3x of is_origin_allowed, both timed in this run.
+    base = dict(rows)["is_origin_allowed(bytes) allowed"]
+    print()
+    print("issue 15 ratio: evaluate / is_origin_allowed(bytes) allowed (target <= 3x)")
+    for label, t in rows:
+        if label.startswith("evaluate"):
+            r = t / base
+            print(f"  {label:<50}{r:5.1f}x {'met' if r <= 3 else 'NOT met'}")
     print()
     print(f"{'per request':<28}{'corsgate':>12}{'starlette(list)':>18}{'starlette(set)':>17}{'speed-up vs list/set':>24}")
     slower = []

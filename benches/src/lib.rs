@@ -5,6 +5,8 @@
 //!   `CorsLayer`, with request origins whose verdict is known by construction;
 //! - [`CorsgateService`]: corsgate as a tower middleware, so that both engines are also
 //!   timed end to end on the same `http::Request`s;
+//! - [`cache`]: issue 15's cache-realistic workload (100k rules, 1M requests over 1M
+//!   distinct origins by Zipf);
 //! - [`tenants`]: the policy set generator (issue 14: one policy per tenant);
 //! - [`zipf`]: the deterministic generator of the replay log (the data is generated,
 //!   never committed).
@@ -22,6 +24,7 @@ use tower::Service;
 use tower::util::ServiceFn;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
 
+pub mod cache;
 pub mod tenants;
 pub mod zipf;
 

@@ -498,6 +498,44 @@ impl<'a> Decision<'a> {
         }
     }
 
+    /// Calls `f` with each response header, the lines and order of
+    /// [`Decision::headers`]. For bindings that copy every line out (the C ABI's
+    /// `corsgate_decision`, the Python and Node decisions): it reads the fields in place,
+    /// where the iterator first copies the whole decision and then steps a state machine.
+    /// Never allocates.
+    #[inline]
+    pub fn for_each_header(&self, mut f: impl FnMut(Header<'a>)) {
+        use names::*;
+        let mut put = |name: &'static str, value: &'a str| f(Header { name, value });
+        if let Some(v) = self.acao {
+            put(ACAO, v);
+        }
+        if self.acac {
+            put(ACAC, "true");
+        }
+        if let Some(v) = self.acam {
+            put(ACAM, v);
+        }
+        for &v in self.acah.iter().flatten().take(usize::from(self.acah_len)) {
+            put(ACAH, v);
+        }
+        if let Some(v) = self.acma {
+            put(ACMA, v);
+        }
+        if self.acapn {
+            put(ACAPN, "true");
+        }
+        if let Some(v) = self.aceh {
+            put(ACEH, v);
+        }
+        if let Some(v) = self.vary {
+            put(VARY, v);
+        }
+        if let Some(v) = self.debug {
+            put(DEBUG_REASON, v);
+        }
+    }
+
     /// The value of the first header named `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&'a str> {
         self.headers()
@@ -704,6 +742,36 @@ mod tests {
         let wide = "é".repeat(100);
         let text = Reason::MethodNotAllowed { method: &wide }.to_string();
         assert!(text.starts_with(&format!("method \"{}…\"", "é".repeat(32))));
+    }
+
+    /// `for_each_header` yields exactly the lines of `headers()`, in order, for every
+    /// combination of present fields and every number of ACAH lines.
+    #[test]
+    fn for_each_header_matches_the_iterator() {
+        let acah = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        for bits in 0u32..(1 << 8) {
+            for n in 0..=MAX_ACRH_LINES {
+                let on = |i: u32| bits & (1 << i) != 0;
+                let mut d = Decision::new(Kind::Preflight, Reason::NotCors);
+                d.acao = on(0).then_some("https://a.com");
+                d.acac = on(1);
+                d.acam = on(2).then_some("PUT");
+                d.acah = Some(acah);
+                d.acah_len = u8::try_from(n).unwrap();
+                d.acma = on(3).then_some("600");
+                d.acapn = on(4);
+                d.aceh = on(5).then_some("x-e");
+                d.vary = on(6).then_some("Origin");
+                d.debug = on(7).then_some("origin_not_allowed");
+                let mut got = Vec::new();
+                d.for_each_header(|h| got.push(h));
+                assert_eq!(
+                    got,
+                    d.headers().collect::<Vec<_>>(),
+                    "bits {bits:08b}, {n} acah"
+                );
+            }
+        }
     }
 
     #[test]

@@ -612,14 +612,50 @@ pub unsafe extern "C" fn corsgate_policy_evaluate(
             return corsgate_result::NullParameter;
         };
         // SAFETY: valid for `headers_len` elements by the contract.
-        let Some(headers) = (unsafe { request_headers(headers, headers_len) }) else {
+        let Some(headers) = (unsafe { input_slice(headers, headers_len) }) else {
             return corsgate_result::NullParameter;
         };
-        let d = policy.inner.evaluate(method, header_pairs(headers));
+        // Each line's pointers are checked as the core reads it (one pass, not a
+        // validation pass first); a bad one makes the result NULL_PARAMETER and nothing
+        // is written, the decision taken on the other lines thrown away.
+        let bad = std::cell::Cell::new(false);
+        // SAFETY: each slice points to its `len` bytes for this call by the contract.
+        let d = policy
+            .inner
+            .evaluate(method, headers.iter().map(|h| unsafe { line(h, &bad) }));
+        if bad.get() {
+            return corsgate_result::NullParameter;
+        }
         // SAFETY: `decision_out` is non-NULL and writable by the contract.
         unsafe { write_decision(&d, decision_out) };
         corsgate_result::Ok
     })
+}
+
+/// The `(name, value)` bytes of one request line; `(&[], &[])` with `bad` set when a
+/// slice has a NULL pointer and a non-zero length (checked once per slice: a NULL pointer
+/// means "empty" or "bad", any other pointer is read as given).
+///
+/// # Safety
+/// Each slice of `h` with a non-NULL `data` points to its `len` readable bytes, unchanged
+/// for `'a`.
+#[inline(always)]
+unsafe fn line<'a>(h: &corsgate_header, bad: &std::cell::Cell<bool>) -> (&'a [u8], &'a [u8]) {
+    #[inline(always)]
+    unsafe fn bytes<'a>(s: &corsgate_slice, bad: &std::cell::Cell<bool>) -> &'a [u8] {
+        if s.data.is_null() {
+            if s.len != 0 {
+                bad.set(true);
+            }
+            &[]
+        } else {
+            // SAFETY: non-NULL; valid for `len` bytes for `'a` by the contract (a
+            // non-NULL pointer with `len` 0 is a valid empty slice of `u8`).
+            unsafe { std::slice::from_raw_parts(s.data, s.len) }
+        }
+    }
+    // SAFETY: forwarded contract.
+    unsafe { (bytes(&h.name, bad), bytes(&h.value, bad)) }
 }
 
 /// The request's header lines, when every (pointer, length) pair is valid input.
@@ -666,17 +702,21 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
         _ => corsgate_kind::Actual,
     };
     // SAFETY: every write goes to a field of `*out`, in bounds by the contract; the
-    // header index stays below CORSGATE_MAX_HEADERS (`take`).
+    // header index stays below CORSGATE_MAX_HEADERS (checked before each write).
     unsafe {
         let slots = ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>();
         let mut n = 0;
-        for h in d.headers().take(CORSGATE_MAX_HEADERS) {
-            slots.add(n).write(corsgate_header {
-                name: corsgate_slice::of(h.name),
-                value: corsgate_slice::of(h.value),
-            });
-            n += 1;
-        }
+        d.for_each_header(|h| {
+            if n < CORSGATE_MAX_HEADERS {
+                // Names and values are never empty (the core's invariant), so no
+                // EMPTY_BYTE substitution is needed; `of` keeps it for safety anyway.
+                slots.add(n).write(corsgate_header {
+                    name: corsgate_slice::of(h.name),
+                    value: corsgate_slice::of(h.value),
+                });
+                n += 1;
+            }
+        });
         ptr::addr_of_mut!((*out).kind).write(kind);
         ptr::addr_of_mut!((*out).allowed).write(d.allowed());
         ptr::addr_of_mut!((*out).status).write(d.status().unwrap_or(0));

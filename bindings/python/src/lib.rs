@@ -389,13 +389,14 @@ impl Decision {
         let mut buf = String::with_capacity(128);
         let mut headers = [("", (0, 0)); corsgate::MAX_HEADERS];
         let mut n = 0;
-        for h in d.headers() {
+        // In place (`for_each_header`): the `headers()` iterator copies the whole decision.
+        d.for_each_header(|h| {
             // The core bounds a decision to MAX_HEADERS lines.
             if let Some(slot) = headers.get_mut(n) {
                 *slot = (h.name, push(&mut buf, h.value));
                 n += 1;
             }
-        }
+        });
         Decision {
             kind: d.kind(),
             allowed: d.allowed(),

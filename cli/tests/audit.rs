@@ -507,7 +507,8 @@ fn command_help_states_the_exit_codes() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
             text.contains("Exit 0 nothing found, 1 something found, 3 the policy is invalid")
-                && text.contains("1 something newly allowed, 3 a policy is invalid")
+                && text.contains("1 something newly allowed, 2 the policies are")
+                && text.contains("3 a policy is invalid.")
                 && text.contains("exits 2 on a usage or I/O error"),
             "{args:?}: {text}"
         );

@@ -309,7 +309,7 @@ impl RuleMap {
     }
 
     /// The rules under `key`.
-    #[inline(always)]
+    #[inline]
     fn get(&self, key: &[u8]) -> Option<&[PortRule]> {
         let hash = key_hash(self.seeds, key);
         self.table
@@ -398,8 +398,8 @@ pub struct OriginMatcher {
     /// policy set holds one matcher per tenant).
     regex: Option<Box<RegexSet>>,
     /// The wildcard base lengths for [`OriginMatcher::quick`], longest first; `None`
-    /// when that path is off (more than [`QUICK_LENGTHS`] lengths, or a base whose last
-    /// label is a number).
+    /// when that path is off (more than [`QUICK_LENGTHS`] lengths, a regex, or a base
+    /// whose last label is a number).
     quick: Option<QuickLengths>,
     /// Some base's last label is a number (never, from `pattern::parse`): the quick
     /// path's reasoning does not hold for it.
@@ -574,7 +574,7 @@ impl OriginMatcher {
                 OriginMatch::Pattern(id, text)
             };
         }
-        let quick = if QUICK {
+        let quick = if QUICK && self.quick.is_some() {
             self.quick::<true>(origin)
         } else {
             Quick::Unknown
@@ -609,6 +609,9 @@ impl OriginMatcher {
         if self.exact.get(origin).is_some() {
             return true;
         }
+        if self.quick.is_none() {
+            return matches!(self.find_slow(origin), Slow::Pattern(_) | Slow::Null(_));
+        }
         match self.quick::<false>(origin) {
             Quick::Pattern(_) => true,
             Quick::NotAllowed => false,
@@ -619,7 +622,9 @@ impl OriginMatcher {
     /// The lengths [`OriginMatcher::quick`] tries, or `None` to leave every origin to
     /// [`OriginMatcher::find_slow`].
     fn quick_lengths(&self) -> Option<QuickLengths> {
-        if self.numeric_base {
+        // With regexes, every origin no wildcard admits is parsed anyway (the DFA needs
+        // a well-formed origin): the quick path would only add to it.
+        if self.numeric_base || self.regex.is_some() {
             return None;
         }
         let mut q = QuickLengths::default();

@@ -274,6 +274,8 @@ impl ExactSet {
 #[derive(Clone, Debug)]
 struct PortRule {
     scheme: Box<[u8]>,
+    /// [`web_scheme`] of `scheme`.
+    web: u8,
     ports: PortSpec,
     pattern: u32,
 }
@@ -292,6 +294,7 @@ impl RuleMap {
         let key = key.as_bytes();
         let rule = PortRule {
             scheme: scheme.as_bytes().into(),
+            web: web_scheme(scheme.as_bytes()),
             ports: ports.clone(),
             pattern: id,
         };
@@ -317,6 +320,25 @@ impl RuleMap {
     fn is_empty(&self) -> bool {
         self.table.is_empty()
     }
+}
+
+/// `http` → 1, `https` → 2, any other scheme → 0: what [`OriginMatcher::quick`]
+/// compares instead of the scheme's bytes.
+fn web_scheme(scheme: &[u8]) -> u8 {
+    match scheme {
+        b"http" => 1,
+        b"https" => 2,
+        _ => 0,
+    }
+}
+
+/// [`rules_match`] for an `http` (`web` 1) or `https` (`web` 2) origin.
+#[inline(always)]
+fn web_rules_match(rules: &[PortRule], web: u8, origin: &OriginParts<'_>) -> Option<u32> {
+    rules
+        .iter()
+        .find(|r| r.web == web && r.ports.admits(origin.scheme, origin.port))
+        .map(|r| r.pattern)
 }
 
 #[inline]
@@ -375,6 +397,40 @@ pub struct OriginMatcher {
     /// Boxed: the DFA is about a kilobyte inline, and most policies have no regex (a
     /// policy set holds one matcher per tenant).
     regex: Option<Box<RegexSet>>,
+    /// The wildcard base lengths for [`OriginMatcher::quick`], longest first; `None`
+    /// when that path is off (more than [`QUICK_LENGTHS`] lengths, a regex, or a base
+    /// whose last label is a number).
+    quick: Option<QuickLengths>,
+    /// Some base's last label is a number (never, from `pattern::parse`): the quick
+    /// path's reasoning does not hold for it.
+    numeric_base: bool,
+}
+
+/// The most distinct wildcard base lengths [`OriginMatcher::quick`] tries one by one.
+const QUICK_LENGTHS: usize = 6;
+
+/// The distinct wildcard base lengths, longest first.
+#[derive(Clone, Copy, Debug, Default)]
+struct QuickLengths {
+    lens: [u8; QUICK_LENGTHS],
+    n: u8,
+}
+
+impl QuickLengths {
+    fn as_slice(&self) -> &[u8] {
+        self.lens.get(..usize::from(self.n)).unwrap_or(&[])
+    }
+}
+
+/// What [`OriginMatcher::quick`] decided.
+#[derive(Clone, Copy, Debug)]
+enum Quick {
+    /// A wildcard pattern admits the origin, which is canonical.
+    Pattern(u32),
+    /// No pattern admits the origin (checked canonical when asked to).
+    NotAllowed,
+    /// Not decided: the full parse decides.
+    Unknown,
 }
 
 /// Builds an [`OriginMatcher`] one pattern at a time, so that a policy's patterns need
@@ -424,6 +480,10 @@ impl MatcherBuilder {
             } => {
                 let n = base.len().min(255);
                 m.base_lengths[n / 64] |= 1 << (n % 64);
+                let b = base.as_bytes();
+                let body = b.strip_suffix(b".").unwrap_or(b);
+                let last = body.rsplit(|&c| c == b'.').next().unwrap_or(body);
+                m.numeric_base |= syntax::ends_in_number(last);
                 m.subdomains.push(base, scheme, ports, id);
             }
             PatternKind::Regex(r) => {
@@ -461,6 +521,7 @@ impl MatcherBuilder {
                 patterns: regex_ids,
             }));
         }
+        m.quick = m.quick_lengths();
         Ok(m)
     }
 }
@@ -493,6 +554,13 @@ impl OriginMatcher {
     /// base has, and one DFA pass.
     #[inline]
     pub fn find<'a>(&'a self, origin: &'a [u8]) -> OriginMatch<'a> {
+        self.find_in::<true>(origin)
+    }
+
+    /// [`OriginMatcher::find`], with the quick path (`QUICK`) or without it (the
+    /// reference its tests compare with).
+    #[inline(always)]
+    fn find_in<'a, const QUICK: bool>(&'a self, origin: &'a [u8]) -> OriginMatch<'a> {
         if self.any {
             return OriginMatch::Any;
         }
@@ -506,7 +574,17 @@ impl OriginMatcher {
                 OriginMatch::Pattern(id, text)
             };
         }
-        match self.find_slow(origin) {
+        let quick = if QUICK && self.quick.is_some() {
+            self.quick::<true>(origin)
+        } else {
+            Quick::Unknown
+        };
+        let slow = match quick {
+            Quick::Pattern(id) => Slow::Pattern(id),
+            Quick::NotAllowed => Slow::NotAllowed,
+            Quick::Unknown => self.find_slow(origin),
+        };
+        match slow {
             Slow::Pattern(id) => match std::str::from_utf8(origin) {
                 // `parse_origin` accepts ASCII only, so this never fails.
                 Ok(text) => OriginMatch::Pattern(id, text),
@@ -531,7 +609,109 @@ impl OriginMatcher {
         if self.exact.get(origin).is_some() {
             return true;
         }
-        matches!(self.find_slow(origin), Slow::Pattern(_) | Slow::Null(_))
+        if self.quick.is_none() {
+            return matches!(self.find_slow(origin), Slow::Pattern(_) | Slow::Null(_));
+        }
+        match self.quick::<false>(origin) {
+            Quick::Pattern(_) => true,
+            Quick::NotAllowed => false,
+            Quick::Unknown => matches!(self.find_slow(origin), Slow::Pattern(_) | Slow::Null(_)),
+        }
+    }
+
+    /// The lengths [`OriginMatcher::quick`] tries, or `None` to leave every origin to
+    /// [`OriginMatcher::find_slow`].
+    fn quick_lengths(&self) -> Option<QuickLengths> {
+        // With regexes, every origin no wildcard admits is parsed anyway (the DFA needs
+        // a well-formed origin): the quick path would only add to it.
+        if self.numeric_base || self.regex.is_some() {
+            return None;
+        }
+        let mut q = QuickLengths::default();
+        for n in (0..256).rev() {
+            if self.base_lengths[n / 64] & (1 << (n % 64)) != 0 {
+                *q.lens.get_mut(usize::from(q.n))? = u8::try_from(n).ok()?;
+                q.n += 1;
+            }
+        }
+        Some(q)
+    }
+
+    /// The wildcard patterns of an `http(s)` origin with a domain host, without parsing
+    /// it first: the port is read from the end, then for each base length (longest
+    /// first) whose suffix of the host follows a dot, one probe; only on a hit are the
+    /// labels before the base checked (the base's own bytes are canonical). With
+    /// `CHECK`, an origin no pattern admits is checked canonical before it is
+    /// [`Quick::NotAllowed`] (else it is [`Quick::Unknown`]); without it, it is
+    /// `NotAllowed` unchecked, which only [`OriginMatcher::allows`] may use (a malformed
+    /// origin is not allowed either).
+    ///
+    /// Decides exactly as [`OriginMatcher::find_slow`] where it decides: when the value
+    /// is canonical, the split host and port are the parse's, and the probes are
+    /// `find_subdomain`'s; host patterns and regexes leave the decision to it.
+    ///
+    /// Cost: about 10 instructions, plus 5 per base length, plus a probe per length
+    /// whose suffix follows a dot, plus (on a hit, or with `CHECK`) about 30 per 8
+    /// bytes checked.
+    #[inline]
+    fn quick<const CHECK: bool>(&self, origin: &[u8]) -> Quick {
+        let Some(lens) = &self.quick else {
+            return Quick::Unknown;
+        };
+        let (scheme, web, start, default) = if origin.starts_with(b"https://") {
+            (&b"https"[..], 2, 8, 443)
+        } else if origin.starts_with(b"http://") {
+            (&b"http"[..], 1, 7, 80)
+        } else {
+            return Quick::Unknown;
+        };
+        let Some((host, port)) = origin
+            .get(start..)
+            .and_then(|rest| syntax::split_port(rest, default))
+        else {
+            return Quick::Unknown;
+        };
+        if !self.hosts.is_empty() && self.hosts.get(host).is_some() {
+            return Quick::Unknown;
+        }
+        let parts = OriginParts { scheme, host, port };
+        let hl = host.len();
+        for &n in lens.as_slice() {
+            // The dot before the suffix of `n` bytes; never the first byte (the first
+            // label is never a base).
+            let dot = match hl.checked_sub(usize::from(n) + 1) {
+                Some(d) if d > 0 => d,
+                _ => continue,
+            };
+            if host.get(dot) != Some(&b'.') {
+                continue;
+            }
+            let Some(id) = host
+                .get(dot + 1..)
+                .and_then(|suffix| self.subdomains.get(suffix))
+                .and_then(|rules| web_rules_match(rules, web, &parts))
+            else {
+                continue;
+            };
+            // The base is a canonical domain; the labels before it must be too, and
+            // the whole host at most 253 bytes (plus a trailing dot).
+            let labels = dot < 64
+                && syntax::short_host_dots(origin, start, start + dot)
+                    .is_some_and(|d| syntax::dotted_labels(d, dot));
+            let body = hl - usize::from(host.last() == Some(&b'.'));
+            return if labels && body <= 253 {
+                Quick::Pattern(id)
+            } else {
+                Quick::Unknown
+            };
+        }
+        if self.regex.is_some() {
+            return Quick::Unknown;
+        }
+        if CHECK && !(hl < 64 && syntax::short_domain_ok(origin, start, start + hl)) {
+            return Quick::Unknown;
+        }
+        Quick::NotAllowed
     }
 
     /// Everything after the exact-origin probe, kept out of line so that the hot path
@@ -637,6 +817,126 @@ mod tests {
             .map(|(i, s)| pattern::parse(i, s, &mut d).unwrap())
             .collect();
         OriginMatcher::build(&pats).unwrap()
+    }
+
+    /// `find` and `allows` (with the quick path) decide exactly as the full parse, on
+    /// origins near every boundary the quick path reads: the port read from the end,
+    /// the dot before each base, the labels before it, host lengths, odd bytes.
+    #[test]
+    fn the_quick_path_is_the_slow_path() {
+        let wild = [
+            "https://*.partner99.org",
+            "https://*.b.com:[8443]",
+            "http://*.x.io:*",
+            "https://*.t.example.",
+            "https://*.a.1b",
+            "https://exact.com",
+        ];
+        let mut many = wild.to_vec();
+        many.extend([
+            "https://*.c5.com",
+            "https://*.d66.com",
+            "https://*.e777.com",
+        ]);
+        let mut hosts = wild.to_vec();
+        hosts.push("https://h.partner99.org:[1-100]");
+        let mut regex = wild.to_vec();
+        regex.push("~^https://[a-z]+\\.r\\.com$");
+        let policies: [&[&str]; 6] = [
+            &wild,
+            &many,
+            &hosts,
+            &regex,
+            &["https://exact.com", "null"],
+            &["http://*.a.b", "https://*.a.b"],
+        ];
+        let label63 = "q".repeat(63);
+        let mut seeds: Vec<String> = [
+            "https://api.eu.partner99.org",
+            "https://partner99.org",
+            "https://.partner99.org",
+            "https://a.b.com:8443",
+            "https://a.b.com",
+            "http://q.x.io:1",
+            "http://q.x.io:65535",
+            "https://a.t.example.",
+            "https://a.t.example",
+            "https://x.a.1b",
+            "https://exact.com",
+            "https://h.partner99.org:50",
+            "https://z.r.com",
+            "http://1.2.3.4",
+            "http://1.2.3.4.a.b",
+            "https://[::1]:8443",
+            "null",
+            "ws://a.partner99.org",
+            "https://x.c5.com",
+            "https://x.d66.com:443",
+            "http://a.a.b:80",
+            "https://a.a.b:12345",
+        ]
+        .map(String::from)
+        .to_vec();
+        for n in [40, 48, 49, 50, 51, 62, 63, 64, 70] {
+            seeds.push(format!("https://{}.partner99.org", "p".repeat(n)));
+        }
+        seeds.push(format!(
+            "https://{label63}.{label63}.{label63}.{}.a.b",
+            "r".repeat(58)
+        ));
+        seeds.push(format!(
+            "https://{label63}.{label63}.{label63}.{}.a.b",
+            "r".repeat(59)
+        ));
+        seeds.push(format!(
+            "https://{label63}.{label63}.{label63}.{}.a.b.",
+            "r".repeat(57)
+        ));
+        let odd = [
+            b'.', b':', b'/', b'A', b'_', b'-', b'0', b'9', b'[', b']', b' ', 0, 0xc3, b'z',
+        ];
+        let mut origins: Vec<Vec<u8>> = Vec::new();
+        for seed in &seeds {
+            let b = seed.as_bytes();
+            origins.push(b.to_vec());
+            for i in 0..b.len() {
+                for &o in &odd {
+                    let mut m = b.to_vec();
+                    m[i] = o;
+                    origins.push(m.clone());
+                    m[i] = b[i];
+                    m.insert(i, o);
+                    origins.push(m);
+                }
+                origins.push(b[..i].to_vec());
+                let mut m = b.to_vec();
+                m.remove(i);
+                origins.push(m);
+            }
+            for port in [
+                ":1", ":80", ":443", ":8443", ":65535", ":65536", ":0", ":", ":08", ":123456",
+                "::1", ":1:2",
+            ] {
+                origins.push(format!("{seed}{port}").into_bytes());
+            }
+        }
+        for srcs in policies {
+            let m = matcher(srcs);
+            for o in &origins {
+                let want = m.find_in::<false>(o);
+                assert_eq!(m.find(o), want, "{srcs:?} {}", String::from_utf8_lossy(o));
+                let allowed = matches!(
+                    want,
+                    OriginMatch::Any | OriginMatch::Pattern(..) | OriginMatch::Verbatim(..)
+                );
+                assert_eq!(
+                    m.allows(o),
+                    allowed,
+                    "{srcs:?} {}",
+                    String::from_utf8_lossy(o)
+                );
+            }
+        }
     }
 
     #[test]

@@ -188,7 +188,8 @@ fi
 
 [ ${#args[@]} -gt 0 ] || fail "no runtime selected (E2E_RUNTIMES=$RUNTIMES)"
 echo "== chromium against: ${args[*]}"
-node "$E2E/run.js" --cli "$CLI" --out "$OUT" "${args[@]}"
+# run.js bounds every step and itself (540 s); `timeout` is the last resort.
+timeout -k 5 600 node "$E2E/run.js" --cli "$CLI" --out "$OUT" "${args[@]}"
 status=$?
 
 cop_args=()

@@ -7,6 +7,9 @@
 // requests the browser sends (the preflight when Fetch requires one, then the request).
 // Writes build/e2e/results.json and a screenshot build/e2e/results.png.
 // Prints one line per case and runtime, then "N passed, N failed"; exit 1 on any failure.
+// Every await is bounded (runner.js `step`: a named failure when it runs out), the whole
+// run too (runner.js `bounded`: names the step it found running, kills the Chromium it
+// started and exits 1).
 //
 //   node run.js --cli PATH/corsgate --out DIR --runtime python=http://127.0.0.1:27201 ...
 const fs = require('node:fs')
@@ -15,10 +18,11 @@ const { spawnSync } = require('node:child_process')
 const { chromium } = require('playwright-core')
 const { cases, PAGE_PORTS, SANDBOX_HOST_PAGE } = require('./cases.js')
 const { startPages } = require('./server.js')
-const { CHROMIUM, CHROMIUM_ARGS, parseArgs } = require('./runner.js')
+const { CHROMIUM, CHROMIUM_ARGS, parseArgs, step, killChildren, bounded } = require('./runner.js')
 
 const POLICIES = { api: path.join(__dirname, 'policy.json'), star: path.join(__dirname, 'policy-star.json') }
 const CASE_TIMEOUT_MS = 15000
+const RUN_TIMEOUT_MS = 540000 // the whole run (4 runtimes × the case table, ~2 min idle)
 
 // ---- what the browser sends (Fetch: CORS-safelisted methods and request headers) ----
 
@@ -124,9 +128,9 @@ async function runCase(page, c, runtime) {
     setCookie: !!c.setCookie,
     sandbox: isSandboxed(c),
   }
-  const timeout = new Promise((resolve) =>
-    setTimeout(() => resolve({ outcome: 'timeout', error: `no answer in ${CASE_TIMEOUT_MS} ms` }), CASE_TIMEOUT_MS))
-  return Promise.race([page.evaluate((s) => window.runCase(s), spec), timeout])
+  // A case that does not answer in time is the outcome 'timeout' (a failed case, not a hang).
+  return step(`${runtime.name}/${c.id}: fetch in the page`, page.evaluate((s) => window.runCase(s), spec), CASE_TIMEOUT_MS)
+    .catch((e) => ({ outcome: 'timeout', error: e.message }))
 }
 
 // ---- what Chromium really did (DevTools protocol) ----
@@ -138,7 +142,7 @@ async function watchNetwork(context, page) {
   const byCase = new Map()
   const ids = new Map()
   const entry = (id) => { if (!byCase.has(id)) byCase.set(id, { requests: [], corsErrors: [] }); return byCase.get(id) }
-  const cdp = await context.newCDPSession(page)
+  const cdp = await step('open a DevTools session', context.newCDPSession(page))
   cdp.on('Network.requestWillBeSent', (e) => {
     const m = /\/(?:api|star)\/echo\?case=([^&]+)$/.exec(e.request.url)
     if (!m) return
@@ -152,7 +156,7 @@ async function watchNetwork(context, page) {
     const id = ids.get(e.requestId)
     if (id !== undefined && e.corsErrorStatus) entry(id).corsErrors.push(e.corsErrorStatus.corsError)
   })
-  await cdp.send('Network.enable')
+  await step('enable DevTools network events', cdp.send('Network.enable'))
   return byCase
 }
 
@@ -230,7 +234,7 @@ async function main() {
     p.engine = p.decisions.every((d) => engineAllows(d, p.c, p.origin)) ? 'read' : 'blocked'
   }
 
-  const closePages = await startPages(PAGE_PORTS)
+  const closePages = await step('start the page servers', startPages(PAGE_PORTS))
   const rows = []
   let passed = 0
   let failed = 0
@@ -239,9 +243,9 @@ async function main() {
     for (const runtime of args.runtimes) {
       const profile = path.join(args.out, `profile-${runtime.name}`)
       fs.rmSync(profile, { recursive: true, force: true })
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
-      })
+      const context = await step(`${runtime.name}: launch Chromium`, chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60000,
+      }), 65000)
       try {
         const pages = new Map()
         for (const p of plan) {
@@ -249,12 +253,13 @@ async function main() {
           const pageOrigin = c.page === 'null' ? SANDBOX_HOST_PAGE : c.page
           let page = pages.get(pageOrigin)
           if (!page) {
-            page = await context.newPage()
+            page = await step(`${runtime.name}/${c.id}: new page`, context.newPage())
             page.network = await watchNetwork(context, page)
-            await page.goto(`${pageOrigin}/page.html`)
+            await step(`${runtime.name}/${c.id}: load ${pageOrigin}/page.html`,
+              page.goto(`${pageOrigin}/page.html`, { timeout: 10000 }), 11000)
             pages.set(pageOrigin, page)
           }
-          await context.clearCookies()
+          await step(`${runtime.name}/${c.id}: clear cookies`, context.clearCookies())
           const r = await runCase(page, c, runtime)
           const row = { runtime: runtime.name, id: c.id, page: c.page, expect: c.expect, engine: p.engine,
             browser: r.outcome, origin: r.origin, result: r,
@@ -278,21 +283,26 @@ async function main() {
         }
         // The results page, rendered by the last runtime's browser.
         if (runtime === args.runtimes[args.runtimes.length - 1]) {
-          const page = await context.newPage()
+          const page = await step('results page: new page', context.newPage())
           const summary = `${passed} passed, ${failed} failed`
-          const version = await page.evaluate(() => navigator.userAgent.match(/Chrome\/[0-9.]+/)[0])
+          const version = await step('results page: read the user agent',
+            page.evaluate(() => navigator.userAgent.match(/Chrome\/[0-9.]+/)[0]))
           const html = resultsHtml(rows, args.runtimes, summary, version)
-          await page.setContent(html)
+          await step('results page: render', page.setContent(html, { timeout: 10000 }), 11000)
           shot = path.join(args.out, 'results.png')
-          await page.screenshot({ path: shot, fullPage: true })
+          await step('results page: screenshot', page.screenshot({ path: shot, fullPage: true, timeout: 20000 }), 21000)
           fs.writeFileSync(path.join(args.out, 'results.html'), html)
         }
       } finally {
-        await context.close()
+        // Pages close with the context (a page.close() after a navigation can hang: issue 13).
+        await step(`${runtime.name}: close Chromium`, context.close()).catch((e) => {
+          console.log(`e2e: ${e.message}; killing it`)
+          killChildren()
+        })
       }
     }
   } finally {
-    await closePages()
+    await step('close the page servers', closePages()).catch((e) => console.log(`e2e: ${e.message}`))
   }
   fs.writeFileSync(path.join(args.out, 'results.json'), JSON.stringify(rows, null, 1))
   for (const rt of args.runtimes) {
@@ -301,11 +311,7 @@ async function main() {
   }
   if (shot) console.log(`screenshot: ${shot}`)
   console.log(`${passed} passed, ${failed} failed`)
-  process.exitCode = failed === 0 && passed > 0 ? 0 : 1
+  return failed === 0 && passed > 0
 }
 
-main().catch((e) => {
-  console.error(e && e.stack ? e.stack : e)
-  console.log('0 passed, 1 failed')
-  process.exitCode = 1
-})
+bounded('e2e', main, RUN_TIMEOUT_MS)

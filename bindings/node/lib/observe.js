@@ -9,6 +9,9 @@
 // - Policy warnings: `onWarning(diagnostic)` when given, else
 //   `process.emitWarning(message, { type: 'CorsgateWarning', code: 'CORSGATE_POLICY_WARNING' })`,
 //   the first time a middleware uses a policy (construction, and after `setPolicy`).
+//   A policy translated from `cors` / `@fastify/cors` options is reported in the user's
+//   words (lib/user-words.js): the message names `origin[1]`, not `origins[1]`, and the
+//   diagnostic given to `onWarning` carries `option` (the option behind it).
 // - `onDecision(decision, req)`: every request's live Decision; with a shadow policy
 //   the decision carries `shadow` (the shadow policy's Decision). An exception thrown by
 //   the hook goes to `onWarning` / `process.emitWarning` (code
@@ -23,6 +26,7 @@
 // live policy per request (a decision object with its reason), one more for the shadow.
 
 const { toPolicy, PolicySet, pathOf } = require('./shared.js')
+const { diagnosticInUserWords } = require('./user-words.js')
 
 const OBSERVE_KEYS = ['onDecision', 'onWarning', 'shadowPolicy']
 
@@ -67,6 +71,7 @@ class Observer {
     this.onWarning = onWarning
     this.shadow = shadowPolicy === undefined ? undefined : toPolicy(shadowPolicy)
     this.seen = undefined
+    this.named = null // { policy, name }: a policy translated from package options
     this.perRequest = onDecision !== undefined || this.shadow !== undefined
     if (this.shadow !== undefined) this.warnAll(this.shadow, 'shadow policy')
   }
@@ -79,17 +84,29 @@ class Observer {
     }
   }
 
-  warnAll(policy, what) {
+  warnAll(policy, what, name = null) {
     for (const d of policy.warnings) {
-      this.warn(d, `corsgate: ${what} warning: ${d.text}`, 'CORSGATE_POLICY_WARNING')
+      if (name === null) {
+        this.warn(d, `corsgate: ${what} warning: ${d.text}`, 'CORSGATE_POLICY_WARNING')
+      } else {
+        const { text, option } = diagnosticInUserWords(d, name)
+        this.warn({ ...d, option }, `corsgate: ${what} warning: ${text}`, 'CORSGATE_POLICY_WARNING')
+      }
     }
   }
 
-  /** Reports `policy`'s warnings unless it is the one reported last. */
-  loaded(policy) {
+  /**
+   * Reports `policy`'s warnings unless it is the one reported last. `name`: for a policy
+   * translated from package options, the option behind each policy location
+   * (lib/user-words.js); it stays with that policy (a policy given to `setPolicy` is
+   * reported in the core's words).
+   */
+  loaded(policy, name = null) {
+    if (name !== null) this.named = { policy, name }
     if (policy === this.seen || policy === null) return
     this.seen = policy
-    this.warnAll(policy, 'policy')
+    const named = this.named !== null && this.named.policy === policy ? this.named.name : null
+    this.warnAll(policy, 'policy', named)
   }
 
   /** One request decided by `policy`: its hooks and its shadow comparison. */

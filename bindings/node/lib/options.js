@@ -19,7 +19,7 @@ function resolveOptions(options, fromPackageOptions = fromCorsOptions) {
   const observer = new Observer(observe)
   const r = resolvePolicyOptions(rest, fromPackageOptions)
   r.observer = observer
-  observer.loaded(r.policy)
+  observer.loaded(r.policy, r.name ?? null) // a translation's warnings in the user's words
   return r
 }
 

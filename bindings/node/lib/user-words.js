@@ -9,6 +9,21 @@
 // same for Starlette, Django and Flask.
 
 /**
+ * One core diagnostic (error or warning) in the user's words: `{ text, option }`, its
+ * `text` with the location prefix renamed by `name(field, index)` and the option behind
+ * it (null, and the text unchanged, when `name` keeps the core's words).
+ */
+function diagnosticInUserWords(d, name) {
+  const field = d.field ?? null
+  const index = d.index ?? null
+  const option = name(field, index)
+  const core = (field ?? '') + (index === null ? '' : `[${index}]`)
+  let text = d.text
+  if (option !== null && core !== '' && text.startsWith(core)) text = option + text.slice(core.length)
+  return { text, option }
+}
+
+/**
  * A config error like `error` whose lines name the user's options. `name(field, index)`
  * gives the option for a core location, or null to keep the core's words. Anything that
  * is not the core's config error (no `errors` list) is returned unchanged.
@@ -18,14 +33,9 @@ function inUserWords(error, name) {
   const lines = [String(error.message).split('\n')[0]]
   const options = []
   for (const d of error.errors) {
-    const field = d.field ?? null
-    const index = d.index ?? null
-    const where = name(field, index)
-    const core = (field ?? '') + (index === null ? '' : `[${index}]`)
-    let text = d.text
-    if (where !== null && core !== '' && text.startsWith(core)) text = where + text.slice(core.length)
+    const { text, option } = diagnosticInUserWords(d, name)
     lines.push('  ' + text)
-    options.push(where)
+    options.push(option)
   }
   const renamed = new Error(lines.join('\n'))
   renamed.code = error.code
@@ -68,4 +78,4 @@ function corsNamer(o) {
   }
 }
 
-module.exports = { inUserWords, corsNamer }
+module.exports = { inUserWords, diagnosticInUserWords, corsNamer }

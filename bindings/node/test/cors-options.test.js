@@ -155,6 +155,34 @@ test("config errors name the options the user wrote, not the policy's fields", a
   )
 })
 
+test("policy warnings name the options the user wrote, not the policy's fields", async () => {
+  const opts = { origin: ['https://a.com', 'https://*.github.io'] }
+  // onWarning: the core's diagnostic, plus the option behind it.
+  const seen = []
+  corsgate({ ...opts, onWarning: (d) => seen.push(d) })
+  assert.deepEqual(seen.map((d) => [d.code, d.field, d.index, d.option]), [['public_suffix_wildcard_uncredentialed', 'origins', 1, 'origin[1]']])
+  // process.emitWarning: the message names the option.
+  const emitted = []
+  const listener = (w) => { if (w.code === 'CORSGATE_POLICY_WARNING') emitted.push(w.message) }
+  process.on('warning', listener)
+  try {
+    corsgate(opts)
+    const f = Fastify()
+    f.register(corsgateFastify, opts)
+    await f.ready()
+    await f.close()
+    await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on next tick
+  } finally {
+    process.off('warning', listener)
+  }
+  assert.equal(emitted.length, 2)
+  for (const m of emitted) assert.match(m, /^corsgate: policy warning: origin\[1\] "https:\/\/\*\.github\.io": public_suffix_wildcard_uncredentialed: /)
+  // A policy object keeps the policy's own words.
+  const own = []
+  corsgate({ origins: opts.origin, onWarning: (d) => own.push(d) })
+  assert.deepEqual(own.map((d) => [d.text.split(' ')[0], d.option]), [['origins[1]', undefined]])
+})
+
 /** Runs a connect-style middleware on a fake request; returns what a browser sees. */
 function run(mw, method, reqLines) {
   const headers = {}

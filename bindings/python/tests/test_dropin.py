@@ -5,6 +5,7 @@ compatibility fixes of issue 18 and dynamic origins."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -200,6 +201,38 @@ def test_flask_errors_name_the_options() -> None:
         'allow_headers[1] "bad header"',
         'expose_headers "set-cookie"',
     ]
+
+
+def _warned(caplog: pytest.LogCaptureFixture) -> list[tuple[str, Any]]:
+    """The `corsgate` logger's policy warnings: (message, option)."""
+    return [(r.getMessage(), getattr(r, "corsgate_option", None)) for r in caplog.records
+            if r.name == "corsgate" and r.levelno == logging.WARNING and "github.io" in r.getMessage()]
+
+
+WARNED_ORIGINS = [A, "https://*.github.io"]  # a public suffix wildcard: a warning, not an error
+WARNING_TAIL = ' "https://*.github.io": public_suffix_wildcard_uncredentialed: '
+
+
+def test_django_warnings_name_the_settings(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="corsgate")
+    with override_settings(CORS_ALLOWED_ORIGINS=WARNED_ORIGINS):
+        corsgate.django.CorsMiddleware(lambda request: HttpResponse("ok"))
+    [(message, option)] = _warned(caplog)
+    assert option == "CORS_ALLOWED_ORIGINS[1]"
+    assert message.startswith("policy warning: CORS_ALLOWED_ORIGINS[1]" + WARNING_TAIL), message
+    # A policy the user wrote keeps its own words.
+    caplog.clear()
+    corsgate.django.CorsMiddleware(lambda request: HttpResponse("ok"), Policy(WARNED_ORIGINS))
+    [(message, option)] = _warned(caplog)
+    assert option is None and message.startswith("policy warning: origins[1]" + WARNING_TAIL), message
+
+
+def test_starlette_warnings_name_the_arguments(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="corsgate")
+    CORSMiddleware(asgi_app, allow_origins=WARNED_ORIGINS)
+    [(message, option)] = _warned(caplog)
+    assert option == "allow_origins[1]"
+    assert message.startswith("policy warning: allow_origins[1]" + WARNING_TAIL), message
 
 
 def test_django_policy_file_and_origin_callback(tmp_path: Path) -> None:

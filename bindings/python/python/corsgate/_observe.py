@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Optional, Union
 
 from ._corsgate import Decision, Policy, PolicySet
+from ._user_words import diagnostic_in_user_words, namer_of
 from .dynamic import DynamicOrigins
 
 #: What a middleware decides with: a policy, a policy set, or a policy with dynamic
@@ -168,11 +169,21 @@ class Observer:
 
 
 def _log_warnings(policy: LivePolicy, what: str) -> None:
+    """Logs `policy`'s warnings; a policy translated from a framework's options
+    (Starlette, Django, Flask) in the user's words (``allow_origins[1]``, not
+    ``origins[1]``), the option also in the record's ``corsgate_option``."""
+    name = namer_of(policy.policy if isinstance(policy, DynamicOrigins) else policy)
     for w in policy.warnings:
+        text, option = (str(w), None) if name is None else diagnostic_in_user_words(w, name)
         logger.warning(
             "%s warning: %s",
             what,
-            w,
+            text,
             extra={"corsgate_code": w.code, "corsgate_field": w.field, "corsgate_index": w.index,
-                   "corsgate_path": w.path},
+                   "corsgate_path": w.path, "corsgate_option": option},
         )
+
+
+def log_warnings(policy: LivePolicy) -> None:
+    """Logs `policy`'s warnings (for the middleware without an :class:`Observer`)."""
+    _log_warnings(policy, "policy")

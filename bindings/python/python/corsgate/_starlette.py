@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from ._corsgate import ConfigError, Policy
-from ._user_words import in_user_words, starlette_namer
+from ._user_words import in_user_words, remember_namer, starlette_namer
 
 # Starlette always allows these request headers, whatever allow_headers says.
 STARLETTE_SAFELISTED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
@@ -55,8 +55,9 @@ def policy_from_starlette(
     else:
         seen = {h.lower() for h in allow_headers}
         headers = [*allow_headers, *(h for h in STARLETTE_SAFELISTED_HEADERS if h not in seen)]
+    namer = starlette_namer(list(allow_origins), list(allow_methods), list(allow_headers))
     try:
-        return Policy(
+        policy = Policy(
             origins,
             credentials=allow_credentials,
             methods=methods,
@@ -68,4 +69,6 @@ def policy_from_starlette(
         )
     except ConfigError as e:
         # The core's errors, located by the arguments the user wrote (allow_methods[0] ...).
-        raise in_user_words(e, starlette_namer(list(allow_origins), list(allow_methods), list(allow_headers))) from None
+        raise in_user_words(e, namer) from None
+    # Its warnings too, when a middleware logs them (corsgate._observe).
+    return remember_namer(policy, namer)

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Optional
+from typing import Optional, TypeVar
 
 from ._corsgate import ConfigError
 
@@ -23,11 +23,7 @@ def in_user_words(error: ConfigError, name: Namer) -> ConfigError:
     summary = lines[0] if lines else "corsgate: invalid policy"
     out, options = [summary], []
     for d in error.errors:
-        text = str(d)
-        where = name(d.field, d.index)
-        core = (d.field or "") + ("" if d.index is None else f"[{d.index}]")
-        if where is not None and core and text.startswith(core):
-            text = where + text[len(core):]
+        text, where = diagnostic_in_user_words(d, name)
         out.append("  " + text)
         options.append(where)
     renamed = ConfigError("\n".join(out))
@@ -36,6 +32,41 @@ def in_user_words(error: ConfigError, name: Namer) -> ConfigError:
     renamed.code = error.code
     renamed.options = options  # type: ignore[attr-defined]
     return renamed
+
+
+def diagnostic_in_user_words(d: object, name: Namer) -> tuple[str, str | None]:
+    """One core diagnostic (error or warning) in the user's words: its text with the
+    location prefix renamed by `name`, and the option behind it (None, and the text
+    unchanged, when `name` keeps the core's words)."""
+    field, index = getattr(d, "field", None), getattr(d, "index", None)
+    text = str(d)
+    where = name(field, index)
+    core = (field or "") + ("" if index is None else f"[{index}]")
+    if where is not None and core and text.startswith(core):
+        text = where + text[len(core):]
+    return text, where
+
+
+# Policies translated from a framework's options, with the namer of their translation:
+# id -> (policy, namer); the policy is held so that its id is never reused. One entry per
+# translation (made at startup), so this stays small.
+_NAMED: dict[int, tuple[object, Namer]] = {}
+
+
+_P = TypeVar("_P")
+
+
+def remember_namer(policy: _P, name: Namer) -> _P:
+    """Records that `policy` was translated with `name` (its warnings are then logged in
+    the user's words, :mod:`corsgate._observe`); returns `policy`."""
+    _NAMED[id(policy)] = (policy, name)
+    return policy
+
+
+def namer_of(policy: object) -> Namer | None:
+    """The namer `policy` was translated with, or None (a policy the user wrote)."""
+    entry = _NAMED.get(id(policy))
+    return entry[1] if entry is not None and entry[0] is policy else None
 
 
 # Where each entry of a policy list came from: (option, index in the option or None).

@@ -35,9 +35,9 @@ from django.http import HttpResponse  # type: ignore[import-untyped]
 from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
 from ._corsgate import ConfigError, Decision, Policy, PolicySet, load
-from ._observe import evaluate
+from ._observe import evaluate, log_warnings
 from ._origin_regex import UnanchoredRegex, core_pattern
-from ._user_words import Source, first_of_each, in_user_words, sources_namer
+from ._user_words import Source, first_of_each, in_user_words, remember_namer, sources_namer
 from .dynamic import DynamicOrigins
 from .wsgi import _ENVIRON_HEADERS
 
@@ -185,7 +185,7 @@ def _policy_from_cors_settings(conf: Settings) -> Policy:
         },
     )
     try:
-        return Policy(
+        policy = Policy(
             patterns,
             credentials=credentials,
             methods=[methods[i] for i in kept_methods],
@@ -199,6 +199,8 @@ def _policy_from_cors_settings(conf: Settings) -> Policy:
         )
     except ConfigError as e:
         raise in_user_words(e, name) from None
+    # Its warnings too, logged by the middleware in the settings' words.
+    return remember_namer(policy, name)
 
 
 GetResponse = Callable[[Any], Any]
@@ -221,6 +223,7 @@ class CorsMiddleware:
 
         self.get_response = get_response
         self.policy: PolicyLike = policy_from_settings() if policy is None else policy
+        log_warnings(self.policy)  # the `corsgate` logger, in the settings' words
         self.urls = re.compile(getattr(settings, "CORS_URLS_REGEX", DEFAULT_URLS_REGEX))
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:

@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 from ._corsgate import ConfigError, Policy, PolicySet
 from ._origin_regex import UnanchoredRegex, core_pattern
-from ._user_words import Source, first_of_each, in_user_words, sources_namer
+from ._user_words import Source, first_of_each, in_user_words, remember_namer, sources_namer
 from .dynamic import DynamicOrigins
 from .wsgi import CORSMiddleware, StartResponse, WSGIApp
 
@@ -189,7 +189,7 @@ def policy_from_flask_cors(options: Mapping[str, Any]) -> PolicyLike:
         },
     )
     try:
-        return Policy(
+        policy = Policy(
             origins,
             credentials=credentials,
             methods=[methods[i] for i in kept_methods],
@@ -202,6 +202,8 @@ def policy_from_flask_cors(options: Mapping[str, Any]) -> PolicyLike:
         )
     except ConfigError as e:
         raise in_user_words(e, name) from None
+    # Its warnings too, logged by the middleware in the settings' words.
+    return remember_namer(policy, name)
 
 
 def _fix(p: Any) -> Any:

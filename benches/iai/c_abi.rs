@@ -49,8 +49,11 @@ fn policy_json() -> String {
     c.to_json_value().to_string()
 }
 
+/// A request: its method and its header lines.
+type Request = (&'static [u8], Vec<(&'static [u8], &'static [u8])>);
+
 /// One request of a case; `k = 0` is issue 15's own.
-fn request(case: &str, k: usize) -> (&'static [u8], Vec<(&'static [u8], &'static [u8])>) {
+fn request(case: &str, k: usize) -> Request {
     let i = 100 + (400 + 14 * k) % 900;
     let hit = leak(format!("https://app{i}.customer{i}.com"));
     match case {
@@ -81,7 +84,7 @@ struct Fixture {
     rust: Policy,
     c: *mut corsgate_policy,
     eval: EvalFn,
-    requests: Vec<(&'static [u8], Vec<(&'static [u8], &'static [u8])>)>,
+    requests: Vec<Request>,
     c_headers: Vec<Vec<corsgate_header>>,
     /// Response header lines over the batch (the same on both sides).
     lines: usize,

@@ -27,7 +27,7 @@ pub const DEFAULT_PREFLIGHT_STATUS: u16 = 204;
 /// `#[non_exhaustive]`: later versions may add fields, so build one with
 /// [`Config::new`] (or [`Config::default`]) and the builder methods, or set the public
 /// fields of one; a struct literal does not compile outside this crate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Config {
     /// Origin patterns (required, non-empty). See the crate docs for the pattern language.

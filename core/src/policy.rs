@@ -13,11 +13,15 @@ use crate::fetch::VARY_ORIGIN;
 use crate::matcher::{OriginMatch, OriginMatcher};
 use crate::pattern::Pattern;
 use crate::protection;
-use crate::request::{FoldedBytes, NoLines, ProtectionLines, RequestHeaders};
+use crate::request::{NoLines, ProtectionLines, RequestHeaders};
 use crate::syntax;
-use std::sync::OnceLock;
+use rules::Rules;
+use std::sync::{Arc, OnceLock};
 
 mod preflight;
+mod rules;
+
+pub(crate) use rules::Interner;
 
 /// A compiled, immutable CORS policy. `Send + Sync`: share one across threads.
 ///
@@ -34,9 +38,10 @@ mod preflight;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Policy {
-    /// The configuration without its `origins` (which `sources` and the matcher's
-    /// table hold, without a second copy of each exact origin).
-    settings: Config,
+    /// Everything but the origins (settings, methods, headers, expose, max_age,
+    /// switches), shared by the policies of a set that differ only in their origins;
+    /// read through `Deref` (`self.methods`, `self.headers`, ...).
+    rules: Arc<Rules>,
     /// Number of `origins` entries.
     origins_len: usize,
     /// The text of every `origins` entry that is not an exact origin written in
@@ -49,22 +54,11 @@ pub struct Policy {
     /// over the memory of a large policy.
     patterns: OnceLock<Vec<Pattern>>,
     matcher: OriginMatcher,
+    /// `credentials` (also in the rules): kept inline, an actual request reads it.
     credentials: bool,
-    any_method: bool,
-    methods: Vec<Box<str>>,
-    any_header: bool,
-    /// Allowed request header names, prepared for case-insensitive comparison; includes
-    /// `authorization` only when listed.
-    headers: Vec<FoldedBytes>,
-    expose: Option<Box<str>>,
-    max_age: Option<Box<str>>,
-    preflight_status: u16,
-    private_network: bool,
-    /// `cross_origin_protection`: requests are scanned for `Host`, `Sec-Fetch-Site` and
-    /// `Upgrade` too, and may be refused ([`Kind::Refused`]).
+    /// `cross_origin_protection` (also in the rules): requests are scanned for `Host`,
+    /// `Sec-Fetch-Site` and `Upgrade` too, and may be refused ([`Kind::Refused`]).
     protection: bool,
-    /// `debug`: denied preflights carry `Corsgate-Debug-Reason`.
-    debug: bool,
     warnings: Vec<Diagnostic>,
 }
 
@@ -89,27 +83,20 @@ impl Policy {
             warnings,
         } = parts;
         Policy {
-            settings: config.without_origins(),
+            rules: Arc::new(Rules::new(
+                config,
+                methods,
+                request_headers,
+                expose,
+                max_age,
+            )),
             origins_len: config.origins.len(),
             sources,
             config: OnceLock::new(),
             patterns: OnceLock::new(),
             matcher,
             credentials: config.credentials,
-            any_method: methods.any,
-            methods: methods.listed,
-            any_header: request_headers.any,
-            headers: request_headers
-                .lower
-                .iter()
-                .map(|h| FoldedBytes::new(h))
-                .collect(),
-            expose,
-            max_age,
-            preflight_status: config.preflight_status,
-            private_network: config.private_network,
             protection: config.cross_origin_protection,
-            debug: config.debug,
             warnings,
         }
     }
@@ -208,6 +195,12 @@ impl Policy {
     pub fn patterns(&self) -> &[Pattern] {
         self.patterns
             .get_or_init(|| compile::parse_patterns(self.config()))
+    }
+
+    /// The shared part of the policy (for tests of the sharing).
+    #[cfg(test)]
+    pub(crate) fn rules(&self) -> &Arc<Rules> {
+        &self.rules
     }
 
     /// Warnings found while compiling (normalizations, risky but legal choices).

@@ -6,7 +6,7 @@ use super::host;
 use super::select::{RouteSpec, Selector};
 use crate::config::{FIELDS, type_name};
 use crate::diag::{Code, ConfigError, Diagnostic};
-use crate::policy::Policy;
+use crate::policy::{Interner, Policy};
 use hashbrown::HashMap;
 use serde_json::{Map, Value};
 
@@ -164,7 +164,8 @@ fn read_defaults(value: Option<&Value>, errors: &mut Vec<Diagnostic>) -> Map<Str
 type Policies = (Vec<Box<str>>, Vec<u32>, Vec<Policy>);
 
 /// Each policy merged over `defaults` and compiled; equal merged policies share one
-/// compiled policy.
+/// compiled policy, and policies equal but for their origins share one copy of their
+/// methods, headers and settings ([`Interner`]).
 fn read_policies(
     value: Option<Value>,
     defaults: &Map<String, Value>,
@@ -194,6 +195,8 @@ fn read_policies(
     // Merged policy text → compiled index, or the errors it had.
     let mut seen: hashbrown::HashMap<String, Result<u32, Vec<Diagnostic>>> =
         hashbrown::HashMap::with_capacity(map.len());
+    // Policies that differ only in their origins share one copy of the rest.
+    let mut rules = Interner::default();
     for (name, own) in map {
         let scope = policy_scope(&name);
         names.push(name.into_boxed_str());
@@ -216,7 +219,8 @@ fn read_policies(
             Some(r) => r.clone(),
             None => {
                 let r = match Policy::from_value(&merged) {
-                    Ok(p) => {
+                    Ok(mut p) => {
+                        rules.share(&mut p);
                         policies.push(p);
                         Ok(policies.len() as u32 - 1)
                     }

@@ -242,3 +242,75 @@ fn sets_are_told_apart_from_policies() {
     assert!(!PolicySet::is_set_json("{"));
     assert!(Policy::from_json(SET).is_err());
 }
+
+/// Issue 14: 10,000 tenants whose merged policies differ only in their origins hold one
+/// copy of their methods, headers and settings; a tenant whose settings differ holds
+/// its own, and each still decides by its own origins and settings.
+#[test]
+fn tenants_differing_only_in_origins_share_one_copy_of_the_rest() {
+    use std::sync::Arc;
+    let n = 10_000;
+    let mut policies = serde_json::Map::new();
+    let mut routes = Vec::new();
+    for i in 0..n {
+        policies.insert(
+            format!("t{i}"),
+            serde_json::json!({"origins": [format!("https://t{i}.com")]}),
+        );
+        routes
+            .push(serde_json::json!({"host": format!("api.t{i}.com"), "policy": format!("t{i}")}));
+    }
+    policies.insert(
+        "odd".into(),
+        serde_json::json!({"origins": ["https://odd.com"], "max_age": 5}),
+    );
+    routes.push(serde_json::json!({"host": "api.odd.com", "policy": "odd"}));
+    let doc = serde_json::json!({
+        "defaults": {"methods": ["PUT", "DELETE"], "request_headers": ["x-a", "content-type"],
+                     "expose_headers": ["x-b"], "max_age": 600, "credentials": true},
+        "policies": policies,
+        "routes": routes,
+    });
+    let set = PolicySet::from_value(&doc).unwrap();
+    assert_eq!(set.compiled_len(), n + 1, "every tenant is its own policy");
+    let first = set.policy("t0").unwrap().rules();
+    let sharing = set
+        .policies()
+        .filter(|(_, p)| Arc::ptr_eq(p.rules(), first))
+        .count();
+    assert_eq!(sharing, n);
+    // No other copy is kept (the interner's table is gone once the set is built).
+    assert_eq!(Arc::strong_count(first), n);
+    let odd = set.policy("odd").unwrap().rules();
+    assert!(!Arc::ptr_eq(odd, first));
+    // Shared rules, own origins.
+    // (allowed, max age, credentials) of a preflight.
+    let preflight = |host: &'static str, origin: &'static str| {
+        let d = set.evaluate_str(
+            "OPTIONS",
+            "/",
+            &[
+                ("Host", host),
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "PUT"),
+                ("Access-Control-Request-Headers", "x-a"),
+            ],
+        );
+        let h = |n| d.header(n).map(str::to_owned);
+        (
+            d.allowed(),
+            h("Access-Control-Max-Age"),
+            h("Access-Control-Allow-Credentials"),
+        )
+    };
+    let yes = |age: &str| (true, Some(age.to_owned()), Some("true".to_owned()));
+    assert_eq!(preflight("api.t77.com", "https://t77.com"), yes("600"));
+    assert!(!preflight("api.t77.com", "https://t78.com").0);
+    assert_eq!(preflight("api.odd.com", "https://odd.com"), yes("5"));
+    let get = set.evaluate_str(
+        "GET",
+        "/",
+        &[("Host", "api.t9.com"), ("Origin", "https://t9.com")],
+    );
+    assert_eq!(get.header("Access-Control-Expose-Headers"), Some("x-b"));
+}

@@ -10,6 +10,7 @@ const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
 const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet } = native
 const { policyFor } = require('./dynamic.js')
+const { OUT, select, decideInto, str, stringsOf } = require('./evaluate.js')
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -72,14 +73,6 @@ function pathOf(req) {
   return q < 0 ? url : url.slice(0, q)
 }
 
-// Per-policy memo of decisions (see `decide`): per method at most MEMO_MAX entries
-// (then that method's starts over), at most MEMO_METHODS_MAX methods (then all start
-// over), keys of at most MEMO_KEY_MAX characters: at most about 8 MiB per policy.
-const kMemo = Symbol('corsgate.memo')
-const MEMO_MAX = 1024
-const MEMO_KEY_MAX = 1024
-const MEMO_METHODS_MAX = 8
-
 /** The fast form's text → `[head, name, value, …]` with each letter resolved to its name. */
 function parseFast(s) {
   const d = s.split('\0')
@@ -89,55 +82,56 @@ function parseFast(s) {
   return d
 }
 
+// `head` of a decision without a status, by kind * 2 + allowed.
+const HEADS = ['00', '01', '10', '11', '20', '21', '30', '31']
+
+/** `[head, name, value, …]` from the numeric form the addon left in OUT (lib/evaluate.js). */
+function fromOut(policy, sel, fresh) {
+  const table = stringsOf(policy)
+  const n = OUT[7]
+  const d = new Array(1 + 2 * n)
+  const status = OUT[2]
+  const head = HEADS[OUT[0] * 2 + OUT[1]]
+  d[0] = status < 0 ? head : head + status
+  for (let i = 0; i < 2 * n; i++) d[1 + i] = str(policy, table, OUT[8 + i], sel, fresh)
+  return d
+}
+
 /**
  * Decides a Node request. Returns the decision as `[head, name, value, name, value, …]`
  * where `head` is `"<kind><allowed><status>"`: kind `0` not CORS, `1` preflight,
  * `2` actual, `3` refused (cross-origin protection); allowed `0`/`1`; the status digits
  * only for preflights and refusals.
  *
- * Fast path: the relevant `rawHeaders` lines, NUL-joined, cross into the addon as one
- * string (the addon checks that it splits back into exactly `count` strings, so a value
- * holding a NUL cannot forge a header line; then the array form is used instead).
+ * A Policy decides through the same path as `policy.evaluate` (lib/evaluate.js): the
+ * lines the core reads cross into the addon as arguments, the decision comes back as
+ * numbers, its strings are the request's own or the policy's cached texts. No per-policy
+ * memo of decisions: the engine is fast enough without one (benches/README.md, "Node").
+ * A PolicySet (which also selects by the request path) takes the NUL-joined text form.
  */
 function decide(policy, req) {
   // Dynamic origins (lib/dynamic.js): the derived policy of a cached "yes", if any.
   policy = policyFor(policy, req)
   const raw = req.rawHeaders
   const method = req.method
-  // A policy set also selects by the request path (the memo key carries it).
-  const path = policy instanceof PolicySet ? pathOf(req) : undefined
-  if (Array.isArray(raw) && raw.length % 2 === 0) {
-    const sel = selectLines(raw)
-    // A policy is immutable and a decision a pure function of (method, these lines):
-    // recent answers are kept per policy and method, keyed by exactly what the core
-    // would read. Entries are never mutated.
-    let memo = policy[kMemo]
-    if (memo === undefined) {
-      memo = new Map()
-      policy[kMemo] = memo
+  const rawOk = Array.isArray(raw) && raw.length % 2 === 0
+  if (policy instanceof Policy) {
+    const sel = select(method, rawOk ? raw : req.headers)
+    if (sel !== undefined && sel.length <= 65) {
+      const fresh = decideInto(policy, sel)
+      if (fresh !== null) return fromOut(policy, sel, fresh)
     }
-    // The key carries the line count too: a value holding a NUL must never alias a
-    // request with more lines.
-    const key = path === undefined ? `${sel.count}\0${sel.joined}` : `${sel.count}\0${path}\0${sel.joined}`
-    let byLines = memo.get(method)
-    let d = byLines === undefined ? undefined : byLines.get(key)
-    if (d !== undefined) return d
-    const s = path === undefined ? native.decide(policy, method, sel.joined, sel.count) : native.decide(policy, method, sel.joined, sel.count, path)
-    if (s !== null) {
-      d = parseFast(s)
-      if (key.length <= MEMO_KEY_MAX && typeof method === 'string') {
-        if (byLines === undefined || byLines.size >= MEMO_MAX) {
-          if (memo.size >= MEMO_METHODS_MAX) memo.clear()
-          byLines = new Map()
-          memo.set(method, byLines)
-        }
-        byLines.set(key, d)
-      }
-      return d
-    }
+    const c = native.decideCompact(policy, method, rawOk ? raw : req.headers)
+    c[2] = `${c[0]}${c[1] ? 1 : 0}${c[2] === null ? '' : c[2]}`
+    return c.slice(2)
   }
-  const headers = Array.isArray(raw) && raw.length % 2 === 0 ? raw : req.headers
-  const c = path === undefined ? native.decideCompact(policy, method, headers) : native.decideSetCompact(policy, method, headers, path)
+  const path = pathOf(req)
+  if (rawOk) {
+    const sel = selectLines(raw)
+    const s = native.decide(policy, method, sel.joined, sel.count, path)
+    if (s !== null) return parseFast(s)
+  }
+  const c = native.decideSetCompact(policy, method, rawOk ? raw : req.headers, path)
   c[2] = `${c[0]}${c[1] ? 1 : 0}${c[2] === null ? '' : c[2]}`
   return c.slice(2)
 }

@@ -159,9 +159,40 @@ function responseLines(res) {
   return out
 }
 
-/** Replaces every header of `res` with the flat list `lines` (repeated names kept). */
-function setResponseLines(res, lines) {
-  for (const name of res.getHeaderNames()) res.removeHeader(name)
+/**
+ * Whether the response `res` holds a line the core's response rule reads: a name the
+ * policy owns (`Access-Control-*`) or `Vary` (corsgate::response: every other line is
+ * kept as it is, in order, and the decision's lines come after them).
+ */
+function holdsRuledLine(res) {
+  const names = res.getHeaderNames() // lower case
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]
+    if (n === 'vary' || n.startsWith('access-control-')) return true
+  }
+  return false
+}
+
+/**
+ * Applies the core's response rule for a decision of `kind` with headers `lines` to
+ * `res`. When `res` holds no line the rule reads, the rule keeps all of them and adds
+ * the decision's after them: only those are added (the rule still computes them);
+ * otherwise every line is rewritten from the rule's output.
+ */
+function applyToResponse(res, kind, lines) {
+  if (kind === 2 || kind === 0 ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
+    setResponseLines(res, applyResponse(kind, lines, []), false)
+  } else {
+    setResponseLines(res, applyResponse(kind, lines, responseLines(res)))
+  }
+}
+
+/**
+ * Replaces every header of `res` with the flat list `lines` (repeated names kept); with
+ * `replace` false, adds them (names `res` does not hold).
+ */
+function setResponseLines(res, lines, replace = true) {
+  if (replace) for (const name of res.getHeaderNames()) res.removeHeader(name)
   const grouped = new Map()
   for (let i = 0; i < lines.length; i += 2) {
     const k = lines[i].toLowerCase()
@@ -194,7 +225,7 @@ function applyOnWriteHead(res, d, kind = kindOf(d)) {
     } else if (headers) {
       for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k])
     }
-    setResponseLines(this, applyResponse(kind, decisionLines(d), responseLines(this)))
+    applyToResponse(this, kind, decisionLines(d))
     return reason === undefined ? writeHead.call(this, statusCode) : writeHead.call(this, statusCode, reason)
   }
 }
@@ -230,7 +261,7 @@ function handleNode(policy, preflightContinue, req, res, observer) {
  * dropped).
  */
 function answer(res, d) {
-  setResponseLines(res, applyResponse(kindOf(d), decisionLines(d), responseLines(res)))
+  applyToResponse(res, kindOf(d), decisionLines(d))
   const status = statusOf(d)
   res.statusCode = status
   // An empty body; 204 carries no Content-Length at all (RFC 9110 §8.6).

@@ -15,6 +15,8 @@ const { Policy, evaluateInto, evaluateJoinedInto, internedString, requestHeaderN
 
 // This thread's decision slots, written by the addon (src/encode.rs has the layout).
 const OUT = new Int32Array(outBuffer())
+// Where the response rule's lines start in OUT (src/encode.rs `ADDED`: 8 + 2 × 16).
+const ADDED = 40
 // Per-policy cache of the addon's string table (entry r, fetched once).
 const kStrings = Symbol('corsgate.strings')
 // Lengths of the request header names the core reads: other lines are left out (the core
@@ -167,4 +169,4 @@ function evaluate(method, headers) {
 // Same descriptor as the addon's method (writable, enumerable, configurable).
 Object.defineProperty(Policy.prototype, 'evaluate', { value: evaluate, writable: true, enumerable: true, configurable: true })
 
-module.exports = { OUT, select, decideInto, toDecision, str, stringsOf, nativeEvaluate }
+module.exports = { OUT, ADDED, select, decideInto, toDecision, str, stringsOf, nativeEvaluate }

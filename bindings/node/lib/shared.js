@@ -10,7 +10,7 @@ const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
 const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet } = native
 const { policyFor } = require('./dynamic.js')
-const { OUT, select, decideInto, str, stringsOf } = require('./evaluate.js')
+const { OUT, ADDED, select, decideInto, str, stringsOf } = require('./evaluate.js')
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -94,6 +94,13 @@ function fromOut(policy, sel, fresh) {
   const head = HEADS[OUT[0] * 2 + OUT[1]]
   d[0] = status < 0 ? head : head + status
   for (let i = 0; i < 2 * n; i++) d[1 + i] = str(policy, table, OUT[8 + i], sel, fresh)
+  // The lines the core's response rule adds to a response holding none of its lines.
+  const m = OUT[ADDED]
+  if (m >= 0) {
+    const added = new Array(2 * m)
+    for (let i = 0; i < 2 * m; i++) added[i] = str(policy, table, OUT[ADDED + 1 + i], sel, fresh)
+    d.added = added
+  }
   return d
 }
 
@@ -174,14 +181,17 @@ function holdsRuledLine(res) {
 }
 
 /**
- * Applies the core's response rule for a decision of `kind` with headers `lines` to
- * `res`. When `res` holds no line the rule reads, the rule keeps all of them and adds
- * the decision's after them: only those are added (the rule still computes them);
- * otherwise every line is rewritten from the rule's output.
+ * Applies the core's response rule for decision `d` taken as `kind` to `res`. When `res`
+ * holds no line the rule reads, the rule keeps all of them and adds the decision's after
+ * them: only those are added (`d.added`, computed by the core with the decision, when
+ * `kind` is the decision's own; else the rule is asked now); otherwise every line is
+ * rewritten from the rule's output.
  */
-function applyToResponse(res, kind, lines) {
+function applyToResponse(res, kind, d) {
+  const lines = decisionLines(d)
   if (kind === 2 || kind === 0 ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
-    setResponseLines(res, applyResponse(kind, lines, []), false)
+    const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, lines, [])
+    setResponseLines(res, added, false)
   } else {
     setResponseLines(res, applyResponse(kind, lines, responseLines(res)))
   }
@@ -225,7 +235,7 @@ function applyOnWriteHead(res, d, kind = kindOf(d)) {
     } else if (headers) {
       for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k])
     }
-    applyToResponse(this, kind, decisionLines(d))
+    applyToResponse(this, kind, d)
     return reason === undefined ? writeHead.call(this, statusCode) : writeHead.call(this, statusCode, reason)
   }
 }
@@ -261,7 +271,7 @@ function handleNode(policy, preflightContinue, req, res, observer) {
  * dropped).
  */
 function answer(res, d) {
-  applyToResponse(res, kindOf(d), decisionLines(d))
+  applyToResponse(res, kindOf(d), d)
   const status = statusOf(d)
   res.statusCode = status
   // An empty body; 204 carries no Content-Length at all (RFC 9110 §8.6).

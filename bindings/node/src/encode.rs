@@ -12,7 +12,10 @@
 //!
 //! Layout of the slots ([`SLOTS`] of them):
 //! `[kind, allowed, status, kindRef, codeRef, reasonRef, detailRef, n, (nameRef, valueRef) × n]`
-//! with `kind` the core's kind number, `allowed` 0/1, `status` or -1.
+//! with `kind` the core's kind number, `allowed` 0/1, `status` or -1; then at [`ADDED`]:
+//! `[m, (nameRef, valueRef) × m]`, the lines `corsgate::response` adds to an application
+//! response that holds none of the rule's lines (`Decision::apply_to` an empty response,
+//! for the decision's own kind), or `m = -1` when they do not fit.
 //!
 //! A reference `r`:
 //! - `r >= 0`: entry `r` of the policy's string table ([`Strings`]; JavaScript caches
@@ -33,9 +36,17 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicI32, Ordering};
 
-/// The slots a decision needs at most: 8 fixed, two per header (the core's
-/// `MAX_HEADERS` plus `Corsgate-Debug-Reason`).
-pub(crate) const SLOTS: usize = 8 + 2 * (corsgate::MAX_HEADERS + 1);
+/// The header lines a decision has at most: the core's `MAX_HEADERS` plus
+/// `Corsgate-Debug-Reason`.
+const HEADER_LINES: usize = corsgate::MAX_HEADERS + 1;
+
+/// Where the response lines start: the lines the core's response rule adds when the
+/// application's response holds none of its own (`ADDED`, then two slots per line).
+pub(crate) const ADDED: usize = 8 + 2 * HEADER_LINES;
+
+/// The slots a decision needs at most: 8 fixed, two per header, then the count and two
+/// per line of the response rule's output for an empty application response.
+pub(crate) const SLOTS: usize = ADDED + 1 + 2 * (corsgate::response::MAX_ADDED + 1);
 
 /// The most entries one policy's table holds (about 200 bytes each, both sides, for a
 /// reason text: ~0.8 MiB at most). A policy with more distinct admitting patterns in
@@ -217,6 +228,28 @@ pub(crate) fn encode<'d>(
         }
     });
     put(&out[7], n as i32);
+    // The response rule's lines for an application response without any line it reads.
+    let mut m = 0usize;
+    let mut fits = true;
+    for line in d.apply_to(std::iter::empty::<(&[u8], &[u8])>()) {
+        let corsgate::response::Merged::Added { name, value } = line else {
+            fits = false;
+            break;
+        };
+        let at = ADDED + 1 + 2 * m;
+        match (std::str::from_utf8(name), std::str::from_utf8(value)) {
+            (Ok(name), Ok(value)) if at + 1 < out.len() => {
+                put(&out[at], text_ref(name, fresh));
+                put(&out[at + 1], text_ref(value, fresh));
+                m += 1;
+            }
+            _ => {
+                fits = false;
+                break;
+            }
+        }
+    }
+    put(&out[ADDED], if fits { m as i32 } else { -1 });
     // The reason's text: cached when it is a function of the policy alone.
     use corsgate::Reason as R;
     let key = match reason {
@@ -357,13 +390,31 @@ mod tests {
                     .map(|i| (s(out[8 + 2 * i]), s(out[9 + 2 * i])))
                     .collect();
                 assert_eq!(got, headers, "{method} {lines:?}");
+                let added: Vec<(String, String)> = d
+                    .apply_to(std::iter::empty::<(&[u8], &[u8])>())
+                    .map(|l| {
+                        use corsgate::response::Line;
+                        (l.name_str().into_owned(), l.value_str().into_owned())
+                    })
+                    .collect();
+                let m = out[ADDED] as usize;
+                let got: Vec<(String, String)> = (0..m)
+                    .map(|i| (s(out[ADDED + 1 + 2 * i]), s(out[ADDED + 2 + 2 * i])))
+                    .collect();
+                assert_eq!(got, added, "{method} {lines:?}");
             }
         }
         // The refused method's reason holds request bytes: a new string each time, never
         // a table entry; the table holds only policy and static texts.
         let t = table.borrow();
-        assert!(t.len() < 24, "{} entries", t.len());
+        assert!(t.len() < 32, "{} entries", t.len());
         assert!((0..t.len() as u32).all(|i| !t.get(i).unwrap_or("").contains("PATCH")));
+    }
+
+    #[test]
+    fn the_response_lines_start_where_javascript_reads_them() {
+        // lib/evaluate.js: `const ADDED = 40`.
+        assert_eq!(ADDED, 40);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 const fs = require('node:fs')
 const binding = require('./binding.js')
+require('./lib/evaluate.js') // installs the fast Policy.prototype.evaluate
 
 /**
  * Reads a policy file that holds a policy or a policy set and compiles it: a

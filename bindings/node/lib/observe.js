@@ -22,7 +22,7 @@
 //   with code `CORSGATE_SHADOW_DISAGREEMENT`.
 //
 // Cost: with neither `onDecision` nor `shadowPolicy`, an identity check per request (the
-// middleware's memoized fast path is untouched). With either, one full `evaluate` of the
+// middleware's fast path is untouched). With either, one full `evaluate` of the
 // live policy per request (a decision object with its reason), one more for the shadow.
 
 const { toPolicy, PolicySet, pathOf } = require('./shared.js')

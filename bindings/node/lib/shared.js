@@ -10,6 +10,7 @@ const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
 const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet } = native
 const { policyFor } = require('./dynamic.js')
+const { OUT, ADDED, select, decideInto, str, stringsOf } = require('./evaluate.js')
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -72,19 +73,33 @@ function pathOf(req) {
   return q < 0 ? url : url.slice(0, q)
 }
 
-// Per-policy memo of decisions (see `decide`): per method at most MEMO_MAX entries
-// (then that method's starts over), at most MEMO_METHODS_MAX methods (then all start
-// over), keys of at most MEMO_KEY_MAX characters: at most about 8 MiB per policy.
-const kMemo = Symbol('corsgate.memo')
-const MEMO_MAX = 1024
-const MEMO_KEY_MAX = 1024
-const MEMO_METHODS_MAX = 8
-
 /** The fast form's text → `[head, name, value, …]` with each letter resolved to its name. */
 function parseFast(s) {
   const d = s.split('\0')
   for (let i = 1; i < d.length; i += 2) {
     if (d[i].length === 1) d[i] = NAMES[d[i].charCodeAt(0) - 65]
+  }
+  return d
+}
+
+// `head` of a decision without a status, by kind * 2 + allowed.
+const HEADS = ['00', '01', '10', '11', '20', '21', '30', '31']
+
+/** `[head, name, value, …]` from the numeric form the addon left in OUT (lib/evaluate.js). */
+function fromOut(policy, sel, fresh) {
+  const table = stringsOf(policy)
+  const n = OUT[7]
+  const d = new Array(1 + 2 * n)
+  const status = OUT[2]
+  const head = HEADS[OUT[0] * 2 + OUT[1]]
+  d[0] = status < 0 ? head : head + status
+  for (let i = 0; i < 2 * n; i++) d[1 + i] = str(policy, table, OUT[8 + i], sel, fresh)
+  // The lines the core's response rule adds to a response holding none of its lines.
+  const m = OUT[ADDED]
+  if (m >= 0) {
+    const added = new Array(2 * m)
+    for (let i = 0; i < 2 * m; i++) added[i] = str(policy, table, OUT[ADDED + 1 + i], sel, fresh)
+    d.added = added
   }
   return d
 }
@@ -95,49 +110,35 @@ function parseFast(s) {
  * `2` actual, `3` refused (cross-origin protection); allowed `0`/`1`; the status digits
  * only for preflights and refusals.
  *
- * Fast path: the relevant `rawHeaders` lines, NUL-joined, cross into the addon as one
- * string (the addon checks that it splits back into exactly `count` strings, so a value
- * holding a NUL cannot forge a header line; then the array form is used instead).
+ * A Policy decides through the same path as `policy.evaluate` (lib/evaluate.js): the
+ * lines the core reads cross into the addon as arguments, the decision comes back as
+ * numbers, its strings are the request's own or the policy's cached texts. No per-policy
+ * memo of decisions: the engine is fast enough without one (benches/README.md, "Node").
+ * A PolicySet (which also selects by the request path) takes the NUL-joined text form.
  */
 function decide(policy, req) {
   // Dynamic origins (lib/dynamic.js): the derived policy of a cached "yes", if any.
   policy = policyFor(policy, req)
   const raw = req.rawHeaders
   const method = req.method
-  // A policy set also selects by the request path (the memo key carries it).
-  const path = policy instanceof PolicySet ? pathOf(req) : undefined
-  if (Array.isArray(raw) && raw.length % 2 === 0) {
-    const sel = selectLines(raw)
-    // A policy is immutable and a decision a pure function of (method, these lines):
-    // recent answers are kept per policy and method, keyed by exactly what the core
-    // would read. Entries are never mutated.
-    let memo = policy[kMemo]
-    if (memo === undefined) {
-      memo = new Map()
-      policy[kMemo] = memo
+  const rawOk = Array.isArray(raw) && raw.length % 2 === 0
+  if (policy instanceof Policy) {
+    const sel = select(method, rawOk ? raw : req.headers)
+    if (sel !== undefined && sel.length <= 65) {
+      const fresh = decideInto(policy, sel)
+      if (fresh !== null) return fromOut(policy, sel, fresh)
     }
-    // The key carries the line count too: a value holding a NUL must never alias a
-    // request with more lines.
-    const key = path === undefined ? `${sel.count}\0${sel.joined}` : `${sel.count}\0${path}\0${sel.joined}`
-    let byLines = memo.get(method)
-    let d = byLines === undefined ? undefined : byLines.get(key)
-    if (d !== undefined) return d
-    const s = path === undefined ? native.decide(policy, method, sel.joined, sel.count) : native.decide(policy, method, sel.joined, sel.count, path)
-    if (s !== null) {
-      d = parseFast(s)
-      if (key.length <= MEMO_KEY_MAX && typeof method === 'string') {
-        if (byLines === undefined || byLines.size >= MEMO_MAX) {
-          if (memo.size >= MEMO_METHODS_MAX) memo.clear()
-          byLines = new Map()
-          memo.set(method, byLines)
-        }
-        byLines.set(key, d)
-      }
-      return d
-    }
+    const c = native.decideCompact(policy, method, rawOk ? raw : req.headers)
+    c[2] = `${c[0]}${c[1] ? 1 : 0}${c[2] === null ? '' : c[2]}`
+    return c.slice(2)
   }
-  const headers = Array.isArray(raw) && raw.length % 2 === 0 ? raw : req.headers
-  const c = path === undefined ? native.decideCompact(policy, method, headers) : native.decideSetCompact(policy, method, headers, path)
+  const path = pathOf(req)
+  if (rawOk) {
+    const sel = selectLines(raw)
+    const s = native.decide(policy, method, sel.joined, sel.count, path)
+    if (s !== null) return parseFast(s)
+  }
+  const c = native.decideSetCompact(policy, method, rawOk ? raw : req.headers, path)
   c[2] = `${c[0]}${c[1] ? 1 : 0}${c[2] === null ? '' : c[2]}`
   return c.slice(2)
 }
@@ -165,9 +166,43 @@ function responseLines(res) {
   return out
 }
 
-/** Replaces every header of `res` with the flat list `lines` (repeated names kept). */
-function setResponseLines(res, lines) {
-  for (const name of res.getHeaderNames()) res.removeHeader(name)
+/**
+ * Whether the response `res` holds a line the core's response rule reads: a name the
+ * policy owns (`Access-Control-*`) or `Vary` (corsgate::response: every other line is
+ * kept as it is, in order, and the decision's lines come after them).
+ */
+function holdsRuledLine(res) {
+  const names = res.getHeaderNames() // lower case
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]
+    if (n === 'vary' || n.startsWith('access-control-')) return true
+  }
+  return false
+}
+
+/**
+ * Applies the core's response rule for decision `d` taken as `kind` to `res`. When `res`
+ * holds no line the rule reads, the rule keeps all of them and adds the decision's after
+ * them: only those are added (`d.added`, computed by the core with the decision, when
+ * `kind` is the decision's own; else the rule is asked now); otherwise every line is
+ * rewritten from the rule's output.
+ */
+function applyToResponse(res, kind, d) {
+  const lines = decisionLines(d)
+  if (kind === 2 || kind === 0 ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
+    const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, lines, [])
+    setResponseLines(res, added, false)
+  } else {
+    setResponseLines(res, applyResponse(kind, lines, responseLines(res)))
+  }
+}
+
+/**
+ * Replaces every header of `res` with the flat list `lines` (repeated names kept); with
+ * `replace` false, adds them (names `res` does not hold).
+ */
+function setResponseLines(res, lines, replace = true) {
+  if (replace) for (const name of res.getHeaderNames()) res.removeHeader(name)
   const grouped = new Map()
   for (let i = 0; i < lines.length; i += 2) {
     const k = lines[i].toLowerCase()
@@ -200,7 +235,7 @@ function applyOnWriteHead(res, d, kind = kindOf(d)) {
     } else if (headers) {
       for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k])
     }
-    setResponseLines(this, applyResponse(kind, decisionLines(d), responseLines(this)))
+    applyToResponse(this, kind, d)
     return reason === undefined ? writeHead.call(this, statusCode) : writeHead.call(this, statusCode, reason)
   }
 }
@@ -236,7 +271,7 @@ function handleNode(policy, preflightContinue, req, res, observer) {
  * dropped).
  */
 function answer(res, d) {
-  setResponseLines(res, applyResponse(kindOf(d), decisionLines(d), responseLines(res)))
+  applyToResponse(res, kindOf(d), d)
   const status = statusOf(d)
   res.statusCode = status
   // An empty body; 204 carries no Content-Length at all (RFC 9110 §8.6).

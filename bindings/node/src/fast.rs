@@ -21,6 +21,10 @@ use napi::bindgen_prelude::TypeTag;
 use napi::sys;
 use napi_derive::napi;
 use std::ptr;
+use std::sync::atomic::AtomicI32;
+
+/// A raw N-API callback.
+type RawCallback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// A JS exception to throw: `(is_type_error, code, message)`.
 type Throw = (bool, &'static str, String);
@@ -245,6 +249,34 @@ fn decide_joined(policy: &Policy, method: &[u8], joined: &[u8], count: u32) -> O
     decide_joined_with(Target::Policy(policy), method, joined, count)
 }
 
+/// Splits `joined` at its NUL bytes into exactly `n` byte ranges `ranges[..n]`; `false`
+/// when it does not split into exactly `n` strings (a string held a NUL) or `n` is odd or
+/// above [`MAX_STRINGS`].
+fn split_joined(joined: &[u8], n: usize, ranges: &mut [(usize, usize); MAX_STRINGS]) -> bool {
+    if !n.is_multiple_of(2) || n > MAX_STRINGS {
+        return false;
+    }
+    if n == 0 {
+        return joined.is_empty();
+    }
+    // NUL positions (SIMD search).
+    let mut found = 0usize;
+    let mut start = 0usize;
+    for pos in memchr::memchr_iter(0, joined) {
+        if found + 1 >= n {
+            return false;
+        }
+        ranges[found] = (start, pos);
+        start = pos + 1;
+        found += 1;
+    }
+    if found + 1 != n {
+        return false;
+    }
+    ranges[found] = (start, joined.len());
+    true
+}
+
 /// What `decide` decides with: a policy, or a policy set and the request path.
 #[derive(Clone, Copy)]
 enum Target<'a> {
@@ -260,30 +292,11 @@ fn decide_joined_with(
     count: u32,
 ) -> Option<String> {
     let n = count as usize;
-    // NUL positions (SIMD search); `joined` must split into exactly `n` strings.
-    let mut cuts = [0usize; MAX_STRINGS];
-    let mut found = 0usize;
-    for pos in memchr::memchr_iter(0, joined) {
-        if let Some(slot) = cuts.get_mut(found) {
-            *slot = pos;
-        }
-        found += 1;
-    }
-    let fits = n.is_multiple_of(2)
-        && n <= MAX_STRINGS
-        && if n == 0 {
-            joined.is_empty()
-        } else {
-            found + 1 == n
-        };
-    if !fits {
+    let mut ranges = [(0usize, 0usize); MAX_STRINGS];
+    if !split_joined(joined, n, &mut ranges) {
         return None;
     }
-    let piece = |k: usize| -> &[u8] {
-        let start = if k == 0 { 0 } else { cuts[k - 1] + 1 };
-        let end = if k + 1 == n { joined.len() } else { cuts[k] };
-        &joined[start..end]
-    };
+    let piece = |k: usize| -> &[u8] { &joined[ranges[k].0..ranges[k].1] };
     let lines = (0..n / 2).map(|i| (piece(2 * i), piece(2 * i + 1)));
     let mut s = String::with_capacity(256);
     match target {
@@ -385,6 +398,235 @@ unsafe fn decide_inner(
     Ok(out)
 }
 
+/// The most selected strings (names and values) `evaluateInto` takes as arguments; more
+/// take `evaluateJoinedInto`.
+const MAX_DIRECT: usize = 8;
+
+/// `evaluateInto(policy, method, name, value, …)`: decides the request made of
+/// `method` and up to [`MAX_DIRECT`] strings (names and values alternating; the lines
+/// the caller selected) and writes its numeric form into this thread's slots (`outBuffer()`,
+/// `encode.rs`). Returns `undefined`, or the
+/// array of new strings the references point into when there are any.
+///
+/// # Safety
+/// Called by Node as a JS function callback.
+unsafe extern "C" fn evaluate_into(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: forwarded callback contract.
+    unsafe { callback(env, info, evaluate_into_inner) }
+}
+
+/// `evaluateJoinedInto(policy, method, joined, count)`: as `evaluateInto` with the
+/// strings NUL-joined (`count` of them, as for `decide`); `null` when `joined` does not
+/// split into `count` strings (the caller then uses the addon's `evaluate`).
+///
+/// # Safety
+/// Called by Node as a JS function callback.
+unsafe extern "C" fn evaluate_joined_into(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: forwarded callback contract.
+    unsafe { callback(env, info, evaluate_joined_into_inner) }
+}
+
+thread_local! {
+    /// The request bytes of the current `evaluateInto` call (reused; no JS runs while
+    /// it is borrowed).
+    static BYTES: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
+}
+
+thread_local! {
+    /// This thread's decision slots (`encode.rs`): leaked once per thread, so they outlive
+    /// every view JavaScript holds on them, whatever it does with the view (a detached
+    /// buffer only loses its view; the memory stays).
+    static SLOTS_OF_THREAD: &'static [AtomicI32; crate::encode::SLOTS] =
+        Box::leak(Box::new([const { AtomicI32::new(0) }; crate::encode::SLOTS]));
+}
+
+/// `outBuffer()`: an `ArrayBuffer` over this thread's decision slots (external: the
+/// addon owns the memory), which `evaluateInto` fills; JavaScript reads it as an
+/// `Int32Array`.
+///
+/// # Safety
+/// Called by Node as a JS function callback.
+unsafe extern "C" fn out_buffer(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: forwarded callback contract.
+    unsafe { callback(env, info, out_buffer_inner) }
+}
+
+/// # Safety
+/// Live `env` of a JS function callback.
+unsafe fn out_buffer_inner(
+    env: sys::napi_env,
+    _info: sys::napi_callback_info,
+) -> Result<sys::napi_value, Throw> {
+    let slots = SLOTS_OF_THREAD.with(|s| *s);
+    let mut ab = ptr::null_mut();
+    // SAFETY: live env; the memory is `size_of_val(slots)` bytes, leaked (never freed), so
+    // no finalizer is needed; `ab` a local. The addon only stores to it atomically, so
+    // whatever JavaScript does with the buffer (even transfer it to a worker) is no data
+    // race on the Rust side.
+    let st = unsafe {
+        sys::napi_create_external_arraybuffer(
+            env,
+            slots.as_ptr() as *mut std::ffi::c_void,
+            std::mem::size_of_val(slots),
+            None,
+            ptr::null_mut(),
+            &mut ab,
+        )
+    };
+    ok(st, "external array buffer")?;
+    Ok(ab)
+}
+
+/// Decides the request whose strings are `pieces` of `bytes` (piece 0 the method) with
+/// `policy`, writes it into `out` and returns what the callback returns.
+///
+/// # Safety
+/// Live `env`.
+unsafe fn decide_into(
+    env: sys::napi_env,
+    policy: &Policy,
+    bytes: &[u8],
+    pieces: &[(usize, usize)],
+    out: &[AtomicI32],
+) -> Result<sys::napi_value, Throw> {
+    use crate::encode::{Request, encode};
+    let piece = |k: usize| -> &[u8] { &bytes[pieces[k].0..pieces[k].1] };
+    let n = pieces.len() - 1;
+    let d = policy.inner.evaluate(
+        piece(0),
+        (0..n / 2).map(|i| (piece(1 + 2 * i), piece(2 + 2 * i))),
+    );
+    let mut fresh = Vec::new();
+    encode(
+        &d,
+        &Request { pieces, bytes },
+        &policy.strings,
+        out,
+        &mut fresh,
+    );
+    let mut ret = ptr::null_mut();
+    if fresh.is_empty() {
+        // SAFETY: live env; `ret` a local.
+        let st = unsafe { sys::napi_get_undefined(env, &mut ret) };
+        ok(st, "undefined")?;
+        return Ok(ret);
+    }
+    // SAFETY: live env; `ret` a local.
+    let st = unsafe { sys::napi_create_array_with_length(env, fresh.len(), &mut ret) };
+    ok(st, "array")?;
+    for (i, s) in fresh.iter().enumerate() {
+        let mut js = ptr::null_mut();
+        // SAFETY: live env; `s` is `s.len()` bytes of UTF-8; `js` a local; `ret` the
+        // live array created above.
+        unsafe {
+            ok(
+                sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut js),
+                "string",
+            )?;
+            ok(
+                sys::napi_set_element(env, ret, i as u32, js),
+                "array element",
+            )?;
+        }
+    }
+    Ok(ret)
+}
+
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
+unsafe fn evaluate_into_inner(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<sys::napi_value, Throw> {
+    // SAFETY: forwarded callback contract.
+    let (_, args, argc) = unsafe { cb_info::<{ 2 + MAX_DIRECT }>(env, info) }?;
+    if !(2..=2 + MAX_DIRECT).contains(&argc) || !argc.is_multiple_of(2) {
+        return Err(type_error(
+            "corsgate: evaluateInto(policy, method, name, value, …) takes up to 4 lines",
+        ));
+    }
+    // SAFETY: live handles of this callback.
+    let policy = unsafe { policy_of(env, args[0], "the first argument") }?;
+    let out: &[AtomicI32] = SLOTS_OF_THREAD.with(|s| *s);
+    BYTES.with(|cell| {
+        let mut bytes = cell.borrow_mut();
+        bytes.clear();
+        let mut pieces = [(0usize, 0usize); 1 + MAX_DIRECT];
+        for (k, &arg) in args[1..argc].iter().enumerate() {
+            let start = bytes.len();
+            // SAFETY: live handles.
+            if !unsafe { read_string(env, arg, &mut bytes) }? {
+                return Err(type_error(
+                    "corsgate: the method and header lines must be strings",
+                ));
+            }
+            pieces[k] = (start, bytes.len());
+        }
+        // SAFETY: live env.
+        unsafe { decide_into(env, policy, &bytes, &pieces[..argc - 1], out) }
+    })
+}
+
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
+unsafe fn evaluate_joined_into_inner(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<sys::napi_value, Throw> {
+    // SAFETY: forwarded callback contract.
+    let (_, args, argc) = unsafe { cb_info::<4>(env, info) }?;
+    if argc < 4 {
+        return Err(type_error(
+            "corsgate: evaluateJoinedInto(policy, method, joined, count) takes 4 arguments",
+        ));
+    }
+    // SAFETY: live handles of this callback.
+    let policy = unsafe { policy_of(env, args[0], "the first argument") }?;
+    let out: &[AtomicI32] = SLOTS_OF_THREAD.with(|s| *s);
+    let mut count = 0u32;
+    // SAFETY: live handles; `count` a local.
+    if unsafe { sys::napi_get_value_uint32(env, args[3], &mut count) } != sys::Status::napi_ok {
+        return Err(type_error("corsgate: count must be a number"));
+    }
+    BYTES.with(|cell| {
+        let mut bytes = cell.borrow_mut();
+        bytes.clear();
+        // SAFETY: live handles.
+        if !unsafe { read_string(env, args[1], &mut bytes) }? {
+            return Err(type_error("corsgate: method must be a string"));
+        }
+        let method_len = bytes.len();
+        // SAFETY: live handles.
+        if !unsafe { read_string(env, args[2], &mut bytes) }? {
+            return Err(type_error("corsgate: joined headers must be a string"));
+        }
+        let n = count as usize;
+        let mut ranges = [(0usize, 0usize); MAX_STRINGS];
+        if !split_joined(&bytes[method_len..], n, &mut ranges) {
+            let mut null = ptr::null_mut();
+            // SAFETY: live env; `null` a local.
+            ok(unsafe { sys::napi_get_null(env, &mut null) }, "null")?;
+            return Ok(null);
+        }
+        let mut pieces = [(0usize, 0usize); MAX_STRINGS + 1];
+        pieces[0] = (0, method_len);
+        for k in 0..n {
+            pieces[k + 1] = (ranges[k].0 + method_len, ranges[k].1 + method_len);
+        }
+        // SAFETY: live env.
+        unsafe { decide_into(env, policy, &bytes, &pieces[..n + 1], out) }
+    })
+}
+
 /// `decide` through napi-rs's generated glue instead of a raw callback (same body). Not
 /// used by the package: `scripts/bench-node.sh` times it beside the raw form.
 #[napi(js_name = "decideNapiRs", skip_typescript, catch_unwind)]
@@ -483,6 +725,17 @@ pub(crate) unsafe fn install(env: sys::napi_env, exports: sys::napi_value) -> Re
             sys::napi_set_named_property(env, exports, c"decide".as_ptr(), f),
             "install decide",
         )?;
+        for (name, cb) in [
+            (c"evaluateInto", evaluate_into as RawCallback),
+            (c"evaluateJoinedInto", evaluate_joined_into),
+            (c"outBuffer", out_buffer),
+        ] {
+            let f = function(env, name, Some(cb))?;
+            ok(
+                sys::napi_set_named_property(env, exports, name.as_ptr(), f),
+                "install evaluateInto",
+            )?;
+        }
     }
     Ok(())
 }
@@ -493,9 +746,7 @@ mod tests {
 
     fn policy() -> Policy {
         let json = r#"{"origins": ["https://example.com"], "methods": ["PUT"]}"#;
-        Policy {
-            inner: corsgate::Policy::from_json(json).expect("valid policy"),
-        }
+        Policy::wrap(corsgate::Policy::from_json(json).expect("valid policy"))
     }
 
     #[test]

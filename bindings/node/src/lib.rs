@@ -28,6 +28,7 @@
 
 #![deny(clippy::all)]
 
+mod encode;
 mod fast;
 mod input;
 pub mod set;
@@ -185,6 +186,17 @@ impl From<corsgate::Decision<'_>> for Decision {
 #[napi]
 pub struct Policy {
     inner: corsgate::Policy,
+    /// The strings `evaluate`'s numeric form refers to by number (`encode.rs`).
+    strings: std::cell::RefCell<encode::Strings>,
+}
+
+impl Policy {
+    fn wrap(inner: corsgate::Policy) -> Self {
+        Policy {
+            inner,
+            strings: Default::default(),
+        }
+    }
 }
 
 #[napi]
@@ -204,7 +216,7 @@ impl Policy {
             Config::Value(v) => corsgate::Policy::from_value(&v),
         };
         match compiled {
-            Ok(inner) => Ok(Policy { inner }),
+            Ok(inner) => Ok(Policy::wrap(inner)),
             Err(e) => Err(config_error(&env, &e)),
         }
     }
@@ -213,7 +225,7 @@ impl Policy {
     #[napi(factory, catch_unwind)]
     pub fn from_json(env: Env, text: String) -> Result<Self> {
         corsgate::Policy::from_json(&text)
-            .map(|inner| Policy { inner })
+            .map(Policy::wrap)
             .map_err(|e| config_error(&env, &e))
     }
 
@@ -223,7 +235,7 @@ impl Policy {
     pub fn from_file(env: Env, path: String) -> Result<Self> {
         let bytes = std::fs::read(&path).map_err(|e| io_error(&env, &path, &e))?;
         corsgate::Policy::from_json_bytes(&bytes)
-            .map(|inner| Policy { inner })
+            .map(Policy::wrap)
             .map_err(|e| config_error(&env, &e))
     }
 
@@ -297,6 +309,13 @@ pub fn decide_compact<'e>(
     let d = policy.inner.evaluate(arena.get(m), arena.lines());
     // SAFETY: `env` is the live env of this call.
     unsafe { compact(env, &d) }
+}
+
+/// Entry `index` of `policy`'s string table (`encode.rs`), for the JavaScript cache of
+/// `evaluate`'s numeric form; `null` past the end. Internal (not in the `.d.ts`).
+#[napi(js_name = "internedString", skip_typescript, catch_unwind)]
+pub fn interned_string(policy: &Policy, index: u32) -> Option<String> {
+    policy.strings.borrow().get(index).map(str::to_owned)
 }
 
 /// Installs the raw callbacks: `isOriginAllowed` on `Policy.prototype`, `decide` on the

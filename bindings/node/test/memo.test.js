@@ -1,6 +1,6 @@
 'use strict'
-// The middleware memoizes decisions per policy, method and request lines. A value that
-// holds a NUL must never be answered from the entry of a request with more lines.
+// A value that holds a NUL must never be read as a request with more lines (the joined
+// form of the middleware's decision, and the memo it once had, keyed by the lines).
 const test = require('node:test')
 const assert = require('node:assert')
 const { Policy, decide } = require('../lib/shared.js')

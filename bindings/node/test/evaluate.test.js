@@ -1,0 +1,81 @@
+'use strict'
+// policy.evaluate takes the numeric path (lib/evaluate.js, src/encode.rs): its answer
+// must be the addon's own Decision object, field for field, for every shape of input.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { Policy } = require('../index.js')
+const { nativeEvaluate, stringsOf } = require('../lib/evaluate.js')
+const { loadVectors } = require('./support/vectors.js')
+
+const NOISE = [
+  ['Host', 'api.example.com'],
+  ['Accept', '*/*'],
+  ['Cookie', 'a=b'],
+  ['Sec-Fetch-Mode', 'cors'],
+  ['Access-Control-Request-Methods', 'PUT'],
+]
+
+/** Both paths on one request; equal as JSON (same fields, same order) and deeply. */
+function same(policy, method, headers, what) {
+  const fast = policy.evaluate(method, headers)
+  const slow = nativeEvaluate.call(policy, method, headers)
+  assert.deepEqual(fast, slow, what)
+  assert.equal(JSON.stringify(fast), JSON.stringify(slow), what)
+  return fast
+}
+
+test('evaluate equals the addon on every vector, in every header shape, with noise', () => {
+  let n = 0
+  for (const v of loadVectors()) {
+    if (v.expect.config_error) continue
+    const policy = new Policy(v.policy)
+    const lines = v.request.headers
+    for (const shaped of [lines, [...NOISE.slice(0, 2), ...lines, ...NOISE.slice(2)]]) {
+      // Twice: the second answer comes from the policy's string cache.
+      for (let round = 0; round < 2; round++) {
+        same(policy, v.request.method, shaped, v.id)
+        same(policy, v.request.method, shaped.flat(), v.id)
+        const obj = {}
+        for (const [name, value] of shaped) {
+          const k = name.toLowerCase()
+          obj[k] = obj[k] === undefined ? value : [].concat(obj[k], value)
+        }
+        same(policy, v.request.method, obj, v.id)
+        n++
+      }
+    }
+  }
+  assert.ok(n >= 4 * 190, `${n} comparisons`)
+})
+
+test('many lines, NUL bytes and odd input take the joined form or the addon', () => {
+  const policy = new Policy({ origins: ['https://a.example'], methods: ['PUT'], request_headers: ['x-a', 'x-b'] })
+  const acrh = Array.from({ length: 6 }, () => ['Access-Control-Request-Headers', 'x-a'])
+  same(policy, 'OPTIONS', [['Origin', 'https://a.example'], ['Access-Control-Request-Method', 'PUT'], ...acrh], 'six ACRH lines')
+  same(policy, 'OPTIONS', [['Origin', 'https://a.example\0Access-Control-Request-Method\0PUT'], ...acrh], 'NUL, joined form')
+  same(policy, 'GET', [['Origin', 'https://a.example\0x']], 'NUL, direct form')
+  same(policy, 'OPTIONS', [['Origin', 'https://a.example'], ['Access-Control-Request-Method', 'PATCH']], 'a refused method')
+  same(policy, 'OPTIONS', [['Origin', 'https://a.example'], ['Access-Control-Request-Method', 'PUT'], ['Access-Control-Request-Headers', 'x-a, x-ö']], 'non-ASCII')
+  same(policy, 'GET', [['Origin', 'https://ä.example']], 'non-ASCII origin')
+  same(policy, 'GET', undefined, 'no headers')
+  same(policy, 'GET', [], 'empty')
+  for (const bad of [[['Origin', 5]], ['Origin'], ['Origin', 5], 'Origin: x', 42, { origin: 5 }, { origin: [5] }]) {
+    assert.throws(() => policy.evaluate('GET', bad), TypeError)
+  }
+  assert.throws(() => policy.evaluate(42, []), TypeError)
+  assert.throws(() => Policy.prototype.evaluate.call({}, 'GET', []))
+})
+
+test('a frozen policy still answers; the string cache stays bounded by the policy', () => {
+  const origins = Array.from({ length: 50 }, (_, i) => `https://app${i}.example`)
+  const policy = Object.freeze(new Policy({ origins, max_age: 60 }))
+  for (const o of origins) same(policy, 'GET', [['Origin', o]], o)
+  const open = new Policy({ origins })
+  for (let round = 0; round < 3; round++) for (const o of origins) same(open, 'GET', [['Origin', o]], o)
+  for (let i = 0; i < 200; i++) same(open, 'GET', [['Origin', `https://x${i}.evil.example`]], 'unlisted')
+  // Per origin: its reason text and its pattern; plus a few static texts. Unlisted
+  // origins add nothing (their Origin value is never cached).
+  const size = stringsOf(open).length
+  assert.ok(size <= 2 * origins.length + 16, `${size} cached strings`)
+})

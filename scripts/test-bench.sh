@@ -77,13 +77,21 @@ if direct is not None and selected is not None:
     per = (selected - direct) / 64
     print(f"{'ok  ' if per <= 60 else 'NOTE'} set selection: {per:.1f} instructions per request at 100,000 routes (target 60, not enforced yet)")
 # Issue 15's target: the C ABI adds at most 40 instructions per decision to the same
-# Rust call (benches/iai/c_abi.rs, batches of 64). Reported, not yet enforced (123-144
-# measured; see benches/README.md); the +5 % rule above guards both sides meanwhile.
+# Rust call (benches/iai/c_abi.rs, batches of 64). Not met yet (108-118 measured; see
+# benches/README.md): the gate FAILS above the ceiling C_ABI_MAX (the measured level plus
+# a margin, so the overhead cannot creep back up) and prints NOTE above the target.
+C_ABI_TARGET, C_ABI_MAX = 40, 125
 for case in ("get_hit", "get_wildcard_hit", "preflight"):
     r, c = cur.get(f"c_abi.rust.{case}"), cur.get(f"c_abi.c.{case}")
-    if r is not None and c is not None:
-        per = (c - r) / 64
-        print(f"{'ok  ' if per <= 40 else 'NOTE'} C ABI overhead, {case}: {per:.1f} instructions per call (target 40, not enforced yet)")
+    if r is None or c is None:
+        continue
+    per = (c - r) / 64
+    if per > C_ABI_MAX:
+        print(f"FAIL C ABI overhead, {case}: {per:.1f} instructions per call (ceiling {C_ABI_MAX}, target {C_ABI_TARGET})")
+        failed += 1
+    else:
+        print(f"{'ok  ' if per <= C_ABI_TARGET else 'NOTE'} C ABI overhead, {case}: {per:.1f} instructions per call (ceiling {C_ABI_MAX} enforced, target {C_ABI_TARGET})")
+        passed += 1
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

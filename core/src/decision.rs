@@ -503,7 +503,7 @@ impl<'a> Decision<'a> {
     /// `corsgate_decision`, the Python and Node decisions): it reads the fields in place,
     /// where the iterator first copies the whole decision and then steps a state machine.
     /// Never allocates.
-    #[inline]
+    #[inline(always)]
     pub fn for_each_header(&self, mut f: impl FnMut(Header<'a>)) {
         use names::*;
         let mut put = |name: &'static str, value: &'a str| f(Header { name, value });

@@ -385,6 +385,9 @@ pub extern "C" fn corsgate_result_str(result: u32) -> corsgate_slice {
     })
 }
 
+/// The C fields of a reason spelled out variant by variant: the tests' reference for
+/// `write_decision`, which stores `reason_code() as u32`, `index()` and `detail()`.
+#[cfg(test)]
 fn reason_of(r: &Reason<'_>) -> (corsgate_reason, usize, corsgate_slice) {
     use corsgate_reason as C;
     match *r {
@@ -686,23 +689,23 @@ fn header_pairs<'a>(
     })
 }
 
-/// Writes `d` field by field (only the used header entries).
+/// Writes `d` field by field (only the used header entries), inlined into each export
+/// so the decision is read where `evaluate` left it.
+///
+/// `kind` and `reason` are stored as the core's numbers (`Kind as u32`,
+/// `ReasonCode as u32`): every core value is a named C constant with that number
+/// (checked at compile time above), so no translation table runs per call.
 ///
 /// # Safety
 /// `out` is non-NULL and points to writable storage for one `corsgate_decision` (which
 /// may be uninitialized: nothing is read through it).
+#[inline(always)]
 unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
-    let (reason, reason_index, reason_detail) = reason_of(&d.reason());
-    let kind = match d.kind() {
-        Kind::NotCors => corsgate_kind::NotCors,
-        Kind::Preflight => corsgate_kind::Preflight,
-        Kind::Actual => corsgate_kind::Actual,
-        Kind::Refused => corsgate_kind::Refused,
-        // Unreachable while `reason_codes_match_the_core` passes (it checks every kind).
-        _ => corsgate_kind::Actual,
-    };
+    let reason = d.reason();
     // SAFETY: every write goes to a field of `*out`, in bounds by the contract; the
-    // header index stays below CORSGATE_MAX_HEADERS (checked before each write).
+    // header index stays below CORSGATE_MAX_HEADERS (checked before each write). The
+    // `kind` and `reason` fields are `uint32_t` in C and hold only named values: the
+    // core's numbers, each a constant of the C enum by the compile-time check above.
     unsafe {
         let slots = ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>();
         let mut n = 0;
@@ -717,12 +720,16 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
                 n += 1;
             }
         });
-        ptr::addr_of_mut!((*out).kind).write(kind);
+        ptr::addr_of_mut!((*out).kind)
+            .cast::<u32>()
+            .write(d.kind() as u32);
         ptr::addr_of_mut!((*out).allowed).write(d.allowed());
         ptr::addr_of_mut!((*out).status).write(d.status().unwrap_or(0));
-        ptr::addr_of_mut!((*out).reason).write(reason);
-        ptr::addr_of_mut!((*out).reason_index).write(reason_index);
-        ptr::addr_of_mut!((*out).reason_detail).write(reason_detail);
+        ptr::addr_of_mut!((*out).reason)
+            .cast::<u32>()
+            .write(reason.reason_code() as u32);
+        ptr::addr_of_mut!((*out).reason_index).write(reason.index().unwrap_or(0));
+        ptr::addr_of_mut!((*out).reason_detail).write(corsgate_slice::of(reason.detail()));
         ptr::addr_of_mut!((*out).headers_len).write(n);
     }
 }

@@ -12,7 +12,6 @@
 
 use std::path::PathBuf;
 
-use corsgate::Reason;
 use corsgate::response::{self, Indexed, Merged};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -20,6 +19,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
+mod borrow;
+mod owned;
 mod set;
 pub use set::PolicySet;
 
@@ -263,28 +264,6 @@ fn header_pairs<'py>(headers: &Bound<'py, PyAny>) -> PyResult<Vec<(Raw<'py>, Raw
     Ok(out)
 }
 
-/// A `Reason` whose borrowed text (pattern, method, header name) was copied into the
-/// decision's buffer, so that the core can render it later, only if asked.
-#[derive(Clone, Copy)]
-enum StoredReason {
-    Static(Reason<'static>),
-    OriginAllowed { index: usize, pattern: Span },
-    MethodNotAllowed(Span),
-    HeaderNotAllowed(Span),
-}
-
-type Span = (u32, u32);
-
-fn push(buf: &mut String, s: &str) -> Span {
-    let start = buf.len();
-    buf.push_str(s);
-    // Lengths are bounded by the core (origins, request header bytes, policy text).
-    (
-        u32::try_from(start).unwrap_or(u32::MAX),
-        u32::try_from(buf.len()).unwrap_or(u32::MAX),
-    )
-}
-
 /// The `path` argument of `Policy.from_file`: str or os.PathLike, else a `TypeError`
 /// naming it.
 fn path_arg(v: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
@@ -318,111 +297,33 @@ fn os_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
     }
 }
 
-fn slice(buf: &str, (a, b): Span) -> &str {
-    buf.get(a as usize..b as usize).unwrap_or("")
-}
-
-impl StoredReason {
-    fn store(r: Reason<'_>, buf: &mut String) -> StoredReason {
-        use Reason as R;
-        let st = StoredReason::Static;
-        match r {
-            R::OriginAllowed { index, pattern } => StoredReason::OriginAllowed {
-                index,
-                pattern: push(buf, pattern),
-            },
-            R::MethodNotAllowed { method } => StoredReason::MethodNotAllowed(push(buf, method)),
-            R::HeaderNotAllowed { name } => StoredReason::HeaderNotAllowed(push(buf, name)),
-            R::NotCors => st(R::NotCors),
-            R::AnyOrigin => st(R::AnyOrigin),
-            R::OriginMalformed => st(R::OriginMalformed),
-            R::OriginMultiple => st(R::OriginMultiple),
-            R::OriginNotAllowed => st(R::OriginNotAllowed),
-            R::MethodMalformed => st(R::MethodMalformed),
-            R::MethodForbidden => st(R::MethodForbidden),
-            R::HeadersMalformed => st(R::HeadersMalformed),
-            R::HeadersTooLarge => st(R::HeadersTooLarge),
-            R::PrivateNetworkNotAllowed => st(R::PrivateNetworkNotAllowed),
-            // A reason added to the core later keeps its code; its text (if any) is
-            // left out until it is stored here.
-            other => st(Reason::from_parts(other.reason_code(), 0, "")),
-        }
-    }
-
-    fn view(self, buf: &str) -> Reason<'_> {
-        match self {
-            StoredReason::Static(r) => r,
-            StoredReason::OriginAllowed { index, pattern } => Reason::OriginAllowed {
-                index,
-                pattern: slice(buf, pattern),
-            },
-            StoredReason::MethodNotAllowed(m) => Reason::MethodNotAllowed {
-                method: slice(buf, m),
-            },
-            StoredReason::HeaderNotAllowed(n) => Reason::HeaderNotAllowed {
-                name: slice(buf, n),
-            },
-        }
-    }
-}
-
 /// The answer to one request. Immutable.
 ///
-/// Owns a copy of the core's decision in one buffer (one allocation); Python objects
-/// are made only for the attributes read.
-#[pyclass(frozen, module = "corsgate")]
+/// Owns a compact copy of the core's decision (`owned.rs`: no allocation for an
+/// ordinary policy); Python objects are made only for the attributes read. A free list
+/// keeps the memory of a few dropped decisions for the next ones (a middleware makes
+/// and drops one per request).
+#[pyclass(frozen, freelist = 32, module = "corsgate")]
 pub struct Decision {
-    kind: corsgate::Kind,
-    allowed: bool,
-    status: Option<u16>,
-    n_headers: u8,
-    headers: [(&'static str, Span); corsgate::MAX_HEADERS],
-    reason: StoredReason,
-    /// For a policy set's decision with a route: the selected policy's name (a span of
-    /// `buf`) and the route's index.
-    selected: Option<(Span, usize)>,
-    buf: String,
+    d: owned::Owned,
 }
 
 impl Decision {
     fn from_core(d: &corsgate::Decision<'_>) -> Decision {
-        let mut buf = String::with_capacity(128);
-        let mut headers = [("", (0, 0)); corsgate::MAX_HEADERS];
-        let mut n = 0;
-        // In place (`for_each_header`): the `headers()` iterator copies the whole decision.
-        d.for_each_header(|h| {
-            // The core bounds a decision to MAX_HEADERS lines.
-            if let Some(slot) = headers.get_mut(n) {
-                *slot = (h.name, push(&mut buf, h.value));
-                n += 1;
-            }
-        });
         Decision {
-            kind: d.kind(),
-            allowed: d.allowed(),
-            status: d.status(),
-            n_headers: u8::try_from(n).unwrap_or(u8::MAX),
-            headers,
-            reason: StoredReason::store(d.reason(), &mut buf),
-            selected: None,
-            buf,
+            d: owned::Owned::new(d),
         }
     }
 
-    /// A policy set's decision: the decision itself, and the selected policy's name
-    /// copied into the same buffer.
+    /// A policy set's decision: the decision itself, and the selected policy's name.
     fn from_set(d: &corsgate::SetDecision<'_>) -> Decision {
-        let mut out = Decision::from_core(&d.decision());
-        if let (Some(name), Some(route)) = (d.policy(), d.route()) {
-            out.selected = Some((push(&mut out.buf, name), route));
+        Decision {
+            d: owned::Owned::from_set(d),
         }
-        out
     }
 
-    fn iter(&self) -> impl ExactSizeIterator<Item = (&'static str, &str)> {
-        self.headers[..usize::from(self.n_headers)]
-            .iter()
-            .map(|(n, span)| (*n, slice(&self.buf, *span)))
+    fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.d.headers()
     }
 }
 
@@ -449,44 +350,44 @@ impl Decision {
     /// `"not_cors"`, `"preflight"`, `"actual"` or `"refused"` (cross-origin protection).
     #[getter]
     fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        match self.kind {
+        match self.d.kind {
             corsgate::Kind::NotCors => pyo3::intern!(py, "not_cors"),
             corsgate::Kind::Preflight => pyo3::intern!(py, "preflight"),
             corsgate::Kind::Actual => pyo3::intern!(py, "actual"),
             corsgate::Kind::Refused => pyo3::intern!(py, "refused"),
             // A kind added to the core later: its stable name, not interned.
-            _ => return PyString::new(py, self.kind.as_str()),
+            _ => return PyString::new(py, self.d.kind.as_str()),
         }
         .clone()
     }
     /// Whether the browser will let the page read the response (always True for not_cors).
     #[getter]
     fn allowed(&self) -> bool {
-        self.allowed
+        self.d.allowed
     }
     /// The status to answer with when the decision answers the request itself (a
     /// preflight, or 403 for a refusal); None for other kinds.
     #[getter]
     fn status(&self) -> Option<u16> {
-        self.status
+        self.d.status
     }
     /// True for a preflight: answer it yourself, do not call the application.
     #[getter]
     fn is_preflight(&self) -> bool {
-        self.kind == corsgate::Kind::Preflight
+        self.d.kind == corsgate::Kind::Preflight
     }
     /// True for a request refused by cross-origin protection (kind `"refused"`): answer it
     /// yourself with `status` (403) and `headers`, do not call the application.
     #[getter]
     fn is_refused(&self) -> bool {
-        self.kind == corsgate::Kind::Refused
+        self.d.kind == corsgate::Kind::Refused
     }
     /// Whether the application is called (the core's rule,
     /// `corsgate::response::calls_application`): False for a preflight or a refusal,
     /// which the middleware answers itself with `status` and `headers`.
     #[getter]
     fn calls_application(&self) -> bool {
-        response::calls_application(self.kind)
+        response::calls_application(self.d.kind)
     }
     /// The response headers to add, as `(name, value)` str pairs in the core's order.
     #[getter]
@@ -538,7 +439,7 @@ impl Decision {
             .enumerate()
             .map(Indexed::from);
         let out = PyList::empty(py);
-        for line in response::merge(self.kind, lines, app) {
+        for line in response::merge(self.d.kind, lines, app) {
             match line {
                 Merged::App(Indexed { index, .. }) => out.append(items.get_item(index)?)?,
                 Merged::Added { name, value } => {
@@ -558,31 +459,31 @@ impl Decision {
     /// Why, in words (the core's text).
     #[getter]
     fn reason(&self) -> String {
-        self.reason.view(&self.buf).to_string()
+        self.d.reason().to_string()
     }
     /// Why, as a stable snake_case code (`"origin_not_allowed"` …).
     #[getter]
     fn reason_code(&self) -> &'static str {
-        self.reason.view(&self.buf).code()
+        self.d.reason().code()
     }
     /// The text behind the reason (the core's `Reason::detail`): the `origins` pattern
     /// that admitted the origin, the method or the request header name refused; `""`
     /// for the other reasons.
     #[getter]
     fn reason_detail(&self) -> &str {
-        self.reason.view(&self.buf).detail()
+        self.d.reason().detail()
     }
     /// The name of the policy a `PolicySet` selected; None when no route was selected,
     /// and for a `Policy`'s decision.
     #[getter]
     fn policy(&self) -> Option<&str> {
-        self.selected.map(|(name, _)| slice(&self.buf, name))
+        self.d.selected.map(|(name, _)| self.d.text.get(name))
     }
     /// The index in the set's `routes` of the route a `PolicySet` selected; None when no
     /// route was selected, and for a `Policy`'s decision.
     #[getter]
     fn route(&self) -> Option<usize> {
-        self.selected.map(|(_, route)| route)
+        self.d.selected.map(|(_, route)| route)
     }
     /// The value of the first header named `name` (case-insensitive), or None.
     fn header(&self, name: &str) -> Option<&str> {
@@ -591,14 +492,14 @@ impl Decision {
             .map(|(_, v)| v)
     }
     fn __repr__(&self) -> String {
-        let selected = self.selected.map_or(String::new(), |(name, route)| {
-            format!(", policy={:?}, route={route}", slice(&self.buf, name))
+        let selected = self.d.selected.map_or(String::new(), |(name, route)| {
+            format!(", policy={:?}, route={route}", self.d.text.get(name))
         });
         format!(
             "Decision(kind={:?}, allowed={}, status={}, headers={:?}, reason_code={:?}{selected})",
-            self.kind.as_str(),
-            if self.allowed { "True" } else { "False" },
-            self.status.map_or("None".to_owned(), |s| s.to_string()),
+            self.d.kind.as_str(),
+            if self.d.allowed { "True" } else { "False" },
+            self.d.status.map_or("None".to_owned(), |s| s.to_string()),
             self.iter().collect::<Vec<_>>(),
             self.reason_code()
         )
@@ -646,13 +547,25 @@ fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
 }
 
 impl Policy {
-    /// Runs the core's `evaluate` on Python arguments and hands the decision to `f`.
+    /// Runs the core's `evaluate` on Python arguments and hands the decision to `f`,
+    /// which must not call Python (it may borrow the arguments' own bytes).
     fn decide<R>(
         &self,
         method: &Bound<'_, PyAny>,
         headers: &Bound<'_, PyAny>,
         f: impl FnOnce(&corsgate::Decision<'_>) -> R,
     ) -> PyResult<R> {
+        // The fast path: arguments borrowed in place (see borrow.rs).
+        if let Some(m) = borrow::text_arg(method) {
+            // SAFETY: from here to the end of `f` (a pure copy of the decision into Rust
+            // values) no Python code runs and the GIL stays held.
+            if let Some(mut lines) = unsafe { borrow::Lines::new(headers) } {
+                let d = self.inner.evaluate(m, &mut lines);
+                if lines.finish() {
+                    return Ok(f(&d));
+                }
+            }
+        }
         let method = raw(method, "method")?;
         let pairs = header_pairs(headers)?;
         let d = self.inner.evaluate(
@@ -938,11 +851,11 @@ mod tests {
         for (method, headers) in cases {
             let d = p.evaluate_str(method, headers);
             let owned = Decision::from_core(&d);
-            assert_eq!(owned.reason.view(&owned.buf), d.reason());
+            assert_eq!(owned.d.reason(), d.reason());
             let core: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
             assert_eq!(owned.iter().collect::<Vec<_>>(), core);
             assert_eq!(
-                (owned.kind, owned.allowed, owned.status),
+                (owned.d.kind, owned.d.allowed, owned.d.status),
                 (d.kind(), d.allowed(), d.status())
             );
         }

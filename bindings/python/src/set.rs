@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::{Decision, Policy, config_error, diagnostics, header_pairs, os_error, path_arg, raw};
+use super::{
+    Decision, Policy, borrow, config_error, diagnostics, header_pairs, os_error, path_arg, raw,
+};
 
 /// A compiled, immutable policy set: named policies, each request answered by the
 /// policy of the route its `Host` line and path select. Thread-safe: share one across
@@ -43,7 +45,8 @@ fn is_set(bytes: &[u8]) -> bool {
 }
 
 impl PolicySet {
-    /// Runs the core's set `evaluate` on Python arguments and hands the decision to `f`.
+    /// Runs the core's set `evaluate` on Python arguments and hands the decision to `f`,
+    /// which must not call Python (it may borrow the arguments' own bytes).
     fn decide<R>(
         &self,
         method: &Bound<'_, PyAny>,
@@ -51,6 +54,18 @@ impl PolicySet {
         path: Option<&Bound<'_, PyAny>>,
         f: impl FnOnce(&corsgate::SetDecision<'_>) -> R,
     ) -> PyResult<R> {
+        // The fast path: arguments borrowed in place (see borrow.rs).
+        let fast_path = path.map_or(Some(&b"/"[..]), borrow::text_arg);
+        if let (Some(m), Some(p)) = (borrow::text_arg(method), fast_path) {
+            // SAFETY: from here to the end of `f` (a pure copy of the decision into Rust
+            // values) no Python code runs and the GIL stays held.
+            if let Some(mut lines) = unsafe { borrow::Lines::new(headers) } {
+                let d = self.inner.evaluate(m, p, &mut lines);
+                if lines.finish() {
+                    return Ok(f(&d));
+                }
+            }
+        }
         let method = raw(method, "method")?;
         let path = path.map(|p| raw(p, "path")).transpose()?;
         let pairs = header_pairs(headers)?;
@@ -212,7 +227,7 @@ mod tests {
             let owned = Decision::from_set(&d);
             assert_eq!(owned.policy(), d.policy());
             assert_eq!(owned.route(), d.route());
-            assert_eq!(owned.reason.view(&owned.buf), d.reason());
+            assert_eq!(owned.d.reason(), d.reason());
             let core: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
             assert_eq!(owned.iter().collect::<Vec<_>>(), core);
         }

@@ -344,3 +344,31 @@ def test_lone_surrogates_are_type_errors() -> None:
             p.evaluate_json(method, headers)
     with pytest.raises(TypeError):
         p.is_origin_allowed("https://a.com\ud800")
+
+
+def test_lines_the_engine_does_not_read_are_still_type_checked() -> None:
+    # evaluate reads a list of tuples in place and leaves out lines whose name cannot be
+    # one the engine reads; their values must still be a str (UTF-8) or bytes.
+    p = corsgate.Policy(["https://a.com"])
+    bads: list[Any] = [1, None, bytearray(b"x"), "ua\ud800"]
+    for bad in bads:
+        with pytest.raises(TypeError):
+            p.evaluate("GET", [("Origin", "https://a.com"), ("User-Agent", bad)])
+        with pytest.raises(TypeError):
+            p.evaluate("GET", [("User-Agent", bad), ("Origin", "https://a.com")])
+    expected = repr(p.evaluate("GET", [("Origin", "https://a.com")]))
+
+    class S(str):
+        pass
+
+    class B(bytes):
+        pass
+
+    shapes: list[Any] = [
+        [("User-Agent", "x"), ("Origin", "https://a.com"), ["Accept", "*/*"]],
+        [(S("Origin"), B(b"https://a.com")), (B(b"user-agent"), S("x"))],
+        ((b"accept", b"*/*"), (b"origin", b"https://a.com")),
+    ]
+    for headers in shapes:
+        assert repr(p.evaluate("GET", headers)) == expected, headers
+        assert repr(p.evaluate(S("GET"), headers)) == expected, headers

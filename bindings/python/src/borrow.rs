@@ -1,0 +1,264 @@
+//! Borrowed views of `evaluate`'s arguments: the fast path that feeds the core the bytes
+//! of Python's own `str` and `bytes` objects, with no copy and no allocation.
+//!
+//! `Policy.evaluate` costs a few hundred instructions in the core; the general argument
+//! reader (`header_pairs` in lib.rs: a `Vec` of owned pairs, a `String` per `str`, pyo3's
+//! generic type checks) cost three times that. This module handles the common shapes:
+//!
+//! - a method or header text that is exactly (or a subclass of) `str` or `bytes`; a `str`
+//!   is read through CPython's cached UTF-8 view (`PyUnicode_AsUTF8AndSize`), an ASCII
+//!   `str` without any copy;
+//! - headers given as a `list` or `tuple` of 2-item tuples of such texts (an ASGI scope's
+//!   `headers`, what the middlewares build), streamed into the core's iterator one line
+//!   at a time.
+//!
+//! Anything else (another iterable, a pair that is not a tuple, a value of another type, a
+//! `str` with a lone surrogate) makes the fast path give up ([`Lines::fast`] is false);
+//! the caller then reads the arguments again with the general reader, which accepts the
+//! same inputs as before and raises the same errors. The fast path has no side effect,
+//! so giving up costs only the time spent.
+//!
+//! Lines whose name has a length no header the core reads has are left out (the core
+//! documents that such lines never change a decision); their value is only type-checked.
+//!
+//! Cost: per header line a few inline type checks and four stable-ABI calls (the list
+//! item, the two tuple items, the name's data), one more for the value of a line the core
+//! may read. No Python code runs, the GIL is never released.
+
+use std::ffi::c_char;
+use std::ptr::addr_of_mut;
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+unsafe extern "C" {
+    /// CPython's UTF-8 view of a `str`: a pointer into the object (for ASCII, its own
+    /// data; else a UTF-8 copy the object caches and frees with itself) and the length;
+    /// NULL with an exception set (`UnicodeEncodeError`) for a lone surrogate.
+    ///
+    /// Part of the stable ABI from 3.10; pyo3-ffi declares it only there, but every
+    /// CPython since 3.3 exports it with this signature (3.9 included, which this abi3
+    /// wheel supports; `scripts/test-python.sh` runs the vectors on 3.9 and 3.13).
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut ffi::PyObject,
+        size: *mut ffi::Py_ssize_t,
+    ) -> *const c_char;
+}
+
+/// The bytes of a `str` (UTF-8) or `bytes` object; None for any other type and for a
+/// `str` that UTF-8 cannot encode (the error Python set is cleared).
+///
+/// # Safety
+/// `obj` is a valid object pointer, the GIL is held, and the object outlives `'a`
+/// unchanged (both types are immutable: it is enough that it stays alive).
+unsafe fn text<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
+    // SAFETY: `obj` is a valid object (contract); reading its type is always allowed.
+    let ty = unsafe { ffi::Py_TYPE(obj) };
+    let mut len: ffi::Py_ssize_t = 0;
+    let data: *const u8 = if ty == addr_of_mut!(ffi::PyBytes_Type)
+        // SAFETY: as above; the flag test reads the type object only.
+        || unsafe { ffi::PyBytes_Check(obj) } != 0
+    {
+        let mut ptr: *mut c_char = std::ptr::null_mut();
+        // SAFETY: `obj` is a bytes object; both out-pointers point to locals.
+        if unsafe { ffi::PyBytes_AsStringAndSize(obj, &mut ptr, &mut len) } != 0 {
+            // SAFETY: the GIL is held; the call set an exception, which is dropped.
+            unsafe { ffi::PyErr_Clear() };
+            return None;
+        }
+        ptr.cast()
+    } else if ty == addr_of_mut!(ffi::PyUnicode_Type)
+        // SAFETY: as above.
+        || unsafe { ffi::PyUnicode_Check(obj) } != 0
+    {
+        // SAFETY: `obj` is a str object; `len` is a local.
+        let ptr = unsafe { PyUnicode_AsUTF8AndSize(obj, &mut len) };
+        if ptr.is_null() {
+            // SAFETY: the GIL is held; the UnicodeEncodeError is dropped (the general
+            // reader raises the binding's own TypeError for it).
+            unsafe { ffi::PyErr_Clear() };
+            return None;
+        }
+        ptr.cast()
+    } else {
+        return None;
+    };
+    let len = usize::try_from(len).ok()?;
+    // SAFETY: CPython returned `len` initialized bytes at `data`, owned by `obj`, which
+    // lives for `'a` and never changes them (bytes and str are immutable; the UTF-8
+    // view of a str, once made, lives as long as the str).
+    Some(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// The bytes of a `str` or `bytes` argument, borrowed from it; None for other types and
+/// unencodable `str` (the general reader then raises its error).
+pub(crate) fn text_arg<'a>(obj: &'a Bound<'_, PyAny>) -> Option<&'a [u8]> {
+    // SAFETY: `obj` is a live object borrowed for `'a`, and a `Bound` implies the GIL.
+    unsafe { text(obj.as_ptr()) }
+}
+
+/// A `list` or `tuple` of `(name, value)` tuples of `str`/`bytes`, yielded as borrowed
+/// byte pairs. Stops early, with [`Lines::fast`] false, at the first line of another shape.
+pub(crate) struct Lines<'a> {
+    seq: *mut ffi::PyObject,
+    is_list: bool,
+    next: ffi::Py_ssize_t,
+    len: ffi::Py_ssize_t,
+    fast: bool,
+    _seq: std::marker::PhantomData<&'a ()>,
+}
+
+impl<'a> Lines<'a> {
+    /// The lines of `headers` when it is a `list` or `tuple` (subclasses included:
+    /// their items are read without calling Python), else None.
+    ///
+    /// # Safety
+    /// The yielded slices borrow the items of a possibly mutable list. From this call
+    /// until the last slice is dropped the caller runs no Python code and does not
+    /// release the GIL (the core's `evaluate` and copying its decision qualify), so no
+    /// one can change the list or free an item.
+    pub(crate) unsafe fn new(headers: &'a Bound<'_, PyAny>) -> Option<Lines<'a>> {
+        let seq = headers.as_ptr();
+        // SAFETY: `seq` is a live object (a `Bound`); the checks read its type.
+        let is_list = unsafe { ffi::Py_TYPE(seq) } == addr_of_mut!(ffi::PyList_Type)
+            // SAFETY: as above.
+            || unsafe { ffi::PyList_Check(seq) } != 0;
+        // SAFETY: as above.
+        if !is_list && unsafe { ffi::PyTuple_Check(seq) } == 0 {
+            return None;
+        }
+        let len = if is_list {
+            // SAFETY: `seq` is a list.
+            unsafe { ffi::PyList_Size(seq) }
+        } else {
+            // SAFETY: `seq` is a tuple.
+            unsafe { ffi::PyTuple_Size(seq) }
+        };
+        Some(Lines {
+            seq,
+            is_list,
+            next: 0,
+            len,
+            fast: true,
+            _seq: std::marker::PhantomData,
+        })
+    }
+
+    /// Reads the lines not yet read: true when every line had the fast shape (then the
+    /// decision made from them stands), false when the general reader must run.
+    pub(crate) fn finish(mut self) -> bool {
+        while self.next().is_some() {}
+        self.fast
+    }
+
+    fn give_up(&mut self) -> Option<(&'a [u8], &'a [u8])> {
+        self.fast = false;
+        self.next = self.len;
+        None
+    }
+}
+
+/// Bit `n` is set when some request header the core reads (`names::REQUEST_HEADERS`) has
+/// a name of `n` bytes: a line whose name has another length can be left out, as the
+/// core documents, without reading its value.
+const READ_LENGTHS: u64 = {
+    let names = corsgate::names::REQUEST_HEADERS;
+    let mut mask = 0u64;
+    let mut i = 0;
+    while i < names.len() {
+        assert!(names[i].len() < 64, "a longer name needs a wider mask");
+        mask |= 1 << names[i].len();
+        i += 1;
+    }
+    mask
+};
+
+/// Whether the core may read a line named `name` (a length test only: the core itself
+/// compares the names).
+fn may_be_read(name: &[u8]) -> bool {
+    name.len() < 64 && (READ_LENGTHS >> name.len()) & 1 == 1
+}
+
+/// Whether `obj` is a text the general reader accepts (`str` encodable as UTF-8, or
+/// `bytes`), without reading a `bytes`'s data.
+///
+/// # Safety
+/// As for [`text`].
+unsafe fn is_text(obj: *mut ffi::PyObject) -> bool {
+    // SAFETY: `obj` is a valid object (contract); reading its type is always allowed.
+    unsafe { ffi::Py_TYPE(obj) == addr_of_mut!(ffi::PyBytes_Type) || text::<'_>(obj).is_some() }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.next < self.len && self.fast {
+            let i = self.next;
+            self.next += 1;
+            // SAFETY: `seq` is the list or tuple of `new`, alive and unchanged for `'a`
+            // (contract of `new`); `i` is in bounds, and the calls check it again (NULL).
+            let item = unsafe {
+                if self.is_list {
+                    ffi::PyList_GetItem(self.seq, i)
+                } else {
+                    ffi::PyTuple_GetItem(self.seq, i)
+                }
+            };
+            if item.is_null() {
+                // SAFETY: the GIL is held; the IndexError is dropped.
+                unsafe { ffi::PyErr_Clear() };
+                return self.give_up();
+            }
+            // SAFETY: `item` is a live object owned by `seq`; the checks read its type
+            // and, for a tuple, its size (`Py_SIZE`, part of the stable ABI).
+            let pair = unsafe {
+                (ffi::Py_TYPE(item) == addr_of_mut!(ffi::PyTuple_Type)
+                    || ffi::PyTuple_Check(item) != 0)
+                    && ffi::Py_SIZE(item) == 2
+            };
+            if !pair {
+                return self.give_up();
+            }
+            // SAFETY: `item` is a 2-tuple; its items are owned by it (tuples are
+            // immutable), so they live as long as `item`, which lives for `'a`
+            // (contract of `new`).
+            let (name, value) =
+                unsafe { (ffi::PyTuple_GetItem(item, 0), ffi::PyTuple_GetItem(item, 1)) };
+            // SAFETY: as above.
+            let Some(name) = (unsafe { text(name) }) else {
+                return self.give_up();
+            };
+            if may_be_read(name) {
+                // SAFETY: as above.
+                return match unsafe { text(value) } {
+                    Some(value) => Some((name, value)),
+                    None => self.give_up(),
+                };
+            }
+            // A line the core does not read: left out, its value only type-checked.
+            // SAFETY: as above.
+            if !unsafe { is_text(value) } {
+                return self.give_up();
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The length filter keeps every name the core reads, in any case.
+    #[test]
+    fn read_names_pass_the_length_filter() {
+        for name in corsgate::names::REQUEST_HEADERS {
+            assert!(may_be_read(name.as_bytes()), "{name}");
+            assert!(may_be_read(name.to_ascii_lowercase().as_bytes()), "{name}");
+        }
+        assert!(!may_be_read(b"user-agent"));
+        assert!(!may_be_read(b"accept-encoding"));
+        assert!(!may_be_read(&[b'x'; 100]));
+    }
+}

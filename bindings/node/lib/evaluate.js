@@ -1,7 +1,8 @@
 'use strict'
 // `policy.evaluate(method, headers)` without building the Decision natively: the lines the
-// core reads cross into the addon as one NUL-joined string, the addon writes the decision
-// as numbers into a shared Int32Array (src/encode.rs), and the plain Decision object is
+// core reads cross into the addon as arguments (NUL-joined beyond four lines), the addon
+// writes the decision as numbers into its per-thread buffer (src/encode.rs, read here as
+// an Int32Array), and the plain Decision object is
 // built here from strings JavaScript already holds: the request's own (the echoed Origin)
 // and a per-policy cache of the policy's texts (header values, reasons). Every value still
 // comes from the core unchanged; nothing here decides anything. Anything unusual (a
@@ -11,7 +12,7 @@
 // Loaded by index.js and lib/shared.js, so every entry of the package installs it.
 
 const native = require('../binding.js')
-const { Policy, evaluateInto, evaluateJoinedInto, internedString, requestHeaderNames, outBuffer } = native
+const { Policy, internedString, requestHeaderNames, outBuffer, evaluateInto, respondInto, evaluateJoinedInto, respondJoinedInto } = native
 
 // This thread's decision slots, written by the addon (src/encode.rs has the layout).
 const OUT = new Int32Array(outBuffer())
@@ -45,25 +46,27 @@ function str(policy, table, r, sel, fresh) {
  * Decides `sel` (`[method, name, value, …]`, the selected lines) with `policy`; `null` when
  * the addon refuses the joined form (a value held a NUL). Leaves the numeric form in OUT
  * and returns the new strings it refers to (or undefined). Up to four lines go as
- * arguments (no string is built), more NUL-joined.
+ * arguments (no string is built), more NUL-joined. `respond`: also the response lines
+ * (the middleware's form, src/encode.rs `ADDED`).
  */
-function decideInto(policy, sel) {
+function decideInto(policy, sel, respond = false) {
+  const into = respond ? respondInto : evaluateInto
   switch (sel.length) {
     case 1:
-      return evaluateInto(policy, sel[0])
+      return into(policy, sel[0])
     case 3:
-      return evaluateInto(policy, sel[0], sel[1], sel[2])
+      return into(policy, sel[0], sel[1], sel[2])
     case 5:
-      return evaluateInto(policy, sel[0], sel[1], sel[2], sel[3], sel[4])
+      return into(policy, sel[0], sel[1], sel[2], sel[3], sel[4])
     case 7:
-      return evaluateInto(policy, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6])
+      return into(policy, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6])
     case 9:
-      return evaluateInto(policy, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6], sel[7], sel[8])
+      return into(policy, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6], sel[7], sel[8])
   }
   const n = sel.length - 1
   let joined = sel[1]
   for (let i = 2; i <= n; i++) joined = joined + '\0' + sel[i]
-  return evaluateJoinedInto(policy, sel[0], joined, n)
+  return (respond ? respondJoinedInto : evaluateJoinedInto)(policy, sel[0], joined, n)
 }
 
 /** Appends the selected lines of a flat `[name, value, …]` array; false on a non-string. */

@@ -125,7 +125,7 @@ function decide(policy, req) {
   if (policy instanceof Policy) {
     const sel = select(method, rawOk ? raw : req.headers)
     if (sel !== undefined && sel.length <= 65) {
-      const fresh = decideInto(policy, sel)
+      const fresh = decideInto(policy, sel, true)
       if (fresh !== null) return fromOut(policy, sel, fresh)
     }
     const c = native.decideCompact(policy, method, rawOk ? raw : req.headers)

@@ -187,13 +187,14 @@ fn put(slot: &AtomicI32, v: i32) {
 }
 
 /// Writes decision `d` into `out` (see the module docs), with new strings appended to
-/// `fresh`. `out` must hold [`SLOTS`] slots.
+/// `fresh`; the response lines only `with_added` (else `m = -1`). `out` must hold [`SLOTS`] slots.
 pub(crate) fn encode<'d>(
     d: &corsgate::Decision<'d>,
     req: &Request<'_>,
     table: &RefCell<Strings>,
     out: &[AtomicI32],
     fresh: &mut Vec<std::borrow::Cow<'d, str>>,
+    with_added: bool,
 ) {
     let mut table = table.borrow_mut();
     let mut text_ref = |s: &'d str, fresh: &mut Vec<std::borrow::Cow<'d, str>>| -> i32 {
@@ -230,8 +231,11 @@ pub(crate) fn encode<'d>(
     put(&out[7], n as i32);
     // The response rule's lines for an application response without any line it reads.
     let mut m = 0usize;
-    let mut fits = true;
+    let mut fits = with_added;
     for line in d.apply_to(std::iter::empty::<(&[u8], &[u8])>()) {
+        if !with_added {
+            break;
+        }
         let corsgate::response::Merged::Added { name, value } = line else {
             fits = false;
             break;
@@ -368,7 +372,7 @@ mod tests {
                 );
                 let out: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
                 let mut fresh = Vec::new();
-                encode(&d, &req, &table, &out, &mut fresh);
+                encode(&d, &req, &table, &out, &mut fresh, true);
                 let out: Vec<i32> = out.iter().map(|a| a.load(Ordering::Relaxed)).collect();
                 let all: Vec<&str> = std::iter::once(*method)
                     .chain(lines.iter().copied())

@@ -432,6 +432,32 @@ unsafe extern "C" fn evaluate_joined_into(
     unsafe { callback(env, info, evaluate_joined_into_inner) }
 }
 
+/// `respondInto(…)`: `evaluateInto` that also writes the lines the core's response rule
+/// adds to an application response holding none of its lines (`encode.rs`, `ADDED`): the
+/// middleware's form.
+///
+/// # Safety
+/// Called by Node as a JS function callback.
+unsafe extern "C" fn respond_into(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: forwarded callback contract.
+    unsafe { callback(env, info, respond_into_inner) }
+}
+
+/// `respondJoinedInto(…)`: `evaluateJoinedInto` with the response lines (`respondInto`).
+///
+/// # Safety
+/// Called by Node as a JS function callback.
+unsafe extern "C" fn respond_joined_into(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: forwarded callback contract.
+    unsafe { callback(env, info, respond_joined_into_inner) }
+}
+
 thread_local! {
     /// The request bytes of the current `evaluateInto` call (reused; no JS runs while
     /// it is borrowed).
@@ -497,6 +523,7 @@ unsafe fn decide_into(
     bytes: &[u8],
     pieces: &[(usize, usize)],
     out: &[AtomicI32],
+    added: bool,
 ) -> Result<sys::napi_value, Throw> {
     use crate::encode::{Request, encode};
     let piece = |k: usize| -> &[u8] { &bytes[pieces[k].0..pieces[k].1] };
@@ -512,6 +539,7 @@ unsafe fn decide_into(
         &policy.strings,
         out,
         &mut fresh,
+        added,
     );
     let mut ret = ptr::null_mut();
     if fresh.is_empty() {
@@ -548,6 +576,29 @@ unsafe fn evaluate_into_inner(
     info: sys::napi_callback_info,
 ) -> Result<sys::napi_value, Throw> {
     // SAFETY: forwarded callback contract.
+    unsafe { into_args(env, info, false) }
+}
+
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
+unsafe fn respond_into_inner(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<sys::napi_value, Throw> {
+    // SAFETY: forwarded callback contract.
+    unsafe { into_args(env, info, true) }
+}
+
+/// The body of `evaluateInto` / `respondInto`; `added`: write the response lines too.
+///
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
+unsafe fn into_args(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    added: bool,
+) -> Result<sys::napi_value, Throw> {
+    // SAFETY: forwarded callback contract.
     let (_, args, argc) = unsafe { cb_info::<{ 2 + MAX_DIRECT }>(env, info) }?;
     if !(2..=2 + MAX_DIRECT).contains(&argc) || !argc.is_multiple_of(2) {
         return Err(type_error(
@@ -572,7 +623,7 @@ unsafe fn evaluate_into_inner(
             pieces[k] = (start, bytes.len());
         }
         // SAFETY: live env.
-        unsafe { decide_into(env, policy, &bytes, &pieces[..argc - 1], out) }
+        unsafe { decide_into(env, policy, &bytes, &pieces[..argc - 1], out, added) }
     })
 }
 
@@ -581,6 +632,29 @@ unsafe fn evaluate_into_inner(
 unsafe fn evaluate_joined_into_inner(
     env: sys::napi_env,
     info: sys::napi_callback_info,
+) -> Result<sys::napi_value, Throw> {
+    // SAFETY: forwarded callback contract.
+    unsafe { into_joined(env, info, false) }
+}
+
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
+unsafe fn respond_joined_into_inner(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> Result<sys::napi_value, Throw> {
+    // SAFETY: forwarded callback contract.
+    unsafe { into_joined(env, info, true) }
+}
+
+/// The body of `evaluateJoinedInto` / `respondJoinedInto`; `added` as for [`into_args`].
+///
+/// # Safety
+/// Live `env` and `info` of a JS function callback.
+unsafe fn into_joined(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    added: bool,
 ) -> Result<sys::napi_value, Throw> {
     // SAFETY: forwarded callback contract.
     let (_, args, argc) = unsafe { cb_info::<4>(env, info) }?;
@@ -623,7 +697,7 @@ unsafe fn evaluate_joined_into_inner(
             pieces[k + 1] = (ranges[k].0 + method_len, ranges[k].1 + method_len);
         }
         // SAFETY: live env.
-        unsafe { decide_into(env, policy, &bytes, &pieces[..n + 1], out) }
+        unsafe { decide_into(env, policy, &bytes, &pieces[..n + 1], out, added) }
     })
 }
 
@@ -728,6 +802,8 @@ pub(crate) unsafe fn install(env: sys::napi_env, exports: sys::napi_value) -> Re
         for (name, cb) in [
             (c"evaluateInto", evaluate_into as RawCallback),
             (c"evaluateJoinedInto", evaluate_joined_into),
+            (c"respondInto", respond_into),
+            (c"respondJoinedInto", respond_joined_into),
             (c"outBuffer", out_buffer),
         ] {
             let f = function(env, name, Some(cb))?;

@@ -13,7 +13,7 @@ use crate::fetch::VARY_ORIGIN;
 use crate::matcher::{OriginMatch, OriginMatcher};
 use crate::pattern::Pattern;
 use crate::protection;
-use crate::request::{FoldedBytes, NoLines, ProtectionLines, RequestHeaders};
+use crate::request::{HeaderNames, NoLines, ProtectionLines, RequestHeaders};
 use crate::syntax;
 use std::sync::OnceLock;
 
@@ -53,9 +53,9 @@ pub struct Policy {
     any_method: bool,
     methods: Vec<Box<str>>,
     any_header: bool,
-    /// Allowed request header names, prepared for case-insensitive comparison; includes
+    /// Allowed request header names, prepared for case-insensitive lookup; includes
     /// `authorization` only when listed.
-    headers: Vec<FoldedBytes>,
+    headers: HeaderNames,
     expose: Option<Box<str>>,
     max_age: Option<Box<str>>,
     preflight_status: u16,
@@ -99,11 +99,7 @@ impl Policy {
             any_method: methods.any,
             methods: methods.listed,
             any_header: request_headers.any,
-            headers: request_headers
-                .lower
-                .iter()
-                .map(|h| FoldedBytes::new(h))
-                .collect(),
+            headers: HeaderNames::new(&request_headers.lower),
             expose,
             max_age,
             preflight_status: config.preflight_status,

@@ -117,7 +117,7 @@ impl HeaderNames {
     /// of the names. Cost: one bucket load, then per name of the bucket a length
     /// comparison and, for one of the same length, two word comparisons (and, for a
     /// name longer than 16 bytes, a word-at-a-time comparison of the rest).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, name: &[u8]) -> Option<usize> {
         let n = name.len();
         let w = words(name);
@@ -164,7 +164,7 @@ impl HeaderNames {
     ///
     /// Cost: one word-at-a-time pass over the line for commas, one [`Self::find`] per
     /// element and one comparison of the line with the policy's text. Never allocates.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn check_plain_line<'a>(&'a self, line: &'a [u8]) -> Option<&'a str> {
         let n = line.len();
         let mut start = 0;

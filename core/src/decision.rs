@@ -406,7 +406,7 @@ pub struct Decision<'a> {
     pub(crate) acac: bool,
     pub(crate) acam: Option<&'a str>,
     /// The `Access-Control-Allow-Headers` lines, `acah[..acah_len]`; `None` (one
-    /// store, not sixteen) until a preflight echoes a line ([`Decision::push_acah`]).
+    /// store, not sixteen) unless a preflight echoes a line.
     pub(crate) acah: Option<[&'a str; MAX_ACRH_LINES]>,
     pub(crate) acah_len: u8,
     pub(crate) acma: Option<&'a str>,
@@ -434,21 +434,6 @@ impl<'a> Decision<'a> {
             aceh: None,
             vary: None,
             debug: None,
-        }
-    }
-
-    /// Adds one `Access-Control-Allow-Headers` line; `false` (nothing added) when
-    /// [`MAX_ACRH_LINES`] are set.
-    #[inline]
-    pub(crate) fn push_acah(&mut self, value: &'a str) -> bool {
-        let lines = self.acah.get_or_insert([""; MAX_ACRH_LINES]);
-        match lines.get_mut(usize::from(self.acah_len)) {
-            Some(slot) => {
-                *slot = value;
-                self.acah_len += 1;
-                true
-            }
-            None => false,
         }
     }
 

@@ -11,7 +11,7 @@
 use super::Policy;
 use crate::compile::{Methods, RequestHeaderNames};
 use crate::config::Config;
-use crate::request::FoldedBytes;
+use crate::request::HeaderNames;
 use std::sync::Arc;
 
 /// What a policy's decisions need besides its origins. A function of
@@ -27,9 +27,9 @@ pub struct Rules {
     pub(crate) any_method: bool,
     pub(crate) methods: Vec<Box<str>>,
     pub(crate) any_header: bool,
-    /// Allowed request header names, prepared for case-insensitive comparison; includes
+    /// Allowed request header names, prepared for case-insensitive lookup; includes
     /// `authorization` only when listed.
-    pub(crate) headers: Vec<FoldedBytes>,
+    pub(crate) headers: HeaderNames,
     pub(crate) expose: Option<Box<str>>,
     pub(crate) max_age: Option<Box<str>>,
     pub(crate) preflight_status: u16,
@@ -52,11 +52,7 @@ impl Rules {
             any_method: methods.any,
             methods: methods.listed,
             any_header: request_headers.any,
-            headers: request_headers
-                .lower
-                .iter()
-                .map(|h| FoldedBytes::new(h))
-                .collect(),
+            headers: HeaderNames::new(&request_headers.lower),
             expose,
             max_age,
             preflight_status: config.preflight_status,

@@ -415,6 +415,11 @@ pub struct Decision<'a> {
     pub(crate) vary: Option<&'static str>,
     /// `Corsgate-Debug-Reason` (the reason code), under a policy's `debug` only.
     pub(crate) debug: Option<&'static str>,
+    /// With `reason` [`Reason::OriginNotAllowed`] on an actual request: the origin,
+    /// which may be malformed instead ([`crate::matcher::OriginMatcher::find_unchecked`]).
+    /// [`Decision::reason`] tells the two apart when asked, by one parse; the response
+    /// headers do not depend on it. `None` otherwise.
+    pub(crate) unchecked_origin: Option<&'a [u8]>,
 }
 
 impl<'a> Decision<'a> {
@@ -434,6 +439,7 @@ impl<'a> Decision<'a> {
             aceh: None,
             vary: None,
             debug: None,
+            unchecked_origin: None,
         }
     }
 
@@ -456,8 +462,18 @@ impl<'a> Decision<'a> {
     }
 
     /// Why.
+    ///
+    /// Cost: a load, except for an actual request whose origin no pattern admits: one
+    /// parse of the origin, to tell [`Reason::OriginNotAllowed`] from
+    /// [`Reason::OriginMalformed`] (`evaluate` leaves that to this call).
+    #[inline]
     pub fn reason(&self) -> Reason<'a> {
-        self.reason
+        match self.unchecked_origin {
+            Some(origin) if crate::matcher::OriginMatcher::unmatched_is_malformed(origin) => {
+                Reason::OriginMalformed
+            }
+            _ => self.reason,
+        }
     }
 
     /// Whether the request is a CORS preflight (answered by the caller itself). A
@@ -541,8 +557,8 @@ impl<'a> Decision<'a> {
             "allowed": self.allowed,
             "status": self.status,
             "headers": headers,
-            "reason": self.reason.to_string(),
-            "reason_code": self.reason.code(),
+            "reason": self.reason().to_string(),
+            "reason_code": self.reason().code(),
         });
         v.to_string()
     }
@@ -636,7 +652,7 @@ impl fmt::Display for Decision<'_> {
             write!(f, ", answer with status {s}")?;
         }
         writeln!(f)?;
-        writeln!(f, "why: {}", self.reason)?;
+        writeln!(f, "why: {}", self.reason())?;
         let mut any = false;
         for h in self.headers() {
             if !any {

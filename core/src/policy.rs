@@ -310,16 +310,16 @@ impl Policy {
             if method == b"OPTIONS" && req.acrm_lines > 0 {
                 return self.decide_preflight(origin, req);
             }
-            return self.decide_actual(self.origin_verdict(origin, req));
+            return self.decide_actual(origin, self.origin_verdict_in::<false>(origin, req));
         };
-        let verdict = self.origin_verdict(origin, req);
+        let verdict = self.origin_verdict_in::<false>(origin, req);
         // Asked only when `Sec-Fetch-Site` does not settle the request.
         let trusted =
             || verdict.is_ok() && (!self.matcher.is_any() || self.trusted_by_any(origin, req));
         if protection::refuses(lines, Some(origin), req.origin_lines, trusted) {
             return Self::refused();
         }
-        self.decide_actual(verdict)
+        self.decide_actual(origin, verdict)
     }
 
     /// A request without `Origin`: passed through.
@@ -362,13 +362,30 @@ impl Policy {
         origin: &'a [u8],
         req: &RequestHeaders<'a>,
     ) -> Result<(Reason<'a>, &'a str), Reason<'a>> {
+        self.origin_verdict_in::<true>(origin, req)
+    }
+
+    /// [`Policy::origin_verdict`]; without `CHECK`, `Err(Reason::OriginNotAllowed)` may
+    /// stand for a malformed origin too ([`OriginMatcher::find_unchecked`]): only for a
+    /// decision that resolves it when asked ([`Policy::decide_actual`]).
+    #[inline]
+    fn origin_verdict_in<'a, const CHECK: bool>(
+        &'a self,
+        origin: &'a [u8],
+        req: &RequestHeaders<'a>,
+    ) -> Result<(Reason<'a>, &'a str), Reason<'a>> {
         if self.matcher.is_any() {
             return Ok((Reason::AnyOrigin, "*"));
         }
         if req.origin_lines > 1 {
             return Err(Reason::OriginMultiple);
         }
-        match self.matcher.find(origin) {
+        let found = if CHECK {
+            self.matcher.find(origin)
+        } else {
+            self.matcher.find_unchecked(origin)
+        };
+        match found {
             OriginMatch::Any => Ok((Reason::AnyOrigin, "*")),
             OriginMatch::Verbatim(id, text) => Ok((
                 Reason::OriginAllowed {
@@ -392,10 +409,14 @@ impl Policy {
         }
     }
 
-    /// An actual request, from its origin's verdict ([`Policy::origin_verdict`]).
+    /// An actual request, from its origin's verdict ([`Policy::origin_verdict_in`],
+    /// checked or not): a deny `OriginNotAllowed` keeps the origin, so that
+    /// [`Decision::reason`] tells a malformed one apart only when asked (the response
+    /// headers are the same).
     #[inline]
     fn decide_actual<'a>(
         &'a self,
+        origin: &'a [u8],
         verdict: Result<(Reason<'a>, &'a str), Reason<'a>>,
     ) -> Decision<'a> {
         let vary = if self.matcher.is_any() {
@@ -415,6 +436,9 @@ impl Policy {
             }
             Err(reason) => {
                 let mut d = Decision::new(Kind::Actual, reason);
+                if reason == Reason::OriginNotAllowed {
+                    d.unchecked_origin = Some(origin);
+                }
                 d.vary = vary;
                 d
             }

@@ -86,6 +86,23 @@ fn word(b: &[u8; 8]) -> u64 {
 pub(crate) fn key_hash(seeds: Seeds, key: &[u8]) -> u64 {
     let [s0, s1] = seeds.0;
     let mut acc = s0.rotate_right(key.len() as u32);
+    // Most origins are 17 to 31 bytes: one 16-byte pair, then the last 16 (the general
+    // path below computes the same, through more branches).
+    if key.len() < 32
+        && let (Some(first), Some(last)) = (key.first_chunk::<16>(), key.last_chunk::<16>())
+    {
+        let (a, b) = first.split_at(8);
+        let (c, d) = last.split_at(8);
+        if let (Some(a), Some(b), Some(c), Some(d)) = (
+            a.first_chunk::<8>(),
+            b.first_chunk::<8>(),
+            c.first_chunk::<8>(),
+            d.first_chunk::<8>(),
+        ) {
+            acc = fold(word(a) ^ acc, word(b) ^ s1);
+            return fold(word(c) ^ acc, word(d) ^ s1);
+        }
+    }
     let (lo, hi) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
         (Some(first), Some(last)) => {
             if let Some(last16) = key.last_chunk::<16>() {
@@ -123,12 +140,22 @@ pub(crate) fn key_hash(seeds: Seeds, key: &[u8]) -> u64 {
     fold(lo ^ acc, hi ^ s1)
 }
 
-/// `a == b`, compared 8 bytes at a time inline (keys are short: a `memcmp` call cost
-/// more than the comparison).
+/// `a == b`, compared 16 (or 8) bytes at a time inline (keys are short: a `memcmp`
+/// call cost more than the comparison).
 #[inline(always)]
 pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
+    }
+    // From 16 bytes: the last 16, then 16 at a time from the start (two compares up to
+    // 32 bytes).
+    if let (Some(x), Some(y)) = (a.last_chunk::<16>(), b.last_chunk::<16>()) {
+        return x == y
+            && a.as_chunks::<16>()
+                .0
+                .iter()
+                .zip(b.as_chunks::<16>().0)
+                .all(|(x, y)| x == y);
     }
     match (a.last_chunk::<8>(), b.last_chunk::<8>()) {
         (Some(x), Some(y)) => {
@@ -175,7 +202,8 @@ const LEN_MASK: u32 = VERBATIM - 1;
 impl Slot {
     #[inline]
     fn range(self) -> std::ops::Range<usize> {
-        self.off as usize..(self.off + (self.len & LEN_MASK)) as usize
+        // In `usize`: no overflow to check.
+        self.off as usize..self.off as usize + (self.len & LEN_MASK) as usize
     }
 }
 
@@ -322,6 +350,239 @@ impl RuleMap {
     }
 }
 
+/// No pattern: the "none" of [`BaseSlot::no_port`].
+const NO_PATTERN: u32 = u32::MAX;
+
+/// The wildcard base domains: an open-addressing table of [`BaseSlot`]s, probed
+/// linearly, over the bases' rules ([`Base`]).
+///
+/// A slot holds what a probe compares (the base's first and last 8 bytes, its length
+/// and its hash's high bits) and what an origin without a port is matched with, so that
+/// the quick path of [`OriginMatcher::allows`] reads no other memory for a base of at
+/// most 16 bytes. The table is at most half full (a probe always reaches an empty
+/// slot), and its length is 0 or a power of two.
+#[derive(Clone, Debug, Default)]
+struct Bases {
+    slots: Vec<BaseSlot>,
+    entries: Vec<Base>,
+    /// Every base, back to back.
+    arena: Vec<u8>,
+    seeds: Seeds,
+}
+
+/// One slot of [`Bases`]; empty when `entry` is 0.
+#[derive(Clone, Copy, Debug, Default)]
+struct BaseSlot {
+    /// [`base_words`] of the base.
+    head: u64,
+    tail: u64,
+    /// For `http` and `https`: the first rule of the base that admits an origin of that
+    /// scheme without a port, or [`NO_PATTERN`].
+    no_port: [u32; 2],
+    /// The base's length.
+    len: u32,
+    /// The base's index in [`Bases::entries`], plus 1.
+    entry: u32,
+}
+
+/// One wildcard base domain and its rules, in policy order.
+///
+/// Invariant: `off..off + len` lies inside [`Bases::arena`].
+#[derive(Clone, Debug)]
+struct Base {
+    off: u32,
+    len: u32,
+    rules: Vec<PortRule>,
+}
+
+/// The words a [`BaseSlot`] compares: the first and the last 8 bytes of `key`, little
+/// endian; a key under 8 bytes is both, zero-extended.
+#[inline(always)]
+fn base_words(key: &[u8]) -> (u64, u64) {
+    match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
+        (Some(a), Some(b)) => (word(a), word(b)),
+        _ => {
+            let w = key.iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b));
+            (w, w)
+        }
+    }
+}
+
+/// [`base_words`] of a key under 8 bytes, out of line: such bases are rare, and the
+/// loop would take registers from [`OriginMatcher::quick`]'s.
+#[cold]
+#[inline(never)]
+fn short_words(key: &[u8]) -> (u64, u64) {
+    base_words(key)
+}
+
+/// Whether the `dot` bytes of host at `b[start..]` before a wildcard base (more than
+/// 16) are labels separated by single dots ([`syntax::short_host_dots`] and
+/// [`syntax::dotted_labels`], for under 64 bytes), out of line for the same reason.
+#[cold]
+#[inline(never)]
+fn long_labels(b: &[u8], start: usize, dot: usize) -> bool {
+    dot < 64
+        && syntax::short_host_dots(b, start, start + dot)
+            .is_some_and(|d| syntax::dotted_labels(d, dot))
+}
+
+/// The hash of a base of `n` bytes whose [`base_words`] are `head` and `tail`: one
+/// folded multiply up to 16 bytes (the words are the whole key), else [`key_hash`].
+#[inline(always)]
+fn base_hash(seeds: Seeds, head: u64, tail: u64, key: &[u8]) -> u64 {
+    let [s0, s1] = seeds.0;
+    if key.len() <= 16 {
+        fold(head ^ s0.rotate_right(key.len() as u32), tail ^ s1)
+    } else {
+        key_hash(seeds, key)
+    }
+}
+
+impl Bases {
+    /// Appends the rule `scheme` + `ports` → `id` under the base domain `key`.
+    fn push(&mut self, key: &str, scheme: &str, ports: &PortSpec, id: u32) {
+        let key = key.as_bytes();
+        let web = web_scheme(scheme.as_bytes());
+        let no_port = web != 0 && ports.admits(scheme.as_bytes(), None);
+        let at = match self.slot(key) {
+            Some(at) => at,
+            None => self.insert(key),
+        };
+        let Some(slot) = self.slots.get_mut(at) else {
+            return;
+        };
+        if no_port
+            && let Some(first) = slot.no_port.get_mut(usize::from(web) - 1)
+            && *first == NO_PATTERN
+        {
+            *first = id;
+        }
+        let Some(base) = self.entries.get_mut(slot.entry as usize - 1) else {
+            return;
+        };
+        base.rules.push(PortRule {
+            scheme: scheme.as_bytes().into(),
+            web,
+            ports: ports.clone(),
+            pattern: id,
+        });
+    }
+
+    /// Adds `key` (not there yet) with no rules; returns its slot.
+    fn insert(&mut self, key: &[u8]) -> usize {
+        let (Ok(off), Ok(len)) = (u32::try_from(self.arena.len()), u32::try_from(key.len())) else {
+            // Compile bounds the number and size of patterns far below this.
+            return usize::MAX;
+        };
+        self.arena.extend_from_slice(key);
+        self.entries.push(Base {
+            off,
+            len,
+            rules: Vec::new(),
+        });
+        if self.slots.len() < 2 * self.entries.len() {
+            let old = std::mem::replace(
+                &mut self.slots,
+                vec![BaseSlot::default(); (2 * self.entries.len()).next_power_of_two().max(8)],
+            );
+            for s in old.into_iter().filter(|s| s.entry != 0) {
+                let key = self.key(s.entry as usize - 1);
+                let hash = base_hash(self.seeds, s.head, s.tail, key);
+                self.place(hash, s);
+            }
+        }
+        let (head, tail) = base_words(key);
+        let hash = base_hash(self.seeds, head, tail, key);
+        self.place(
+            hash,
+            BaseSlot {
+                head,
+                tail,
+                no_port: [NO_PATTERN; 2],
+                len,
+                entry: self.entries.len() as u32,
+            },
+        )
+    }
+
+    /// Writes `slot` (of hash `hash`) into the first empty slot of its probe; returns
+    /// where.
+    fn place(&mut self, hash: u64, slot: BaseSlot) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize;
+        // At most half full: an empty slot comes within `slots.len()` steps.
+        for _ in 0..self.slots.len() {
+            if let Some(s) = self.slots.get_mut(at & mask)
+                && s.entry == 0
+            {
+                *s = slot;
+                return at & mask;
+            }
+            at = at.wrapping_add(1);
+        }
+        usize::MAX
+    }
+
+    /// The bytes of entry `i`.
+    fn key(&self, i: usize) -> &[u8] {
+        self.entries
+            .get(i)
+            .and_then(|b| self.arena.get(b.off as usize..(b.off + b.len) as usize))
+            .unwrap_or(&[])
+    }
+
+    /// The slot of the base `key`, if it is one.
+    fn slot(&self, key: &[u8]) -> Option<usize> {
+        let (head, tail) = base_words(key);
+        let found = self.find(head, tail, key)?;
+        self.slots.iter().position(|s| std::ptr::eq(s, found))
+    }
+
+    /// The rules of the base `key`, if it is one.
+    #[inline]
+    fn rules(&self, key: &[u8]) -> Option<&[PortRule]> {
+        let (head, tail) = base_words(key);
+        let slot = self.find(head, tail, key)?;
+        self.entries
+            .get((slot.entry as usize).wrapping_sub(1))
+            .map(|b| b.rules.as_slice())
+    }
+
+    /// The slot of the base `key`, whose [`base_words`] are `head` and `tail`.
+    ///
+    /// Cost: [`base_hash`] (about 8 instructions up to 16 bytes), then about 10 per
+    /// slot probed (one or two, at most half full); the base's bytes are read only past
+    /// 16 bytes.
+    #[inline(always)]
+    fn find(&self, head: u64, tail: u64, key: &[u8]) -> Option<&BaseSlot> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let hash = base_hash(self.seeds, head, tail, key);
+        let mut at = hash as usize;
+        // At most half full: the loop ends at an empty slot long before this bound.
+        for _ in 0..self.slots.len() {
+            let s = self.slots.get(at & mask)?;
+            if s.entry == 0 {
+                return None;
+            }
+            // Up to 16 bytes, equal lengths and words are equal bytes.
+            if s.len as usize == key.len()
+                && s.head == head
+                && s.tail == tail
+                && (key.len() <= 16 || bytes_eq(self.key(s.entry as usize - 1), key))
+            {
+                return Some(s);
+            }
+            at = at.wrapping_add(1);
+        }
+        None
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// `http` → 1, `https` → 2, any other scheme → 0: what [`OriginMatcher::quick`]
 /// compares instead of the scheme's bytes.
 fn web_scheme(scheme: &[u8]) -> u8 {
@@ -391,7 +652,7 @@ pub struct OriginMatcher {
     null: Option<u32>,
     exact: ExactSet,
     hosts: RuleMap,
-    subdomains: RuleMap,
+    subdomains: Bases,
     /// Bit `n` set when some base domain is `n` bytes long (all are ≤ 255).
     base_lengths: [u64; 4],
     /// Boxed: the DFA is about a kilobyte inline, and most policies have no regex (a
@@ -409,18 +670,9 @@ pub struct OriginMatcher {
 /// The most distinct wildcard base lengths [`OriginMatcher::quick`] tries one by one.
 const QUICK_LENGTHS: usize = 6;
 
-/// The distinct wildcard base lengths, longest first.
+/// The distinct wildcard base lengths, longest first, then zeros (no base is empty).
 #[derive(Clone, Copy, Debug, Default)]
-struct QuickLengths {
-    lens: [u8; QUICK_LENGTHS],
-    n: u8,
-}
-
-impl QuickLengths {
-    fn as_slice(&self) -> &[u8] {
-        self.lens.get(..usize::from(self.n)).unwrap_or(&[])
-    }
-}
+struct QuickLengths([u8; QUICK_LENGTHS]);
 
 /// What [`OriginMatcher::quick`] decided.
 #[derive(Clone, Copy, Debug)]
@@ -652,10 +904,11 @@ impl OriginMatcher {
             return None;
         }
         let mut q = QuickLengths::default();
-        for n in (0..256).rev() {
+        let mut k = 0;
+        for n in (1..256).rev() {
             if self.base_lengths[n / 64] & (1 << (n % 64)) != 0 {
-                *q.lens.get_mut(usize::from(q.n))? = u8::try_from(n).ok()?;
-                q.n += 1;
+                *q.0.get_mut(k)? = u8::try_from(n).ok()?;
+                k += 1;
             }
         }
         Some(q)
@@ -674,18 +927,19 @@ impl OriginMatcher {
     /// is canonical, the split host and port are the parse's, and the probes are
     /// `find_subdomain`'s; host patterns and regexes leave the decision to it.
     ///
-    /// Cost: about 10 instructions, plus 5 per base length, plus a probe per length
-    /// whose suffix follows a dot, plus (on a hit, or with `CHECK`) about 30 per 8
-    /// bytes checked.
+    /// Cost: about 25 instructions, plus 6 per base length, plus a probe of about 30
+    /// per length whose suffix follows a dot (the suffix's words are read straight from
+    /// the value), plus on a hit about 4 per byte before the base (with `CHECK` and no
+    /// hit, about 30 per 8 bytes of host).
     #[inline]
     fn quick<const CHECK: bool>(&self, origin: &[u8]) -> Quick {
         let Some(lens) = &self.quick else {
             return Quick::Unknown;
         };
-        let (scheme, web, start, default) = if origin.starts_with(b"https://") {
-            (&b"https"[..], 2, 8, 443)
+        let (web, start, default) = if origin.starts_with(b"https://") {
+            (2u8, 8, 443)
         } else if origin.starts_with(b"http://") {
-            (&b"http"[..], 1, 7, 80)
+            (1, 7, 80)
         } else {
             return Quick::Unknown;
         };
@@ -698,36 +952,31 @@ impl OriginMatcher {
         if !self.hosts.is_empty() && self.hosts.get(host).is_some() {
             return Quick::Unknown;
         }
-        let parts = OriginParts { scheme, host, port };
         let hl = host.len();
-        for &n in lens.as_slice() {
+        for &n in &lens.0 {
+            // Lengths end at the first 0 (no base is empty).
+            if n == 0 {
+                break;
+            }
+            let n = usize::from(n);
             // The dot before the suffix of `n` bytes; never the first byte (the first
             // label is never a base).
-            let dot = match hl.checked_sub(usize::from(n) + 1) {
+            let dot = match hl.checked_sub(n + 1) {
                 Some(d) if d > 0 => d,
                 _ => continue,
             };
-            if host.get(dot) != Some(&b'.') {
+            let Some((&b'.', suffix)) = host.get(dot..).and_then(<[u8]>::split_first) else {
                 continue;
+            };
+            let (head, tail) = match (suffix.first_chunk::<8>(), suffix.last_chunk::<8>()) {
+                (Some(first), Some(last)) => (word(first), word(last)),
+                _ => short_words(suffix),
+            };
+            if let Some(slot) = self.subdomains.find(head, tail, suffix)
+                && let Some(decided) = self.quick_hit(slot, origin, host, dot, web, port)
+            {
+                return decided;
             }
-            let Some(id) = host
-                .get(dot + 1..)
-                .and_then(|suffix| self.subdomains.get(suffix))
-                .and_then(|rules| web_rules_match(rules, web, &parts))
-            else {
-                continue;
-            };
-            // The base is a canonical domain; the labels before it must be too, and
-            // the whole host at most 253 bytes (plus a trailing dot).
-            let labels = dot < 64
-                && syntax::short_host_dots(origin, start, start + dot)
-                    .is_some_and(|d| syntax::dotted_labels(d, dot));
-            let body = hl - usize::from(host.last() == Some(&b'.'));
-            return if labels && body <= 253 {
-                Quick::Pattern(id)
-            } else {
-                Quick::Unknown
-            };
         }
         if self.regex.is_some() {
             return Quick::Unknown;
@@ -736,6 +985,55 @@ impl OriginMatcher {
             return Quick::Unknown;
         }
         Quick::NotAllowed
+    }
+
+    /// [`OriginMatcher::quick`]'s decision once `host`'s suffix after the dot at `dot`
+    /// is the base in `slot`: `None` when none of its rules admits the scheme and port
+    /// (the next length decides), else the pattern, provided the labels before the base
+    /// are canonical and the host at most 253 bytes (plus a trailing dot); otherwise
+    /// the full parse decides.
+    #[inline(always)]
+    fn quick_hit(
+        &self,
+        slot: &BaseSlot,
+        origin: &[u8],
+        host: &[u8],
+        dot: usize,
+        web: u8,
+        port: Option<u16>,
+    ) -> Option<Quick> {
+        let id = match port {
+            None => slot.no_port.get(usize::from(web).wrapping_sub(1)).copied(),
+            Some(_) => self.port_match(slot, web, host, port),
+        };
+        let id = id.filter(|&id| id != NO_PATTERN)?;
+        // The base is a canonical domain; the labels before it must be too.
+        let labels = if dot <= 16 {
+            host.get(..dot).is_some_and(syntax::dotted_label_bytes)
+        } else {
+            long_labels(origin, 6 + usize::from(web), dot)
+        };
+        let body = host.len() - usize::from(host.last() == Some(&b'.'));
+        Some(if labels && body <= 253 {
+            Quick::Pattern(id)
+        } else {
+            Quick::Unknown
+        })
+    }
+
+    /// The rule of the base in `slot` that admits an `http` (`web` 1) or `https` (`web`
+    /// 2) origin with host `host` and the explicit port `port`: [`web_rules_match`], out
+    /// of [`OriginMatcher::quick`]'s loop.
+    #[cold]
+    #[inline(never)]
+    fn port_match(&self, slot: &BaseSlot, web: u8, host: &[u8], port: Option<u16>) -> Option<u32> {
+        let scheme: &[u8] = if web == 2 { b"https" } else { b"http" };
+        let parts = OriginParts { scheme, host, port };
+        let base = self
+            .subdomains
+            .entries
+            .get((slot.entry as usize).wrapping_sub(1))?;
+        web_rules_match(&base.rules, web, &parts)
     }
 
     /// Everything after the exact-origin probe, kept out of line so that the hot path
@@ -788,7 +1086,7 @@ impl OriginMatcher {
             let n = suffix.len();
             if n < 256 && self.base_lengths[n / 64] & (1 << (n % 64)) != 0 {
                 self.subdomains
-                    .get(suffix)
+                    .rules(suffix)
                     .and_then(|rules| rules_match(rules, parts))
             } else {
                 None

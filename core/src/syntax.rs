@@ -633,6 +633,45 @@ pub(crate) fn dotted_labels(dots: u64, len: usize) -> bool {
     len > 0 && dots & 1 == 0 && dots & (dots >> 1) == 0 && dots >> (len - 1) & 1 == 0
 }
 
+/// The states of [`dotted_label_bytes`], each the offset of its row in [`LABEL_STEP`]:
+/// at the start or just after a dot, inside a label; 0 is "rejected" (its row is all 0).
+const AFTER_DOT: u16 = 256;
+const IN_LABEL: u16 = 512;
+
+/// The transitions of [`dotted_label_bytes`]: `LABEL_STEP[state | byte]` is the next
+/// state. Four rows, so that any `(state | byte) & 1023` is an index.
+const LABEL_STEP: [u16; 1024] = {
+    let mut t = [0u16; 1024];
+    let mut i = 0;
+    while i < 256 {
+        let label = ORIGIN_CLASS[i] & LABEL != 0;
+        if label {
+            t[AFTER_DOT as usize + i] = IN_LABEL;
+            t[IN_LABEL as usize + i] = IN_LABEL;
+        } else if i == b'.' as usize {
+            t[IN_LABEL as usize + i] = AFTER_DOT;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Whether `s` is labels of `[a-z0-9_-]` separated by single dots, with neither a
+/// leading nor a trailing dot (so not empty). Label lengths are not checked: callers
+/// keep `s` under 64 bytes.
+///
+/// The same answer as [`short_host_dots`] and [`dotted_labels`] together, one table
+/// load per byte: cheaper than their word-at-a-time arithmetic for the few bytes of a
+/// subdomain label (about 4 instructions per byte plus 15).
+#[inline]
+pub(crate) fn dotted_label_bytes(s: &[u8]) -> bool {
+    let mut state = AFTER_DOT;
+    for &c in s {
+        state = LABEL_STEP[(usize::from(state) | usize::from(c)) & 1023];
+    }
+    state == IN_LABEL
+}
+
 /// Whether `b[start..end]`, a host under 64 bytes, is certainly a canonical domain whose
 /// last label does not start with a digit (the host [`parse_origin`] accepts, when the
 /// port part after it is canonical). `false` means "not decided here": IP addresses,

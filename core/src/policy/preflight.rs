@@ -53,6 +53,7 @@ impl Policy {
                 aceh: None,
                 vary,
                 debug: None,
+                unchecked_origin: None,
             },
             Err(reason) => {
                 let mut d = Decision::new(Kind::Preflight, reason);

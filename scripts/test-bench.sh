@@ -77,10 +77,13 @@ if direct is not None and selected is not None:
     per = (selected - direct) / 64
     print(f"{'ok  ' if per <= 60 else 'NOTE'} set selection: {per:.1f} instructions per request at 100,000 routes (target 60, not enforced yet)")
 # Issue 15's target: the C ABI adds at most 40 instructions per decision to the same
-# Rust call (benches/iai/c_abi.rs, batches of 64). Not met yet (108-118 measured; see
-# benches/README.md): the gate FAILS above the ceiling C_ABI_MAX (the measured level plus
-# a margin, so the overhead cannot creep back up) and prints NOTE above the target.
-C_ABI_TARGET, C_ABI_MAX = 40, 125
+# Rust call (benches/iai/c_abi.rs, batches of 64). Not met yet (103-126 measured on the
+# merged main; see benches/README.md): the gate FAILS above the ceiling C_ABI_MAX and
+# prints NOTE above the target. The ceiling is the measured level plus the spread seen
+# between two builds of the same code (the preflight's overhead printed 142 and 167 in two
+# clones, 118 and 126 before and after an unrelated merge), so a rebuild does not fail CI
+# while a real regression of the C side does.
+C_ABI_TARGET, C_ABI_MAX = 40, 160
 for case in ("get_hit", "get_wildcard_hit", "preflight"):
     r, c = cur.get(f"c_abi.rust.{case}"), cur.get(f"c_abi.c.{case}")
     if r is None or c is None:

@@ -8,7 +8,7 @@
 // re-exports only the documented API).
 const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
-const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet } = native
+const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet, responseRuleNames } = native
 const { policyFor } = require('./dynamic.js')
 const { OUT, ADDED, select, decideInto, str, stringsOf } = require('./evaluate.js')
 
@@ -18,6 +18,10 @@ const NAMES = headerNames()
 // length cross into the addon (the core still compares the names themselves).
 const WANTED_LENGTH = new Uint8Array(256)
 for (const n of requestHeaderNames()) WANTED_LENGTH[n.length] = 1
+// What the core's response rule reads in a response (lower case), and the kinds whose
+// response is the application's, from the core itself (`responseRuleNames`).
+const [OWNED_PREFIX, VARY, ...APP_KINDS] = responseRuleNames()
+const CALLS_APPLICATION = new Set(APP_KINDS.map(Number))
 
 /**
  * The request lines worth sending, NUL-joined, and their count (names and values).
@@ -175,7 +179,7 @@ function holdsRuledLine(res) {
   const names = res.getHeaderNames() // lower case
   for (let i = 0; i < names.length; i++) {
     const n = names[i]
-    if (n === 'vary' || n.startsWith('access-control-')) return true
+    if (n === VARY || n.startsWith(OWNED_PREFIX)) return true
   }
   return false
 }
@@ -189,7 +193,7 @@ function holdsRuledLine(res) {
  */
 function applyToResponse(res, kind, d) {
   const lines = decisionLines(d)
-  if (kind === 2 || kind === 0 ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
+  if (CALLS_APPLICATION.has(kind) ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
     const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, lines, [])
     setResponseLines(res, added, false)
   } else {

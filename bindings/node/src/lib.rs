@@ -363,6 +363,26 @@ pub fn header_names() -> Vec<&'static str> {
     HEADER_NAMES.to_vec()
 }
 
+/// What the core's response rule (`corsgate::response`) reads in an application's
+/// response, for the middleware's shortcut (add the decision's lines when the response
+/// holds none of these): `[owned name prefix, Vary, kind numbers that call the
+/// application…]`, names in lower case. Taken from the core, so the shortcut cannot
+/// drift from the rule. Internal (not in the `.d.ts`, not re-exported by `index.js`).
+#[napi(skip_typescript, catch_unwind)]
+pub fn response_rule_names() -> Vec<String> {
+    let mut out = vec![
+        corsgate::response::OWNED_PREFIX.to_ascii_lowercase(),
+        corsgate::response::VARY.to_ascii_lowercase(),
+    ];
+    out.extend(
+        corsgate::Kind::ALL
+            .iter()
+            .filter(|k| corsgate::response::calls_application(**k))
+            .map(|k| (*k as u32).to_string()),
+    );
+    out
+}
+
 /// The core's response rule (`corsgate::response`): the final response headers when a
 /// decision of `kind` (the core's kind number, as in the compact form)
 /// whose headers are `decision` (flat `[name, value, …]`) meets the application's

@@ -12,7 +12,7 @@
 // Loaded by index.js and lib/shared.js, so every entry of the package installs it.
 
 const native = require('../binding.js')
-const { Policy, internedString, requestHeaderNames, outBuffer, evaluateInto, respondInto, evaluateJoinedInto, respondJoinedInto } = native
+const { Policy, internedString, requestHeaderNames, outBuffer, evaluateInto, respondInto, evaluateJoinedInto, respondJoinedInto, spellings } = native
 
 // This thread's decision slots, written by the addon (src/encode.rs has the layout).
 const OUT = new Int32Array(outBuffer())
@@ -20,10 +20,69 @@ const OUT = new Int32Array(outBuffer())
 const ADDED = 40
 // Per-policy cache of the addon's string table (entry r, fetched once).
 const kStrings = Symbol('corsgate.strings')
-// Lengths of the request header names the core reads: other lines are left out (the core
-// ignores them; it still compares the names of the lines that pass).
+// Strings the addon takes by number (src/fast.rs `SPELLINGS`: common methods, then the
+// request header names the core reads as it spells them, then the same in lower case): a
+// request string equal to one of them crosses as its index, which stands for exactly its
+// bytes, instead of being copied.
+const SPELLINGS = spellings()
+const SPELLING = new Map()
+SPELLINGS.forEach((s, i) => SPELLING.set(s, i))
+
+/** `method`, or its index in the addon's spellings. */
+function spelled(method) {
+  const i = SPELLING.get(method)
+  return i === undefined ? method : i
+}
+
+// The request header names the core reads (a few, each of its own length in practice).
+// `WANTED_LENGTH[n]`: some name is `n` long.
 const WANTED_LENGTH = new Uint8Array(256)
-for (const n of requestHeaderNames()) WANTED_LENGTH[n.length] = 1
+const READ = []
+for (const name of requestHeaderNames()) {
+  WANTED_LENGTH[name.length] = 1
+  const lower = name.toLowerCase()
+  // Three letter positions (first, middle, last letter) and their lower case.
+  const letters = []
+  for (let i = 0; i < lower.length; i++) if (lower.charCodeAt(i) >= 0x61 && lower.charCodeAt(i) <= 0x7a) letters.push(i)
+  const [p0, p1, p2] = [letters[0], letters[(letters.length - 1) >> 1], letters[letters.length - 1]]
+  READ.push({
+    length: name.length,
+    spelled: SPELLING.get(name),
+    spelledLower: SPELLING.get(lower),
+    name,
+    lower,
+    p0,
+    c0: lower.charCodeAt(p0),
+    p1,
+    c1: lower.charCodeAt(p1),
+    p2,
+    c2: lower.charCodeAt(p2),
+  })
+}
+
+/**
+ * What crosses for a header line named `name`: `undefined` when the core does not read
+ * such lines (every other line is left out: the core ignores it,
+ * corsgate::names::REQUEST_HEADERS), else the name's spelling index or the name itself.
+ *
+ * The filter may keep a line the core then ignores (besides the length it compares only
+ * three letters of the name, ASCII case-insensitively), never drop one the core reads:
+ * the core compares the whole name of every line that crosses. A name crosses as a number
+ * only when it equals that spelling exactly.
+ */
+function crossing(name) {
+  if (name.length > 255 || WANTED_LENGTH[name.length] === 0) return undefined
+  for (let k = 0; k < READ.length; k++) {
+    const c = READ[k]
+    if (c.length !== name.length) continue
+    if (name === c.name) return c.spelled
+    if (name === c.lower) return c.spelledLower
+    // A letter of `name` (either case) | 0x20 is its lower case, and nothing else gives
+    // a lower-case letter: a necessary condition for equal names.
+    if ((name.charCodeAt(c.p0) | 0x20) === c.c0 && (name.charCodeAt(c.p1) | 0x20) === c.c1 && (name.charCodeAt(c.p2) | 0x20) === c.c2) return name
+  }
+  return undefined
+}
 
 /** Table entry `r` of `policy`, cached in `table`. */
 function entry(policy, table, r) {
@@ -39,14 +98,17 @@ function str(policy, table, r, sel, fresh) {
     return s === undefined ? entry(policy, table, r) : s
   }
   const x = -1 - r
-  return (x & 1) === 0 ? sel[x >> 1] : fresh[x >> 1]
+  if ((x & 1) === 1) return fresh[x >> 1]
+  const s = sel[x >> 1]
+  return typeof s === 'number' ? SPELLINGS[s] : s
 }
 
 /**
  * Decides `sel` (`[method, name, value, …]`, the selected lines) with `policy`; `null` when
  * the addon refuses the joined form (a value held a NUL). Leaves the numeric form in OUT
  * and returns the new strings it refers to (or undefined). Up to four lines go as
- * arguments (no string is built), more NUL-joined. `respond`: also the response lines
+ * arguments (no string is built; the method and names the addon spells by number as
+ * numbers), more NUL-joined. `respond`: also the response lines
  * (the middleware's form, src/encode.rs `ADDED`).
  */
 function decideInto(policy, sel, respond = false) {
@@ -64,9 +126,10 @@ function decideInto(policy, sel, respond = false) {
       return into(policy, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6], sel[7], sel[8])
   }
   const n = sel.length - 1
-  let joined = sel[1]
-  for (let i = 2; i <= n; i++) joined = joined + '\0' + sel[i]
-  return (respond ? respondJoinedInto : evaluateJoinedInto)(policy, sel[0], joined, n)
+  const text = (s) => (typeof s === 'number' ? SPELLINGS[s] : s)
+  let joined = text(sel[1])
+  for (let i = 2; i <= n; i++) joined = joined + '\0' + text(sel[i])
+  return (respond ? respondJoinedInto : evaluateJoinedInto)(policy, text(sel[0]), joined, n)
 }
 
 /** Appends the selected lines of a flat `[name, value, …]` array; false on a non-string. */
@@ -76,7 +139,8 @@ function selectFlat(sel, raw) {
     const name = raw[i]
     const value = raw[i + 1]
     if (typeof name !== 'string' || typeof value !== 'string') return false
-    if (WANTED_LENGTH[name.length] === 1) sel.push(name, value)
+    const c = crossing(name)
+    if (c !== undefined) sel.push(c, value)
   }
   return true
 }
@@ -89,7 +153,8 @@ function selectPairs(sel, pairs) {
     const name = p[0]
     const value = p[1]
     if (typeof name !== 'string' || typeof value !== 'string') return false
-    if (WANTED_LENGTH[name.length] === 1) sel.push(name, value)
+    const c = crossing(name)
+    if (c !== undefined) sel.push(c, value)
   }
   return true
 }
@@ -100,10 +165,12 @@ function selectObject(sel, obj) {
     const v = obj[name]
     if (v === undefined) continue
     if (typeof v === 'string') {
-      if (WANTED_LENGTH[name.length] === 1) sel.push(name, v)
+      const c = crossing(name)
+      if (c !== undefined) sel.push(c, v)
     } else if (Array.isArray(v)) {
       for (let j = 0; j < v.length; j++) if (typeof v[j] !== 'string') return false
-      if (WANTED_LENGTH[name.length] === 1) for (let j = 0; j < v.length; j++) sel.push(name, v[j])
+      const c = crossing(name)
+      if (c !== undefined) for (let j = 0; j < v.length; j++) sel.push(c, v[j])
     } else {
       return false
     }
@@ -114,7 +181,7 @@ function selectObject(sel, obj) {
 /** `[method, name, value, …]` for a request the fast form takes, else undefined. */
 function select(method, headers) {
   if (typeof method !== 'string') return undefined
-  const sel = [method]
+  const sel = [spelled(method)]
   if (headers === undefined || headers === null) return sel
   if (Array.isArray(headers)) {
     if (headers.length === 0) return sel
@@ -172,4 +239,4 @@ function evaluate(method, headers) {
 // Same descriptor as the addon's method (writable, enumerable, configurable).
 Object.defineProperty(Policy.prototype, 'evaluate', { value: evaluate, writable: true, enumerable: true, configurable: true })
 
-module.exports = { OUT, ADDED, select, decideInto, toDecision, str, stringsOf, nativeEvaluate }
+module.exports = { OUT, ADDED, crossing, SPELLINGS, select, decideInto, toDecision, str, stringsOf, nativeEvaluate }

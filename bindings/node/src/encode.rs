@@ -91,13 +91,27 @@ impl Hasher for WordHasher {
 /// Slots of [`Strings::recent`].
 const RECENT: usize = 64;
 
+/// Slots of [`Strings::reasons`]: reason code numbers below this have a direct slot.
+const REASON_SLOTS: usize = 32;
+
+/// No entry yet (in the direct caches of [`Strings`]).
+const NONE: u32 = u32::MAX;
+
 /// One policy's string table: the strings a decision refers to by number.
 pub(crate) struct Strings {
     index: HashMap<Key, u32, BuildHasherDefault<WordHasher>>,
     texts: Vec<Box<str>>,
     /// A direct-mapped cache in front of `index` for [`Key::Text`]: `(address, length,
-    /// entry)`, entry `u32::MAX` when empty (the same few texts come back every call).
+    /// entry)`, entry [`NONE`] when empty (the same few texts come back every call).
     recent: [(usize, usize, u32); RECENT],
+    /// The entry of the empty string, or [`NONE`].
+    empty: u32,
+    /// The entry of [`Key::Reason`] `c` at `c`, or [`NONE`] (a hash probe per call
+    /// otherwise: measured ~8 % of a decision without `Origin`).
+    reasons: [u32; REASON_SLOTS],
+    /// A direct-mapped cache in front of `index` for [`Key::Allowed`]: `(index, address,
+    /// length, entry)`, entry [`NONE`] when empty.
+    allowed: [(usize, usize, usize, u32); RECENT],
 }
 
 impl Default for Strings {
@@ -105,7 +119,10 @@ impl Default for Strings {
         Strings {
             index: HashMap::default(),
             texts: Vec::new(),
-            recent: [(0, 0, u32::MAX); RECENT],
+            recent: [(0, 0, NONE); RECENT],
+            empty: NONE,
+            reasons: [NONE; REASON_SLOTS],
+            allowed: [(0, 0, 0, NONE); RECENT],
         }
     }
 }
@@ -113,15 +130,46 @@ impl Default for Strings {
 impl Strings {
     /// The entry of the policy-owned or `'static` text `s`; `None` when the table is full.
     fn text(&mut self, s: &str) -> Option<u32> {
+        if s.is_empty() {
+            if self.empty == NONE {
+                self.empty = self.intern(Key::Text(0, 0), String::new)?;
+            }
+            return Some(self.empty);
+        }
         let (p, l) = (s.as_ptr() as usize, s.len());
         let slot = ((p >> 3) ^ (p >> 9) ^ l) % RECENT;
         let (rp, rl, ri) = self.recent[slot];
-        if rp == p && rl == l && ri != u32::MAX {
+        if rp == p && rl == l && ri != NONE {
             return Some(ri);
         }
         let i = self.intern(Key::Text(p, l), || s.to_owned())?;
         self.recent[slot] = (p, l, i);
         Some(i)
+    }
+
+    /// The entry for `key` (a reason's text), made from `text()` when new, through the
+    /// direct caches; `None` when the table is full.
+    fn reason(&mut self, key: Key, text: impl FnOnce() -> String) -> Option<u32> {
+        match key {
+            Key::Reason(c) if (c as usize) < REASON_SLOTS => {
+                let at = c as usize;
+                if self.reasons[at] == NONE {
+                    self.reasons[at] = self.intern(key, text)?;
+                }
+                Some(self.reasons[at])
+            }
+            Key::Allowed(i, p, l) => {
+                let slot = (i ^ (p >> 3) ^ l) % RECENT;
+                let (ri, rp, rl, e) = self.allowed[slot];
+                if ri == i && rp == p && rl == l && e != NONE {
+                    return Some(e);
+                }
+                let e = self.intern(key, text)?;
+                self.allowed[slot] = (i, p, l, e);
+                Some(e)
+            }
+            _ => self.intern(key, text),
+        }
     }
 
     /// The entry for `key`, made from `text()` when new; `None` when the table is full.
@@ -198,11 +246,7 @@ pub(crate) fn encode<'d>(
 ) {
     let mut table = table.borrow_mut();
     let mut text_ref = |s: &'d str, fresh: &mut Vec<std::borrow::Cow<'d, str>>| -> i32 {
-        if s.is_empty() {
-            if let Some(i) = table.intern(Key::Text(0, 0), String::new) {
-                return i as i32;
-            }
-        } else if req.holds(s) {
+        if !s.is_empty() && req.holds(s) {
             if let Some(k) = req.piece_of(s) {
                 return -1 - 2 * k as i32;
             }
@@ -232,10 +276,8 @@ pub(crate) fn encode<'d>(
     // The response rule's lines for an application response without any line it reads.
     let mut m = 0usize;
     let mut fits = with_added;
-    for line in d.apply_to(std::iter::empty::<(&[u8], &[u8])>()) {
-        if !with_added {
-            break;
-        }
+    let added = with_added.then(|| d.apply_to(std::iter::empty::<(&[u8], &[u8])>()));
+    for line in added.into_iter().flatten() {
         let corsgate::response::Merged::Added { name, value } = line else {
             fits = false;
             break;
@@ -279,7 +321,7 @@ pub(crate) fn encode<'d>(
     };
     put(
         &out[5],
-        match key.and_then(|k| table.intern(k, || reason.to_string())) {
+        match key.and_then(|k| table.reason(k, || reason.to_string())) {
             Some(i) => i as i32,
             None => {
                 fresh.push(std::borrow::Cow::Owned(reason.to_string()));

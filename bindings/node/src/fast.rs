@@ -165,6 +165,68 @@ unsafe fn read_string(
         .or_else(|st| ok(st, "read string").map(|()| false))
 }
 
+/// Strings a request commonly holds, which `evaluateInto` / `respondInto` accept by
+/// their index here instead of as a string (`spellings()` gives JavaScript the list):
+/// the common methods, then each request header name the core reads as
+/// `corsgate::names::REQUEST_HEADERS` spells it and in lower case (HTTP/2). The index
+/// stands for exactly these bytes, so the core sees the very bytes the string holds;
+/// what it saves is the N-API string copy (~20 ns per string, benches/README.md,
+/// "noderatio2").
+pub(crate) const SPELLINGS: [&str; 21] = [
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "DELETE",
+    "PATCH",
+    "OPTIONS",
+    NAMES[0],
+    NAMES[1],
+    NAMES[2],
+    NAMES[3],
+    NAMES[4],
+    NAMES[5],
+    NAMES[6],
+    "origin",
+    "access-control-request-method",
+    "access-control-request-headers",
+    "access-control-request-private-network",
+    "host",
+    "sec-fetch-site",
+    "upgrade",
+];
+
+/// The request header names the core reads.
+const NAMES: [&str; 7] = corsgate::names::REQUEST_HEADERS;
+
+/// Appends the JS string `v` as UTF-8, or [`SPELLINGS`]`[v]` when `v` is a number that
+/// indexes it; `Ok(false)` for anything else.
+///
+/// # Safety
+/// Live `env` and `v`.
+unsafe fn read_string_or_spelling(
+    env: sys::napi_env,
+    v: sys::napi_value,
+    out: &mut Vec<u8>,
+) -> Result<bool, Throw> {
+    // SAFETY: forwarded contract.
+    if unsafe { read_string(env, v, out) }? {
+        return Ok(true);
+    }
+    let mut i = 0u32;
+    // SAFETY: live handles; `i` a local. Fails (number expected) for a non-number.
+    if unsafe { sys::napi_get_value_uint32(env, v, &mut i) } != sys::Status::napi_ok {
+        return Ok(false);
+    }
+    match SPELLINGS.get(i as usize) {
+        Some(text) => {
+            out.extend_from_slice(text.as_bytes());
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
 /// Runs a callback body behind a panic boundary and turns its outcome into a return
 /// value or a thrown exception.
 ///
@@ -404,7 +466,7 @@ const MAX_DIRECT: usize = 8;
 
 /// `evaluateInto(policy, method, name, value, …)`: decides the request made of
 /// `method` and up to [`MAX_DIRECT`] strings (names and values alternating; the lines
-/// the caller selected) and writes its numeric form into this thread's slots (`outBuffer()`,
+/// the caller selected; any of them may be given as its index in [`SPELLINGS`]) and writes its numeric form into this thread's slots (`outBuffer()`,
 /// `encode.rs`). Returns `undefined`, or the
 /// array of new strings the references point into when there are any.
 ///
@@ -615,9 +677,9 @@ unsafe fn into_args(
         for (k, &arg) in args[1..argc].iter().enumerate() {
             let start = bytes.len();
             // SAFETY: live handles.
-            if !unsafe { read_string(env, arg, &mut bytes) }? {
+            if !unsafe { read_string_or_spelling(env, arg, &mut bytes) }? {
                 return Err(type_error(
-                    "corsgate: the method and header lines must be strings",
+                    "corsgate: the method and header lines must be strings or spelling numbers",
                 ));
             }
             pieces[k] = (start, bytes.len());
@@ -843,6 +905,22 @@ mod tests {
         assert_eq!(decide_joined(&p, b"GET", b"x", 0), None);
         let many = vec!["a"; MAX_STRINGS + 2].join("\0");
         assert_eq!(decide_joined(&p, b"GET", many.as_bytes(), 66), None);
+    }
+
+    #[test]
+    fn the_spellings_are_the_methods_and_names_the_core_reads() {
+        let names = corsgate::names::REQUEST_HEADERS;
+        let n = names.len();
+        let first = SPELLINGS.len() - 2 * n;
+        assert_eq!(&SPELLINGS[first..first + n], &names[..]);
+        for (lower, name) in SPELLINGS[first + n..].iter().zip(names) {
+            assert_eq!(*lower, name.to_ascii_lowercase());
+        }
+        assert!(
+            SPELLINGS[..first]
+                .iter()
+                .all(|m| m.bytes().all(|b| b.is_ascii_uppercase()))
+        );
     }
 
     #[test]

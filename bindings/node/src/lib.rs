@@ -355,6 +355,13 @@ pub fn request_header_names() -> Vec<&'static str> {
     REQUEST_HEADER_NAMES.to_vec()
 }
 
+/// The strings `evaluateInto` / `respondInto` also take by index (`fast.rs`,
+/// `SPELLINGS`). Internal (not in the `.d.ts`).
+#[napi(skip_typescript, catch_unwind)]
+pub fn spellings() -> Vec<&'static str> {
+    fast::SPELLINGS.to_vec()
+}
+
 /// The response header names the middleware's compact form refers to by letter: `A`
 /// is the first, `B` the second, … (internal: not in the `.d.ts`, not re-exported by
 /// `index.js`).

@@ -5,7 +5,8 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Policy } = require('../index.js')
-const { nativeEvaluate, stringsOf } = require('../lib/evaluate.js')
+const { nativeEvaluate, stringsOf, crossing, SPELLINGS } = require('../lib/evaluate.js')
+const { requestHeaderNames } = require('../index.js')
 const { loadVectors } = require('./support/vectors.js')
 
 const NOISE = [
@@ -47,6 +48,51 @@ test('evaluate equals the addon on every vector, in every header shape, with noi
     }
   }
   assert.ok(n >= 4 * 190, `${n} comparisons`)
+})
+
+/** `name` with its letters' case flipped at every `step`-th position (ASCII only). */
+function recase(name, step) {
+  let out = ''
+  for (let i = 0; i < name.length; i++) {
+    const ch = name[i]
+    out += i % step === 0 ? (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()) : ch
+  }
+  return out
+}
+
+test('header names in any case cross; look-alikes and other lines never change the answer', () => {
+  // Every spelling of a name the core reads crosses, as a number only for the exact
+  // spellings the addon knows (which stand for the same bytes).
+  for (const name of requestHeaderNames()) {
+    for (const spelling of [name, name.toLowerCase(), name.toUpperCase(), recase(name, 2), recase(name, 3)]) {
+      const c = crossing(spelling)
+      assert.notEqual(c, undefined, spelling)
+      if (typeof c === 'number') assert.equal(SPELLINGS[c], spelling)
+      else assert.equal(c, spelling)
+    }
+  }
+  // Names the core does not read: dropped, or (same length, same checked letters) passed
+  // on for the core to compare.
+  for (const other of ['Accept', 'Cookie', 'Hos', 'Origins', 'Orig-n', 'Orıgin', 'Or\u0130gin', 'Ho\u212At', 'O\u0000igin']) {
+    const c = crossing(other)
+    assert.ok(c === undefined || c === other, other)
+  }
+  let n = 0
+  for (const v of loadVectors()) {
+    if (v.expect.config_error) continue
+    const policy = new Policy(v.policy)
+    for (const step of [1, 2, 3]) {
+      const lines = v.request.headers.map(([name, value]) => [recase(name, step), value])
+      // Look-alike names carrying values that would change the decision if read.
+      const noisy = [['Orıgin', 'https://evil.example'], ...lines, ['Origin\u0000', 'https://evil.example'], ['Access-Control-Request-Methoď', 'DELETE']]
+      for (const shaped of [lines, noisy]) {
+        same(policy, v.request.method, shaped, `${v.id} step ${step}`)
+        same(policy, v.request.method, shaped.flat(), `${v.id} step ${step}`)
+        n++
+      }
+    }
+  }
+  assert.ok(n >= 6 * 190, `${n} comparisons`)
 })
 
 test('many lines, NUL bytes and odd input take the joined form or the addon', () => {

@@ -30,23 +30,21 @@ SPELLINGS.forEach((s, i) => SPELLING.set(s, i))
 
 /** `method`, or its index in the addon's spellings. */
 function spelled(method) {
+  if (method === SPELLINGS[0]) return 0
   const i = SPELLING.get(method)
   return i === undefined ? method : i
 }
 
-// The request header names the core reads (a few, each of its own length in practice).
-// `WANTED_LENGTH[n]`: some name is `n` long.
-const WANTED_LENGTH = new Uint8Array(256)
-const READ = []
+// The request header names the core reads, by length: `BY_LENGTH[n]` the first name `n`
+// long (`null`: none), further ones of that length through `next`.
+const BY_LENGTH = new Array(256).fill(null)
 for (const name of requestHeaderNames()) {
-  WANTED_LENGTH[name.length] = 1
   const lower = name.toLowerCase()
   // Three letter positions (first, middle, last letter) and their lower case.
   const letters = []
   for (let i = 0; i < lower.length; i++) if (lower.charCodeAt(i) >= 0x61 && lower.charCodeAt(i) <= 0x7a) letters.push(i)
   const [p0, p1, p2] = [letters[0], letters[(letters.length - 1) >> 1], letters[letters.length - 1]]
-  READ.push({
-    length: name.length,
+  BY_LENGTH[name.length] = {
     spelled: SPELLING.get(name),
     spelledLower: SPELLING.get(lower),
     name,
@@ -57,7 +55,8 @@ for (const name of requestHeaderNames()) {
     c1: lower.charCodeAt(p1),
     p2,
     c2: lower.charCodeAt(p2),
-  })
+    next: BY_LENGTH[name.length],
+  }
 }
 
 /**
@@ -71,10 +70,7 @@ for (const name of requestHeaderNames()) {
  * only when it equals that spelling exactly.
  */
 function crossing(name) {
-  if (name.length > 255 || WANTED_LENGTH[name.length] === 0) return undefined
-  for (let k = 0; k < READ.length; k++) {
-    const c = READ[k]
-    if (c.length !== name.length) continue
+  for (let c = name.length < 256 ? BY_LENGTH[name.length] : null; c !== null; c = c.next) {
     if (name === c.name) return c.spelled
     if (name === c.lower) return c.spelledLower
     // A letter of `name` (either case) | 0x20 is its lower case, and nothing else gives

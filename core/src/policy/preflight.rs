@@ -6,6 +6,7 @@
 use super::Policy;
 use crate::decision::{Decision, Kind, MAX_ACRH_LINES, Reason};
 use crate::fetch::{self, VARY_PREFLIGHT, VARY_PREFLIGHT_PNA};
+use crate::matcher::bytes_eq;
 use crate::request::{self, MAX_ACRH_BYTES, RequestHeaders};
 use crate::syntax::is_token;
 
@@ -170,7 +171,8 @@ impl Policy {
     fn listed_method(&self, method: &[u8]) -> Option<&str> {
         // The policy's own methods first: a preflight asks for a method beyond the
         // safelist more often than for one of it (same text either way).
-        if let Some(m) = self.methods.iter().find(|m| m.as_bytes() == method) {
+        // Inline (a slice `==` calls `memcmp`).
+        if let Some(m) = self.methods.iter().find(|m| bytes_eq(m.as_bytes(), method)) {
             return Some(m);
         }
         fetch::safelisted_method(method)
@@ -183,5 +185,125 @@ impl Policy {
             return true;
         }
         self.any_header && !request::is_authorization(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::Reason;
+
+    /// Lines near the policy's joined names (the whole-text fast path), near its
+    /// elements (the plain-line fast path) and beyond both (the tokenizer).
+    fn lines(text: &str) -> Vec<Vec<u8>> {
+        let t = text.as_bytes();
+        let mut out: Vec<Vec<u8>> = vec![
+            t.to_vec(),
+            t.to_ascii_uppercase(),
+            [t, b","].concat(),
+            [b",", t].concat(),
+            [t, b",", t].concat(),
+            [b" ", t].concat(),
+            [t, b" "].concat(),
+            [t, b"\t"].concat(),
+            [t, b",x-other"].concat(),
+            t[..t.len() - 1].to_vec(),
+            [t, b"x"].concat(),
+            t.iter()
+                .map(|&b| if b == b',' { b' ' } else { b })
+                .collect(),
+            t.split(|&b| b == b',')
+                .rev()
+                .collect::<Vec<_>>()
+                .join(&b","[..]),
+            t.split(|&b| b == b',').collect::<Vec<_>>().join(&b", "[..]),
+            t.split(|&b| b == b',').collect::<Vec<_>>().join(&b",,"[..]),
+            b"".to_vec(),
+            b",".to_vec(),
+            b"\xff".to_vec(),
+            [t, b"\xff"].concat(),
+        ];
+        // Every byte of the text changed once: case, a neighbour, a comma, a space.
+        for at in 0..t.len() {
+            for b in [
+                b'A',
+                b'a',
+                b'-',
+                b',',
+                b' ',
+                t[at] ^ 0x20,
+                t[at].wrapping_add(1),
+            ] {
+                let mut l = t.to_vec();
+                l[at] = b;
+                out.push(l);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_paths_decide_lines_as_the_tokenizer_does() {
+        for json in [
+            r#"{"origins":["https://a.com"],"methods":["PUT"],
+                "request_headers":["x-requested-with","Authorization","content-type"]}"#,
+            r#"{"origins":["https://a.com"],"request_headers":["*","authorization","x-a"]}"#,
+            r#"{"origins":["https://a.com"],"request_headers":["x-a"]}"#,
+            r#"{"origins":["https://a.com"],"request_headers":["x-a-very-long-header-name-28","b"]}"#,
+        ] {
+            let p = Policy::from_json(json).unwrap();
+            let text = p.headers.joined();
+            let text_range = text.as_bytes().as_ptr_range();
+            for line in lines(text) {
+                let (mut e1, mut e2) = (0, 0);
+                let fast = p.acrh_line(&line, &mut e1);
+                let general = request::check_acrh_line(&line, &mut e2, |n| p.header_allowed(n));
+                assert_eq!(fast, general, "{json} {line:?}");
+                if line == text.as_bytes() {
+                    let echo = fast.unwrap().unwrap();
+                    assert!(
+                        text_range.contains(&echo.as_ptr()),
+                        "borrowed from the policy"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_joined_names_split_over_lines_are_echoed_per_line() {
+        let p = Policy::from_json(
+            r#"{"origins":["https://a.com"],"methods":["PUT"],
+                "request_headers":["x-requested-with","authorization","content-type"]}"#,
+        )
+        .unwrap();
+        let preflight = |acrh: &[&'static str]| {
+            let mut h = vec![
+                ("Origin", "https://a.com"),
+                ("Access-Control-Request-Method", "PUT"),
+            ];
+            h.extend(acrh.iter().map(|&v| ("Access-Control-Request-Headers", v)));
+            let d = p.evaluate_str("OPTIONS", &h);
+            let acah: Vec<String> = d
+                .headers()
+                .filter(|h| h.name.eq_ignore_ascii_case("access-control-allow-headers"))
+                .map(|h| h.value.to_string())
+                .collect();
+            (d.allowed(), d.reason(), acah)
+        };
+        let whole = "authorization,content-type,x-requested-with";
+        assert_eq!(preflight(&[whole]).2, [whole]);
+        let (ok, _, acah) = preflight(&["authorization,content-type", "x-requested-with"]);
+        assert!(ok);
+        assert_eq!(acah, ["authorization,content-type", "x-requested-with"]);
+        let (ok, _, acah) = preflight(&[whole, whole]);
+        assert!(ok);
+        assert_eq!(acah, [whole, whole]);
+        let (ok, reason, _) = preflight(&[whole, "x-other"]);
+        assert!(!ok);
+        assert_eq!(reason, Reason::HeaderNotAllowed { name: "x-other" });
+        let (ok, _, acah) = preflight(&["Authorization,Content-Type,X-Requested-With"]);
+        assert!(ok);
+        assert_eq!(acah, ["Authorization,Content-Type,X-Requested-With"]);
     }
 }

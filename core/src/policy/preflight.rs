@@ -6,19 +6,28 @@
 use super::Policy;
 use crate::decision::{Decision, Kind, MAX_ACRH_LINES, Reason};
 use crate::fetch::{self, VARY_PREFLIGHT, VARY_PREFLIGHT_PNA};
+use crate::matcher::bytes_eq;
 use crate::request::{self, MAX_ACRH_BYTES, RequestHeaders};
 use crate::syntax::is_token;
 
-/// The `Access-Control-Allow-Headers` lines and how many are set, or why not.
-type AcahResult<'a> = Result<(Option<[&'a str; MAX_ACRH_LINES]>, u8), Reason<'a>>;
+/// The `Access-Control-Allow-Headers` echo, or why not.
+type AcahResult<'a> = Result<Acah<'a>, Reason<'a>>;
+
+/// What an allowed preflight echoes in `Access-Control-Allow-Headers`.
+enum Acah<'a> {
+    /// One line (what browsers send): written into the decision with the other
+    /// slots constant, without filling an array first.
+    One(&'a str),
+    /// The lines, `lines[..len]` (`None` for no line with names).
+    Lines(Option<[&'a str; MAX_ACRH_LINES]>, u8),
+}
 
 /// What an allowed preflight's decision carries besides the policy's settings.
 struct Allowed<'a> {
     reason: Reason<'a>,
     acao: &'a str,
     method: &'a str,
-    acah: Option<[&'a str; MAX_ACRH_LINES]>,
-    acah_len: u8,
+    acah: Acah<'a>,
 }
 
 impl Policy {
@@ -38,23 +47,26 @@ impl Policy {
             VARY_PREFLIGHT
         });
         match self.check_preflight(origin, req) {
-            Ok(ok) => Decision {
-                kind: Kind::Preflight,
-                allowed: true,
-                status: Some(self.preflight_status),
-                reason: ok.reason,
-                acao: Some(ok.acao),
-                acac: self.credentials,
-                acam: Some(ok.method),
-                acah: ok.acah,
-                acah_len: ok.acah_len,
-                acma: self.max_age.as_deref(),
-                acapn: req.acrpn,
-                aceh: None,
+            // One struct expression per shape of the echo: the one-line one stores
+            // constants in the other slots.
+            Ok(Allowed {
+                reason,
+                acao,
+                method,
+                acah: Acah::One(line),
+            }) => self.allowed_preflight(
+                req,
+                (reason, acao, method),
+                Some([line, "", "", "", "", "", "", ""]),
+                1,
                 vary,
-                debug: None,
-                unchecked_origin: None,
-            },
+            ),
+            Ok(Allowed {
+                reason,
+                acao,
+                method,
+                acah: Acah::Lines(acah, len),
+            }) => self.allowed_preflight(req, (reason, acao, method), acah, len, vary),
             Err(reason) => {
                 let mut d = Decision::new(Kind::Preflight, reason);
                 d.status = Some(403);
@@ -62,6 +74,37 @@ impl Policy {
                 d.debug = self.debug.then(|| reason.code());
                 d
             }
+        }
+    }
+
+    /// An allowed preflight's decision: the origin's reason, `Access-Control-Allow-Origin`
+    /// and `-Methods` (`echo`), `-Headers` (`acah[..acah_len]`) and the policy's
+    /// settings.
+    #[inline(always)]
+    fn allowed_preflight<'a>(
+        &'a self,
+        req: &RequestHeaders<'a>,
+        (reason, acao, method): (Reason<'a>, &'a str, &'a str),
+        acah: Option<[&'a str; MAX_ACRH_LINES]>,
+        acah_len: u8,
+        vary: Option<&'static str>,
+    ) -> Decision<'a> {
+        Decision {
+            kind: Kind::Preflight,
+            allowed: true,
+            status: Some(self.preflight_status),
+            reason,
+            acao: Some(acao),
+            acac: self.credentials,
+            acam: Some(method),
+            acah,
+            acah_len,
+            acma: self.max_age.as_deref(),
+            acapn: req.acrpn,
+            aceh: None,
+            vary,
+            debug: None,
+            unchecked_origin: None,
         }
     }
 
@@ -79,7 +122,7 @@ impl Policy {
         if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
             return Err(Reason::HeadersTooLarge);
         }
-        let (acah, acah_len) = self.preflight_headers(req)?;
+        let acah = self.preflight_headers(req)?;
         if req.acrpn && !self.private_network {
             return Err(Reason::PrivateNetworkNotAllowed);
         }
@@ -88,7 +131,6 @@ impl Policy {
             acao,
             method,
             acah,
-            acah_len,
         })
     }
 
@@ -129,8 +171,8 @@ impl Policy {
         let lines = req.acrh_lines();
         if let [line] = lines {
             return Ok(match self.acrh_line(line, &mut empties)? {
-                Some(v) => (Some([v, "", "", "", "", "", "", ""]), 1),
-                None => (None, 0),
+                Some(v) => Acah::One(v),
+                None => Acah::Lines(None, 0),
             });
         }
         let mut acah: Option<[&'a str; MAX_ACRH_LINES]> = None;
@@ -146,7 +188,7 @@ impl Policy {
             }
         }
         const _: () = assert!(MAX_ACRH_LINES <= u8::MAX as usize);
-        Ok((acah, len))
+        Ok(Acah::Lines(acah, len))
     }
 
     /// One `Access-Control-Request-Headers` line: its echo (`None` for a line without
@@ -170,7 +212,11 @@ impl Policy {
     fn listed_method(&self, method: &[u8]) -> Option<&str> {
         // The policy's own methods first: a preflight asks for a method beyond the
         // safelist more often than for one of it (same text either way).
-        if let Some(m) = self.methods.iter().find(|m| m.as_bytes() == method) {
+        if let Some(m) = self
+            .methods
+            .iter()
+            .find(|m| method_eq(m.as_bytes(), method))
+        {
             return Some(m);
         }
         fetch::safelisted_method(method)
@@ -183,5 +229,163 @@ impl Policy {
             return true;
         }
         self.any_header && !request::is_authorization(name)
+    }
+}
+
+/// Whether `a == b`, for method names (mostly 3 to 7 bytes): the length, then the
+/// first and last two, four or eight bytes as words (overlapping), instead of a byte
+/// loop or a `memcmp` call (what a slice `==` is).
+#[inline(always)]
+fn method_eq(a: &[u8], b: &[u8]) -> bool {
+    #[inline(always)]
+    fn ends_eq<const K: usize>(a: &[u8], b: &[u8]) -> bool {
+        a.first_chunk::<K>() == b.first_chunk::<K>() && a.last_chunk::<K>() == b.last_chunk::<K>()
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        0 | 1 => a.first() == b.first(),
+        2..=3 => ends_eq::<2>(a, b),
+        4..=7 => ends_eq::<4>(a, b),
+        8..=16 => ends_eq::<8>(a, b),
+        _ => bytes_eq(a, b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::Reason;
+
+    /// Lines near the policy's joined names (the whole-text fast path), near its
+    /// elements (the plain-line fast path) and beyond both (the tokenizer).
+    fn lines(text: &str) -> Vec<Vec<u8>> {
+        let t = text.as_bytes();
+        let mut out: Vec<Vec<u8>> = vec![
+            t.to_vec(),
+            t.to_ascii_uppercase(),
+            [t, b","].concat(),
+            [b",", t].concat(),
+            [t, b",", t].concat(),
+            [b" ", t].concat(),
+            [t, b" "].concat(),
+            [t, b"\t"].concat(),
+            [t, b",x-other"].concat(),
+            t[..t.len() - 1].to_vec(),
+            [t, b"x"].concat(),
+            t.iter()
+                .map(|&b| if b == b',' { b' ' } else { b })
+                .collect(),
+            t.split(|&b| b == b',')
+                .rev()
+                .collect::<Vec<_>>()
+                .join(&b","[..]),
+            t.split(|&b| b == b',').collect::<Vec<_>>().join(&b", "[..]),
+            t.split(|&b| b == b',').collect::<Vec<_>>().join(&b",,"[..]),
+            b"".to_vec(),
+            b",".to_vec(),
+            b"\xff".to_vec(),
+            [t, b"\xff"].concat(),
+        ];
+        // Every byte of the text changed once: case, a neighbour, a comma, a space.
+        for at in 0..t.len() {
+            for b in [
+                b'A',
+                b'a',
+                b'-',
+                b',',
+                b' ',
+                t[at] ^ 0x20,
+                t[at].wrapping_add(1),
+            ] {
+                let mut l = t.to_vec();
+                l[at] = b;
+                out.push(l);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn methods_are_compared_exactly() {
+        let base = b"PROPPATCH-AND-SOME-EXTENSION-METHOD";
+        for n in 0..base.len() {
+            let a = &base[..n];
+            assert!(method_eq(a, a));
+            assert!(!method_eq(a, &base[..n + 1]) && !method_eq(&base[..n + 1], a));
+            for at in 0..n {
+                for b in [0u8, b'a', b'p', 0xff, a[at] ^ 0x20, a[at].wrapping_add(1)] {
+                    let mut other = a.to_vec();
+                    other[at] = b;
+                    assert_eq!(method_eq(a, &other), a == &other[..], "{a:?} {other:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_decide_lines_as_the_tokenizer_does() {
+        for json in [
+            r#"{"origins":["https://a.com"],"methods":["PUT"],
+                "request_headers":["x-requested-with","Authorization","content-type"]}"#,
+            r#"{"origins":["https://a.com"],"request_headers":["*","authorization","x-a"]}"#,
+            r#"{"origins":["https://a.com"],"request_headers":["x-a"]}"#,
+            r#"{"origins":["https://a.com"],"request_headers":["x-a-very-long-header-name-28","b"]}"#,
+        ] {
+            let p = Policy::from_json(json).unwrap();
+            let text = p.headers.joined();
+            let text_range = text.as_bytes().as_ptr_range();
+            for line in lines(text) {
+                let (mut e1, mut e2) = (0, 0);
+                let fast = p.acrh_line(&line, &mut e1);
+                let general = request::check_acrh_line(&line, &mut e2, |n| p.header_allowed(n));
+                assert_eq!(fast, general, "{json} {line:?}");
+                if line == text.as_bytes() {
+                    let echo = fast.unwrap().unwrap();
+                    assert!(
+                        text_range.contains(&echo.as_ptr()),
+                        "borrowed from the policy"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_joined_names_split_over_lines_are_echoed_per_line() {
+        let p = Policy::from_json(
+            r#"{"origins":["https://a.com"],"methods":["PUT"],
+                "request_headers":["x-requested-with","authorization","content-type"]}"#,
+        )
+        .unwrap();
+        let preflight = |acrh: &[&'static str]| {
+            let mut h = vec![
+                ("Origin", "https://a.com"),
+                ("Access-Control-Request-Method", "PUT"),
+            ];
+            h.extend(acrh.iter().map(|&v| ("Access-Control-Request-Headers", v)));
+            let d = p.evaluate_str("OPTIONS", &h);
+            let acah: Vec<String> = d
+                .headers()
+                .filter(|h| h.name.eq_ignore_ascii_case("access-control-allow-headers"))
+                .map(|h| h.value.to_string())
+                .collect();
+            (d.allowed(), d.reason(), acah)
+        };
+        let whole = "authorization,content-type,x-requested-with";
+        assert_eq!(preflight(&[whole]).2, [whole]);
+        let (ok, _, acah) = preflight(&["authorization,content-type", "x-requested-with"]);
+        assert!(ok);
+        assert_eq!(acah, ["authorization,content-type", "x-requested-with"]);
+        let (ok, _, acah) = preflight(&[whole, whole]);
+        assert!(ok);
+        assert_eq!(acah, [whole, whole]);
+        let (ok, reason, _) = preflight(&[whole, "x-other"]);
+        assert!(!ok);
+        assert_eq!(reason, Reason::HeaderNotAllowed { name: "x-other" });
+        let (ok, _, acah) = preflight(&["Authorization,Content-Type,X-Requested-With"]);
+        assert!(ok);
+        assert_eq!(acah, ["Authorization,Content-Type,X-Requested-With"]);
     }
 }

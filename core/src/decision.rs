@@ -415,10 +415,17 @@ pub struct Decision<'a> {
     pub(crate) vary: Option<&'static str>,
     /// `Corsgate-Debug-Reason` (the reason code), under a policy's `debug` only.
     pub(crate) debug: Option<&'static str>,
-    /// With `reason` [`Reason::OriginNotAllowed`] on an actual request: the origin,
-    /// which may be malformed instead ([`crate::matcher::OriginMatcher::find_unchecked`]).
-    /// [`Decision::reason`] tells the two apart when asked, by one parse; the response
-    /// headers do not depend on it. `None` otherwise.
+    /// The request's origin, on an actual request only, in two cases told apart by
+    /// `allowed`:
+    /// - denied, with `reason` [`Reason::OriginNotAllowed`]: the origin may be malformed
+    ///   instead ([`crate::matcher::OriginMatcher::find_unchecked`]).
+    ///   [`Decision::reason`] tells the two apart when asked, by one parse; the response
+    ///   headers do not depend on it.
+    /// - allowed, with `acao` `None`: the `Access-Control-Allow-Origin` value is this
+    ///   origin, which a wildcard, host or regex pattern admitted (so all ASCII), made
+    ///   text when the headers are read ([`Decision::acao`]), not by `evaluate`.
+    ///
+    /// `None` otherwise.
     pub(crate) unchecked_origin: Option<&'a [u8]>,
 }
 
@@ -469,10 +476,29 @@ impl<'a> Decision<'a> {
     #[inline]
     pub fn reason(&self) -> Reason<'a> {
         match self.unchecked_origin {
-            Some(origin) if crate::matcher::OriginMatcher::unmatched_is_malformed(origin) => {
+            Some(origin)
+                if !self.allowed
+                    && crate::matcher::OriginMatcher::unmatched_is_malformed(origin) =>
+            {
                 Reason::OriginMalformed
             }
             _ => self.reason,
+        }
+    }
+
+    /// The `Access-Control-Allow-Origin` value, if any.
+    ///
+    /// Cost: a load, except for an actual request that a wildcard, host or regex
+    /// pattern allowed: one `str::from_utf8` of the origin (`evaluate` leaves making
+    /// its text to the reader of the headers).
+    #[inline(always)]
+    fn acao(&self) -> Option<&'a str> {
+        match (self.acao, self.unchecked_origin) {
+            (Some(v), _) => Some(v),
+            // The origin passed the strict parse, which accepts ASCII only: this never
+            // fails.
+            (None, Some(origin)) if self.allowed => std::str::from_utf8(origin).ok(),
+            _ => None,
         }
     }
 
@@ -508,7 +534,7 @@ impl<'a> Decision<'a> {
     pub fn for_each_header(&self, mut f: impl FnMut(Header<'a>)) {
         use names::*;
         let mut put = |name: &'static str, value: &'a str| f(Header { name, value });
-        if let Some(v) = self.acao {
+        if let Some(v) = self.acao() {
             put(ACAO, v);
         }
         if self.acac {
@@ -580,7 +606,7 @@ impl<'a> Iterator for Headers<'a> {
         loop {
             let d = &self.d;
             let item = match self.step {
-                0 => d.acao.map(|v| Header {
+                0 => d.acao().map(|v| Header {
                     name: ACAO,
                     value: v,
                 }),

@@ -639,10 +639,32 @@ pub enum OriginMatch<'a> {
     Pattern(u32, &'a str),
     /// As `Pattern`, for an exact origin whose entry is written exactly as this text.
     Verbatim(u32, &'a str),
+    /// As `Pattern`, from [`OriginMatcher::find_unchecked`] only: the origin matched
+    /// a wildcard, host or regex pattern, so it is a serialized origin, all ASCII, and
+    /// its text is the request's bytes, not made here (`str::from_utf8` of a 28-byte
+    /// origin costs ~100 instructions); [`OriginMatch::text_of`] makes it when asked.
+    Ascii(u32),
     /// Well formed, but no pattern admits it.
     NotAllowed,
     /// Not a serialized origin a browser would send.
     Malformed,
+}
+
+impl<'a> OriginMatch<'a> {
+    /// `self`, with an [`OriginMatch::Ascii`] hit on `origin` (the value it was found
+    /// for) given its text: the `Pattern` that [`OriginMatcher::find`] returns. Cost:
+    /// one `str::from_utf8` of the origin for `Ascii`, nothing otherwise.
+    pub fn text_of(self, origin: &'a [u8]) -> OriginMatch<'a> {
+        match self {
+            OriginMatch::Ascii(id) => match std::str::from_utf8(origin) {
+                Ok(text) => OriginMatch::Pattern(id, text),
+                // Never: an `Ascii` origin passed the strict parse, which accepts
+                // ASCII only.
+                Err(_) => OriginMatch::Malformed,
+            },
+            other => other,
+        }
+    }
 }
 
 /// The compiled origin patterns of a policy.
@@ -812,10 +834,13 @@ impl OriginMatcher {
     /// [`OriginMatcher::find`], except that an origin no pattern admits may come back
     /// as [`OriginMatch::NotAllowed`] without having been checked well formed (the
     /// quick path's check, ~150 instructions on a 26-byte host, is skipped): tell the
-    /// two apart later, only when asked, with [`OriginMatcher::unmatched_is_malformed`].
-    /// `Malformed`, `Pattern`, `Verbatim` and `Any` are as `find`'s.
+    /// two apart later, only when asked, with [`OriginMatcher::unmatched_is_malformed`];
+    /// and a wildcard, host or regex pattern's hit (`find`'s `Pattern(id, text)` with
+    /// the request's bytes as text) comes back as [`OriginMatch::Ascii`]`(id)`, without
+    /// the text ([`OriginMatch::text_of`] makes it). `Malformed`, `Verbatim`, `Any` and
+    /// the `Pattern` of an exact origin or `null` are as `find`'s.
     ///
-    /// Cost: [`OriginMatcher::allows`]'s, plus the origin as text on a pattern hit.
+    /// Cost: [`OriginMatcher::allows`]'s, plus the id of the pattern on a hit.
     #[inline]
     pub fn find_unchecked<'a>(&'a self, origin: &'a [u8]) -> OriginMatch<'a> {
         self.find_in::<true, false>(origin)
@@ -861,11 +886,9 @@ impl OriginMatcher {
             Quick::Unknown => self.find_slow(origin),
         };
         match slow {
-            Slow::Pattern(id) => match std::str::from_utf8(origin) {
-                // `parse_origin` accepts ASCII only, so this never fails.
-                Ok(text) => OriginMatch::Pattern(id, text),
-                Err(_) => OriginMatch::Malformed,
-            },
+            // `parse_origin` (and the quick path's checks) accept ASCII only.
+            Slow::Pattern(id) if !CHECK => OriginMatch::Ascii(id),
+            Slow::Pattern(id) => OriginMatch::Ascii(id).text_of(origin),
             Slow::Null(id) => OriginMatch::Pattern(id, "null"),
             Slow::NotAllowed => OriginMatch::NotAllowed,
             Slow::Malformed => OriginMatch::Malformed,
@@ -1251,6 +1274,10 @@ mod tests {
                 let lazy = match m.find_unchecked(o) {
                     OriginMatch::NotAllowed if OriginMatcher::unmatched_is_malformed(o) => {
                         OriginMatch::Malformed
+                    }
+                    OriginMatch::Ascii(id) => {
+                        assert!(o.is_ascii(), "{srcs:?} {}", String::from_utf8_lossy(o));
+                        OriginMatch::Ascii(id).text_of(o)
                     }
                     other => other,
                 };

@@ -355,27 +355,36 @@ impl Policy {
 
     /// Matches the origin: `Ok((reason, acao))` when allowed, where `acao` is the
     /// `Access-Control-Allow-Origin` value: `*` for an any-origin policy, else the origin
-    /// as text (handed back by the matcher, so the request's bytes are not re-validated).
+    /// as text (handed back by the matcher, so the request's bytes are not re-validated
+    /// for an exact origin).
     #[inline]
     fn origin_verdict<'a>(
         &'a self,
         origin: &'a [u8],
         req: &RequestHeaders<'a>,
     ) -> Result<(Reason<'a>, &'a str), Reason<'a>> {
-        self.origin_verdict_in::<true>(origin, req)
+        let (reason, acao) = self.origin_verdict_in::<true>(origin, req)?;
+        match acao {
+            Some(acao) => Ok((reason, acao)),
+            // Never: the checked matcher hands back every origin's text.
+            None => Err(Reason::OriginMalformed),
+        }
     }
 
-    /// [`Policy::origin_verdict`]; without `CHECK`, `Err(Reason::OriginNotAllowed)` may
-    /// stand for a malformed origin too ([`OriginMatcher::find_unchecked`]): only for a
-    /// decision that resolves it when asked ([`Policy::decide_actual`]).
+    /// [`Policy::origin_verdict`], with `Ok((reason, None))` when the
+    /// `Access-Control-Allow-Origin` value is the origin itself, all ASCII, not yet made
+    /// text (only without `CHECK`: [`OriginMatch::Ascii`]); without `CHECK`,
+    /// `Err(Reason::OriginNotAllowed)` may also stand for a malformed origin
+    /// ([`OriginMatcher::find_unchecked`]). Only for a decision that resolves both when
+    /// asked ([`Policy::decide_actual`]).
     #[inline]
     fn origin_verdict_in<'a, const CHECK: bool>(
         &'a self,
         origin: &'a [u8],
         req: &RequestHeaders<'a>,
-    ) -> Result<(Reason<'a>, &'a str), Reason<'a>> {
+    ) -> Result<(Reason<'a>, Option<&'a str>), Reason<'a>> {
         if self.matcher.is_any() {
-            return Ok((Reason::AnyOrigin, "*"));
+            return Ok((Reason::AnyOrigin, Some("*")));
         }
         if req.origin_lines > 1 {
             return Err(Reason::OriginMultiple);
@@ -385,25 +394,27 @@ impl Policy {
         } else {
             self.matcher.find_unchecked(origin)
         };
+        let pattern = |id: u32, text: Option<&'a str>| match self.source(id) {
+            Some(source) => Ok((
+                Reason::OriginAllowed {
+                    index: id as usize,
+                    pattern: source,
+                },
+                text,
+            )),
+            None => Err(Reason::OriginNotAllowed),
+        };
         match found {
-            OriginMatch::Any => Ok((Reason::AnyOrigin, "*")),
+            OriginMatch::Any => Ok((Reason::AnyOrigin, Some("*"))),
             OriginMatch::Verbatim(id, text) => Ok((
                 Reason::OriginAllowed {
                     index: id as usize,
                     pattern: text,
                 },
-                text,
+                Some(text),
             )),
-            OriginMatch::Pattern(id, text) => match self.source(id) {
-                Some(source) => Ok((
-                    Reason::OriginAllowed {
-                        index: id as usize,
-                        pattern: source,
-                    },
-                    text,
-                )),
-                None => Err(Reason::OriginNotAllowed),
-            },
+            OriginMatch::Pattern(id, text) => pattern(id, Some(text)),
+            OriginMatch::Ascii(id) => pattern(id, None),
             OriginMatch::NotAllowed => Err(Reason::OriginNotAllowed),
             OriginMatch::Malformed => Err(Reason::OriginMalformed),
         }
@@ -412,12 +423,13 @@ impl Policy {
     /// An actual request, from its origin's verdict ([`Policy::origin_verdict_in`],
     /// checked or not): a deny `OriginNotAllowed` keeps the origin, so that
     /// [`Decision::reason`] tells a malformed one apart only when asked (the response
-    /// headers are the same).
+    /// headers are the same); an allow whose `Access-Control-Allow-Origin` is the
+    /// origin not yet made text keeps it too, made text when the headers are read.
     #[inline]
     fn decide_actual<'a>(
         &'a self,
         origin: &'a [u8],
-        verdict: Result<(Reason<'a>, &'a str), Reason<'a>>,
+        verdict: Result<(Reason<'a>, Option<&'a str>), Reason<'a>>,
     ) -> Decision<'a> {
         let vary = if self.matcher.is_any() {
             None
@@ -427,7 +439,10 @@ impl Policy {
         match verdict {
             Ok((reason, acao)) => {
                 let mut d = Decision::new(Kind::Actual, reason);
-                d.acao = Some(acao);
+                d.acao = acao;
+                if acao.is_none() {
+                    d.unchecked_origin = Some(origin);
+                }
                 d.allowed = true;
                 d.acac = self.credentials;
                 d.aceh = self.expose.as_deref();
@@ -520,6 +535,50 @@ mod tests {
         // A clone answers the same, and rebuilds its own copy.
         let q = p.clone();
         assert_eq!(q.config(), &config);
+    }
+
+    #[test]
+    fn a_pattern_hit_echoes_the_origin_made_text_when_read() {
+        // `evaluate` leaves the text of an origin admitted by a wildcard, host or regex
+        // pattern to the reader of the headers: every reader gives the same lines.
+        let p = policy(
+            r#"{"origins":["https://*.example.com","http://localhost:*",
+                "~^https://pr-[0-9]+\\.example\\.dev$","https://a.com"],"credentials":true}"#,
+        );
+        for (origin, index) in [
+            ("https://api.eu.example.com", 0),
+            ("http://localhost:8080", 1),
+            ("https://pr-12.example.dev", 2),
+            ("https://a.com", 3),
+        ] {
+            let d = p.evaluate_str("GET", &[("Origin", origin)]);
+            assert!(d.allowed(), "{origin}");
+            assert_eq!(d.reason().index(), Some(index), "{origin}");
+            assert_eq!(d.header("access-control-allow-origin"), Some(origin));
+            let mut each = Vec::new();
+            d.for_each_header(|h| each.push((h.name, h.value)));
+            let iter: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
+            assert_eq!(each, iter, "{origin}");
+            assert_eq!(
+                iter,
+                [
+                    ("Access-Control-Allow-Origin", origin),
+                    ("Access-Control-Allow-Credentials", "true"),
+                    ("Vary", VARY_ORIGIN),
+                ],
+                "{origin}"
+            );
+        }
+        // A deny keeps the origin for its reason, never as a header.
+        for (origin, reason) in [
+            ("https://b.com", Reason::OriginNotAllowed),
+            ("https://b.com/", Reason::OriginMalformed),
+        ] {
+            let d = p.evaluate_str("GET", &[("Origin", origin)]);
+            assert!(!d.allowed());
+            assert_eq!(d.reason(), reason, "{origin}");
+            assert_eq!(d.header("access-control-allow-origin"), None);
+        }
     }
 
     #[test]

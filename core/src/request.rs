@@ -89,7 +89,13 @@ impl<'a> RequestHeaders<'a> {
     {
         let r = self;
         for (name, value) in headers {
-            match name.len() {
+            // Most lines have a name no arm reads: one test of a bit of the read
+            // lengths skips them, before the jump table, and before the value is read.
+            let n = name.len();
+            if n >= 64 || (X::READ_LENGTHS >> n) & 1 == 0 {
+                continue;
+            }
+            match n {
                 6 if ORIGIN.matches(name) => count_line(&mut r.origin, &mut r.origin_lines, value),
                 29 if ACRM.matches(name) => count_line(&mut r.acrm, &mut r.acrm_lines, value),
                 30 if ACRH.matches(name) => {
@@ -138,6 +144,14 @@ fn last_line<'a>(last: &mut Option<&'a [u8]>, lines: &mut u32, value: &'a [u8]) 
 pub(crate) trait OtherLines<'a> {
     /// Whether the scan reads these names at all (a constant: `false` costs nothing).
     const READS: bool;
+    /// Bit `n` set for each length `n` of a name the scan reads: the CORS names', and
+    /// with [`OtherLines::READS`] also `Host`'s, `Sec-Fetch-Site`'s and `Upgrade`'s.
+    const READ_LENGTHS: u64 = CORS_LENGTHS
+        | if Self::READS {
+            HOST.length_bit() | SEC_FETCH_SITE.length_bit() | UPGRADE.length_bit()
+        } else {
+            0
+        };
     /// One `Host` line, in request order.
     fn host(&mut self, value: &'a [u8]);
     /// One `Sec-Fetch-Site` line, in request order.
@@ -301,6 +315,10 @@ pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// The lengths of the CORS request header names the scan reads, as bits.
+const CORS_LENGTHS: u64 =
+    ORIGIN.length_bit() | ACRM.length_bit() | ACRH.length_bit() | ACRPN.length_bit();
+
 const ORIGIN: FoldedName<6> = FoldedName::new(b"origin");
 const ACRM: FoldedName<29> = FoldedName::new(b"access-control-request-method");
 const ACRH: FoldedName<30> = FoldedName::new(b"access-control-request-headers");
@@ -397,6 +415,12 @@ impl<const N: usize> FoldedName<N> {
             lower: *lower,
             mask,
         }
+    }
+
+    /// Bit `N` (every read name is under 64 bytes: a longer one fails to compile).
+    const fn length_bit(&self) -> u64 {
+        assert!(N < 64);
+        1 << N
     }
 
     /// Whether `name` equals this name, ignoring ASCII case.

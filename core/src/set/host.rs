@@ -5,11 +5,11 @@
 //! when the port is not a default one (80 and 443 are dropped): `api.acme.com`,
 //! `api.acme.com:8443`. The selector's tables are keyed by that text.
 //!
-//! The request side never allocates. Its fast path ([`as_written_key`]) takes the
-//! `Host` value itself as the key when it ends in a lowercase letter (no port, no
-//! trailing dot, no trailing whitespace), which is how browsers send it: a table hit on
-//! those bytes equals a route key, which is normalized and well formed. Anything else
-//! (uppercase, a port, whitespace) is normalized into a stack buffer ([`normalize`]).
+//! The request side never allocates. The selector probes the `Host` value as written
+//! first (how browsers send it): a route key is normalized, and [`normalize`] gives a
+//! key back unchanged, so a hit on the value as written is the hit its normalized form
+//! would give. Anything else (uppercase, a port, whitespace) is normalized into a stack
+//! buffer ([`normalize`]).
 
 use crate::syntax::{is_canonical_domain, is_canonical_ipv6, parse_port};
 
@@ -90,25 +90,6 @@ pub(crate) fn is_valid_lower_name(lower: &[u8]) -> bool {
 
 /// The longest key: a [`MAX_NAME`]-byte name, `:` and five digits.
 pub(crate) const MAX_KEY: usize = MAX_NAME + 6;
-
-/// The `Host` value as a key, unchanged, when it may already be one: it ends in a
-/// lowercase ASCII letter (so it has no port, no trailing dot, no trailing whitespace)
-/// and starts with neither whitespace nor `[`. A table hit on these bytes is a route
-/// key, hence a normalized, well-formed host; a miss proves nothing (the value may be
-/// uppercase), and the caller goes on with [`normalize`].
-///
-/// Cost: two byte comparisons.
-#[inline(always)]
-pub(crate) fn as_written_key(raw: &[u8]) -> Option<&[u8]> {
-    match (raw.first(), raw.last()) {
-        (Some(&first), Some(&last))
-            if last.is_ascii_lowercase() && !matches!(first, b' ' | b'\t' | b'[') =>
-        {
-            Some(raw)
-        }
-        _ => None,
-    }
-}
 
 /// A request's `Host` value normalized into `out` as a key: `(name length, key
 /// length)`, the name being `out[..name length]` (lowercase), followed by `:port` for a
@@ -337,17 +318,17 @@ mod tests {
             norm(&longest).map(|(n, k)| (n.len(), k.len())),
             Some((MAX_NAME, MAX_KEY))
         );
-        assert_eq!(as_written_key(b"api.acme.com"), Some(&b"api.acme.com"[..]));
-        for not in [
-            "API.ACME.COM",
+        // A route key normalizes to itself: the selector probes a `Host` value as
+        // written first, and a hit on a key must select what its normalized form does.
+        for key in [
+            "api.acme.com",
             "a.com:8080",
-            "a.com.",
-            " a.com",
-            "a.com ",
-            "",
             "[::1]",
+            "[::1]:8080",
+            "10.0.0.1",
+            "a.b1234",
         ] {
-            assert_eq!(as_written_key(not.as_bytes()), None, "{not}");
+            assert_eq!(norm(key).map(|(_, k)| k), Some(key.to_owned()), "{key}");
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::decision::{Decision, Kind, Reason};
 use crate::diag::{ConfigError, Diagnostic};
 use crate::fetch::VARY_ORIGIN;
 use crate::policy::Policy;
-use crate::request::{ProtectionLines, RequestHeaders};
+use crate::request::{HostLines, ProtectionLines, RequestHeaders};
 use select::Selector;
 use std::fmt;
 
@@ -50,6 +50,9 @@ pub struct PolicySet {
     routes: Vec<Route>,
     selector: Selector,
     warnings: Vec<Diagnostic>,
+    /// Some policy has cross-origin protection: requests are scanned for
+    /// `Sec-Fetch-Site` and `Upgrade` too, not only `Host`.
+    protection: bool,
 }
 
 /// A decision of a [`PolicySet`]: the selected policy's [`Decision`] (which it
@@ -152,7 +155,12 @@ impl PolicySet {
     /// Compiles a parsed document it owns (dropping each policy's part once compiled).
     fn from_document(value: serde_json::Value) -> Result<PolicySet, ConfigError> {
         let p = file::read(value)?;
+        let protection = p
+            .policies
+            .iter()
+            .any(|p| p.config().cross_origin_protection);
         Ok(PolicySet {
+            protection,
             names: p.names,
             compiled_of: p.compiled_of,
             policies: p.policies,
@@ -186,7 +194,11 @@ impl PolicySet {
     {
         let mut req = RequestHeaders::new();
         let mut lines = ProtectionLines::new();
-        req.scan(headers, &mut lines);
+        if self.protection {
+            req.scan(headers, &mut lines);
+        } else {
+            req.scan(headers, &mut HostLines(&mut lines));
+        }
         let host = if lines.host_lines == 1 {
             lines.host
         } else {

@@ -2,29 +2,39 @@
 //! suffixes (probed once per label suffix, skipping suffix lengths no route has), the
 //! `*` routes, and under each host its routes ordered by the longest `path_prefix`.
 //!
-//! Layout: every key and prefix lives in one arena; a table slot is one `u64` naming a
-//! group, which names its longer prefixes as a range of one `entries` array and holds
-//! its `/` route itself. Nothing per host is allocated on its own, so 100,000 routes
-//! cost a few tens of bytes each. Selecting never allocates.
+//! Layout: a table slot holds its host's key as two 16-byte words (the first and the
+//! last 16 bytes, so that a key of 16 to 32 bytes, the usual host, is compared in two
+//! word comparisons without reading anything else) and its group: the range of its
+//! longer prefixes in one `entries` array and its `/` route itself. Prefixes, and keys
+//! longer than 32 bytes, live in one arena. Nothing per host is allocated on its own, so
+//! 100,000 routes cost a few tens of bytes each. Selecting never allocates.
 
 use super::host::{self, MAX_KEY, RouteHost};
 use crate::matcher::{Seeds, key_hash};
+use foldhash::fast::RandomState;
 use hashbrown::HashMap;
+use std::hash::BuildHasher;
 
 /// No route (a group without a `/` route).
 const NONE: u32 = u32::MAX;
 
-/// A host's routes: its key `arena[key_off..key_off + key_len]`, the routes whose prefix
-/// is longer than `/` as `entries[start..start + len]` (longest prefix first), and the
-/// route whose prefix is `/` (the shortest a prefix can be, so always tried last), if any.
+/// A host's routes: the routes whose prefix is longer than `/` as
+/// `entries[start..start + len]` (longest prefix first), and the route whose prefix is
+/// `/` (the shortest a prefix can be, so always tried last), if any.
 #[derive(Clone, Copy, Debug)]
 struct Group {
-    key_off: u32,
-    key_len: u32,
     start: u32,
     len: u32,
     /// The `/` route's index, or [`NONE`].
     root: Target,
+}
+
+impl Group {
+    const EMPTY: Group = Group {
+        start: 0,
+        len: 0,
+        root: Target::NONE,
+    };
 }
 
 /// What selecting a route yields: the route's index in the file and the index of its
@@ -59,15 +69,96 @@ pub(crate) struct RouteSpec<'a> {
     pub(crate) policy: u32,
 }
 
-/// An open-addressing table from a key's hash to its group: each slot is `0` (empty)
-/// or the hash's high 32 bits beside the group's index + 1. At most half full, so that
-/// a probe usually reads one slot; linear probing.
+/// A host key as a table compares it: its first 16 bytes and its last 16 bytes
+/// (overlapping for keys shorter than 32 bytes), as four little-endian words. A key
+/// shorter than 16 bytes is its bytes padded with zeros in the first two words, the
+/// last two zero. With equal lengths, equal words mean equal keys up to [`WORDS_KEY`]
+/// bytes; a longer key is compared in full too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Words([u64; 4]);
+
+impl Words {
+    /// The words of `key`. Cost: four 8-byte loads for a key of 16 bytes or more.
+    #[inline(always)]
+    fn of(key: &[u8]) -> Words {
+        let word = |b: &[u8; 16], at: usize| {
+            let mut w = [0u8; 8];
+            if let Some(s) = b.get(at..at + 8) {
+                w.copy_from_slice(s);
+            }
+            u64::from_le_bytes(w)
+        };
+        match (key.first_chunk::<16>(), key.last_chunk::<16>()) {
+            (Some(head), Some(tail)) => {
+                Words([word(head, 0), word(head, 8), word(tail, 0), word(tail, 8)])
+            }
+            _ => {
+                let mut head = [0u8; 16];
+                for (d, s) in head.iter_mut().zip(key) {
+                    *d = *s;
+                }
+                Words([word(&head, 0), word(&head, 8), 0, 0])
+            }
+        }
+    }
+
+    /// All four words equal.
+    #[inline(always)]
+    fn eq(&self, other: &Words) -> bool {
+        let [a, b, c, d] = self.0;
+        let [e, f, g, h] = other.0;
+        ((a ^ e) | (b ^ f) | (c ^ g) | (d ^ h)) == 0
+    }
+
+    /// The hash of a key of `len` bytes (at most [`WORDS_KEY`]) from its words:
+    /// foldhash's construction over the four words, as [`key_hash`] does for keys of 16
+    /// to 31 bytes, without reading the key again. Cost: two multiplies.
+    #[inline(always)]
+    fn hash(&self, seeds: [u64; 2], len: usize) -> u64 {
+        let [a, b, c, d] = self.0;
+        let [s0, s1] = seeds;
+        let acc = fold(a ^ s0.rotate_right(len as u32), b ^ s1);
+        fold(c ^ acc, d ^ s1)
+    }
+}
+
+/// The folded 64×64→128-bit multiply of foldhash.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let f = u128::from(a) * u128::from(b);
+    (f as u64) ^ ((f >> 64) as u64)
+}
+
+/// The longest key that [`Words`] compare in full.
+const WORDS_KEY: usize = 32;
+
+/// One host of a table: its key's length (`0`: an empty slot), words and, for a key
+/// longer than [`WORDS_KEY`], its offset in the arena; and its routes.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    words: Words,
+    key_len: u32,
+    key_off: u32,
+    group: Group,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        words: Words([0; 4]),
+        key_len: 0,
+        key_off: 0,
+        group: Group::EMPTY,
+    };
+}
+
+/// An open-addressing table of hosts, slots placed by the key's hash, linear probing.
+/// At most half full, so that a probe usually reads one slot, whose words decide.
 ///
 /// Invariant: `slots.len()` is a power of two (`mask + 1`), and at least one slot is
 /// empty, so every probe ends.
 #[derive(Clone, Debug)]
 struct Table {
-    slots: Box<[u64]>,
+    slots: Box<[Slot]>,
     mask: usize,
 }
 
@@ -75,17 +166,17 @@ impl Table {
     fn with_capacity(keys: usize) -> Table {
         let n = (keys.max(1) * 2).next_power_of_two();
         Table {
-            slots: vec![0; n].into_boxed_slice(),
+            slots: vec![Slot::EMPTY; n].into_boxed_slice(),
             mask: n - 1,
         }
     }
 
-    /// Adds `group` under `hash` (keys are unique: the caller groups routes by host).
-    fn insert(&mut self, hash: u64, group: u32) {
+    /// Adds `slot` under `hash` (keys are unique: the caller groups routes by host).
+    fn insert(&mut self, hash: u64, slot: Slot) {
         let mut i = hash as usize & self.mask;
-        while let Some(slot) = self.slots.get_mut(i) {
-            if *slot == 0 {
-                *slot = (hash & !0xffff_ffff) | (u64::from(group) + 1);
+        while let Some(s) = self.slots.get_mut(i) {
+            if s.key_len == 0 {
+                *s = slot;
                 return;
             }
             i = (i + 1) & self.mask;
@@ -95,20 +186,21 @@ impl Table {
 
 /// The compiled routes of a policy set.
 ///
-/// Invariant: every `(off, len)` of a group or entry lies inside `arena`, every group's
-/// range inside `entries`, every table slot's group inside `groups`.
+/// Invariant: every `(off, len)` of an entry, and of a slot whose key is longer than
+/// [`WORDS_KEY`], lies inside `arena`; every group's range inside `entries`.
 #[derive(Clone, Debug)]
 pub(crate) struct Selector {
     exact: Table,
     wild: Table,
-    /// The groups of both tables.
-    groups: Vec<Group>,
     /// Bit `n` is set when some wildcard key (suffix and port) has `n` bytes
     /// (`n <= MAX_KEY < 320`).
     wild_lengths: [u64; 5],
     star: Group,
     entries: Vec<Entry>,
     arena: String,
+    /// The seeds of [`Words::hash`] (keys up to [`WORDS_KEY`] bytes) and of
+    /// [`key_hash`] (longer keys).
+    words_seeds: [u64; 2],
     seeds: Seeds,
 }
 
@@ -144,17 +236,14 @@ impl Selector {
         let mut s = Selector {
             exact: Table::with_capacity(exact_hosts),
             wild: Table::with_capacity(wild_hosts),
-            groups: Vec::with_capacity(exact_hosts + wild_hosts),
             wild_lengths: [0; 5],
-            star: Group {
-                key_off: 0,
-                key_len: 0,
-                start: 0,
-                len: 0,
-                root: Target::NONE,
-            },
+            star: Group::EMPTY,
             entries: Vec::new(),
             arena: String::new(),
+            words_seeds: {
+                let r = RandomState::default();
+                [r.hash_one(1u64), r.hash_one(2u64)]
+            },
             seeds: Seeds::default(),
         };
         let mut duplicates = Vec::new();
@@ -193,8 +282,6 @@ impl Selector {
                 });
             }
             let group = Group {
-                key_off: 0,
-                key_len: 0,
                 start,
                 len: list.len() as u32,
                 root,
@@ -227,39 +314,64 @@ impl Selector {
     }
 
     /// Adds `group` under `key` to the exact or the wildcard table.
-    fn insert(&mut self, wild: bool, key: &str, mut group: Group) {
-        (group.key_off, group.key_len) = self.push(key);
-        let hash = key_hash(self.seeds, key.as_bytes());
-        let index = self.groups.len() as u32;
-        self.groups.push(group);
+    fn insert(&mut self, wild: bool, key: &str, group: Group) {
+        let key_off = if key.len() > WORDS_KEY {
+            self.push(key).0
+        } else {
+            0
+        };
+        let words = Words::of(key.as_bytes());
+        let hash = self.hash(&words, key.as_bytes());
+        let slot = Slot {
+            words,
+            key_len: key.len() as u32,
+            key_off,
+            group,
+        };
         let table = if wild {
             &mut self.wild
         } else {
             &mut self.exact
         };
-        table.insert(hash, index);
+        table.insert(hash, slot);
+    }
+
+    /// The hash of `key`, whose words are `words`.
+    #[inline(always)]
+    fn hash(&self, words: &Words, key: &[u8]) -> u64 {
+        if key.len() <= WORDS_KEY {
+            words.hash(self.words_seeds, key.len())
+        } else {
+            key_hash(self.seeds, key)
+        }
     }
 
     /// The group of `key` in `table`.
     ///
-    /// Cost: one hash of the key, usually one slot read, one key comparison.
+    /// Cost: for a key of at most 32 bytes, four word loads, two multiplies, and usually
+    /// one slot read: its words and length compared (a longer key is hashed and
+    /// compared in full).
     #[inline(always)]
-    fn find(&self, table: &Table, key: &[u8]) -> Option<&Group> {
-        let hash = key_hash(self.seeds, key);
-        let tag = hash & !0xffff_ffff;
-        let mut i = hash as usize & table.mask;
+    fn find<'s>(&'s self, table: &'s Table, key: &[u8]) -> Option<&'s Group> {
+        if key.is_empty() {
+            return None;
+        }
+        let words = Words::of(key);
+        let len = key.len() as u32;
+        let mut i = self.hash(&words, key) as usize;
         loop {
-            let slot = *table.slots.get(i)?;
-            if slot == 0 {
+            let slot = table.slots.get(i & table.mask)?;
+            if slot.words.eq(&words)
+                && slot.key_len == len
+                && (key.len() <= WORDS_KEY
+                    || bytes(self.arena.as_bytes(), slot.key_off, slot.key_len) == key)
+            {
+                return Some(&slot.group);
+            }
+            if slot.key_len == 0 {
                 return None;
             }
-            if slot & !0xffff_ffff == tag {
-                let g = self.groups.get((slot as u32).wrapping_sub(1) as usize)?;
-                if key_eq(bytes(self.arena.as_bytes(), g.key_off, g.key_len), key) {
-                    return Some(g);
-                }
-            }
-            i = (i + 1) & table.mask;
+            i = i.wrapping_add(1);
         }
     }
 
@@ -291,17 +403,19 @@ impl Selector {
     /// first, then `*`; within a host the longest matching prefix; a host none of whose
     /// prefixes match falls through to the less specific hosts.
     ///
-    /// Cost, for a `Host` as browsers send it (lowercase, default port) with an exact
-    /// route: one hash of the value, usually one slot read and one key comparison, one
-    /// byte of the path for a `/` route. Otherwise the value is normalized on the stack
-    /// and probed again, then once per label suffix whose length some wildcard has;
+    /// The value as written is probed first: route keys are normalized, and normalizing
+    /// a key gives the key itself, so a value equal to a key selects that key's routes
+    /// (this is how browsers send `Host`: lowercase, default port).
+    ///
+    /// Cost, for such a `Host` with an exact route: one hash of the value, usually one
+    /// slot read, one byte of the path for a `/` route. Otherwise the value is
+    /// normalized on the stack and probed again (when normalizing changed it), then once per label suffix whose length some wildcard has;
     /// then the `*` routes. Per probed host, one prefix comparison per route until one
     /// matches. Never allocates.
     #[inline(always)]
     pub(crate) fn select(&self, host: Option<&[u8]>, path: &[u8]) -> Option<Target> {
         if let Some(raw) = host {
-            if let Some(key) = host::as_written_key(raw)
-                && let Some(g) = self.find(&self.exact, key)
+            if let Some(g) = self.find(&self.exact, raw)
                 && let Some(t) = self.in_group(g, path)
             {
                 return Some(t);
@@ -320,7 +434,7 @@ impl Selector {
         let mut buf = [0u8; MAX_KEY];
         let (name_len, key_len) = host::normalize(raw, &mut buf)?;
         let key = buf.get(..key_len)?;
-        if host::as_written_key(raw) != Some(key)
+        if key != raw
             && let Some(g) = self.find(&self.exact, key)
             && let Some(t) = self.in_group(g, path)
         {
@@ -351,40 +465,11 @@ impl Selector {
         None
     }
 
-    /// Approximate heap bytes of the tables, groups, entries and arena.
+    /// Approximate heap bytes of the tables, entries and arena.
     pub(crate) fn heap_bytes(&self) -> usize {
-        (self.exact.slots.len() + self.wild.slots.len()) * std::mem::size_of::<u64>()
-            + self.groups.capacity() * std::mem::size_of::<Group>()
+        (self.exact.slots.len() + self.wild.slots.len()) * std::mem::size_of::<Slot>()
             + self.entries.capacity() * std::mem::size_of::<Entry>()
             + self.arena.capacity()
-    }
-}
-
-/// `a == b` for host keys: 16 bytes from each end compared as four words (so a key of
-/// 16 to 32 bytes, the usual host, costs four comparisons), the middle 16 at a time.
-#[inline(always)]
-fn key_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let pairs = |x: &[u8; 16], y: &[u8; 16]| u128::from_ne_bytes(*x) == u128::from_ne_bytes(*y);
-    match (
-        a.first_chunk::<16>(),
-        b.first_chunk::<16>(),
-        a.last_chunk::<16>(),
-        b.last_chunk::<16>(),
-    ) {
-        (Some(fa), Some(fb), Some(la), Some(lb)) => {
-            pairs(fa, fb)
-                && pairs(la, lb)
-                && a.as_chunks::<16>()
-                    .0
-                    .iter()
-                    .zip(b.as_chunks::<16>().0)
-                    .skip(1)
-                    .all(|(x, y)| pairs(x, y))
-        }
-        _ => a == b,
     }
 }
 

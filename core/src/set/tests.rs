@@ -314,3 +314,138 @@ fn tenants_differing_only_in_origins_share_one_copy_of_the_rest() {
     );
     assert_eq!(get.header("Access-Control-Expose-Headers"), Some("x-b"));
 }
+
+/// Host keys of every length class the table compares differently: shorter than 16
+/// bytes (padded), 16 to 32 (two words), longer than 32 (words and the arena), and long
+/// keys equal in their first and last 16 bytes, differing only in the middle.
+#[test]
+fn host_keys_of_every_length_are_told_apart() {
+    let long_a = format!("aaaaaaaaaaaaaaaa{}.example.com", "x".repeat(20));
+    let long_b = format!("aaaaaaaaaaaaaaaa{}.example.com", "y".repeat(20));
+    let long_c = format!("aaaaaaaaaaaaaaaa{}.example.com", "x".repeat(21));
+    let hosts = [
+        "a.io".to_owned(),
+        "b.io".to_owned(),
+        "abcdefghij.k.com".to_owned(),  // 16 bytes
+        "abcdefghijk.l.com".to_owned(), // 17 bytes
+        "x".repeat(28) + ".com",        // 32 bytes
+        "y".repeat(28) + ".com",        // 32 bytes, same tail
+        long_a.clone(),
+        long_b.clone(),
+        long_c.clone(),
+        "api.acme.com:8443".to_owned(),
+        "[::1]:8080".to_owned(),
+        "10.0.0.1".to_owned(),
+    ];
+    let mut policies = serde_json::Map::new();
+    let mut routes = Vec::new();
+    for (i, h) in hosts.iter().enumerate() {
+        policies.insert(
+            format!("p{i}"),
+            serde_json::json!({"origins": [format!("https://o{i}.example")]}),
+        );
+        routes.push(serde_json::json!({"host": h, "policy": format!("p{i}")}));
+    }
+    let set = PolicySet::from_value(&serde_json::json!({"policies": policies, "routes": routes}))
+        .unwrap();
+    for (i, h) in hosts.iter().enumerate() {
+        let want = Some((format!("p{i}"), i));
+        assert_eq!(pick(&set, Some(h), "/"), want, "{h}");
+        assert_eq!(pick(&set, Some(&h.to_ascii_uppercase()), "/"), want, "{h}");
+        // Through `evaluate` too (the set's own scan of the `Host` line).
+        let origin = format!("https://o{i}.example");
+        let d = set.evaluate_str("GET", "/", &[("Host", h), ("Origin", &origin)]);
+        assert_eq!((d.route(), d.allowed()), (Some(i), true), "{h}");
+        // One byte more or less, or another byte in the middle, is another host.
+        for other in [format!("{h}x"), h[1..].to_owned(), h.replacen('a', "q", 1)] {
+            if other != *h && !hosts.contains(&other) {
+                assert_eq!(pick(&set, Some(&other), "/"), None, "{other}");
+            }
+        }
+    }
+    assert_eq!(pick(&set, Some("[::1]:8081"), "/"), None);
+    assert_eq!(pick(&set, Some("api.acme.com"), "/"), None);
+}
+
+/// Hosts as a browser sends them and as other clients may: case, trailing dot, default
+/// and explicit ports, surrounding whitespace, through `evaluate`; wildcard suffixes,
+/// the longest prefix, and no or two `Host` lines.
+#[test]
+fn evaluate_selects_by_the_host_line_and_path() {
+    let set = set();
+    let route = |host: Option<&str>, path: &str| {
+        let mut headers = vec![("Origin", "https://acme.com")];
+        if let Some(h) = host {
+            headers.push(("Host", h));
+        }
+        set.evaluate_str("GET", path, &headers).route()
+    };
+    assert_eq!(route(Some("api.acme.com"), "/"), Some(0));
+    assert_eq!(route(Some("Api.Acme.Com"), "/"), Some(0));
+    assert_eq!(route(Some(" api.acme.com. "), "/"), Some(0));
+    assert_eq!(route(Some("api.acme.com:80"), "/"), Some(0));
+    assert_eq!(route(Some("api.acme.com:443"), "/partner/x"), Some(2));
+    assert_eq!(route(Some("API.acme.com:8443"), "/"), Some(5));
+    assert_eq!(route(Some("api.acme.com:8444"), "/"), None);
+    assert_eq!(route(Some("x.y.eu.acme.com"), "/"), Some(4));
+    assert_eq!(route(Some("X.ACME.COM"), "/"), Some(3));
+    assert_eq!(route(Some("t1.tenants.example.com"), "/v2/x"), Some(1));
+    assert_eq!(route(Some("t1.tenants.example.com"), "/v3/x"), None);
+    assert_eq!(route(None, "/public/x"), Some(6));
+    assert_eq!(route(None, "/"), None);
+    let two = set.evaluate_str(
+        "GET",
+        "/public/",
+        &[("Host", "api.acme.com"), ("HOST", "api.acme.com")],
+    );
+    assert_eq!(two.route(), Some(6));
+}
+
+/// A set without any protected policy reads `Host` alone; one with a protected policy
+/// reads `Sec-Fetch-Site` and `Upgrade` too, and refuses as the policy alone does,
+/// while its unprotected routes decide as before.
+#[test]
+fn protection_lines_are_read_when_some_policy_protects() {
+    let doc = |protect: bool| {
+        format!(
+            r#"{{"policies": {{
+                "app": {{"origins": ["https://app.example"], "methods": ["POST"],
+                         "cross_origin_protection": {protect}}},
+                "hooks": {{"origins": ["https://app.example"], "methods": ["POST"]}}}},
+              "routes": [{{"host": "api.example", "policy": "app"}},
+                         {{"host": "api.example", "path_prefix": "/hooks/", "policy": "hooks"}}]}}"#
+        )
+    };
+    let lines = [
+        ("Host", "api.example"),
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ];
+    for protect in [false, true] {
+        let set = PolicySet::from_json(&doc(protect)).unwrap();
+        assert_eq!(set.protection, protect);
+        let d = set.evaluate_str("POST", "/x", &lines);
+        let policy = set.policy("app").unwrap();
+        assert_eq!(d.to_json(), {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&policy.evaluate_str("POST", &lines).to_json()).unwrap();
+            v["policy"] = "app".into();
+            v["route"] = 0.into();
+            v.to_string()
+        });
+        assert_eq!(d.kind() == Kind::Refused, protect);
+        let hooks = set.evaluate_str("POST", "/hooks/a", &lines);
+        assert_eq!((hooks.kind(), hooks.route()), (Kind::Actual, Some(1)));
+        // A WebSocket handshake is checked only under protection.
+        let ws = set.evaluate_str(
+            "GET",
+            "/x",
+            &[
+                ("Host", "api.example"),
+                ("Origin", "https://evil.example"),
+                ("Upgrade", "websocket"),
+            ],
+        );
+        assert_eq!(ws.kind() == Kind::Refused, protect);
+    }
+}

@@ -31,6 +31,8 @@ use std::ptr::addr_of_mut;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::lent::KEEP;
+
 unsafe extern "C" {
     /// CPython's UTF-8 view of a `str`: a pointer into the object (for ASCII, its own
     /// data; else a UTF-8 copy the object caches and frees with itself) and the length;
@@ -55,9 +57,21 @@ unsafe fn text<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
     // SAFETY: `obj` is a valid object (contract); reading its type is always allowed.
     let ty = unsafe { ffi::Py_TYPE(obj) };
     let mut len: ffi::Py_ssize_t = 0;
-    let data: *const u8 = if ty == addr_of_mut!(ffi::PyBytes_Type)
+    let data: *const u8 = if ty == addr_of_mut!(ffi::PyBytes_Type) {
+        // SAFETY: `obj` is exactly a bytes object: its data (one call, cheaper than
+        // `PyBytes_AsStringAndSize`) and its length (`Py_SIZE`, stable ABI).
+        len = unsafe { ffi::Py_SIZE(obj) };
+        // SAFETY: as above.
+        let ptr = unsafe { ffi::PyBytes_AsString(obj) };
+        if ptr.is_null() {
+            // SAFETY: the GIL is held; the call set an exception, which is dropped.
+            unsafe { ffi::PyErr_Clear() };
+            return None;
+        }
+        ptr.cast()
+    } else if ty != addr_of_mut!(ffi::PyUnicode_Type)
         // SAFETY: as above; the flag test reads the type object only.
-        || unsafe { ffi::PyBytes_Check(obj) } != 0
+        && unsafe { ffi::PyBytes_Check(obj) } != 0
     {
         let mut ptr: *mut c_char = std::ptr::null_mut();
         // SAFETY: `obj` is a bytes object; both out-pointers point to locals.
@@ -105,7 +119,25 @@ pub(crate) struct Lines<'a> {
     next: ffi::Py_ssize_t,
     len: ffi::Py_ssize_t,
     fast: bool,
+    /// The first [`KEEP`] line tuples handed to the core (borrowed pointers, owned by
+    /// `seq`), and how many were handed over in all.
+    passed: [*mut ffi::PyObject; KEEP],
+    n_passed: usize,
     _seq: std::marker::PhantomData<&'a ()>,
+}
+
+/// The line tuples handed to the core by a [`Lines`] that read every line in place.
+pub(crate) struct Passed {
+    items: [*mut ffi::PyObject; KEEP],
+    n: usize,
+}
+
+impl Passed {
+    /// The tuples, borrowed from the headers sequence (alive while it is unchanged:
+    /// see [`Lines::new`]); None when more than [`KEEP`] were handed over.
+    pub(crate) fn lines(&self) -> Option<&[*mut ffi::PyObject]> {
+        self.items.get(..self.n)
+    }
 }
 
 impl<'a> Lines<'a> {
@@ -140,15 +172,21 @@ impl<'a> Lines<'a> {
             next: 0,
             len,
             fast: true,
+            passed: [std::ptr::null_mut(); KEEP],
+            n_passed: 0,
             _seq: std::marker::PhantomData,
         })
     }
 
-    /// Reads the lines not yet read: true when every line had the fast shape (then the
-    /// decision made from them stands), false when the general reader must run.
-    pub(crate) fn finish(mut self) -> bool {
+    /// Reads the lines not yet read: the lines handed to the core when every line had
+    /// the fast shape (then the decision made from them stands), None when the general
+    /// reader must run.
+    pub(crate) fn finish(mut self) -> Option<Passed> {
         while self.next().is_some() {}
-        self.fast
+        self.fast.then_some(Passed {
+            items: self.passed,
+            n: self.n_passed,
+        })
     }
 
     fn give_up(&mut self) -> Option<(&'a [u8], &'a [u8])> {
@@ -177,6 +215,11 @@ const READ_LENGTHS: u64 = {
 /// compares the names).
 fn may_be_read(name: &[u8]) -> bool {
     name.len() < 64 && (READ_LENGTHS >> name.len()) & 1 == 1
+}
+
+/// [`may_be_read`] for a name of `len` bytes.
+fn may_be_read_len(len: ffi::Py_ssize_t) -> bool {
+    (0..64).contains(&len) && (READ_LENGTHS >> len) & 1 == 1
 }
 
 /// Whether `obj` is a text the general reader accepts (`str` encodable as UTF-8, or
@@ -225,16 +268,32 @@ impl<'a> Iterator for Lines<'a> {
             // (contract of `new`).
             let (name, value) =
                 unsafe { (ffi::PyTuple_GetItem(item, 0), ffi::PyTuple_GetItem(item, 1)) };
+            // An exact `bytes` name (an ASGI scope's) has its length in `Py_SIZE` (part
+            // of the stable ABI): a line the core does not read costs no call for its
+            // name's data, and an exact `bytes` value none for its type check.
+            // SAFETY: as above; the check reads the types, `Py_SIZE` of a `bytes` is
+            // its length.
+            if unsafe {
+                ffi::Py_TYPE(name) == addr_of_mut!(ffi::PyBytes_Type)
+                    && !may_be_read_len(ffi::Py_SIZE(name))
+                    && ffi::Py_TYPE(value) == addr_of_mut!(ffi::PyBytes_Type)
+            } {
+                continue;
+            }
             // SAFETY: as above.
             let Some(name) = (unsafe { text(name) }) else {
                 return self.give_up();
             };
             if may_be_read(name) {
                 // SAFETY: as above.
-                return match unsafe { text(value) } {
-                    Some(value) => Some((name, value)),
-                    None => self.give_up(),
+                let Some(value) = (unsafe { text(value) }) else {
+                    return self.give_up();
                 };
+                if let Some(slot) = self.passed.get_mut(self.n_passed) {
+                    *slot = item;
+                }
+                self.n_passed += 1;
+                return Some((name, value));
             }
             // A line the core does not read: left out, its value only type-checked.
             // SAFETY: as above.

@@ -20,6 +20,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 mod borrow;
+mod lent;
 mod owned;
 mod set;
 pub use set::PolicySet;
@@ -299,31 +300,101 @@ fn os_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
 
 /// The answer to one request. Immutable.
 ///
-/// Owns a compact copy of the core's decision (`owned.rs`: no allocation for an
-/// ordinary policy); Python objects are made only for the attributes read. A free list
-/// keeps the memory of a few dropped decisions for the next ones (a middleware makes
-/// and drops one per request).
+/// Made by `Policy.evaluate`'s fast path, it keeps the core's decision as is, with the
+/// objects it borrows from (`lent.rs`); otherwise (the general argument reader, a policy
+/// set, a request handing the core many lines) a compact copy of it (`owned.rs`: no
+/// allocation for an ordinary policy). Python objects are made only for the attributes
+/// read. A free list keeps the memory of a few dropped decisions for the next ones (a
+/// middleware makes and drops one per request).
 #[pyclass(frozen, freelist = 32, module = "corsgate")]
 pub struct Decision {
-    d: owned::Owned,
+    d: Held,
+}
+
+/// What a [`Decision`] holds.
+enum Held {
+    Lent(lent::Lent),
+    Owned(owned::Owned),
+}
+
+/// A decision's response headers, `(name, value)` in the core's order, gathered in place.
+struct HeaderList<'s> {
+    items: [(&'s str, &'s str); corsgate::MAX_HEADERS],
+    n: usize,
+}
+
+impl<'s> HeaderList<'s> {
+    fn iter(&self) -> impl ExactSizeIterator<Item = (&'s str, &'s str)> + '_ {
+        self.items.iter().take(self.n).copied()
+    }
 }
 
 impl Decision {
     fn from_core(d: &corsgate::Decision<'_>) -> Decision {
         Decision {
-            d: owned::Owned::new(d),
+            d: Held::Owned(owned::Owned::new(d)),
         }
     }
 
     /// A policy set's decision: the decision itself, and the selected policy's name.
     fn from_set(d: &corsgate::SetDecision<'_>) -> Decision {
         Decision {
-            d: owned::Owned::from_set(d),
+            d: Held::Owned(owned::Owned::from_set(d)),
         }
     }
 
-    fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.d.headers()
+    fn kind_(&self) -> corsgate::Kind {
+        match &self.d {
+            Held::Lent(l) => l.get().kind(),
+            Held::Owned(o) => o.kind,
+        }
+    }
+
+    fn allowed_(&self) -> bool {
+        match &self.d {
+            Held::Lent(l) => l.get().allowed(),
+            Held::Owned(o) => o.allowed,
+        }
+    }
+
+    fn status_(&self) -> Option<u16> {
+        match &self.d {
+            Held::Lent(l) => l.get().status(),
+            Held::Owned(o) => o.status,
+        }
+    }
+
+    fn reason_(&self) -> corsgate::Reason<'_> {
+        match &self.d {
+            Held::Lent(l) => l.get().reason(),
+            Held::Owned(o) => o.reason(),
+        }
+    }
+
+    /// The selected policy's name and route index, for a policy set's decision.
+    fn selected(&self) -> Option<(&str, usize)> {
+        match &self.d {
+            Held::Lent(_) => None,
+            Held::Owned(o) => o.selected.map(|(name, route)| (o.text.get(name), route)),
+        }
+    }
+
+    fn lines<'s>(&'s self) -> HeaderList<'s> {
+        let mut list = HeaderList {
+            items: [("", ""); corsgate::MAX_HEADERS],
+            n: 0,
+        };
+        let mut put = |line: (&'s str, &'s str)| {
+            if let Some(slot) = list.items.get_mut(list.n) {
+                *slot = line;
+                list.n += 1;
+            }
+        };
+        match &self.d {
+            Held::Lent(l) => l.get().for_each_header(|h| put((h.name, h.value))),
+            Held::Owned(o) => o.headers().for_each(put),
+        }
+        list
     }
 }
 
@@ -350,56 +421,56 @@ impl Decision {
     /// `"not_cors"`, `"preflight"`, `"actual"` or `"refused"` (cross-origin protection).
     #[getter]
     fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        match self.d.kind {
+        match self.kind_() {
             corsgate::Kind::NotCors => pyo3::intern!(py, "not_cors"),
             corsgate::Kind::Preflight => pyo3::intern!(py, "preflight"),
             corsgate::Kind::Actual => pyo3::intern!(py, "actual"),
             corsgate::Kind::Refused => pyo3::intern!(py, "refused"),
             // A kind added to the core later: its stable name, not interned.
-            _ => return PyString::new(py, self.d.kind.as_str()),
+            other => return PyString::new(py, other.as_str()),
         }
         .clone()
     }
     /// Whether the browser will let the page read the response (always True for not_cors).
     #[getter]
     fn allowed(&self) -> bool {
-        self.d.allowed
+        self.allowed_()
     }
     /// The status to answer with when the decision answers the request itself (a
     /// preflight, or 403 for a refusal); None for other kinds.
     #[getter]
     fn status(&self) -> Option<u16> {
-        self.d.status
+        self.status_()
     }
     /// True for a preflight: answer it yourself, do not call the application.
     #[getter]
     fn is_preflight(&self) -> bool {
-        self.d.kind == corsgate::Kind::Preflight
+        self.kind_() == corsgate::Kind::Preflight
     }
     /// True for a request refused by cross-origin protection (kind `"refused"`): answer it
     /// yourself with `status` (403) and `headers`, do not call the application.
     #[getter]
     fn is_refused(&self) -> bool {
-        self.d.kind == corsgate::Kind::Refused
+        self.kind_() == corsgate::Kind::Refused
     }
     /// Whether the application is called (the core's rule,
     /// `corsgate::response::calls_application`): False for a preflight or a refusal,
     /// which the middleware answers itself with `status` and `headers`.
     #[getter]
     fn calls_application(&self) -> bool {
-        response::calls_application(self.d.kind)
+        response::calls_application(self.kind_())
     }
     /// The response headers to add, as `(name, value)` str pairs in the core's order.
     #[getter]
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.iter())
+        PyTuple::new(py, self.lines().iter())
     }
     /// The response headers as a new list of `(lower-case name, value)` bytes pairs,
     /// ready for an ASGI `http.response.start` message.
     #[getter]
     fn raw_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for (n, v) in self.iter() {
+        for (n, v) in self.lines().iter() {
             list.append((lower_name(py, n), PyBytes::new(py, v.as_bytes())))?;
         }
         Ok(list)
@@ -432,14 +503,15 @@ impl Decision {
             }
         };
         let pairs = header_pairs(items.as_any())?;
-        let lines = self.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
+        let list = self.lines();
+        let lines = list.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
         let app = pairs
             .iter()
             .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
             .enumerate()
             .map(Indexed::from);
         let out = PyList::empty(py);
-        for line in response::merge(self.d.kind, lines, app) {
+        for line in response::merge(self.kind_(), lines, app) {
             match line {
                 Merged::App(Indexed { index, .. }) => out.append(items.get_item(index)?)?,
                 Merged::Added { name, value } => {
@@ -459,48 +531,49 @@ impl Decision {
     /// Why, in words (the core's text).
     #[getter]
     fn reason(&self) -> String {
-        self.d.reason().to_string()
+        self.reason_().to_string()
     }
     /// Why, as a stable snake_case code (`"origin_not_allowed"` …).
     #[getter]
     fn reason_code(&self) -> &'static str {
-        self.d.reason().code()
+        self.reason_().code()
     }
     /// The text behind the reason (the core's `Reason::detail`): the `origins` pattern
     /// that admitted the origin, the method or the request header name refused; `""`
     /// for the other reasons.
     #[getter]
     fn reason_detail(&self) -> &str {
-        self.d.reason().detail()
+        self.reason_().detail()
     }
     /// The name of the policy a `PolicySet` selected; None when no route was selected,
     /// and for a `Policy`'s decision.
     #[getter]
     fn policy(&self) -> Option<&str> {
-        self.d.selected.map(|(name, _)| self.d.text.get(name))
+        self.selected().map(|(name, _)| name)
     }
     /// The index in the set's `routes` of the route a `PolicySet` selected; None when no
     /// route was selected, and for a `Policy`'s decision.
     #[getter]
     fn route(&self) -> Option<usize> {
-        self.d.selected.map(|(_, route)| route)
+        self.selected().map(|(_, route)| route)
     }
     /// The value of the first header named `name` (case-insensitive), or None.
     fn header(&self, name: &str) -> Option<&str> {
-        self.iter()
+        self.lines()
+            .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     }
     fn __repr__(&self) -> String {
-        let selected = self.d.selected.map_or(String::new(), |(name, route)| {
-            format!(", policy={:?}, route={route}", self.d.text.get(name))
+        let selected = self.selected().map_or(String::new(), |(name, route)| {
+            format!(", policy={name:?}, route={route}")
         });
         format!(
             "Decision(kind={:?}, allowed={}, status={}, headers={:?}, reason_code={:?}{selected})",
-            self.d.kind.as_str(),
-            if self.d.allowed { "True" } else { "False" },
-            self.d.status.map_or("None".to_owned(), |s| s.to_string()),
-            self.iter().collect::<Vec<_>>(),
+            self.kind_().as_str(),
+            if self.allowed_() { "True" } else { "False" },
+            self.status_().map_or("None".to_owned(), |s| s.to_string()),
+            self.lines().iter().collect::<Vec<_>>(),
             self.reason_code()
         )
     }
@@ -561,11 +634,21 @@ impl Policy {
             // values) no Python code runs and the GIL stays held.
             if let Some(mut lines) = unsafe { borrow::Lines::new(headers) } {
                 let d = self.inner.evaluate(m, &mut lines);
-                if lines.finish() {
+                if lines.finish().is_some() {
                     return Ok(f(&d));
                 }
             }
         }
+        self.decide_general(method, headers, f)
+    }
+
+    /// [`Policy::decide`] with the general argument reader (owned copies, any iterable).
+    fn decide_general<R>(
+        &self,
+        method: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        f: impl FnOnce(&corsgate::Decision<'_>) -> R,
+    ) -> PyResult<R> {
         let method = raw(method, "method")?;
         let pairs = header_pairs(headers)?;
         let d = self.inner.evaluate(
@@ -710,11 +793,37 @@ impl Policy {
     /// `headers` is any iterable of (name, value) pairs of str or bytes, in request
     /// order; names may repeat. str is encoded as UTF-8. Malformed values are a deny.
     fn evaluate(
-        &self,
+        slf: &Bound<'_, Self>,
         method: &Bound<'_, PyAny>,
         headers: &Bound<'_, PyAny>,
     ) -> PyResult<Decision> {
-        self.decide(method, headers, Decision::from_core)
+        let this = slf.get();
+        // The fast path: arguments read in place (borrow.rs), the decision kept as the
+        // core made it with the objects it borrows from (lent.rs).
+        if let Some(m) = borrow::text_arg(method) {
+            // SAFETY: from here to `Kept::new`, which takes a reference to every object
+            // the lines borrow from, no Python code runs and the GIL stays held.
+            if let Some(mut lines) = unsafe { borrow::Lines::new(headers) } {
+                let d = this.inner.evaluate(m, &mut lines);
+                if let Some(passed) = lines.finish() {
+                    // SAFETY: the lines are live items of `headers`, unchanged (above).
+                    let kept = passed
+                        .lines()
+                        .and_then(|lines| unsafe { lent::Kept::new(slf.as_any(), method, lines) });
+                    let Some(kept) = kept else {
+                        return Ok(Decision::from_core(&d));
+                    };
+                    // SAFETY: `d` was made by `this.inner` (owned by `slf`, frozen) from
+                    // the bytes of `method` and of the line tuples handed to the core,
+                    // all of which `kept` holds; `str`, `bytes` and `tuple` are immutable.
+                    let lent = unsafe { lent::Lent::new(d, kept) };
+                    return Ok(Decision {
+                        d: Held::Lent(lent),
+                    });
+                }
+            }
+        }
+        this.decide_general(method, headers, Decision::from_core)
     }
 
     /// As `evaluate`, returning the core's JSON line (the `corsgate eval --jsonl` format).
@@ -851,11 +960,11 @@ mod tests {
         for (method, headers) in cases {
             let d = p.evaluate_str(method, headers);
             let owned = Decision::from_core(&d);
-            assert_eq!(owned.d.reason(), d.reason());
+            assert_eq!(owned.reason_(), d.reason());
             let core: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
-            assert_eq!(owned.iter().collect::<Vec<_>>(), core);
+            assert_eq!(owned.lines().iter().collect::<Vec<_>>(), core);
             assert_eq!(
-                (owned.d.kind, owned.d.allowed, owned.d.status),
+                (owned.kind_(), owned.allowed_(), owned.status_()),
                 (d.kind(), d.allowed(), d.status())
             );
         }

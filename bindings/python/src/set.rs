@@ -61,7 +61,7 @@ impl PolicySet {
             // values) no Python code runs and the GIL stays held.
             if let Some(mut lines) = unsafe { borrow::Lines::new(headers) } {
                 let d = self.inner.evaluate(m, p, &mut lines);
-                if lines.finish() {
+                if lines.finish().is_some() {
                     return Ok(f(&d));
                 }
             }
@@ -227,9 +227,9 @@ mod tests {
             let owned = Decision::from_set(&d);
             assert_eq!(owned.policy(), d.policy());
             assert_eq!(owned.route(), d.route());
-            assert_eq!(owned.d.reason(), d.reason());
+            assert_eq!(owned.reason_(), d.reason());
             let core: Vec<(&str, &str)> = d.headers().map(|h| (h.name, h.value)).collect();
-            assert_eq!(owned.iter().collect::<Vec<_>>(), core);
+            assert_eq!(owned.lines().iter().collect::<Vec<_>>(), core);
         }
     }
 }

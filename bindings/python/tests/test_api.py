@@ -372,3 +372,42 @@ def test_lines_the_engine_does_not_read_are_still_type_checked() -> None:
     for headers in shapes:
         assert repr(p.evaluate("GET", headers)) == expected, headers
         assert repr(p.evaluate(S("GET"), headers)) == expected, headers
+
+
+def test_a_decision_outlives_its_request_and_policy() -> None:
+    # A Decision keeps the engine's answer, which points into the request's own str/bytes
+    # objects and the policy: it must hold them, whatever the caller does next.
+    import gc
+
+    def make() -> tuple[corsgate.Decision, str]:
+        p = corsgate.Policy(["https://*.a.com"], methods=["PUT"], request_headers=["x-token"], max_age=60)
+        origin = b"https://" + b"x" * 40 + b".a.com"
+        headers: list[Any] = [
+            (b"host", b"api.example.com"),
+            (b"origin", bytes(origin)),
+            (b"access-control-request-method", bytes(b"PUT")),
+            ("access-control-request-headers", "X-Token"),
+        ]
+        d = p.evaluate(bytes(b"OPTIONS"), headers)
+        expected = repr(d)
+        headers[1] = (b"origin", b"https://evil.com")
+        headers.clear()
+        return d, expected
+
+    d, expected = make()
+    gc.collect()
+    _ = [bytes(100) for _ in range(1000)]  # reuse freed memory
+    assert repr(d) == expected
+    assert d.header("Access-Control-Allow-Origin") == "https://" + "x" * 40 + ".a.com"
+    assert d.reason_detail == "https://*.a.com"
+
+
+def test_many_lines_the_engine_may_read_give_the_same_decision() -> None:
+    # Past the lines a Decision keeps alive (8), evaluate copies the answer instead.
+    p = corsgate.Policy(["https://a.com"], credentials=True)
+    for n in range(0, 20):
+        headers = [(b"accept", b"*/*")] * n + [(b"origin", b"https://a.com")]
+        d = p.evaluate("GET", headers)
+        assert json.loads(p.evaluate_json("GET", headers))["headers"] == [list(h) for h in d.headers]
+        assert (d.kind, d.allowed, d.reason_code) == ("actual", True, "origin_allowed")
+        assert d.header("access-control-allow-origin") == "https://a.com"

@@ -247,8 +247,7 @@ impl Policy {
         if self.protection {
             let mut lines = ProtectionLines::new();
             req.scan(headers, &mut lines);
-            let checked = protection::is_checked(method, lines.websocket);
-            return self.decide(method, &req, checked.then_some(&lines));
+            return self.decide(method, &req, Some(&lines));
         }
         req.scan(headers, &mut NoLines);
         self.decide(method, &req, None)
@@ -264,8 +263,7 @@ impl Policy {
         req: &RequestHeaders<'a>,
         lines: &ProtectionLines<'a>,
     ) -> Decision<'a> {
-        let checked = self.protection && protection::is_checked(method, lines.websocket);
-        self.decide(method, req, checked.then_some(lines))
+        self.decide(method, req, self.protection.then_some(lines))
     }
 
     /// [`Policy::evaluate`] for string slices.
@@ -280,46 +278,65 @@ impl Policy {
         )
     }
 
-    /// Decides a request whose CORS lines `req` holds. `checked` holds the protection
-    /// lines when cross-origin protection checks the request ([`protection::is_checked`]:
-    /// an unsafe method or a WebSocket handshake; never a preflight): the origin is
-    /// matched once, and its verdict says whether the origin is trusted and, when the
-    /// request passes, makes the actual decision.
+    /// Decides a request whose CORS lines `req` holds. `protected` holds the protection
+    /// lines when the policy has cross-origin protection. The origin is matched once; its
+    /// verdict makes the actual decision and, under protection, settles the common case:
+    /// an origin the policy allows (not through `*`) is trusted, and a trusted origin is
+    /// never refused ([`protection::refuses`]), so such a request pays one more test
+    /// here than without protection; the rest ([`Policy::refuses`]) is out of line.
     ///
-    /// Inlined into `evaluate` (once per `checked` case, the `None` one folded to plain
-    /// CORS): a call and a second frame cost ~20 instructions of an actual request's
-    /// ~300, and a protected request shares the unprotected one's code instead of a
-    /// copy whose table probe the compiler left out of line. The preflight stays out of
-    /// line.
+    /// Inlined into `evaluate` (once per `protected` case, the `None` one folded to
+    /// plain CORS): a call and a second frame cost ~20 instructions of an actual
+    /// request's ~300. The preflight stays out of line (a preflight is never refused:
+    /// `OPTIONS` is not checked).
     #[inline(always)]
     fn decide<'a>(
         &'a self,
         method: &'a [u8],
         req: &RequestHeaders<'a>,
-        checked: Option<&ProtectionLines<'a>>,
+        protected: Option<&ProtectionLines<'a>>,
     ) -> Decision<'a> {
         let Some(origin) = req.origin else {
-            if let Some(lines) = checked
-                && protection::refuses(lines, None, req.origin_lines, || false)
+            if let Some(lines) = protected
+                && self.refuses(method, req, lines, false)
             {
                 return Self::refused();
             }
             return self.not_cors();
         };
-        let Some(lines) = checked else {
-            if method == b"OPTIONS" && req.acrm_lines > 0 {
-                return self.decide_preflight(origin, req);
-            }
-            return self.decide_actual(origin, self.origin_verdict_in::<false>(origin, req));
-        };
+        if method == b"OPTIONS" && req.acrm_lines > 0 {
+            return self.decide_preflight(origin, req);
+        }
         let verdict = self.origin_verdict_in::<false>(origin, req);
-        // Asked only when `Sec-Fetch-Site` does not settle the request.
-        let trusted =
-            || verdict.is_ok() && (!self.matcher.is_any() || self.trusted_by_any(origin, req));
-        if protection::refuses(lines, Some(origin), req.origin_lines, trusted) {
+        if let Some(lines) = protected
+            && (verdict.is_err() || self.matcher.is_any())
+            && self.refuses(method, req, lines, verdict.is_ok())
+        {
             return Self::refused();
         }
         self.decide_actual(origin, verdict)
+    }
+
+    /// Whether cross-origin protection refuses a request that its origin's verdict
+    /// does not prove trusted: no `Origin`, an origin the policy does not allow
+    /// (`allowed` false), or one allowed by `*` (trusted only when well-formed,
+    /// [`Policy::trusted_by_any`]). Out of line: an allowed request never gets here.
+    /// `lines` comes by value: a reference made `evaluate` keep them in memory.
+    #[inline(always)]
+    fn refuses(
+        &self,
+        method: &[u8],
+        req: &RequestHeaders<'_>,
+        lines: &ProtectionLines<'_>,
+        allowed: bool,
+    ) -> bool {
+        let trusted = || {
+            allowed
+                && req
+                    .origin
+                    .is_some_and(|o| !self.matcher.is_any() || self.trusted_by_any(o, req))
+        };
+        protection::refuses(method, lines, req.origin, req.origin_lines, trusted)
     }
 
     /// A request without `Origin`: passed through.

@@ -16,7 +16,9 @@
 //! the policy's CORS check allows. This module knows nothing of policies: it reads the
 //! lines found by [`crate::request::ProtectionLines`] and returns a verdict.
 //!
-//! Cost: a few comparisons per request; the `Host` comparison, done only on the
+//! Cost: the scan keeps the lines unread ([`ProtectionLines`]); nothing here runs for a
+//! request whose origin the policy's verdict allowed (a trusted origin is never
+//! refused). Otherwise a few comparisons; the `Host` comparison, done only on the
 //! step-3 path of an untrusted origin, reads the `Host` value once (no allocation, no
 //! URL parser). Never panics.
 
@@ -29,7 +31,7 @@ use crate::syntax::{self, OriginParts};
 /// whether some `Upgrade` line names `websocket`. Cost: at most three slice
 /// comparisons.
 #[inline(always)]
-pub(crate) fn is_checked(method: &[u8], websocket: bool) -> bool {
+fn is_checked(method: &[u8], websocket: bool) -> bool {
     match method {
         b"GET" => websocket,
         b"HEAD" | b"OPTIONS" => false,
@@ -49,22 +51,17 @@ pub(crate) enum Site {
     Other,
 }
 
-/// What the `Sec-Fetch-Site` lines say, as the scan left it
-/// ([`ProtectionLines::site`]): no line is [`Site::Absent`]. Cost: one load.
+/// What the `Sec-Fetch-Site` lines say, classified from what the scan kept
+/// ([`ProtectionLines::site`]): no line is [`Site::Absent`]; several lines form one
+/// comma-joined value, never `same-origin` or `none`: [`Site::Other`]; one line is
+/// classified by its value. Read only on the path of a request whose origin is not
+/// known to be trusted. Cost: a test per end and one comparison of at most 11 bytes.
 #[inline(always)]
 pub(crate) fn site(lines: &ProtectionLines<'_>) -> Site {
-    lines.site.unwrap_or(Site::Absent)
-}
-
-/// What one more `Sec-Fetch-Site` line makes of the lines before it (`None`: no line
-/// yet), decided during the scan so that only one byte of state is kept: the first
-/// line's value classified ([`site_value`]); a second line makes them one
-/// comma-joined value, never `same-origin` or `none`: [`Site::Other`].
-#[inline(always)]
-pub(crate) fn site_line(before: Option<Site>, value: &[u8]) -> Site {
-    match before {
-        None => site_value(value),
-        Some(_) => Site::Other,
+    match (lines.site, lines.sites) {
+        (None, _) => Site::Absent,
+        (Some(value), 1) => site_value(value),
+        (Some(_), _) => Site::Other,
     }
 }
 
@@ -99,28 +96,36 @@ fn site_trimmed(value: &[u8]) -> Site {
     }
 }
 
-/// Whether the request is refused, given whether its origin is `trusted` (exactly one
-/// `Origin` line that the policy allows; asked only when `Sec-Fetch-Site` does not
-/// settle it, so `same-origin` and `none` never pay for it). Call only for a request
-/// [`is_checked`] holds for; `origin` is the first `Origin` value and `origin_lines`
-/// the number of lines.
+/// Whether the request is refused (all three steps), given whether its origin is
+/// `trusted` (exactly one `Origin` line that the policy allows; asked only when
+/// `Sec-Fetch-Site` does not settle it, so `same-origin` and `none` never pay for
+/// it). `origin` is the first `Origin` value and `origin_lines` the number of lines.
 ///
-/// Cost: constant, plus `trusted` when asked, plus [`host_equals_origin`] on the path
-/// of an untrusted origin without `Sec-Fetch-Site`.
-#[inline]
+/// A trusted origin is never refused, whatever the method and the other lines say: a
+/// caller that already knows the origin is trusted (the policy's verdict allowed it)
+/// need not call this at all, which is how an allowed request under protection pays
+/// only for the scan's two stores per line ([`crate::Policy`]).
+///
+/// Cost: constant ([`is_checked`], [`site`]), plus `trusted` when asked, plus
+/// [`host_equals_origin`] on the path of an untrusted origin without `Sec-Fetch-Site`.
+#[inline(always)]
 pub(crate) fn refuses(
+    method: &[u8],
     lines: &ProtectionLines<'_>,
     origin: Option<&[u8]>,
     origin_lines: u32,
     trusted: impl FnOnce() -> bool,
 ) -> bool {
+    if !is_checked(method, lines.websocket) {
+        return false;
+    }
     match site(lines) {
         Site::SameOriginOrNone => false,
         Site::Other => !trusted(),
         Site::Absent => match origin {
             None => false,
             Some(_) if trusted() => false,
-            Some(origin) => !(origin_lines == 1 && same_host(lines, origin)),
+            Some(origin) => !(origin_lines == 1 && same_host(lines.single_host(), origin)),
         },
     }
 }
@@ -129,9 +134,9 @@ pub(crate) fn refuses(
 /// well-formed origin, equal host and port. Kept out of line: only untrusted origins
 /// without `Sec-Fetch-Site` (old browsers, WebSocket handshakes) get here.
 #[inline(never)]
-fn same_host(lines: &ProtectionLines<'_>, origin: &[u8]) -> bool {
-    match (lines.host_lines, lines.host, syntax::parse_origin(origin)) {
-        (1, Some(host), Some(parts)) => host_equals_origin(host, &parts),
+fn same_host(host: Option<&[u8]>, origin: &[u8]) -> bool {
+    match (host, syntax::parse_origin(origin)) {
+        (Some(host), Some(parts)) => host_equals_origin(host, &parts),
         _ => false,
     }
 }
@@ -275,37 +280,154 @@ mod tests {
         let other = Some(&b"https://evil.com"[..]);
         let host = ["api.example.com"];
         // Step 2.
-        assert!(!refuses(&lines(&host, &["same-origin"]), other, 1, || {
+        assert!(!refuses(
+            b"POST",
+            &lines(&host, &["same-origin"]),
+            other,
+            1,
+            || { false }
+        ));
+        assert!(!refuses(b"POST", &lines(&host, &["none"]), None, 0, || {
             false
         }));
-        assert!(!refuses(&lines(&host, &["none"]), None, 0, || false));
-        assert!(refuses(&lines(&host, &["cross-site"]), other, 1, || false));
-        assert!(!refuses(&lines(&host, &["cross-site"]), other, 1, || true));
-        assert!(refuses(&lines(&host, &["cross-site"]), None, 0, || false));
-        // Same host does not help when Sec-Fetch-Site is present.
-        assert!(refuses(&lines(&host, &["same-site"]), o, 1, || false));
-        // Step 3.
-        assert!(!refuses(&lines(&host, &[]), None, 0, || false));
-        assert!(!refuses(&lines(&host, &[]), o, 1, || false));
-        assert!(!refuses(&lines(&host, &[""]), o, 1, || false));
-        assert!(refuses(&lines(&host, &[]), other, 1, || false));
-        assert!(!refuses(&lines(&host, &[]), other, 1, || true));
-        // Two Origin lines or two Host lines never equal the host.
-        assert!(refuses(&lines(&host, &[]), o, 2, || false));
         assert!(refuses(
+            b"POST",
+            &lines(&host, &["cross-site"]),
+            other,
+            1,
+            || false
+        ));
+        assert!(!refuses(
+            b"POST",
+            &lines(&host, &["cross-site"]),
+            other,
+            1,
+            || true
+        ));
+        assert!(refuses(
+            b"POST",
+            &lines(&host, &["cross-site"]),
+            None,
+            0,
+            || false
+        ));
+        // Same host does not help when Sec-Fetch-Site is present.
+        assert!(refuses(
+            b"POST",
+            &lines(&host, &["same-site"]),
+            o,
+            1,
+            || false
+        ));
+        // Step 3.
+        assert!(!refuses(b"POST", &lines(&host, &[]), None, 0, || false));
+        assert!(!refuses(b"POST", &lines(&host, &[]), o, 1, || false));
+        assert!(!refuses(b"POST", &lines(&host, &[""]), o, 1, || false));
+        assert!(refuses(b"POST", &lines(&host, &[]), other, 1, || false));
+        assert!(!refuses(b"POST", &lines(&host, &[]), other, 1, || true));
+        // Two Origin lines or two Host lines never equal the host.
+        assert!(refuses(b"POST", &lines(&host, &[]), o, 2, || false));
+        assert!(refuses(
+            b"POST",
             &lines(&["api.example.com", "x"], &[]),
             o,
             1,
             || false
         ));
-        assert!(refuses(&lines(&[], &[]), o, 1, || false));
+        assert!(refuses(b"POST", &lines(&[], &[]), o, 1, || false));
         // `null` and malformed origins never equal a host.
-        assert!(refuses(&lines(&["null"], &[]), Some(b"null"), 1, || false));
         assert!(refuses(
+            b"POST",
+            &lines(&["null"], &[]),
+            Some(b"null"),
+            1,
+            || false
+        ));
+        assert!(refuses(
+            b"POST",
             &lines(&host, &[]),
             Some(b"https://API.example.com"),
             1,
             || false
         ));
+    }
+
+    #[test]
+    fn step_one_is_part_of_the_refusal() {
+        let cross = |websocket: bool| {
+            let mut p = lines(&["api.example.com"], &["cross-site"]);
+            p.websocket = websocket;
+            p
+        };
+        let evil = Some(&b"https://evil.com"[..]);
+        for m in ["GET", "HEAD", "OPTIONS"] {
+            assert!(
+                !refuses(m.as_bytes(), &cross(false), evil, 1, || false),
+                "{m}"
+            );
+        }
+        assert!(
+            refuses(b"GET", &cross(true), evil, 1, || false),
+            "handshake"
+        );
+        assert!(!refuses(b"HEAD", &cross(true), evil, 1, || false));
+        assert!(refuses(b"get", &cross(false), evil, 1, || false));
+        // A trusted origin is never refused, whatever the method and lines say.
+        for m in ["GET", "POST", "get"] {
+            for ws in [false, true] {
+                assert!(!refuses(m.as_bytes(), &cross(ws), evil, 1, || true), "{m}");
+            }
+        }
+    }
+
+    #[test]
+    fn several_lines_are_kept_as_several() {
+        let same = Some(&b"https://api.example.com"[..]);
+        // Several Sec-Fetch-Site lines are one comma-joined value: never same-origin,
+        // never absent, whatever their values.
+        for two in [
+            &["same-origin", "same-origin"][..],
+            &["none", ""],
+            &["", ""],
+            &["cross-site", "same-origin", "none"],
+        ] {
+            assert_eq!(site(&lines(&[], two)), Site::Other, "{two:?}");
+            assert!(refuses(
+                b"POST",
+                &lines(&["api.example.com"], two),
+                same,
+                1,
+                || false
+            ));
+        }
+        // Several Host lines equal no host, even when all of them would.
+        for n in 2..=3 {
+            let hosts = vec!["api.example.com"; n];
+            let p = lines(&hosts, &[]);
+            assert_eq!(p.single_host(), None);
+            assert!(refuses(b"POST", &p, same, 1, || false), "{n}");
+            assert!(!refuses(b"POST", &p, same, 1, || true), "{n}: trusted");
+        }
+        // One Host line with a port or in another case is compared as a host.
+        for host in [
+            "API.Example.COM",
+            "api.example.com:443",
+            "api.example.com.:443",
+        ] {
+            assert!(
+                !refuses(b"POST", &lines(&[host], &[]), same, 1, || false),
+                "{host}"
+            );
+        }
+        for host in [
+            "api.example.com:80",
+            "api.example.com:8443",
+            "api.example.com:",
+        ] {
+            assert!(
+                refuses(b"POST", &lines(&[host], &[]), same, 1, || false),
+                "{host}"
+            );
+        }
     }
 }

@@ -7,7 +7,6 @@
 //! mean for a policy is decided in [`crate::Policy`].
 
 use crate::decision::{MAX_ACRH_LINES, Reason};
-use crate::protection::{self, Site};
 use crate::syntax;
 
 mod acrh;
@@ -131,14 +130,6 @@ fn count_line<'a>(first: &mut Option<&'a [u8]>, lines: &mut u32, value: &'a [u8]
     first.get_or_insert(value);
 }
 
-/// One more line of a header read as "the last value and how many lines" (the value
-/// is read only when there is one line): stores, counts (saturating).
-#[inline(always)]
-fn last_line<'a>(last: &mut Option<&'a [u8]>, lines: &mut u32, value: &'a [u8]) {
-    *lines = lines.saturating_add(1);
-    *last = Some(value);
-}
-
 /// What [`RequestHeaders::scan`] does with the `Host`, `Sec-Fetch-Site` and `Upgrade`
 /// lines, whose names it matches in its one length dispatch only when `READS` holds.
 pub(crate) trait OtherLines<'a> {
@@ -175,52 +166,71 @@ impl<'a> OtherLines<'a> for NoLines {
 }
 
 /// The request headers cross-origin protection reads, found by the same pass as the
-/// CORS ones ([`RequestHeaders::scan`]). Never allocates.
+/// CORS ones ([`RequestHeaders::scan`]): kept as the scan found them, read only when
+/// the origin's verdict does not settle the request ([`crate::protection::refuses`]).
+/// Never allocates.
 ///
-/// Invariants: `host` is the last `Host` line's value (`None` iff `host_lines` is 0),
-/// which is the only line's value when the count is 1, the only count it is read with
-/// (two lines never equal a host); keeping the last one is a plain store, without a
-/// test per line. `host_lines` saturates. `site` is what the `Sec-Fetch-Site` lines say
-/// (`None`: no line), decided line by line ([`protection::site_line`]): one byte of
-/// state instead of a value and a count, which kept the scan's loop state in
-/// registers. `websocket` is set once any `Upgrade` line lists the `websocket` token (or
-/// is longer than [`MAX_UPGRADE_BYTES`]).
+/// Invariants: `host` is the last `Host` line's value (`None` iff `hosts` is 0) and
+/// `hosts` counts the lines (a `u64` that a request cannot wrap); the value is read only
+/// when there is exactly one line (two lines equal no host,
+/// [`ProtectionLines::single_host`]). `site` and `sites` are the same for
+/// `Sec-Fetch-Site` (classified only when read, [`crate::protection::site`]). Keeping
+/// the last value is a plain store and the count an add: no test per line.
+/// `websocket` is set once any `Upgrade` line lists the `websocket` token (or is longer
+/// than [`MAX_UPGRADE_BYTES`]).
+///
+/// `Copy`, and handed by value to the out-of-line code that reads it: taking its
+/// address in the function that scans kept it in memory and copied every field after
+/// the scan (~25 instructions per request).
+#[derive(Clone, Copy)]
 pub(crate) struct ProtectionLines<'a> {
     /// The last `Host` value.
     pub(crate) host: Option<&'a [u8]>,
-    /// How many `Host` lines (saturating).
-    pub(crate) host_lines: u32,
-    /// What the `Sec-Fetch-Site` lines say (read with [`protection::site`]).
-    pub(crate) site: Option<Site>,
+    /// How many `Host` lines.
+    pub(crate) hosts: u64,
+    /// The last `Sec-Fetch-Site` value.
+    pub(crate) site: Option<&'a [u8]>,
+    /// How many `Sec-Fetch-Site` lines.
+    pub(crate) sites: u64,
     /// Some `Upgrade` line names `websocket` (ASCII case-insensitive).
     pub(crate) websocket: bool,
 }
 
-impl ProtectionLines<'_> {
+impl<'a> ProtectionLines<'a> {
     #[inline(always)]
     pub(crate) fn new() -> Self {
         ProtectionLines {
             host: None,
-            host_lines: 0,
+            hosts: 0,
             site: None,
+            sites: 0,
             websocket: false,
         }
+    }
+
+    /// The `Host` value when there is exactly one line (what step 3 and a policy set's
+    /// route selection read), else `None`. Cost: one test.
+    #[inline]
+    pub(crate) fn single_host(&self) -> Option<&'a [u8]> {
+        if self.hosts == 1 { self.host } else { None }
     }
 }
 
 /// Cost: one word-at-a-time name comparison per line whose name has length 4, 7 or 14
-/// (in the scan's own length dispatch); a `Sec-Fetch-Site` value costs a comparison of
-/// at most 11 bytes; an `Upgrade` value costs at most
+/// (in the scan's own length dispatch); a `Host` or `Sec-Fetch-Site` line then costs
+/// two stores and a flag (its value is not read); an `Upgrade` value costs at most
 /// [`MAX_UPGRADE_BYTES`] bytes.
 impl<'a> OtherLines<'a> for ProtectionLines<'a> {
     const READS: bool = true;
     #[inline(always)]
     fn host(&mut self, value: &'a [u8]) {
-        last_line(&mut self.host, &mut self.host_lines, value)
+        self.hosts = self.hosts.wrapping_add(1);
+        self.host = Some(value);
     }
     #[inline(always)]
     fn site(&mut self, value: &'a [u8]) {
-        self.site = Some(protection::site_line(self.site, value));
+        self.sites = self.sites.wrapping_add(1);
+        self.site = Some(value);
     }
     #[inline(always)]
     fn upgrade(&mut self, value: &'a [u8]) {
@@ -536,14 +546,38 @@ mod tests {
         let mut p = ProtectionLines::new();
         req.scan(lines, &mut p);
         assert_eq!(req.origin, Some(&b"https://b.example"[..]));
-        // The last value and the count (a value is read only with one line).
-        assert_eq!((p.host, p.host_lines), (Some(&b"second"[..]), 2));
-        assert_eq!(protection::site(&p), Site::Other, "two lines");
+        // The last value and how many lines (a value is read only with one line).
+        assert_eq!((p.host, p.hosts), (Some(&b"second"[..]), 2));
+        assert_eq!(p.single_host(), None, "two Host lines name no host");
+        assert_eq!((p.site, p.sites), (Some(&b"same-origin"[..]), 2));
         assert!(p.websocket);
         // The CORS scan alone leaves them unread.
         let mut req = RequestHeaders::new();
         req.scan(lines, &mut NoLines);
         assert_eq!(req.origin_lines, 1);
+    }
+
+    #[test]
+    fn one_line_of_each_is_kept_as_is() {
+        let mut p = ProtectionLines::new();
+        assert_eq!((p.single_host(), p.site, p.websocket), (None, None, false));
+        RequestHeaders::new().scan(
+            [
+                (&b"Host"[..], &b"API.Example.com:8443"[..]),
+                (b"Sec-Fetch-Site", b" none "),
+                (b"Upgrade", b"WebSocket"),
+            ],
+            &mut p,
+        );
+        assert_eq!(p.single_host(), Some(&b"API.Example.com:8443"[..]));
+        assert_eq!((p.site, p.sites), (Some(&b" none "[..]), 1));
+        assert!(p.websocket);
+        // Three lines stay "several".
+        let mut p = ProtectionLines::new();
+        let host: (&[u8], &[u8]) = (b"host", b"a");
+        RequestHeaders::new().scan([host, host, host], &mut p);
+        assert_eq!((p.host, p.hosts), (Some(&b"a"[..]), 3));
+        assert_eq!(p.single_host(), None);
     }
 
     #[test]

@@ -199,12 +199,7 @@ impl PolicySet {
         } else {
             req.scan(headers, &mut HostLines(&mut lines));
         }
-        let host = if lines.host_lines == 1 {
-            lines.host
-        } else {
-            None
-        };
-        let Some(target) = self.selector.select(host, path) else {
+        let Some(target) = self.selector.select(lines.single_host(), path) else {
             return SetDecision::unrouted();
         };
         let Some(policy) = self.policies.get(target.policy as usize) else {

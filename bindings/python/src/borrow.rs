@@ -53,6 +53,7 @@ unsafe extern "C" {
 /// # Safety
 /// `obj` is a valid object pointer, the GIL is held, and the object outlives `'a`
 /// unchanged (both types are immutable: it is enough that it stays alive).
+#[inline(always)]
 unsafe fn text<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
     // SAFETY: `obj` is a valid object (contract); reading its type is always allowed.
     let ty = unsafe { ffi::Py_TYPE(obj) };

@@ -13,20 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import corsgate
-
-N_ORIGINS = 1000
-ORIGINS = [f"https://app{i}.example{i % 10}.com" for i in range(N_ORIGINS)]
-ALLOWED = ORIGINS[N_ORIGINS // 2]
-DENIED = "https://evil.example.net"
-COMMON = [(b"host", b"api.example.com"), (b"user-agent", b"bench/1.0"), (b"accept", b"*/*"),
-          (b"accept-encoding", b"gzip, br"), (b"accept-language", b"en")]
-
-
-def scope_headers(origin: str, preflight: bool) -> list[tuple[bytes, bytes]]:
-    h = [*COMMON, (b"origin", origin.encode())]
-    if preflight:
-        h += [(b"access-control-request-method", b"PUT"), (b"access-control-request-headers", b"x-token")]
-    return h
+from bench import ALLOWED, DENIED, KWARGS, ORIGINS, scope_headers  # the same inputs as bench.py
 
 
 def run1(f: Callable[[Any], Any], a: Any, n: int) -> None:
@@ -41,8 +28,7 @@ def run2(f: Callable[[Any, Any], Any], m: Any, h: Any, n: int) -> None:
 
 def main() -> None:
     case, n = sys.argv[1], int(sys.argv[2])
-    p = corsgate.policy_from_starlette(allow_origins=ORIGINS, allow_methods=["GET", "PUT"],
-                                       allow_headers=["x-token"], allow_credentials=True, max_age=600)
+    p = corsgate.policy_from_starlette(allow_origins=ORIGINS, **KWARGS)
     if case == "ioa":
         run1(p.is_origin_allowed, ALLOWED.encode(), n)
         return

@@ -222,10 +222,17 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
         };
         let verbatim = matches!(&p.kind, PatternKind::Exact(k) if k == src);
         let new = match p.kind {
-            PatternKind::Exact(_) => builder.add(id, &p.kind, verbatim),
-            _ => seen.insert(p.normalized.clone()) && builder.add(id, &p.kind, false),
+            PatternKind::Exact(_) => builder.add(id, &p.kind, verbatim, src),
+            _ => seen.insert(p.normalized.clone()) && builder.add(id, &p.kind, false, src),
         };
-        if !(new && verbatim) {
+        // The matcher keeps the text of a verbatim exact origin (its key) and of every
+        // pattern it holds but `*` (`OriginMatcher::texts`); the policy keeps the rest.
+        let held = match p.kind {
+            PatternKind::Exact(_) => verbatim,
+            PatternKind::Any => false,
+            _ => true,
+        };
+        if !(new && held) {
             sources.insert(id, src.as_str().into());
         }
         if !new {

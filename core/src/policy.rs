@@ -44,8 +44,10 @@ pub struct Policy {
     rules: Arc<Rules>,
     /// Number of `origins` entries.
     origins_len: usize,
-    /// The text of every `origins` entry that is not an exact origin written in
-    /// canonical form (those are keys of the matcher's table, flagged verbatim).
+    /// The text of every `origins` entry that the matcher does not keep: not an exact
+    /// origin written in canonical form (those are keys of the matcher's table, flagged
+    /// verbatim), nor a wildcard, host, regex or `null` pattern it holds
+    /// ([`OriginMatcher::texts`]); that is, `*`, the other exact origins and duplicates.
     sources: hashbrown::HashMap<u32, Box<str>>,
     /// The whole configuration, for [`Policy::config`]: rebuilt on first use.
     config: OnceLock<Config>,
@@ -162,6 +164,11 @@ impl Policy {
         self.config.get_or_init(|| {
             let mut origins: Vec<Option<&str>> = vec![None; self.origins_len];
             for (id, text) in self.matcher.verbatim_exact() {
+                if let Some(slot) = origins.get_mut(id as usize) {
+                    *slot = Some(text);
+                }
+            }
+            for (id, text) in self.matcher.texts() {
                 if let Some(slot) = origins.get_mut(id as usize) {
                     *slot = Some(text);
                 }
@@ -307,14 +314,14 @@ impl Policy {
         if method == b"OPTIONS" && req.acrm_lines > 0 {
             return self.decide_preflight(origin, req);
         }
-        let verdict = self.origin_verdict_in::<false>(origin, req);
+        let d = self.decide_actual(origin, req.origin_lines);
         if let Some(lines) = protected
-            && (verdict.is_err() || self.matcher.is_any())
-            && self.refuses(method, req, lines, verdict.is_ok())
+            && (!d.allowed || self.matcher.is_any())
+            && self.refuses(method, req, lines, d.allowed)
         {
             return Self::refused();
         }
-        self.decide_actual(origin, verdict)
+        d
     }
 
     /// Whether cross-origin protection refuses a request that its origin's verdict
@@ -370,17 +377,23 @@ impl Policy {
         req.origin_lines == 1 && (origin == b"null" || syntax::parse_origin(origin).is_some())
     }
 
-    /// Matches the origin: `Ok((reason, acao))` when allowed, where `acao` is the
-    /// `Access-Control-Allow-Origin` value: `*` for an any-origin policy, else the origin
-    /// as text (handed back by the matcher, so the request's bytes are not re-validated
-    /// for an exact origin).
+    /// Matches the origin of a preflight: `Ok((reason, acao))` when allowed, where
+    /// `acao` is the `Access-Control-Allow-Origin` value: `*` for an any-origin policy,
+    /// else the origin as text (handed back by the matcher, so the request's bytes are
+    /// not re-validated for an exact origin).
     #[inline]
     fn origin_verdict<'a>(
         &'a self,
         origin: &'a [u8],
         req: &RequestHeaders<'a>,
     ) -> Result<(Reason<'a>, &'a str), Reason<'a>> {
-        let (reason, acao) = self.origin_verdict_in::<true>(origin, req)?;
+        if self.matcher.is_any() {
+            return Ok((Reason::AnyOrigin, "*"));
+        }
+        if req.origin_lines > 1 {
+            return Err(Reason::OriginMultiple);
+        }
+        let (reason, acao) = self.verdict_of(self.matcher.find(origin))?;
         match acao {
             Some(acao) => Ok((reason, acao)),
             // Never: the checked matcher hands back every origin's text.
@@ -388,29 +401,16 @@ impl Policy {
         }
     }
 
-    /// [`Policy::origin_verdict`], with `Ok((reason, None))` when the
-    /// `Access-Control-Allow-Origin` value is the origin itself, all ASCII, not yet made
-    /// text (only without `CHECK`: [`OriginMatch::Ascii`]); without `CHECK`,
-    /// `Err(Reason::OriginNotAllowed)` may also stand for a malformed origin
-    /// ([`OriginMatcher::find_unchecked`]). Only for a decision that resolves both when
-    /// asked ([`Policy::decide_actual`]).
-    #[inline]
-    fn origin_verdict_in<'a, const CHECK: bool>(
+    /// The verdict of a matcher's answer: `Ok((reason, acao))` when allowed, with
+    /// `acao` `None` when the `Access-Control-Allow-Origin` value is the origin itself,
+    /// all ASCII, not yet made text ([`OriginMatch::Ascii`], from the unchecked
+    /// matcher only, which may also answer `NotAllowed` for a malformed origin).
+    #[inline(always)]
+    fn verdict_of<'a>(
         &'a self,
-        origin: &'a [u8],
-        req: &RequestHeaders<'a>,
+        found: OriginMatch<'a>,
     ) -> Result<(Reason<'a>, Option<&'a str>), Reason<'a>> {
-        if self.matcher.is_any() {
-            return Ok((Reason::AnyOrigin, Some("*")));
-        }
-        if req.origin_lines > 1 {
-            return Err(Reason::OriginMultiple);
-        }
-        let found = if CHECK {
-            self.matcher.find(origin)
-        } else {
-            self.matcher.find_unchecked(origin)
-        };
+        // An exact origin not written verbatim: its entry's text is the policy's.
         let pattern = |id: u32, text: Option<&'a str>| match self.source(id) {
             Some(source) => Ok((
                 Reason::OriginAllowed {
@@ -430,50 +430,137 @@ impl Policy {
                 },
                 Some(text),
             )),
-            OriginMatch::Pattern(id, text) => pattern(id, Some(text)),
-            OriginMatch::Ascii(id) => pattern(id, None),
+            OriginMatch::Pattern(id, text, Some(source)) => Ok((
+                Reason::OriginAllowed {
+                    index: id as usize,
+                    pattern: source,
+                },
+                Some(text),
+            )),
+            OriginMatch::Pattern(id, text, None) => pattern(id, Some(text)),
+            OriginMatch::Ascii(id, source) => Ok((
+                Reason::OriginAllowed {
+                    index: id as usize,
+                    pattern: source,
+                },
+                None,
+            )),
             OriginMatch::NotAllowed => Err(Reason::OriginNotAllowed),
             OriginMatch::Malformed => Err(Reason::OriginMalformed),
         }
     }
 
-    /// An actual request, from its origin's verdict ([`Policy::origin_verdict_in`],
-    /// checked or not): a deny `OriginNotAllowed` keeps the origin, so that
-    /// [`Decision::reason`] tells a malformed one apart only when asked (the response
-    /// headers are the same); an allow whose `Access-Control-Allow-Origin` is the
-    /// origin not yet made text keeps it too, made text when the headers are read.
-    #[inline]
-    fn decide_actual<'a>(
+    /// An actual request from `origin` (`origin_lines` lines of it). The common case, an
+    /// exact origin written verbatim, is decided here, inlined into `evaluate`: one probe
+    /// of the exact table and one struct expression written into the caller's slot (the
+    /// verdict out of line, handed back through memory and copied into the decision,
+    /// cost ~30 instructions of ~280). Everything else is [`Policy::actual_other`]'s, out
+    /// of line.
+    #[inline(always)]
+    fn decide_actual<'a>(&'a self, origin: &'a [u8], origin_lines: u32) -> Decision<'a> {
+        if self.matcher.is_any() || origin_lines > 1 {
+            return self.actual_other(origin, origin_lines, None);
+        }
+        match self.matcher.exact(origin) {
+            Some((id, text, true)) => {
+                let reason = Reason::OriginAllowed {
+                    index: id as usize,
+                    pattern: text,
+                };
+                self.actual_allowed(reason, Some(text), None)
+            }
+            Some((id, text, false)) => self.actual_other(origin, 1, Some((id, text))),
+            None => self.actual_other(origin, 1, None),
+        }
+    }
+
+    /// [`Policy::decide_actual`] but for a verbatim exact origin: `*`, several `Origin`
+    /// lines, an exact origin written otherwise (`exact`: its id and text), and every
+    /// origin the exact table does not hold (`exact` `None`: matched unchecked,
+    /// [`OriginMatcher::find_unchecked`], without probing the exact table again).
+    ///
+    /// A deny `OriginNotAllowed` keeps the origin, so that [`Decision::reason`] tells a
+    /// malformed one apart only when asked (the response headers are the same); an
+    /// allow whose `Access-Control-Allow-Origin` is the origin not yet made text keeps
+    /// it too, made text when the headers are read.
+    #[inline(never)]
+    fn actual_other<'a>(
         &'a self,
         origin: &'a [u8],
-        verdict: Result<(Reason<'a>, Option<&'a str>), Reason<'a>>,
+        origin_lines: u32,
+        exact: Option<(u32, &'a str)>,
     ) -> Decision<'a> {
-        let vary = if self.matcher.is_any() {
+        let found = if self.matcher.is_any() {
+            OriginMatch::Any
+        } else if origin_lines > 1 {
+            return self.actual_denied(Reason::OriginMultiple, None);
+        } else if let Some((id, text)) = exact {
+            OriginMatch::Pattern(id, text, None)
+        } else {
+            self.matcher.find_unchecked_inexact(origin)
+        };
+        match self.verdict_of(found) {
+            Ok((reason, acao)) => {
+                self.actual_allowed(reason, acao, acao.is_none().then_some(origin))
+            }
+            Err(reason) => {
+                let unchecked = (reason == Reason::OriginNotAllowed).then_some(origin);
+                self.actual_denied(reason, unchecked)
+            }
+        }
+    }
+
+    /// An allowed actual request's decision: `acao` as the
+    /// `Access-Control-Allow-Origin` value, or `None` with `unchecked` the origin not
+    /// yet made text ([`Decision::unchecked_origin`]). One struct expression.
+    #[inline(always)]
+    fn actual_allowed<'a>(
+        &'a self,
+        reason: Reason<'a>,
+        acao: Option<&'a str>,
+        unchecked: Option<&'a [u8]>,
+    ) -> Decision<'a> {
+        Decision {
+            kind: Kind::Actual,
+            allowed: true,
+            status: None,
+            reason,
+            acao,
+            acac: self.credentials,
+            acam: None,
+            acah: None,
+            acah_len: 0,
+            acma: None,
+            acapn: false,
+            aceh: self.expose.as_deref(),
+            vary: self.vary_origin(),
+            debug: None,
+            unchecked_origin: unchecked,
+        }
+    }
+
+    /// A denied actual request's decision (`unchecked`: the origin, for
+    /// `OriginNotAllowed`).
+    #[inline]
+    fn actual_denied<'a>(
+        &'a self,
+        reason: Reason<'a>,
+        unchecked: Option<&'a [u8]>,
+    ) -> Decision<'a> {
+        let mut d = Decision::new(Kind::Actual, reason);
+        d.unchecked_origin = unchecked;
+        d.vary = self.vary_origin();
+        d
+    }
+
+    /// `Vary: Origin`, except for an any-origin policy (whose headers do not depend on
+    /// the origin).
+    #[inline(always)]
+    fn vary_origin(&self) -> Option<&'static str> {
+        if self.matcher.is_any() {
             None
         } else {
             Some(VARY_ORIGIN)
-        };
-        match verdict {
-            Ok((reason, acao)) => {
-                let mut d = Decision::new(Kind::Actual, reason);
-                d.acao = acao;
-                if acao.is_none() {
-                    d.unchecked_origin = Some(origin);
-                }
-                d.allowed = true;
-                d.acac = self.credentials;
-                d.aceh = self.expose.as_deref();
-                d.vary = vary;
-                d
-            }
-            Err(reason) => {
-                let mut d = Decision::new(Kind::Actual, reason);
-                if reason == Reason::OriginNotAllowed {
-                    d.unchecked_origin = Some(origin);
-                }
-                d.vary = vary;
-                d
-            }
         }
     }
 }

@@ -248,16 +248,39 @@ impl Policy {
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
     {
+        if self.protection {
+            return self.evaluate_protected(method, headers);
+        }
+        self.evaluate_plain(method, headers)
+    }
+
+    /// [`Policy::evaluate`] without cross-origin protection. Its own function (as is
+    /// [`Policy::evaluate_protected`]): with both paths in one body, a change to the
+    /// protected one moved the registers and blocks of the plain one (+5 instructions
+    /// per request, measured).
+    #[inline(never)]
+    fn evaluate_plain<'a, I>(&'a self, method: &'a [u8], headers: I) -> Decision<'a>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
         // Built in this frame and filled in place: returning the ~200-byte struct by value
         // cost two memcpy calls per request.
         let mut req = RequestHeaders::new();
-        if self.protection {
-            let mut lines = ProtectionLines::new();
-            req.scan(headers, &mut lines);
-            return self.decide(method, &req, Some(&lines));
-        }
         req.scan(headers, &mut NoLines);
         self.decide(method, &req, None)
+    }
+
+    /// [`Policy::evaluate`] under cross-origin protection: the scan reads the
+    /// [`ProtectionLines`] too.
+    #[inline(never)]
+    fn evaluate_protected<'a, I>(&'a self, method: &'a [u8], headers: I) -> Decision<'a>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
+        let mut req = RequestHeaders::new();
+        let mut lines = ProtectionLines::new();
+        req.scan(headers, &mut lines);
+        self.decide(method, &req, Some(&lines))
     }
 
     /// Decides a request whose header lines were scanned with the protection lines read
@@ -305,7 +328,7 @@ impl Policy {
     ) -> Decision<'a> {
         let Some(origin) = req.origin else {
             if let Some(lines) = protected
-                && self.refuses(method, req, lines, false)
+                && self.refuses(method, req, *lines, false)
             {
                 return Self::refused();
             }
@@ -317,7 +340,7 @@ impl Policy {
         let d = self.decide_actual(origin, req.origin_lines);
         if let Some(lines) = protected
             && (!d.allowed || self.matcher.is_any())
-            && self.refuses(method, req, lines, d.allowed)
+            && self.refuses(method, req, *lines, d.allowed)
         {
             return Self::refused();
         }
@@ -327,14 +350,17 @@ impl Policy {
     /// Whether cross-origin protection refuses a request that its origin's verdict
     /// does not prove trusted: no `Origin`, an origin the policy does not allow
     /// (`allowed` false), or one allowed by `*` (trusted only when well-formed,
-    /// [`Policy::trusted_by_any`]). Out of line: an allowed request never gets here.
-    /// `lines` comes by value: a reference made `evaluate` keep them in memory.
-    #[inline(always)]
+    /// [`Policy::trusted_by_any`]). Cold and out of line: an allowed request never gets
+    /// here, and inlined, its first test (how many `Sec-Fetch-Site` lines) was hoisted
+    /// above the verdict and paid by every allowed request. `lines` comes by value: a
+    /// reference made `evaluate` keep them in memory.
+    #[cold]
+    #[inline(never)]
     fn refuses(
         &self,
         method: &[u8],
         req: &RequestHeaders<'_>,
-        lines: &ProtectionLines<'_>,
+        lines: ProtectionLines<'_>,
         allowed: bool,
     ) -> bool {
         let trusted = || {
@@ -343,7 +369,7 @@ impl Policy {
                     .origin
                     .is_some_and(|o| !self.matcher.is_any() || self.trusted_by_any(o, req))
         };
-        protection::refuses(method, lines, req.origin, req.origin_lines, trusted)
+        protection::refuses(method, &lines, req.origin, req.origin_lines, trusted)
     }
 
     /// A request without `Origin`: passed through.

@@ -526,40 +526,78 @@ impl<'a> Decision<'a> {
     }
 
     /// Calls `f` with each response header, the lines and order of
-    /// [`Decision::headers`]. For bindings that copy every line out (the C ABI's
-    /// `corsgate_decision`, the Python and Node decisions): it reads the fields in place,
-    /// where the iterator first copies the whole decision and then steps a state machine.
-    /// Never allocates.
+    /// [`Decision::headers`]. For bindings that copy every line out (the Python and Node
+    /// decisions): it reads the fields in place, where the iterator first copies the
+    /// whole decision and then steps a state machine. Never allocates.
+    ///
+    /// Cost: [`Decision::for_each_header_bytes`]'s, plus one `str::from_utf8` of the
+    /// origin when a wildcard, host or regex pattern allowed an actual request (its
+    /// `Access-Control-Allow-Origin` value is the request's origin, made text here).
     #[inline(always)]
     pub fn for_each_header(&self, mut f: impl FnMut(Header<'a>)) {
+        self.visit_headers(
+            |v| v,
+            // The origin passed the strict parse, which accepts ASCII only: this never
+            // fails.
+            |origin| std::str::from_utf8(origin).ok(),
+            |name, value| f(Header { name, value }),
+        );
+    }
+
+    /// Calls `f(name, value)` with each response header as bytes, the lines and order
+    /// of [`Decision::headers`] (the same bytes: every value is visible ASCII). For
+    /// callers that write the lines out as bytes (the C ABI, a server's header map):
+    /// nothing is validated as UTF-8, so a wildcard hit's echoed origin costs no
+    /// `str::from_utf8`. Reads the fields in place; never allocates.
+    #[inline(always)]
+    pub fn for_each_header_bytes(&self, f: impl FnMut(&'static str, &'a [u8])) {
+        self.visit_headers(str::as_bytes, Some, f);
+    }
+
+    /// The walk behind [`Decision::for_each_header`] and
+    /// [`Decision::for_each_header_bytes`]: each present field, in header order, its
+    /// value made a `V` by `text` (values held as text) or `origin` (the echoed origin
+    /// held as bytes, see `unchecked_origin`; `None` skips the line).
+    #[inline(always)]
+    fn visit_headers<V>(
+        &self,
+        text: impl Fn(&'a str) -> V,
+        origin: impl FnOnce(&'a [u8]) -> Option<V>,
+        mut put: impl FnMut(&'static str, V),
+    ) {
         use names::*;
-        let mut put = |name: &'static str, value: &'a str| f(Header { name, value });
-        if let Some(v) = self.acao() {
-            put(ACAO, v);
+        match (self.acao, self.unchecked_origin) {
+            (Some(v), _) => put(ACAO, text(v)),
+            (None, Some(o)) if self.allowed => {
+                if let Some(v) = origin(o) {
+                    put(ACAO, v);
+                }
+            }
+            _ => {}
         }
         if self.acac {
-            put(ACAC, "true");
+            put(ACAC, text("true"));
         }
         if let Some(v) = self.acam {
-            put(ACAM, v);
+            put(ACAM, text(v));
         }
         for &v in self.acah.iter().flatten().take(usize::from(self.acah_len)) {
-            put(ACAH, v);
+            put(ACAH, text(v));
         }
         if let Some(v) = self.acma {
-            put(ACMA, v);
+            put(ACMA, text(v));
         }
         if self.acapn {
-            put(ACAPN, "true");
+            put(ACAPN, text("true"));
         }
         if let Some(v) = self.aceh {
-            put(ACEH, v);
+            put(ACEH, text(v));
         }
         if let Some(v) = self.vary {
-            put(VARY, v);
+            put(VARY, text(v));
         }
         if let Some(v) = self.debug {
-            put(DEBUG_REASON, v);
+            put(DEBUG_REASON, text(v));
         }
     }
 
@@ -797,7 +835,40 @@ mod tests {
                     d.headers().collect::<Vec<_>>(),
                     "bits {bits:08b}, {n} acah"
                 );
+                let mut bytes = Vec::new();
+                d.for_each_header_bytes(|name, value| bytes.push((name, value)));
+                let want: Vec<_> = got.iter().map(|h| (h.name, h.value.as_bytes())).collect();
+                assert_eq!(bytes, want, "bits {bits:08b}, {n} acah (bytes)");
             }
+        }
+    }
+
+    /// The echoed origin (an allowed actual request whose value is not precomputed) is
+    /// read as the request's bytes by `for_each_header_bytes` and as text by the other
+    /// readers; a denied one is never a header.
+    #[test]
+    fn echoed_origin_reads_the_same_as_bytes_and_text() {
+        for allowed in [true, false] {
+            let mut d = Decision::new(Kind::Actual, Reason::OriginNotAllowed);
+            d.allowed = allowed;
+            d.unchecked_origin = Some(b"https://api.eu.partner9.org");
+            d.vary = Some("Origin");
+            let mut bytes = Vec::new();
+            d.for_each_header_bytes(|name, value| bytes.push((name, value)));
+            let mut text = Vec::new();
+            d.for_each_header(|h| text.push((h.name, h.value.as_bytes())));
+            assert_eq!(bytes, text);
+            let iter: Vec<_> = d.headers().map(|h| (h.name, h.value.as_bytes())).collect();
+            assert_eq!(bytes, iter);
+            let want: &[(&str, &[u8])] = if allowed {
+                &[
+                    (names::ACAO, b"https://api.eu.partner9.org"),
+                    (names::VARY, b"Origin"),
+                ]
+            } else {
+                &[(names::VARY, b"Origin")]
+            };
+            assert_eq!(bytes, want);
         }
     }
 

@@ -709,13 +709,19 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
     unsafe {
         let slots = ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>();
         let mut n = 0;
-        d.for_each_header(|h| {
+        // As bytes: the C caller gets bytes, so the echoed origin of a wildcard hit is
+        // never validated as UTF-8 (`for_each_header` would).
+        d.for_each_header_bytes(|name, value| {
             if n < CORSGATE_MAX_HEADERS {
-                // Names and values are never empty (the core's invariant), so no
-                // EMPTY_BYTE substitution is needed; `of` keeps it for safety anyway.
+                // Names are the core's non-empty constants (no EMPTY_BYTE select);
+                // values are never empty either (the core's invariant), but `of_bytes`
+                // keeps the substitution for safety.
                 slots.add(n).write(corsgate_header {
-                    name: corsgate_slice::of(h.name),
-                    value: corsgate_slice::of(h.value),
+                    name: corsgate_slice {
+                        data: name.as_ptr(),
+                        len: name.len(),
+                    },
+                    value: corsgate_slice::of_bytes(value),
                 });
                 n += 1;
             }

@@ -268,21 +268,48 @@ impl<'a> OtherLines<'a> for ProtectionLines<'a> {
     }
 }
 
-/// Reads only the `Host` lines, into a [`ProtectionLines`] (as its own `host` would):
-/// the scan of a policy set none of whose policies has cross-origin protection, which
-/// reads `Host` to select the policy and nothing else. `Sec-Fetch-Site` and `Upgrade`
-/// stay unread (the lines keep their empty values); a policy without protection never
-/// reads them.
+/// Reads only the `Host` lines: the scan of a policy set none of whose policies has
+/// cross-origin protection, which reads `Host` to select the policy and nothing else.
+/// `Sec-Fetch-Site` and `Upgrade` are not even matched (their name lengths are not in
+/// [`OtherLines::READ_LENGTHS`]); a policy without protection never reads them.
+///
+/// Invariant: `host` is the last `Host` value (`None` iff `hosts` is 0), `hosts` counts
+/// the lines, as in [`ProtectionLines`]. Its own small struct, not a
+/// [`ProtectionLines`]: its two fields stay in registers through the scan (the
+/// protection lines, handed by reference to the decision, were kept in memory).
 ///
 /// Cost: one word-at-a-time name comparison per line whose name has length 4 (in the
-/// scan's own length dispatch), and [`ProtectionLines`]' store and count per `Host`.
-pub(crate) struct HostLines<'l, 'a>(pub(crate) &'l mut ProtectionLines<'a>);
+/// scan's own length dispatch), then a store and an add per `Host`.
+#[derive(Clone, Copy)]
+pub(crate) struct HostLines<'a> {
+    host: Option<&'a [u8]>,
+    hosts: u64,
+}
 
-impl<'a> OtherLines<'a> for HostLines<'_, 'a> {
+impl<'a> HostLines<'a> {
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        HostLines {
+            host: None,
+            hosts: 0,
+        }
+    }
+
+    /// The `Host` value when there is exactly one line, else `None` (as
+    /// [`ProtectionLines::single_host`]). Cost: one test.
+    #[inline(always)]
+    pub(crate) fn single_host(&self) -> Option<&'a [u8]> {
+        if self.hosts == 1 { self.host } else { None }
+    }
+}
+
+impl<'a> OtherLines<'a> for HostLines<'a> {
     const READS: bool = true;
+    const READ_LENGTHS: u64 = CORS_LENGTHS | HOST.length_bit();
     #[inline(always)]
     fn host(&mut self, value: &'a [u8]) {
-        self.0.host(value)
+        self.hosts = self.hosts.wrapping_add(1);
+        self.host = Some(value);
     }
     #[inline(always)]
     fn site(&mut self, _: &'a [u8]) {}

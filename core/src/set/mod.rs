@@ -192,21 +192,53 @@ impl PolicySet {
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
     {
+        if self.protection {
+            return self.evaluate_protected(method, path, headers);
+        }
+        let mut req = RequestHeaders::new();
+        let mut host = HostLines::new();
+        req.scan(headers, &mut host);
+        self.decide_selected(method, path, host.single_host(), &req, &NO_LINES)
+    }
+
+    /// [`PolicySet::evaluate`] for a set some of whose policies have cross-origin
+    /// protection: the scan reads `Sec-Fetch-Site` and `Upgrade` too. Out of line, so
+    /// that the common scan for `Host` alone keeps its lines in registers.
+    #[inline(never)]
+    fn evaluate_protected<'a, I>(
+        &'a self,
+        method: &'a [u8],
+        path: &[u8],
+        headers: I,
+    ) -> SetDecision<'a>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
         let mut req = RequestHeaders::new();
         let mut lines = ProtectionLines::new();
-        if self.protection {
-            req.scan(headers, &mut lines);
-        } else {
-            req.scan(headers, &mut HostLines(&mut lines));
-        }
-        let Some(target) = self.selector.select(lines.single_host(), path) else {
+        req.scan(headers, &mut lines);
+        self.decide_selected(method, path, lines.single_host(), &req, &lines)
+    }
+
+    /// Selects the route of a scanned request and decides it with the route's policy:
+    /// `lines` are read only by a policy with cross-origin protection.
+    #[inline(always)]
+    fn decide_selected<'a>(
+        &'a self,
+        method: &'a [u8],
+        path: &[u8],
+        host: Option<&'a [u8]>,
+        req: &RequestHeaders<'a>,
+        lines: &ProtectionLines<'a>,
+    ) -> SetDecision<'a> {
+        let Some(target) = self.selector.select(host, path) else {
             return SetDecision::unrouted();
         };
         let Some(policy) = self.policies.get(target.policy as usize) else {
             return SetDecision::unrouted();
         };
         SetDecision {
-            decision: decide(policy, method, &req, &lines),
+            decision: decide(policy, method, req, lines),
             selected: Some((self, target.route)),
         }
     }
@@ -278,6 +310,17 @@ impl PolicySet {
         self.selector.heap_bytes()
     }
 }
+
+/// The protection lines of a set none of whose policies has cross-origin protection:
+/// never read ([`Policy::decide_scanned`] reads them only under protection), so the
+/// scan's own `Host` lines need not be kept in memory for the decision.
+static NO_LINES: ProtectionLines<'static> = ProtectionLines {
+    host: None,
+    hosts: 0,
+    site: None,
+    sites: 0,
+    websocket: false,
+};
 
 /// [`Policy::decide_scanned`], not inlined: its result is then written straight into
 /// the caller's [`SetDecision`] (inlined, its two branches met in a temporary that was

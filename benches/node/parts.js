@@ -32,12 +32,15 @@ console.log(`isOriginAllowed listed ${base.toFixed(0)} ns; unlisted ${time(() =>
 const which = process.argv[2]
 for (const [name, m, h] of CASES) {
   if (which && which !== name) continue
-  const sel = ev.select(m, h)
-  const fresh = ev.decideInto(policy, sel)
+  // The per-policy state (src/registry.rs id, string cache, selection table); a build
+  // from before it (NODE_DIR) takes the policy itself.
+  const state = ev.stateOf ? ev.stateOf(policy) : policy
+  const sel = ev.stateOf ? ev.select(m, h, state.table) : ev.select(m, h)
+  const fresh = ev.decideInto(state, sel)
   const tEval = time(() => policy.evaluate(m, h))
-  const tSel = time(() => ev.select(m, h))
-  const tInto = time(() => ev.decideInto(policy, sel))
-  ev.decideInto(policy, sel)
-  const tTo = time(() => ev.toDecision(policy, sel, fresh))
+  const tSel = time(() => (ev.stateOf ? ev.select(m, h, state.table) : ev.select(m, h)))
+  const tInto = time(() => ev.decideInto(state, sel))
+  ev.decideInto(state, sel)
+  const tTo = time(() => ev.toDecision(state, sel, fresh))
   console.log(`${name.padEnd(10)} evaluate ${tEval.toFixed(0)} (${(tEval / base).toFixed(2)}x)  select ${tSel.toFixed(0)}  decideInto ${tInto.toFixed(0)}  toDecision ${tTo.toFixed(0)}  sel=${sel.length} fresh=${fresh === undefined ? 0 : fresh.length}`)
 }

@@ -589,6 +589,22 @@ impl Policy {
             Some(VARY_ORIGIN)
         }
     }
+
+    /// The request header names [`Policy::evaluate`] reads with this policy (matched
+    /// ASCII case-insensitively): a prefix of [`crate::names::REQUEST_HEADERS`], the
+    /// protection lines (`Host`, `Sec-Fetch-Site`, `Upgrade`) only under
+    /// `cross_origin_protection`. Every other line can be left out of a request without
+    /// changing its decision, so a runtime may pass only lines with these names.
+    ///
+    /// Cost: one test; unlike [`Policy::config`], nothing is rebuilt.
+    pub fn request_header_names(&self) -> &'static [&'static str] {
+        const CORS: usize = 4;
+        if self.protection {
+            &crate::names::REQUEST_HEADERS
+        } else {
+            &crate::names::REQUEST_HEADERS[..CORS]
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1052,6 +1068,74 @@ mod protection_tests {
                 .unwrap();
             let without: Vec<_> = filtered.iter().copied().filter(|h| h != read).collect();
             assert_ne!(a, p.evaluate_str(method, &without).to_json(), "{read:?}");
+        }
+    }
+
+    /// A request's header lines.
+    type Lines<'a> = &'a [(&'a str, &'a str)];
+
+    /// `request_header_names` lists every line a policy reads: all seven under
+    /// protection, the four CORS lines without it, where the protection lines change
+    /// nothing (a wrong `Host`, a cross-site `Sec-Fetch-Site`, a WebSocket `Upgrade`).
+    #[test]
+    fn request_header_names_are_the_lines_the_policy_reads() {
+        let protected = Policy::from_json(POLICY).unwrap();
+        assert_eq!(
+            protected.request_header_names(),
+            &crate::names::REQUEST_HEADERS[..]
+        );
+        let plain = Policy::from_json(
+            r#"{"origins":["https://app.example.com"],"methods":["PUT","DELETE"]}"#,
+        )
+        .unwrap();
+        let names = plain.request_header_names();
+        assert_eq!(
+            names,
+            &[
+                "Origin",
+                "Access-Control-Request-Method",
+                "Access-Control-Request-Headers",
+                "Access-Control-Request-Private-Network"
+            ]
+        );
+        let keep = |n: &str| names.iter().any(|r| r.eq_ignore_ascii_case(n));
+        let cases: [(&str, Lines<'_>, bool); 3] = [
+            (
+                "POST",
+                &[
+                    ("X-Other", "1"),
+                    ("host", "api.example.com"),
+                    ("Origin", "https://api.example.com"),
+                ],
+                true,
+            ),
+            (
+                "GET",
+                &[("Upgrade", "websocket"), ("Origin", "https://evil.com")],
+                true,
+            ),
+            (
+                "DELETE",
+                &[
+                    ("Origin", "https://app.example.com"),
+                    ("Sec-Fetch-Site", "cross-site"),
+                ],
+                false,
+            ),
+        ];
+        for (method, full, protection_reads) in cases {
+            let filtered: Vec<(&str, &str)> =
+                full.iter().copied().filter(|(n, _)| keep(n)).collect();
+            assert!(filtered.len() < full.len());
+            assert_eq!(
+                plain.evaluate_str(method, full).to_json(),
+                plain.evaluate_str(method, &filtered).to_json()
+            );
+            // The protected policy reads the lines left out (its answer changes unless the
+            // origin is trusted).
+            let differs = protected.evaluate_str(method, full).to_json()
+                != protected.evaluate_str(method, &filtered).to_json();
+            assert_eq!(differs, protection_reads, "{method} {full:?}");
         }
     }
 }

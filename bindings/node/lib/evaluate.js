@@ -12,14 +12,15 @@
 // Loaded by index.js and lib/shared.js, so every entry of the package installs it.
 
 const native = require('../binding.js')
-const { Policy, internedString, requestHeaderNames, outBuffer, evaluateInto, respondInto, evaluateJoinedInto, respondJoinedInto, spellings } = native
+const { Policy, internedString, policyId, policyRequestHeaderNames, outBuffer, evaluateInto, respondInto, evaluateJoinedInto, respondJoinedInto, spellings } = native
 
 // This thread's decision slots, written by the addon (src/encode.rs has the layout).
 const OUT = new Int32Array(outBuffer())
 // Where the response rule's lines start in OUT (src/encode.rs `ADDED`: 8 + 2 × 16).
 const ADDED = 40
-// Per-policy cache of the addon's string table (entry r, fetched once).
-const kStrings = Symbol('corsgate.strings')
+// Per-policy state (`stateOf`): its id, its cache of the addon's string table, the lines
+// it reads.
+const kState = Symbol('corsgate.state')
 // Strings the addon takes by number (src/fast.rs `SPELLINGS`: common methods, then the
 // request header names the core reads as it spells them, then the same in lower case): a
 // request string equal to one of them crosses as its index, which stands for exactly its
@@ -35,42 +36,58 @@ function spelled(method) {
   return i === undefined ? method : i
 }
 
-// The request header names the core reads, by length: `BY_LENGTH[n]` the first name `n`
-// long (`null`: none), further ones of that length through `next`.
-const BY_LENGTH = new Array(256).fill(null)
-for (const name of requestHeaderNames()) {
-  const lower = name.toLowerCase()
-  // Three letter positions (first, middle, last letter) and their lower case.
-  const letters = []
-  for (let i = 0; i < lower.length; i++) if (lower.charCodeAt(i) >= 0x61 && lower.charCodeAt(i) <= 0x7a) letters.push(i)
-  const [p0, p1, p2] = [letters[0], letters[(letters.length - 1) >> 1], letters[letters.length - 1]]
-  BY_LENGTH[name.length] = {
-    spelled: SPELLING.get(name),
-    spelledLower: SPELLING.get(lower),
-    name,
-    lower,
-    p0,
-    c0: lower.charCodeAt(p0),
-    p1,
-    c1: lower.charCodeAt(p1),
-    p2,
-    c2: lower.charCodeAt(p2),
-    next: BY_LENGTH[name.length],
+/**
+ * A selection table for the request header names `names`, by length: `t[n]` the first
+ * name `n` long (`null`: none), further ones of that length through `next`.
+ */
+function byLength(names) {
+  const t = new Array(256).fill(null)
+  for (const name of names) {
+    const lower = name.toLowerCase()
+    // Three letter positions (first, middle, last letter) and their lower case.
+    const letters = []
+    for (let i = 0; i < lower.length; i++) if (lower.charCodeAt(i) >= 0x61 && lower.charCodeAt(i) <= 0x7a) letters.push(i)
+    const [p0, p1, p2] = [letters[0], letters[(letters.length - 1) >> 1], letters[letters.length - 1]]
+    t[name.length] = {
+      spelled: SPELLING.get(name),
+      spelledLower: SPELLING.get(lower),
+      name,
+      lower,
+      p0,
+      c0: lower.charCodeAt(p0),
+      p1,
+      c1: lower.charCodeAt(p1),
+      p2,
+      c2: lower.charCodeAt(p2),
+      next: t[name.length],
+    }
   }
+  return t
+}
+
+// One selection table per distinct list of names a policy reads (the core's lists: the
+// CORS lines, or those and the protection lines).
+const TABLES = new Map()
+function tableFor(names) {
+  const key = names.join('\0')
+  let t = TABLES.get(key)
+  if (t === undefined) TABLES.set(key, (t = byLength(names)))
+  return t
 }
 
 /**
- * What crosses for a header line named `name`: `undefined` when the core does not read
- * such lines (every other line is left out: the core ignores it,
- * corsgate::names::REQUEST_HEADERS), else the name's spelling index or the name itself.
+ * What crosses for a header line named `name`, with `table` the policy's selection table:
+ * `undefined` when the policy does not read such lines (every other line is left out: the
+ * core ignores it, `corsgate::Policy::request_header_names`), else the name's spelling
+ * index or the name itself.
  *
  * The filter may keep a line the core then ignores (besides the length it compares only
  * three letters of the name, ASCII case-insensitively), never drop one the core reads:
  * the core compares the whole name of every line that crosses. A name crosses as a number
  * only when it equals that spelling exactly.
  */
-function crossing(name) {
-  for (let c = name.length < 256 ? BY_LENGTH[name.length] : null; c !== null; c = c.next) {
+function crossing(name, table) {
+  for (let c = name.length < 256 ? table[name.length] : null; c !== null; c = c.next) {
     if (name === c.name) return c.spelled
     if (name === c.lower) return c.spelledLower
     // A letter of `name` (either case) | 0x20 is its lower case, and nothing else gives
@@ -80,18 +97,18 @@ function crossing(name) {
   return undefined
 }
 
-/** Table entry `r` of `policy`, cached in `table`. */
-function entry(policy, table, r) {
-  const s = internedString(policy, r)
-  table[r] = s
+/** Table entry `r` of `state`'s policy, cached in `state.strings`. */
+function entry(state, r) {
+  const s = internedString(state.policy, r)
+  state.strings[r] = s
   return s
 }
 
 /** Resolves one reference of OUT (see src/encode.rs). */
-function str(policy, table, r, sel, fresh) {
+function str(state, r, sel, fresh) {
   if (r >= 0) {
-    const s = table[r]
-    return s === undefined ? entry(policy, table, r) : s
+    const s = state.strings[r]
+    return s === undefined ? entry(state, r) : s
   }
   const x = -1 - r
   if ((x & 1) === 1) return fresh[x >> 1]
@@ -100,72 +117,73 @@ function str(policy, table, r, sel, fresh) {
 }
 
 /**
- * Decides `sel` (`[method, name, value, …]`, the selected lines) with `policy`; `null` when
- * the addon refuses the joined form (a value held a NUL). Leaves the numeric form in OUT
- * and returns the new strings it refers to (or undefined). Up to four lines go as
- * arguments (no string is built; the method and names the addon spells by number as
- * numbers), more NUL-joined. `respond`: also the response lines
- * (the middleware's form, src/encode.rs `ADDED`).
+ * Decides `sel` (`[method, name, value, …]`, the selected lines) with `state`'s policy;
+ * `null` when the addon refuses the joined form (a value held a NUL). Leaves the numeric
+ * form in OUT and returns the new strings it refers to (or undefined). Up to four lines
+ * go as arguments (no string is built; the method and names the addon spells by number
+ * as numbers), more NUL-joined. The policy crosses as its id (`state.ref`, src/registry.rs).
+ * `respond`: also the response lines (the middleware's form, src/encode.rs `ADDED`).
  */
-function decideInto(policy, sel, respond = false) {
+function decideInto(state, sel, respond = false) {
   const into = respond ? respondInto : evaluateInto
+  const p = state.ref
   switch (sel.length) {
     case 1:
-      return into(policy, sel[0])
+      return into(p, sel[0])
     case 3:
-      return into(policy, sel[0], sel[1], sel[2])
+      return into(p, sel[0], sel[1], sel[2])
     case 5:
-      return into(policy, sel[0], sel[1], sel[2], sel[3], sel[4])
+      return into(p, sel[0], sel[1], sel[2], sel[3], sel[4])
     case 7:
-      return into(policy, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6])
+      return into(p, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6])
     case 9:
-      return into(policy, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6], sel[7], sel[8])
+      return into(p, sel[0], sel[1], sel[2], sel[3], sel[4], sel[5], sel[6], sel[7], sel[8])
   }
   const n = sel.length - 1
   const text = (s) => (typeof s === 'number' ? SPELLINGS[s] : s)
   let joined = text(sel[1])
   for (let i = 2; i <= n; i++) joined = joined + '\0' + text(sel[i])
-  return (respond ? respondJoinedInto : evaluateJoinedInto)(policy, text(sel[0]), joined, n)
+  return (respond ? respondJoinedInto : evaluateJoinedInto)(p, text(sel[0]), joined, n)
 }
 
-/** Appends the selected lines of a flat `[name, value, …]` array; false on a non-string. */
-function selectFlat(sel, raw) {
+/** Appends the lines of a flat `[name, value, …]` array `table` selects; false on a non-string. */
+function selectFlat(sel, raw, table) {
   if (raw.length % 2 !== 0) return false
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]
     const value = raw[i + 1]
     if (typeof name !== 'string' || typeof value !== 'string') return false
-    const c = crossing(name)
+    const c = crossing(name, table)
     if (c !== undefined) sel.push(c, value)
   }
   return true
 }
 
 /** `[[name, value], …]`; false on anything else. */
-function selectPairs(sel, pairs) {
+function selectPairs(sel, pairs, table) {
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i]
     if (!Array.isArray(p) || p.length !== 2) return false
     const name = p[0]
     const value = p[1]
     if (typeof name !== 'string' || typeof value !== 'string') return false
-    const c = crossing(name)
+    const c = crossing(name, table)
     if (c !== undefined) sel.push(c, value)
   }
   return true
 }
 
 /** `IncomingHttpHeaders` (`for…in` keys, as the addon's reader); false on odd values. */
-function selectObject(sel, obj) {
+function selectObject(sel, obj, table) {
   for (const name in obj) {
     const v = obj[name]
     if (v === undefined) continue
     if (typeof v === 'string') {
-      const c = crossing(name)
+      const c = crossing(name, table)
       if (c !== undefined) sel.push(c, v)
     } else if (Array.isArray(v)) {
       for (let j = 0; j < v.length; j++) if (typeof v[j] !== 'string') return false
-      const c = crossing(name)
+      const c = crossing(name, table)
       if (c !== undefined) for (let j = 0; j < v.length; j++) sel.push(c, v[j])
     } else {
       return false
@@ -174,47 +192,72 @@ function selectObject(sel, obj) {
   return true
 }
 
-/** `[method, name, value, …]` for a request the fast form takes, else undefined. */
-function select(method, headers) {
+/**
+ * `[method, name, value, …]` for a request the fast form takes, else undefined; the
+ * lines `table` (the policy's selection table, `state.table`) selects.
+ */
+function select(method, headers, table) {
   if (typeof method !== 'string') return undefined
   const sel = [spelled(method)]
   if (headers === undefined || headers === null) return sel
   if (Array.isArray(headers)) {
     if (headers.length === 0) return sel
-    const ok = typeof headers[0] === 'string' ? selectFlat(sel, headers) : selectPairs(sel, headers)
+    const ok = typeof headers[0] === 'string' ? selectFlat(sel, headers, table) : selectPairs(sel, headers, table)
     return ok ? sel : undefined
   }
-  if (typeof headers === 'object') return selectObject(sel, headers) ? sel : undefined
+  if (typeof headers === 'object') return selectObject(sel, headers, table) ? sel : undefined
   return undefined
 }
 
-/** `policy`'s cache of the addon's string table. */
-function stringsOf(policy) {
-  let table = policy[kStrings]
-  if (table === undefined) {
-    table = []
-    // A frozen policy keeps no cache: its entries are then fetched per call.
-    if (Object.isExtensible(policy)) policy[kStrings] = table
+// The state of policies that cannot hold it as a property (frozen, sealed).
+const STATES = new WeakMap()
+
+/**
+ * `policy`'s state, made on first use: `ref` (its id on this thread, src/registry.rs,
+ * or the policy itself when it has none), `strings` (its cache of the addon's string
+ * table), `table` (the selection table of the lines it reads). `undefined` when `policy`
+ * is not a Policy the addon wrapped (the caller then takes the addon's own method, which
+ * throws its error).
+ */
+function stateOf(policy) {
+  let state = policy[kState]
+  if (state !== undefined) return state
+  state = STATES.get(policy)
+  if (state !== undefined) return state
+  let id
+  let names
+  try {
+    id = policyId(policy)
+    names = policyRequestHeaderNames(policy)
+  } catch {
+    return undefined
   }
-  return table
+  state = { policy, ref: id === null ? policy : id, strings: [], table: tableFor(names) }
+  if (Object.isExtensible(policy)) policy[kState] = state
+  else STATES.set(policy, state)
+  return state
+}
+
+/** `policy`'s cache of the addon's string table (for tests). */
+function stringsOf(policy) {
+  return stateOf(policy).strings
 }
 
 /** The plain Decision object from OUT (the addon's `Decision`, field for field). */
-function toDecision(policy, sel, fresh) {
-  const table = stringsOf(policy)
+function toDecision(state, sel, fresh) {
   const n = OUT[7]
   const headers = new Array(n)
   for (let i = 0; i < n; i++) {
-    headers[i] = [str(policy, table, OUT[8 + 2 * i], sel, fresh), str(policy, table, OUT[9 + 2 * i], sel, fresh)]
+    headers[i] = [str(state, OUT[8 + 2 * i], sel, fresh), str(state, OUT[9 + 2 * i], sel, fresh)]
   }
   return {
-    kind: str(policy, table, OUT[3], sel, fresh),
+    kind: str(state, OUT[3], sel, fresh),
     allowed: OUT[1] === 1,
     status: OUT[2] < 0 ? null : OUT[2],
     headers,
-    reason: str(policy, table, OUT[5], sel, fresh),
-    reasonCode: str(policy, table, OUT[4], sel, fresh),
-    reasonDetail: str(policy, table, OUT[6], sel, fresh),
+    reason: str(state, OUT[5], sel, fresh),
+    reasonCode: str(state, OUT[4], sel, fresh),
+    reasonDetail: str(state, OUT[6], sel, fresh),
   }
 }
 
@@ -223,11 +266,12 @@ const nativeEvaluate = Policy.prototype.evaluate
 
 /** Decides one request (see index.d.ts): the same object as the addon's `evaluate`. */
 function evaluate(method, headers) {
-  if (!(this instanceof Policy)) return nativeEvaluate.call(this, method, headers)
-  const sel = select(method, headers)
+  const state = this instanceof Policy ? stateOf(this) : undefined
+  if (state === undefined) return nativeEvaluate.call(this, method, headers)
+  const sel = select(method, headers, state.table)
   if (sel !== undefined && sel.length <= 65) {
-    const fresh = decideInto(this, sel)
-    if (fresh !== null) return toDecision(this, sel, fresh)
+    const fresh = decideInto(state, sel)
+    if (fresh !== null) return toDecision(state, sel, fresh)
   }
   return nativeEvaluate.call(this, method, headers)
 }
@@ -235,4 +279,4 @@ function evaluate(method, headers) {
 // Same descriptor as the addon's method (writable, enumerable, configurable).
 Object.defineProperty(Policy.prototype, 'evaluate', { value: evaluate, writable: true, enumerable: true, configurable: true })
 
-module.exports = { OUT, ADDED, crossing, SPELLINGS, select, decideInto, toDecision, str, stringsOf, nativeEvaluate }
+module.exports = { OUT, ADDED, crossing, tableFor, SPELLINGS, select, decideInto, toDecision, str, stateOf, stringsOf, nativeEvaluate }

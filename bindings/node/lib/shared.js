@@ -10,7 +10,7 @@ const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
 const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet, responseRuleNames } = native
 const { policyFor } = require('./dynamic.js')
-const { OUT, ADDED, select, decideInto, str, stringsOf } = require('./evaluate.js')
+const { OUT, ADDED, select, decideInto, str, stateOf } = require('./evaluate.js')
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -90,19 +90,18 @@ function parseFast(s) {
 const HEADS = ['00', '01', '10', '11', '20', '21', '30', '31']
 
 /** `[head, name, value, …]` from the numeric form the addon left in OUT (lib/evaluate.js). */
-function fromOut(policy, sel, fresh) {
-  const table = stringsOf(policy)
+function fromOut(state, sel, fresh) {
   const n = OUT[7]
   const d = new Array(1 + 2 * n)
   const status = OUT[2]
   const head = HEADS[OUT[0] * 2 + OUT[1]]
   d[0] = status < 0 ? head : head + status
-  for (let i = 0; i < 2 * n; i++) d[1 + i] = str(policy, table, OUT[8 + i], sel, fresh)
+  for (let i = 0; i < 2 * n; i++) d[1 + i] = str(state, OUT[8 + i], sel, fresh)
   // The lines the core's response rule adds to a response holding none of its lines.
   const m = OUT[ADDED]
   if (m >= 0) {
     const added = new Array(2 * m)
-    for (let i = 0; i < 2 * m; i++) added[i] = str(policy, table, OUT[ADDED + 1 + i], sel, fresh)
+    for (let i = 0; i < 2 * m; i++) added[i] = str(state, OUT[ADDED + 1 + i], sel, fresh)
     d.added = added
   }
   return d
@@ -126,11 +125,12 @@ function decide(policy, req) {
   const raw = req.rawHeaders
   const method = req.method
   const rawOk = Array.isArray(raw) && raw.length % 2 === 0
-  if (policy instanceof Policy) {
-    const sel = select(method, rawOk ? raw : req.headers)
+  const state = policy instanceof Policy ? stateOf(policy) : undefined
+  if (state !== undefined) {
+    const sel = select(method, rawOk ? raw : req.headers, state.table)
     if (sel !== undefined && sel.length <= 65) {
-      const fresh = decideInto(policy, sel, true)
-      if (fresh !== null) return fromOut(policy, sel, fresh)
+      const fresh = decideInto(state, sel, true)
+      if (fresh !== null) return fromOut(state, sel, fresh)
     }
     const c = native.decideCompact(policy, method, rawOk ? raw : req.headers)
     c[2] = `${c[0]}${c[1] ? 1 : 0}${c[2] === null ? '' : c[2]}`

@@ -16,11 +16,13 @@
 //! nothing panics into Node.
 
 use crate::Policy;
+use crate::registry::Engine;
 use crate::set::PolicySet;
 use napi::bindgen_prelude::TypeTag;
 use napi::sys;
 use napi_derive::napi;
 use std::ptr;
+use std::rc::Rc;
 use std::sync::atomic::AtomicI32;
 
 /// A raw N-API callback.
@@ -115,6 +117,25 @@ unsafe fn policy_of<'a>(
     // SAFETY: forwarded contract.
     unsafe { wrapped_of::<Policy>(env, value) }?
         .ok_or_else(|| type_error(format!("corsgate: {role} is not a corsgate Policy")))
+}
+
+/// The engine of the policy `value` names: its id on this thread (`policyId(policy)`,
+/// `registry.rs`: one `napi_get_value_uint32` and a bounds-checked lookup) or the
+/// `Policy` object itself (a type-tag check and an unwrap, ~110-170 ns more); a
+/// `TypeError` for anything else. The returned `Rc` keeps the engine alive for the call.
+///
+/// # Safety
+/// Live `env` and `value`.
+unsafe fn engine_of(env: sys::napi_env, value: sys::napi_value) -> Result<Rc<Engine>, Throw> {
+    let mut id = 0u32;
+    // SAFETY: live handles; `id` a local. Fails (number expected) for a non-number.
+    if unsafe { sys::napi_get_value_uint32(env, value, &mut id) } == sys::Status::napi_ok {
+        return crate::registry::get(id)
+            .ok_or_else(|| type_error("corsgate: the first argument names no live Policy"));
+    }
+    // SAFETY: forwarded contract.
+    let policy = unsafe { policy_of(env, value, "the first argument") }?;
+    Ok(Rc::clone(&policy.engine))
 }
 
 /// The `T` (a napi-rs class: `Policy`, `PolicySet`) that `value` wraps, or `None` when
@@ -281,12 +302,12 @@ unsafe fn is_origin_allowed_inner(
         };
         if st == sys::Status::napi_ok {
             allowed = if copied + 1 < buf.len() {
-                policy.inner.is_origin_allowed(&buf[..copied])
+                policy.engine.inner.is_origin_allowed(&buf[..copied])
             } else {
                 let mut v = Vec::new();
                 // SAFETY: live handles.
                 unsafe { read_string(env, args[0], &mut v) }?;
-                policy.inner.is_origin_allowed(&v)
+                policy.engine.inner.is_origin_allowed(&v)
             };
         } else if st != sys::Status::napi_string_expected {
             ok(st, "read origin")?;
@@ -362,7 +383,9 @@ fn decide_joined_with(
     let lines = (0..n / 2).map(|i| (piece(2 * i), piece(2 * i + 1)));
     let mut s = String::with_capacity(256);
     match target {
-        Target::Policy(p) => crate::encode_decision(&p.inner.evaluate(method, lines), &mut s),
+        Target::Policy(p) => {
+            crate::encode_decision(&p.engine.inner.evaluate(method, lines), &mut s)
+        }
         Target::Set(set, path) => {
             crate::encode_decision(&set.inner.evaluate(method, path, lines).decision(), &mut s)
         }
@@ -464,7 +487,8 @@ unsafe fn decide_inner(
 /// take `evaluateJoinedInto`.
 const MAX_DIRECT: usize = 8;
 
-/// `evaluateInto(policy, method, name, value, …)`: decides the request made of
+/// `evaluateInto(policy, method, name, value, …)` (`policy` a `Policy` or its id,
+/// `policyId(policy)`, [`engine_of`]): decides the request made of
 /// `method` and up to [`MAX_DIRECT`] strings (names and values alternating; the lines
 /// the caller selected; any of them may be given as its index in [`SPELLINGS`]) and writes its numeric form into this thread's slots (`outBuffer()`,
 /// `encode.rs`). Returns `undefined`, or the
@@ -581,7 +605,7 @@ unsafe fn out_buffer_inner(
 /// Live `env`.
 unsafe fn decide_into(
     env: sys::napi_env,
-    policy: &Policy,
+    policy: &Engine,
     bytes: &[u8],
     pieces: &[(usize, usize)],
     out: &[AtomicI32],
@@ -668,7 +692,7 @@ unsafe fn into_args(
         ));
     }
     // SAFETY: live handles of this callback.
-    let policy = unsafe { policy_of(env, args[0], "the first argument") }?;
+    let policy = unsafe { engine_of(env, args[0]) }?;
     let out: &[AtomicI32] = SLOTS_OF_THREAD.with(|s| *s);
     BYTES.with(|cell| {
         let mut bytes = cell.borrow_mut();
@@ -685,7 +709,7 @@ unsafe fn into_args(
             pieces[k] = (start, bytes.len());
         }
         // SAFETY: live env.
-        unsafe { decide_into(env, policy, &bytes, &pieces[..argc - 1], out, added) }
+        unsafe { decide_into(env, &policy, &bytes, &pieces[..argc - 1], out, added) }
     })
 }
 
@@ -726,7 +750,7 @@ unsafe fn into_joined(
         ));
     }
     // SAFETY: live handles of this callback.
-    let policy = unsafe { policy_of(env, args[0], "the first argument") }?;
+    let policy = unsafe { engine_of(env, args[0]) }?;
     let out: &[AtomicI32] = SLOTS_OF_THREAD.with(|s| *s);
     let mut count = 0u32;
     // SAFETY: live handles; `count` a local.
@@ -759,7 +783,7 @@ unsafe fn into_joined(
             pieces[k + 1] = (ranges[k].0 + method_len, ranges[k].1 + method_len);
         }
         // SAFETY: live env.
-        unsafe { decide_into(env, policy, &bytes, &pieces[..n + 1], out, added) }
+        unsafe { decide_into(env, &policy, &bytes, &pieces[..n + 1], out, added) }
     })
 }
 
@@ -779,7 +803,7 @@ pub fn decide_napi_rs(
 /// used by the package: `scripts/bench-node.sh` times it beside the raw form.
 #[napi(js_name = "isOriginAllowedNapiRs", skip_typescript, catch_unwind)]
 pub fn is_origin_allowed_napi_rs(policy: &Policy, origin: String) -> bool {
-    policy.inner.is_origin_allowed(origin.as_bytes())
+    policy.engine.inner.is_origin_allowed(origin.as_bytes())
 }
 
 /// Turns a callback's outcome into its return value, throwing on error or panic.

@@ -31,6 +31,7 @@
 mod encode;
 mod fast;
 mod input;
+mod registry;
 pub mod set;
 
 use input::Arena;
@@ -185,16 +186,28 @@ impl From<corsgate::Decision<'_>> for Decision {
 /// compile a new one and swap the reference.
 #[napi]
 pub struct Policy {
-    inner: corsgate::Policy,
-    /// The strings `evaluate`'s numeric form refers to by number (`encode.rs`).
-    strings: std::cell::RefCell<encode::Strings>,
+    /// The compiled policy and its string table, shared with this policy's slot in
+    /// `registry.rs`.
+    engine: std::rc::Rc<registry::Engine>,
+    /// This policy's id on its thread (`registry.rs`); `None` when it got none.
+    id: Option<u32>,
 }
 
 impl Policy {
     fn wrap(inner: corsgate::Policy) -> Self {
-        Policy {
+        let engine = std::rc::Rc::new(registry::Engine {
             inner,
             strings: Default::default(),
+        });
+        let id = registry::register(&engine);
+        Policy { engine, id }
+    }
+}
+
+impl Drop for Policy {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            registry::unregister(id);
         }
     }
 }
@@ -251,7 +264,7 @@ impl Policy {
         let mut arena = Arena::new();
         let m = read_request(&env, &mut arena, method, headers)?;
         Ok(Decision::from(
-            self.inner.evaluate(arena.get(m), arena.lines()),
+            self.engine.inner.evaluate(arena.get(m), arena.lines()),
         ))
     }
 
@@ -266,19 +279,28 @@ impl Policy {
     ) -> Result<String> {
         let mut arena = Arena::new();
         let m = read_request(&env, &mut arena, method, headers)?;
-        Ok(self.inner.evaluate(arena.get(m), arena.lines()).to_json())
+        Ok(self
+            .engine
+            .inner
+            .evaluate(arena.get(m), arena.lines())
+            .to_json())
     }
 
     /// Warnings found while compiling (normalizations, risky but legal choices).
     #[napi(getter, catch_unwind)]
     pub fn warnings(&self) -> Vec<Diagnostic> {
-        self.inner.warnings().iter().map(Diagnostic::from).collect()
+        self.engine
+            .inner
+            .warnings()
+            .iter()
+            .map(Diagnostic::from)
+            .collect()
     }
 
     /// The policy as written, with every field present (defaults filled in).
     #[napi(getter, ts_return_type = "Required<PolicyConfig>", catch_unwind)]
     pub fn config(&self) -> serde_json::Value {
-        self.inner.config().to_json_value()
+        self.engine.inner.config().to_json_value()
     }
 
     /// The policy as JSON text (every field present).
@@ -288,7 +310,7 @@ impl Policy {
         catch_unwind
     )]
     pub fn to_json(&self) -> serde_json::Value {
-        self.inner.config().to_json_value()
+        self.engine.inner.config().to_json_value()
     }
 }
 
@@ -306,7 +328,7 @@ pub fn decide_compact<'e>(
 ) -> Result<Array<'e>> {
     let mut arena = Arena::new();
     let m = read_request(env, &mut arena, method, headers)?;
-    let d = policy.inner.evaluate(arena.get(m), arena.lines());
+    let d = policy.engine.inner.evaluate(arena.get(m), arena.lines());
     // SAFETY: `env` is the live env of this call.
     unsafe { compact(env, &d) }
 }
@@ -315,7 +337,22 @@ pub fn decide_compact<'e>(
 /// `evaluate`'s numeric form; `null` past the end. Internal (not in the `.d.ts`).
 #[napi(js_name = "internedString", skip_typescript, catch_unwind)]
 pub fn interned_string(policy: &Policy, index: u32) -> Option<String> {
-    policy.strings.borrow().get(index).map(str::to_owned)
+    policy.engine.strings.borrow().get(index).map(str::to_owned)
+}
+
+/// `policy`'s id on this thread (`registry.rs`), which `evaluateInto` / `respondInto`
+/// accept in place of the policy; `null` when it has none. Internal (not in the `.d.ts`).
+#[napi(js_name = "policyId", skip_typescript, catch_unwind)]
+pub fn policy_id(policy: &Policy) -> Option<u32> {
+    policy.id
+}
+
+/// The request header names `policy` reads (`corsgate::Policy::request_header_names`:
+/// the protection lines only under `cross_origin_protection`); `evaluate` passes only
+/// lines with these names. Internal (not in the `.d.ts`).
+#[napi(js_name = "policyRequestHeaderNames", skip_typescript, catch_unwind)]
+pub fn policy_request_header_names(policy: &Policy) -> Vec<&'static str> {
+    policy.engine.inner.request_header_names().to_vec()
 }
 
 /// Installs the raw callbacks: `isOriginAllowed` on `Policy.prototype`, `decide` on the

@@ -5,7 +5,8 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Policy } = require('../index.js')
-const { nativeEvaluate, stringsOf, crossing, SPELLINGS } = require('../lib/evaluate.js')
+const { nativeEvaluate, stringsOf, crossing, tableFor, SPELLINGS, select, stateOf, decideInto, OUT } = require('../lib/evaluate.js')
+const native = require('../binding.js')
 const { requestHeaderNames } = require('../index.js')
 const { loadVectors } = require('./support/vectors.js')
 
@@ -63,9 +64,10 @@ function recase(name, step) {
 test('header names in any case cross; look-alikes and other lines never change the answer', () => {
   // Every spelling of a name the core reads crosses, as a number only for the exact
   // spellings the addon knows (which stand for the same bytes).
+  const all = tableFor(requestHeaderNames())
   for (const name of requestHeaderNames()) {
     for (const spelling of [name, name.toLowerCase(), name.toUpperCase(), recase(name, 2), recase(name, 3)]) {
-      const c = crossing(spelling)
+      const c = crossing(spelling, all)
       assert.notEqual(c, undefined, spelling)
       if (typeof c === 'number') assert.equal(SPELLINGS[c], spelling)
       else assert.equal(c, spelling)
@@ -74,7 +76,7 @@ test('header names in any case cross; look-alikes and other lines never change t
   // Names the core does not read: dropped, or (same length, same checked letters) passed
   // on for the core to compare.
   for (const other of ['Accept', 'Cookie', 'Hos', 'Origins', 'Orig-n', 'Orıgin', 'Or\u0130gin', 'Ho\u212At', 'O\u0000igin']) {
-    const c = crossing(other)
+    const c = crossing(other, all)
     assert.ok(c === undefined || c === other, other)
   }
   let n = 0
@@ -124,4 +126,59 @@ test('a frozen policy still answers; the string cache stays bounded by the polic
   // origins add nothing (their Origin value is never cached).
   const size = stringsOf(open).length
   assert.ok(size <= 2 * origins.length + 16, `${size} cached strings`)
+})
+
+test('a policy without cross-origin protection is sent only the CORS lines', () => {
+  const raw = ['Host', 'api.example.com', 'Sec-Fetch-Site', 'cross-site', 'Upgrade', 'websocket', 'Origin', 'https://a.example']
+  const plain = new Policy({ origins: ['https://a.example'] })
+  const guarded = new Policy({ origins: ['https://a.example'], cross_origin_protection: true })
+  // The lines each policy reads, from the core (`Policy::request_header_names`).
+  assert.deepEqual(native.policyRequestHeaderNames(plain), requestHeaderNames().slice(0, 4))
+  assert.deepEqual(native.policyRequestHeaderNames(guarded), requestHeaderNames())
+  assert.equal(select('GET', raw, stateOf(plain).table).length, 3)
+  assert.equal(select('GET', raw, stateOf(guarded).table).length, 9)
+  for (const method of ['GET', 'POST', 'DELETE']) {
+    for (const origin of ['https://a.example', 'https://evil.example', 'null']) {
+      const lines = [...raw.slice(0, 6), 'Origin', origin]
+      same(plain, method, lines, `${method} ${origin}`)
+      same(guarded, method, lines, `${method} ${origin} (protected)`)
+    }
+  }
+})
+
+test('a policy crosses as its id; ids of collected policies name no policy or a live one', async () => {
+  const v8 = require('node:v8')
+  const vm = require('node:vm')
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  const policy = new Policy({ origins: ['https://a.example'] })
+  const id = native.policyId(policy)
+  assert.equal(typeof id, 'number')
+  assert.equal(stateOf(policy).ref, id)
+  // The id and the object itself decide alike.
+  const sel = select('GET', ['Origin', 'https://a.example'], stateOf(policy).table)
+  for (const ref of [id, policy]) {
+    decideInto({ ...stateOf(policy), ref }, sel)
+    assert.equal(OUT[1], 1)
+  }
+  // Anything else is a TypeError, never a crash: unknown ids, non-policies.
+  for (const bad of [4294967295, 1e6, -1, {}, Object.create(Policy.prototype), null, 'x']) {
+    assert.throws(() => native.evaluateInto(bad, 'GET'), TypeError, String(bad))
+  }
+  // Collected policies free their ids for new ones; every answer stays its own policy's.
+  const ids = new Set()
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 300; i++) {
+      const p = new Policy({ origins: [`https://r${round}-${i}.example.com`] })
+      ids.add(native.policyId(p))
+      assert.equal(p.evaluate('GET', ['Origin', `https://r${round}-${i}.example.com`]).allowed, true)
+      assert.equal(p.evaluate('GET', ['Origin', 'https://a.example']).allowed, false)
+    }
+    gc()
+    // Node-API finalizers run after the collection, from the event loop.
+    for (let k = 0; k < 3; k++) await new Promise(setImmediate)
+  }
+  assert.ok(ids.size < 4 * 300, `${ids.size} ids for 1,200 policies`)
+  assert.equal(policy.evaluate('GET', ['Origin', 'https://a.example']).allowed, true)
+  assert.equal(native.policyId(policy), id)
 })

@@ -31,6 +31,7 @@ use std::ptr::addr_of_mut;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use crate::layout;
 use crate::lent::KEEP;
 
 unsafe extern "C" {
@@ -59,9 +60,14 @@ unsafe fn text<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
     let ty = unsafe { ffi::Py_TYPE(obj) };
     let mut len: ffi::Py_ssize_t = 0;
     let data: *const u8 = if ty == addr_of_mut!(ffi::PyBytes_Type) {
-        // SAFETY: `obj` is exactly a bytes object: its data (one call, cheaper than
+        // SAFETY: `obj` is exactly a bytes object: its data (read in place when the
+        // layout was verified, layout.rs; else one call, cheaper than
         // `PyBytes_AsStringAndSize`) and its length (`Py_SIZE`, stable ABI).
         len = unsafe { ffi::Py_SIZE(obj) };
+        if layout::verified() {
+            // SAFETY: verified layout, exact `bytes` (checked above).
+            return unsafe { slice(layout::bytes_data(obj), len) };
+        }
         // SAFETY: as above.
         let ptr = unsafe { ffi::PyBytes_AsString(obj) };
         if ptr.is_null() {
@@ -98,10 +104,20 @@ unsafe fn text<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
     } else {
         return None;
     };
-    let len = usize::try_from(len).ok()?;
     // SAFETY: CPython returned `len` initialized bytes at `data`, owned by `obj`, which
     // lives for `'a` and never changes them (bytes and str are immutable; the UTF-8
     // view of a str, once made, lives as long as the str).
+    unsafe { slice(data, len) }
+}
+
+/// `len` bytes at `data`, None for a negative length.
+///
+/// # Safety
+/// `data` points to `len` initialized bytes that live unchanged for `'a`.
+#[inline(always)]
+unsafe fn slice<'a>(data: *const u8, len: ffi::Py_ssize_t) -> Option<&'a [u8]> {
+    let len = usize::try_from(len).ok()?;
+    // SAFETY: the contract.
     Some(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
@@ -117,6 +133,9 @@ pub(crate) fn text_arg<'a>(obj: &'a Bound<'_, PyAny>) -> Option<&'a [u8]> {
 pub(crate) struct Lines<'a> {
     seq: *mut ffi::PyObject,
     is_list: bool,
+    /// `seq` is exactly a `list` or `tuple` and the layout was verified (layout.rs): its
+    /// items, and those of exact 2-tuples, are read in place.
+    direct: bool,
     next: ffi::Py_ssize_t,
     len: ffi::Py_ssize_t,
     fast: bool,
@@ -167,9 +186,14 @@ impl<'a> Lines<'a> {
             // SAFETY: `seq` is a tuple.
             unsafe { ffi::PyTuple_Size(seq) }
         };
+        // SAFETY: `seq` is live; reading its type is always allowed.
+        let ty = unsafe { ffi::Py_TYPE(seq) };
+        let direct = layout::verified()
+            && (ty == addr_of_mut!(ffi::PyList_Type) || ty == addr_of_mut!(ffi::PyTuple_Type));
         Some(Lines {
             seq,
             is_list,
+            direct,
             next: 0,
             len,
             fast: true,
@@ -212,10 +236,43 @@ const READ_LENGTHS: u64 = {
     mask
 };
 
-/// Whether the core may read a line named `name` (a length test only: the core itself
-/// compares the names).
+/// For each name length below 64, the first byte (ASCII lower case) of the request
+/// header of that length the core reads; [`ANY_FIRST`] when two such names share a
+/// length with different first bytes, 0 when none has it.
+const READ_FIRST: [u8; 64] = {
+    let names = corsgate::names::REQUEST_HEADERS;
+    let mut table = [0u8; 64];
+    let mut i = 0;
+    while i < names.len() {
+        let name = names[i].as_bytes();
+        let first = name[0].to_ascii_lowercase();
+        let slot = &mut table[name.len()];
+        *slot = if *slot == 0 || *slot == first {
+            first
+        } else {
+            ANY_FIRST
+        };
+        i += 1;
+    }
+    table
+};
+
+/// [`READ_FIRST`]'s mark for "any first byte".
+const ANY_FIRST: u8 = 0xFF;
+
+/// Whether the core may read a line named `name`: a test of its length and of its first
+/// byte (ASCII case folded with `| 0x20`, which maps a letter's two cases together; a
+/// non-letter that folds onto the letter only lets a line through), the core itself
+/// compares the names. A line this rejects is one no name of `names::REQUEST_HEADERS`
+/// matches, which the core documents it never reads.
 fn may_be_read(name: &[u8]) -> bool {
-    name.len() < 64 && (READ_LENGTHS >> name.len()) & 1 == 1
+    let Some(&first) = name.first() else {
+        return false;
+    };
+    let Some(&want) = READ_FIRST.get(name.len()) else {
+        return false;
+    };
+    want != 0 && (want == ANY_FIRST || want == first | 0x20)
 }
 
 /// [`may_be_read`] for a name of `len` bytes.
@@ -243,7 +300,15 @@ impl<'a> Iterator for Lines<'a> {
             // SAFETY: `seq` is the list or tuple of `new`, alive and unchanged for `'a`
             // (contract of `new`); `i` is in bounds, and the calls check it again (NULL).
             let item = unsafe {
-                if self.is_list {
+                if self.direct {
+                    // `i` is in `0..len`, and `len` is the sequence's size (unchanged).
+                    let i = i as usize;
+                    if self.is_list {
+                        layout::list_item_unchecked(self.seq, i)
+                    } else {
+                        layout::tuple_item_unchecked(self.seq, i)
+                    }
+                } else if self.is_list {
                     ffi::PyList_GetItem(self.seq, i)
                 } else {
                     ffi::PyTuple_GetItem(self.seq, i)
@@ -256,28 +321,44 @@ impl<'a> Iterator for Lines<'a> {
             }
             // SAFETY: `item` is a live object owned by `seq`; the checks read its type
             // and, for a tuple, its size (`Py_SIZE`, part of the stable ABI).
-            let pair = unsafe {
-                (ffi::Py_TYPE(item) == addr_of_mut!(ffi::PyTuple_Type)
-                    || ffi::PyTuple_Check(item) != 0)
-                    && ffi::Py_SIZE(item) == 2
-            };
+            let exact = unsafe { ffi::Py_TYPE(item) } == addr_of_mut!(ffi::PyTuple_Type);
+            // SAFETY: as above.
+            let pair =
+                unsafe { (exact || ffi::PyTuple_Check(item) != 0) && ffi::Py_SIZE(item) == 2 };
             if !pair {
                 return self.give_up();
             }
-            // SAFETY: `item` is a 2-tuple; its items are owned by it (tuples are
-            // immutable), so they live as long as `item`, which lives for `'a`
-            // (contract of `new`).
-            let (name, value) =
-                unsafe { (ffi::PyTuple_GetItem(item, 0), ffi::PyTuple_GetItem(item, 1)) };
+            // SAFETY: `item` is a 2-tuple (read in place when it is exactly a tuple and the
+            // layout was verified: `self.direct`); its items are owned by it (tuples are
+            // immutable), so they live as long as `item`, which lives for `'a` (contract
+            // of `new`).
+            let (name, value) = unsafe {
+                if self.direct && exact {
+                    (
+                        layout::tuple_item_unchecked(item, 0),
+                        layout::tuple_item_unchecked(item, 1),
+                    )
+                } else {
+                    (ffi::PyTuple_GetItem(item, 0), ffi::PyTuple_GetItem(item, 1))
+                }
+            };
             // An exact `bytes` name (an ASGI scope's) has its length in `Py_SIZE` (part
-            // of the stable ABI): a line the core does not read costs no call for its
-            // name's data, and an exact `bytes` value none for its type check.
+            // of the stable ABI) and, with the verified layout, its first byte in place:
+            // a line the core does not read costs no call for its name's data, and an
+            // exact `bytes` value none for its type check.
             // SAFETY: as above; the check reads the types, `Py_SIZE` of a `bytes` is
-            // its length.
+            // its length, and `bytes_data` is used only with the verified layout on an
+            // exact `bytes`, valid for that length.
             if unsafe {
                 ffi::Py_TYPE(name) == addr_of_mut!(ffi::PyBytes_Type)
-                    && !may_be_read_len(ffi::Py_SIZE(name))
                     && ffi::Py_TYPE(value) == addr_of_mut!(ffi::PyBytes_Type)
+                    && {
+                        let len = ffi::Py_SIZE(name);
+                        !may_be_read_len(len)
+                            || (layout::verified()
+                                && slice(layout::bytes_data(name), len)
+                                    .is_some_and(|name| !may_be_read(name)))
+                    }
             } {
                 continue;
             }
@@ -318,6 +399,12 @@ mod tests {
             assert!(may_be_read(name.to_ascii_lowercase().as_bytes()), "{name}");
         }
         assert!(!may_be_read(b"user-agent"));
+        assert!(
+            !may_be_read(b"accept"),
+            "same length as origin, another first byte"
+        );
+        assert!(may_be_read(b"HOST") && !may_be_read(b"xost"));
+        assert!(!may_be_read(b""));
         assert!(!may_be_read(b"accept-encoding"));
         assert!(!may_be_read(&[b'x'; 100]));
     }

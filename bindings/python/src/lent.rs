@@ -105,6 +105,7 @@ impl Lent {
     /// Every reference `d` holds points to `'static` data or into one of the objects of
     /// `kept` (the policy object whose core policy made `d`, the method and the line
     /// tuples it was given), and those objects never change the bytes it points to.
+    #[inline(always)]
     pub(crate) unsafe fn new(d: corsgate::Decision<'_>, kept: Kept) -> Lent {
         // SAFETY: only the lifetime changes. The data `d` borrows lives as long as
         // `kept`'s objects (contract), which `Lent` holds for as long as it holds `d`,

@@ -20,6 +20,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 mod borrow;
+mod layout;
 mod lent;
 mod owned;
 mod set;
@@ -792,11 +793,11 @@ impl Policy {
     ///
     /// `headers` is any iterable of (name, value) pairs of str or bytes, in request
     /// order; names may repeat. str is encoded as UTF-8. Malformed values are a deny.
-    fn evaluate(
-        slf: &Bound<'_, Self>,
-        method: &Bound<'_, PyAny>,
-        headers: &Bound<'_, PyAny>,
-    ) -> PyResult<Decision> {
+    fn evaluate<'py>(
+        slf: &Bound<'py, Self>,
+        method: &Bound<'py, PyAny>,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Decision>> {
         let this = slf.get();
         // The fast path: arguments read in place (borrow.rs), the decision kept as the
         // core made it with the objects it borrows from (lent.rs).
@@ -811,19 +812,27 @@ impl Policy {
                         .lines()
                         .and_then(|lines| unsafe { lent::Kept::new(slf.as_any(), method, lines) });
                     let Some(kept) = kept else {
-                        return Ok(Decision::from_core(&d));
+                        return Bound::new(slf.py(), Decision::from_core(&d));
                     };
                     // SAFETY: `d` was made by `this.inner` (owned by `slf`, frozen) from
                     // the bytes of `method` and of the line tuples handed to the core,
                     // all of which `kept` holds; `str`, `bytes` and `tuple` are immutable.
                     let lent = unsafe { lent::Lent::new(d, kept) };
-                    return Ok(Decision {
-                        d: Held::Lent(lent),
-                    });
+                    // Made into the Python object here: one move of the decision less
+                    // than returning it for pyo3 to wrap.
+                    return Bound::new(
+                        slf.py(),
+                        Decision {
+                            d: Held::Lent(lent),
+                        },
+                    );
                 }
             }
         }
-        this.decide_general(method, headers, Decision::from_core)
+        Bound::new(
+            slf.py(),
+            this.decide_general(method, headers, Decision::from_core)?,
+        )
     }
 
     /// As `evaluate`, returning the core's JSON line (the `corsgate eval --jsonl` format).
@@ -914,6 +923,11 @@ pub mod corsgate_module {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", corsgate::VERSION)?;
+        // Enables `evaluate`'s in-place reads if this interpreter's layout allows them.
+        super::layout::verify(m.py());
+        // For the tests: whether it did (the answers are the same either way); not in
+        // `__all__`.
+        m.setattr("_direct_reads", super::layout::verified())?;
         Ok(())
     }
 }

@@ -37,7 +37,9 @@ def main() -> int:
     for failure in verdict.failures():
         print(f"FAIL {failure}")
     passed, _ = verdict.counts()
-    print(f"abi3 smoke, Python {sys.version.split()[0]}: {passed}/{len(vectors)} vectors ok ({verdict.summary})")
+    direct = "in place" if corsgate._corsgate._direct_reads else "through the API"
+    print(f"abi3 smoke, Python {sys.version.split()[0]}: {passed}/{len(vectors)} vectors ok ({verdict.summary}); "
+          f"header lines read {direct}")
     return 0 if verdict.returncode == 0 and passed == len(vectors) else 1
 
 

@@ -402,6 +402,69 @@ def test_a_decision_outlives_its_request_and_policy() -> None:
     assert d.reason_detail == "https://*.a.com"
 
 
+def test_in_place_reads_are_enabled_on_the_default_cpython_build() -> None:
+    # layout.rs checks the list/tuple/bytes layout at import; on CPython's default build
+    # it holds (a debug or free-threaded interpreter would take the API calls instead).
+    import sys
+    import sysconfig
+
+    default_build = (
+        sys.implementation.name == "cpython"
+        and not hasattr(sys, "gettotalrefcount")
+        and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    )
+    if default_build:
+        assert corsgate._corsgate._direct_reads is True
+
+
+def test_every_sequence_shape_gives_the_general_readers_decision() -> None:
+    # In-place reads apply to exact list/tuple/bytes only; subclasses take the API calls,
+    # any other iterable the general reader. Every shape must give the same decision,
+    # and the decision must survive the caller changing and dropping its inputs.
+    import gc
+
+    class L(list[Any]):
+        pass
+
+    class T(tuple[Any, ...]):
+        pass
+
+    class B(bytes):
+        pass
+
+    p = corsgate.Policy(["https://a.com", "https://*.b.org"], methods=["PUT"], request_headers=["x-token"],
+                        credentials=True, max_age=60)
+    lines = [
+        (b"host", b"api.example.com"),
+        (b"user-agent", b"x" * 300),
+        (b"origin", b"https://api.eu.b.org"),
+        (b"access-control-request-method", b"PUT"),
+        (b"access-control-request-headers", b"x-token"),
+    ]
+    for method in ("OPTIONS", "GET", b"PUT"):
+        expected = repr(p.evaluate(method, iter(lines)))  # the general reader
+        shapes: list[Any] = [
+            list(lines),
+            tuple(lines),
+            L(lines),
+            T(lines),
+            [T(line) for line in lines],
+            [(B(n), B(v)) for n, v in lines],
+            [list(line) for line in lines],
+        ]
+        decisions = []
+        for headers in shapes:
+            d = p.evaluate(method, headers)
+            assert repr(d) == expected, (method, type(headers), headers)
+            decisions.append(d)
+            if isinstance(headers, list):
+                headers[:] = [(b"origin", b"https://evil.com")]
+        del shapes
+        gc.collect()
+        _ = [bytes(64) for _ in range(1000)]  # reuse the freed memory
+        assert all(repr(d) == expected for d in decisions)
+
+
 def test_many_lines_the_engine_may_read_give_the_same_decision() -> None:
     # Past the lines a Decision keeps alive (8), evaluate copies the answer instead.
     p = corsgate.Policy(["https://a.com"], credentials=True)

@@ -27,6 +27,8 @@ MAX_HEADERS: Final[int]
 REQUEST_HEADERS: Final[list[str]]
 OWNED_PREFIX: Final[str]
 __version__: Final[str]
+# Whether evaluate reads list/tuple items and bytes data in place (layout verified at import).
+_direct_reads: Final[bool]
 
 _Bytes = str | bytes
 

@@ -90,9 +90,9 @@ impl<'a> RequestHeaders<'a> {
         for (name, value) in headers {
             // Most lines have a name no arm reads: one test of a bit of the read
             // lengths skips them, before the value is read (unless `X` reads so many
-            // lengths that the test rarely skips: `X::FILTERS`). The bit of `n % 64` (one `bt`, no range check): a length 64 above a read
-            // one passes the test, and the arms below, which compare the whole length,
-            // refuse it.
+            // lengths that the test rarely skips: `X::FILTERS`). The bit of `n % 64`
+            // (one `bt`, no range check): a length 64 above a read one passes the test,
+            // and the arms below, which compare the whole length, refuse it.
             let n = name.len();
             if X::FILTERS && (X::READ_LENGTHS >> (n % 64)) & 1 == 0 {
                 continue;

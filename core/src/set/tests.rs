@@ -449,3 +449,30 @@ fn protection_lines_are_read_when_some_policy_protects() {
         assert_eq!(ws.kind() == Kind::Refused, protect);
     }
 }
+
+#[test]
+fn equal_merged_policies_compile_once_however_written() {
+    // `b` restates a default, `c` differs only in a value: a and b merge to the same
+    // policy (one compiled copy), c is its own; a distinct tenant in between.
+    let set = PolicySet::from_json(
+        r#"{"defaults": {"methods": ["PUT"], "max_age": 60},
+            "policies": {
+              "a": {"origins": ["https://a.com"]},
+              "d": {"origins": ["https://d.com"]},
+              "b": {"methods": ["PUT"], "origins": ["https://a.com"]},
+              "c": {"origins": ["https://a.com"], "max_age": 61}},
+            "routes": [{"host": "a.example", "policy": "a"}, {"host": "b.example", "policy": "b"},
+                       {"host": "c.example", "policy": "c"}, {"host": "d.example", "policy": "d"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(set.compiled_len(), 3);
+    for (host, allowed) in [
+        ("a.example", true),
+        ("b.example", true),
+        ("c.example", true),
+        ("d.example", false),
+    ] {
+        let d = set.evaluate_str("GET", "/", &[("Host", host), ("Origin", "https://a.com")]);
+        assert_eq!(d.allowed(), allowed, "{host}");
+    }
+}

@@ -418,7 +418,7 @@ pub struct Decision<'a> {
     /// The request's origin, on an actual request only, in two cases told apart by
     /// `allowed`:
     /// - denied, with `reason` [`Reason::OriginNotAllowed`]: the origin may be malformed
-    ///   instead ([`crate::matcher::OriginMatcher::find_unchecked`]).
+    ///   instead ([`crate::matcher::OriginMatcher::find_unchecked_inexact`]).
     ///   [`Decision::reason`] tells the two apart when asked, by one parse; the response
     ///   headers do not depend on it.
     /// - allowed, with `acao` `None`: the `Access-Control-Allow-Origin` value is this

@@ -503,7 +503,7 @@ impl Policy {
     /// [`Policy::decide_actual`] but for a verbatim exact origin: `*`, several `Origin`
     /// lines, an exact origin written otherwise (`exact`: its id and text), and every
     /// origin the exact table does not hold (`exact` `None`: matched unchecked,
-    /// [`OriginMatcher::find_unchecked`], without probing the exact table again).
+    /// [`OriginMatcher::find_unchecked_inexact`], without probing the exact table again).
     ///
     /// A deny `OriginNotAllowed` keeps the origin, so that [`Decision::reason`] tells a
     /// malformed one apart only when asked (the response headers are the same); an

@@ -219,8 +219,9 @@ pub(crate) struct ProtectionLines<'a> {
 }
 
 impl<'a> ProtectionLines<'a> {
+    /// No line read yet.
     #[inline(always)]
-    pub(crate) fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         ProtectionLines {
             host: None,
             hosts: 0,
@@ -246,9 +247,9 @@ impl<'a> ProtectionLines<'a> {
 /// No [`OtherLines::READ_LENGTHS`] filter (`FILTERS` false): the read lengths (4, 6, 7,
 /// 14) are about half of a browser's lines (`host`, `origin`, `accept`, `cookie`,
 /// `referer`, `content-length`, the `sec-fetch-*` lines), so the filter rarely skips one
-/// and costs its test on every line it passes; the jump table's own range check skips
-/// the rest (benches/README.md, protect3: −12 instructions per allowed protected request
-/// on the gate's request, about even on a browser's 18-line request).
+/// and costs its test on every line it passes; the scan's length compares skip the rest
+/// (benches/README.md: with the filter on, +3 instructions per allowed protected request
+/// on the gate's request).
 impl<'a> OtherLines<'a> for ProtectionLines<'a> {
     const READS: bool = true;
     const FILTERS: bool = false;
@@ -409,10 +410,10 @@ const CORS_LENGTHS: u64 =
     ORIGIN.length_bit() | ACRM.length_bit() | ACRH.length_bit() | ACRPN.length_bit();
 
 const ORIGIN: FoldedName<6> = FoldedName::new(b"origin");
-const ORIGIN_LEN: usize = 6;
+const ORIGIN_LEN: usize = ORIGIN.len();
 /// The shortest `Access-Control-Request-*` name (`-Method`); every other read name
 /// is shorter.
-const ACRM_LEN: usize = 29;
+const ACRM_LEN: usize = ACRM.len();
 const ACRM: FoldedName<29> = FoldedName::new(b"access-control-request-method");
 const ACRH: FoldedName<30> = FoldedName::new(b"access-control-request-headers");
 const ACRPN: FoldedName<38> = FoldedName::new(b"access-control-request-private-network");
@@ -511,6 +512,11 @@ impl<const N: usize> FoldedName<N> {
     }
 
     /// Bit `N` (every read name is under 64 bytes: a longer one fails to compile).
+    /// The name's length.
+    const fn len(&self) -> usize {
+        N
+    }
+
     const fn length_bit(&self) -> u64 {
         assert!(N < 64);
         1 << N

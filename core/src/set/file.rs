@@ -197,7 +197,9 @@ fn read_policies(
     // text: serializing every merged policy was a sixth of a large set's compile time.
     // Only policies whose merged fingerprint another policy shares enter it: holding
     // and then freeing 100,000 `Config`s of distinct tenants cost ~0.2 s of a 100k set's
-    // compile (benches/README.md, "Policy sets at scale").
+    // compile (benches/README.md, "Policy sets at scale"). So two policies written
+    // differently (keys in another order, say) but equal as read are compiled twice, as
+    // with the former merged-text key; equal merged policies always share one.
     let mut seen: hashbrown::HashMap<Config, Result<u32, Vec<Diagnostic>>> =
         hashbrown::HashMap::new();
     let fingerprints: Vec<u64> = map

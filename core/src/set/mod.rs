@@ -314,13 +314,7 @@ impl PolicySet {
 /// The protection lines of a set none of whose policies has cross-origin protection:
 /// never read ([`Policy::decide_scanned`] reads them only under protection), so the
 /// scan's own `Host` lines need not be kept in memory for the decision.
-static NO_LINES: ProtectionLines<'static> = ProtectionLines {
-    host: None,
-    hosts: 0,
-    site: None,
-    sites: 0,
-    websocket: false,
-};
+static NO_LINES: ProtectionLines<'static> = ProtectionLines::new();
 
 /// [`Policy::decide_scanned`], not inlined: its result is then written straight into
 /// the caller's [`SetDecision`] (inlined, its two branches met in a temporary that was

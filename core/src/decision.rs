@@ -581,8 +581,13 @@ impl<'a> Decision<'a> {
         if let Some(v) = self.acam {
             put(ACAM, text(v));
         }
-        for &v in self.acah.iter().flatten().take(usize::from(self.acah_len)) {
-            put(ACAH, text(v));
+        if let Some(acah) = &self.acah {
+            // A plain slice loop (`acah_len` is at most MAX_ACRH_LINES; `min` makes that
+            // visible to the compiler): flattening the `Option` kept two more registers
+            // live through every reader's walk.
+            for &v in &acah[..usize::from(self.acah_len).min(MAX_ACRH_LINES)] {
+                put(ACAH, text(v));
+            }
         }
         if let Some(v) = self.acma {
             put(ACMA, text(v));

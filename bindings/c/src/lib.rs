@@ -701,29 +701,39 @@ fn header_pairs<'a>(
 /// may be uninitialized: nothing is read through it).
 #[inline(always)]
 unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
-    let reason = d.reason();
-    // SAFETY: every write goes to a field of `*out`, in bounds by the contract; the
-    // header index stays below CORSGATE_MAX_HEADERS (checked before each write). The
-    // `kind` and `reason` fields are `uint32_t` in C and hold only named values: the
-    // core's numbers, each a constant of the C enum by the compile-time check above.
+    // The common reason first: an allowed origin (actual or preflight) is stored without
+    // the jump table over every variant that `reason_code()`, `index()` and `detail()`
+    // each compile to; the other reasons take the general path.
+    let (code, index, detail) = match d.reason() {
+        Reason::OriginAllowed { index, pattern } => {
+            (corsgate_reason::OriginAllowed as u32, index, pattern)
+        }
+        r => reason_parts(&r),
+    };
+    // SAFETY: every write goes to a field of `*out`, in bounds by the contract; `p` stays
+    // within `headers` (compared with its end before each write). The `kind` and `reason`
+    // fields are `uint32_t` in C and hold only named values: the core's numbers, each a
+    // constant of the C enum by the compile-time check above.
     unsafe {
         let slots = ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>();
-        let mut n = 0;
+        let end = slots.add(CORSGATE_MAX_HEADERS);
+        let mut p = slots;
         // As bytes: the C caller gets bytes, so the echoed origin of a wildcard hit is
-        // never validated as UTF-8 (`for_each_header` would).
+        // never validated as UTF-8 (`for_each_header` would). One pointer bumped per line
+        // (no index to scale).
         d.for_each_header_bytes(|name, value| {
-            if n < CORSGATE_MAX_HEADERS {
+            if p < end {
                 // Names are the core's non-empty constants (no EMPTY_BYTE select);
                 // values are never empty either (the core's invariant), but `of_bytes`
                 // keeps the substitution for safety.
-                slots.add(n).write(corsgate_header {
+                p.write(corsgate_header {
                     name: corsgate_slice {
                         data: name.as_ptr(),
                         len: name.len(),
                     },
                     value: corsgate_slice::of_bytes(value),
                 });
-                n += 1;
+                p = p.add(1);
             }
         });
         ptr::addr_of_mut!((*out).kind)
@@ -731,13 +741,20 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
             .write(d.kind() as u32);
         ptr::addr_of_mut!((*out).allowed).write(d.allowed());
         ptr::addr_of_mut!((*out).status).write(d.status().unwrap_or(0));
-        ptr::addr_of_mut!((*out).reason)
-            .cast::<u32>()
-            .write(reason.reason_code() as u32);
-        ptr::addr_of_mut!((*out).reason_index).write(reason.index().unwrap_or(0));
-        ptr::addr_of_mut!((*out).reason_detail).write(corsgate_slice::of(reason.detail()));
-        ptr::addr_of_mut!((*out).headers_len).write(n);
+        ptr::addr_of_mut!((*out).reason).cast::<u32>().write(code);
+        ptr::addr_of_mut!((*out).reason_index).write(index);
+        ptr::addr_of_mut!((*out).reason_detail).write(corsgate_slice::of(detail));
+        // `p` is `slots` plus the lines written (at most CORSGATE_MAX_HEADERS).
+        ptr::addr_of_mut!((*out).headers_len).write(p.offset_from(slots) as usize);
     }
+}
+
+/// The C reason fields of any reason (`write_decision`'s general path): the core's
+/// number, the `origins` index (0 unless `OriginAllowed`) and the detail text.
+#[cold]
+#[inline(never)]
+fn reason_parts<'a>(r: &Reason<'a>) -> (u32, usize, &'a str) {
+    (r.reason_code() as u32, r.index().unwrap_or(0), r.detail())
 }
 
 /// Whether a request from `origin` (`origin_len` bytes, the `Origin` header value) would
@@ -1323,6 +1340,8 @@ mod tests {
             // SAFETY: `detail` was made from a `&'static str` above.
             let detail = std::str::from_utf8(unsafe { detail.as_bytes() }).unwrap();
             assert_eq!(reason_from(c as u32, index, detail), Some(r));
+            // `write_decision`'s general path stores the same fields.
+            assert_eq!(reason_parts(&r), (c as u32, index, detail));
         }
         assert_eq!(reason_from(REASON_COUNT, 0, ""), None);
     }

@@ -10,7 +10,7 @@ const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
 const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet, responseRuleNames } = native
 const { policyFor } = require('./dynamic.js')
-const { OUT, ADDED, select, decideInto, str, stateOf } = require('./evaluate.js')
+const { OUT, ADDED, select, decideInto, str, stateOf, kState } = require('./evaluate.js')
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -21,7 +21,8 @@ for (const n of requestHeaderNames()) WANTED_LENGTH[n.length] = 1
 // What the core's response rule reads in a response (lower case), and the kinds whose
 // response is the application's, from the core itself (`responseRuleNames`).
 const [OWNED_PREFIX, VARY, ...APP_KINDS] = responseRuleNames()
-const CALLS_APPLICATION = new Set(APP_KINDS.map(Number))
+const CALLS_APPLICATION = []
+for (const k of APP_KINDS) CALLS_APPLICATION[Number(k)] = true
 
 /**
  * The request lines worth sending, NUL-joined, and their count (names and values).
@@ -125,7 +126,9 @@ function decide(policy, req) {
   const raw = req.rawHeaders
   const method = req.method
   const rawOk = Array.isArray(raw) && raw.length % 2 === 0
-  const state = policy instanceof Policy ? stateOf(policy) : undefined
+  // A Policy the middleware has seen carries its state (lib/evaluate.js `stateOf`).
+  let state = policy[kState]
+  if (state === undefined) state = policy instanceof Policy ? stateOf(policy) : undefined
   if (state !== undefined) {
     const sel = select(method, rawOk ? raw : req.headers, state.table)
     if (sel !== undefined && sel.length <= 65) {
@@ -149,7 +152,13 @@ function decide(policy, req) {
 
 const isPreflight = (d) => d[0].charCodeAt(0) === 49 // '1'
 const isRefused = (d) => d[0].charCodeAt(0) === 51 // '3'
-const statusOf = (d) => Number(d[0].slice(2))
+/** The status digits of the decision's head (no string made). */
+function statusOf(d) {
+  const h = d[0]
+  let status = 0
+  for (let i = 2; i < h.length; i++) status = status * 10 + h.charCodeAt(i) - 48
+  return status
+}
 /** The decision's headers as a flat `[name, value, …]` list and its kind code. */
 const decisionLines = (d) => d.slice(1)
 const kindOf = (d) => d[0].charCodeAt(0) - 48
@@ -192,13 +201,35 @@ function holdsRuledLine(res) {
  * rewritten from the rule's output.
  */
 function applyToResponse(res, kind, d) {
-  const lines = decisionLines(d)
-  if (CALLS_APPLICATION.has(kind) ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
-    const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, lines, [])
-    setResponseLines(res, added, false)
+  if (CALLS_APPLICATION[kind] === true ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
+    const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, decisionLines(d), [])
+    addResponseLines(res, added)
   } else {
-    setResponseLines(res, applyResponse(kind, lines, responseLines(res)))
+    setResponseLines(res, applyResponse(kind, decisionLines(d), responseLines(res)))
   }
+}
+
+/**
+ * Adds the flat list `lines` to `res` (names `res` does not hold). Distinct names (what
+ * the core's rule gives; compared ASCII case-insensitively) are set one by one, with no
+ * grouping made; a repeated name takes `setResponseLines`.
+ */
+function addResponseLines(res, lines) {
+  for (let i = 2; i < lines.length; i += 2) {
+    for (let j = 0; j < i; j += 2) if (sameName(lines[j], lines[i])) return setResponseLines(res, lines, false)
+  }
+  for (let i = 0; i + 1 < lines.length; i += 2) res.setHeader(lines[i], lines[i + 1])
+}
+
+/** Whether header names `a` and `b` are equal ASCII case-insensitively (no string made). */
+function sameName(a, b) {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x !== y && ((x | 0x20) !== (y | 0x20) || (x | 0x20) < 0x61 || (x | 0x20) > 0x7a)) return false
+  }
+  return true
 }
 
 /**
@@ -229,6 +260,11 @@ function applyOnWriteHead(res, d, kind = kindOf(d)) {
   res.writeHead = function corsgateWriteHead(statusCode, reason, headers) {
     if (applied) return writeHead.apply(this, arguments)
     applied = true
+    if (arguments.length === 1) {
+      // `writeHead(status)`, and the implicit head of `res.end()`: nothing to merge first.
+      applyToResponse(this, kind, d)
+      return writeHead.call(this, statusCode)
+    }
     if (typeof reason !== 'string') {
       headers = reason
       reason = undefined

@@ -99,11 +99,19 @@ function fromOut(state, sel, fresh) {
   d[0] = status < 0 ? head : head + status
   for (let i = 0; i < 2 * n; i++) d[1 + i] = str(state, OUT[8 + i], sel, fresh)
   // The lines the core's response rule adds to a response holding none of its lines.
+  // Most often they are the decision's own, as the same references (src/encode.rs):
+  // then `d` itself stands for them (from index 1) and no second array is made.
   const m = OUT[ADDED]
   if (m >= 0) {
-    const added = new Array(2 * m)
-    for (let i = 0; i < 2 * m; i++) added[i] = str(state, OUT[ADDED + 1 + i], sel, fresh)
-    d.added = added
+    let same = m === n
+    for (let i = 0; same && i < 2 * m; i++) same = OUT[ADDED + 1 + i] === OUT[8 + i]
+    if (same) {
+      d.added = d
+    } else {
+      const added = new Array(2 * m)
+      for (let i = 0; i < 2 * m; i++) added[i] = str(state, OUT[ADDED + 1 + i], sel, fresh)
+      d.added = added
+    }
   }
   return d
 }
@@ -203,22 +211,25 @@ function holdsRuledLine(res) {
 function applyToResponse(res, kind, d) {
   if (CALLS_APPLICATION[kind] === true ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
     const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, decisionLines(d), [])
-    addResponseLines(res, added)
+    // `d.added === d`: the decision's own lines, from index 1.
+    addResponseLines(res, added, added === d ? 1 : 0)
   } else {
     setResponseLines(res, applyResponse(kind, decisionLines(d), responseLines(res)))
   }
 }
 
 /**
- * Adds the flat list `lines` to `res` (names `res` does not hold). Distinct names (what
- * the core's rule gives; compared ASCII case-insensitively) are set one by one, with no
- * grouping made; a repeated name takes `setResponseLines`.
+ * Adds the flat list `lines` (from index `from`) to `res` (names `res` does not hold).
+ * Distinct names (what the core's rule gives; compared ASCII case-insensitively) are set
+ * one by one, with no grouping made; a repeated name takes `setResponseLines`.
  */
-function addResponseLines(res, lines) {
-  for (let i = 2; i < lines.length; i += 2) {
-    for (let j = 0; j < i; j += 2) if (sameName(lines[j], lines[i])) return setResponseLines(res, lines, false)
+function addResponseLines(res, lines, from) {
+  for (let i = from + 2; i < lines.length; i += 2) {
+    for (let j = from; j < i; j += 2) {
+      if (sameName(lines[j], lines[i])) return setResponseLines(res, from === 0 ? lines : lines.slice(from), false)
+    }
   }
-  for (let i = 0; i + 1 < lines.length; i += 2) res.setHeader(lines[i], lines[i + 1])
+  for (let i = from; i + 1 < lines.length; i += 2) res.setHeader(lines[i], lines[i + 1])
 }
 
 /** Whether header names `a` and `b` are equal ASCII case-insensitively (no string made). */
@@ -253,31 +264,68 @@ function setResponseLines(res, lines, replace = true) {
  * `res.writeHead` (also reached by an implicit head, `res.end()` without `writeHead`),
  * so headers the application sets after the middleware ran are covered. Headers passed
  * to `writeHead` count as the application's, as Node itself would set them.
+ *
+ * Cost: no function is made per request. `res` gets three own properties (`writeHead`,
+ * the pending decision, the `writeHead` it replaced), which fit in the one property
+ * store adding `writeHead` alone makes; `corsgateWriteHead` reads them. A response
+ * that already carries a pending decision (a second corsgate middleware on one
+ * request) is wrapped by a closure instead, so both apply in turn as before.
  */
 function applyOnWriteHead(res, d, kind = kindOf(d)) {
   const writeHead = res.writeHead
-  let applied = false
-  res.writeHead = function corsgateWriteHead(statusCode, reason, headers) {
-    if (applied) return writeHead.apply(this, arguments)
-    applied = true
-    if (arguments.length === 1) {
-      // `writeHead(status)`, and the implicit head of `res.end()`: nothing to merge first.
-      applyToResponse(this, kind, d)
-      return writeHead.call(this, statusCode)
+  if (writeHead === corsgateWriteHead) {
+    let applied = false
+    res.writeHead = function corsgateWriteHeadAgain(statusCode, reason, headers) {
+      if (applied) return writeHead.apply(this, arguments)
+      applied = true
+      return writeHeadWith(this, writeHead, d, kind, arguments.length, statusCode, reason, headers)
     }
-    if (typeof reason !== 'string') {
-      headers = reason
-      reason = undefined
-    }
-    if (Array.isArray(headers)) {
-      for (let i = 0; i + 1 < headers.length; i += 2) this.removeHeader(headers[i])
-      for (let i = 0; i + 1 < headers.length; i += 2) this.appendHeader(headers[i], headers[i + 1])
-    } else if (headers) {
-      for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k])
-    }
-    applyToResponse(this, kind, d)
-    return reason === undefined ? writeHead.call(this, statusCode) : writeHead.call(this, statusCode, reason)
+    return
   }
+  res[kPending] = kind === kindOf(d) ? d : { d, kind }
+  res[kWriteHead] = writeHead
+  res.writeHead = corsgateWriteHead
+}
+
+// The pending decision of a response (`d`, or `{ d, kind }` when taken as another kind;
+// null once applied) and the `writeHead` corsgate's replaced.
+const kPending = Symbol('corsgate.pending')
+const kWriteHead = Symbol('corsgate.writeHead')
+
+/** `res.writeHead` while a decision is pending (see applyOnWriteHead). */
+function corsgateWriteHead(statusCode, reason, headers) {
+  const writeHead = this[kWriteHead]
+  const p = this[kPending]
+  if (p === null) return writeHead.apply(this, arguments)
+  this[kPending] = null
+  const d = Array.isArray(p) ? p : p.d
+  const kind = Array.isArray(p) ? kindOf(p) : p.kind
+  return writeHeadWith(this, writeHead, d, kind, arguments.length, statusCode, reason, headers)
+}
+
+/**
+ * Writes the head of `res` through `writeHead` with decision `d` (taken as `kind`)
+ * applied first; `argc` the number of arguments of the call (`statusCode`, `reason`,
+ * `headers`).
+ */
+function writeHeadWith(res, writeHead, d, kind, argc, statusCode, reason, headers) {
+  if (argc === 1) {
+    // `writeHead(status)`, and the implicit head of `res.end()`: nothing to merge first.
+    applyToResponse(res, kind, d)
+    return writeHead.call(res, statusCode)
+  }
+  if (typeof reason !== 'string') {
+    headers = reason
+    reason = undefined
+  }
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) res.removeHeader(headers[i])
+    for (let i = 0; i + 1 < headers.length; i += 2) res.appendHeader(headers[i], headers[i + 1])
+  } else if (headers) {
+    for (const k of Object.keys(headers)) if (headers[k] !== undefined) res.setHeader(k, headers[k])
+  }
+  applyToResponse(res, kind, d)
+  return reason === undefined ? writeHead.call(res, statusCode) : writeHead.call(res, statusCode, reason)
 }
 
 /**

@@ -268,12 +268,15 @@ function setResponseLines(res, lines, replace = true) {
  * Cost: no function is made per request. `res` gets three own properties (`writeHead`,
  * the pending decision, the `writeHead` it replaced), which fit in the one property
  * store adding `writeHead` alone makes; `corsgateWriteHead` reads them. A response
- * that already carries a pending decision (a second corsgate middleware on one
- * request) is wrapped by a closure instead, so both apply in turn as before.
+ * hooked before (a second corsgate middleware on one request, even with another
+ * package's `writeHead` wrapper in between) is wrapped by a closure instead, so both
+ * decisions apply in turn as before.
  */
 function applyOnWriteHead(res, d, kind = kindOf(d)) {
   const writeHead = res.writeHead
-  if (writeHead === corsgateWriteHead) {
+  // Hooked before (pending or applied, maybe wrapped by another package since): a
+  // closure, so that neither decision's state is overwritten.
+  if (writeHead === corsgateWriteHead || res[kWriteHead] !== undefined) {
     let applied = false
     res.writeHead = function corsgateWriteHeadAgain(statusCode, reason, headers) {
       if (applied) return writeHead.apply(this, arguments)

@@ -4,7 +4,7 @@
 const { handleNode, attachPolicy } = require('./lib/shared.js')
 const { resolveOptions } = require('./lib/options.js')
 const { fromCorsOptions } = require('./lib/cors-options.js')
-const { whenReady } = require('./lib/dynamic.js')
+const { whenReady, kDynamic } = require('./lib/dynamic.js')
 
 /**
  * `app.use(cors(options))`. `options`: a Policy, a policy object or its JSON text,
@@ -23,6 +23,11 @@ function cors(options) {
     // origin: false turns CORS off, as in cors; setPolicy() turns it back on.
     const policy = state.policy
     if (policy === null) return next()
+    // No dynamic origins (the common case): decided at once, no closure made.
+    if (policy[kDynamic] === undefined) {
+      if (!handleNode(policy, preflightContinue, req, res, observer)) next()
+      return
+    }
     // `origin` as a function: its answer for this origin is fetched first (cached).
     whenReady(
       policy,

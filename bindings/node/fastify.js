@@ -52,19 +52,22 @@ function corsgatePlugin(fastify, options, done) {
   function answer(request, reply, next) {
     const policy = state.policy
     if (policy === null) return next()
+    // No dynamic origins (the common case): decided at once, no closure made.
+    if (policy[kDynamic] === undefined) return decided(policy, request, reply, next)
     whenReady(
       policy,
       request.raw,
-      () => {
-        if (cacheControl !== null && preflightShaped(request.raw)) addCacheControl(reply.raw, cacheControl)
-        if (handleNode(policy, preflightContinue, request.raw, reply.raw, observer)) {
-          reply.hijack()
-          return
-        }
-        next()
-      },
+      () => decided(policy, request, reply, next),
       next,
     )
+  }
+  function decided(policy, request, reply, next) {
+    if (cacheControl !== null && preflightShaped(request.raw)) addCacheControl(reply.raw, cacheControl)
+    if (handleNode(policy, preflightContinue, request.raw, reply.raw, observer)) {
+      reply.hijack()
+      return
+    }
+    next()
   }
   if (hook === 'preParsing') {
     fastify.addHook(hook, function corsgatePreParsing(request, reply, payload, next) {

@@ -279,4 +279,4 @@ function evaluate(method, headers) {
 // Same descriptor as the addon's method (writable, enumerable, configurable).
 Object.defineProperty(Policy.prototype, 'evaluate', { value: evaluate, writable: true, enumerable: true, configurable: true })
 
-module.exports = { OUT, ADDED, crossing, tableFor, SPELLINGS, select, decideInto, toDecision, str, stateOf, stringsOf, nativeEvaluate }
+module.exports = { OUT, ADDED, kState, crossing, tableFor, SPELLINGS, select, decideInto, toDecision, str, stateOf, stringsOf, nativeEvaluate }

@@ -10,7 +10,7 @@ const { STATUS_CODES } = require('node:http')
 const native = require('../binding.js')
 const { Policy, PolicySet, headerNames, requestHeaderNames, applyResponse, isPolicySet, responseRuleNames } = native
 const { policyFor } = require('./dynamic.js')
-const { OUT, ADDED, select, decideInto, str, stateOf } = require('./evaluate.js')
+const { OUT, ADDED, select, decideInto, str, stateOf, kState } = require('./evaluate.js')
 
 // The core's response header names; the fast decision form names them by letter.
 const NAMES = headerNames()
@@ -21,7 +21,8 @@ for (const n of requestHeaderNames()) WANTED_LENGTH[n.length] = 1
 // What the core's response rule reads in a response (lower case), and the kinds whose
 // response is the application's, from the core itself (`responseRuleNames`).
 const [OWNED_PREFIX, VARY, ...APP_KINDS] = responseRuleNames()
-const CALLS_APPLICATION = new Set(APP_KINDS.map(Number))
+const CALLS_APPLICATION = []
+for (const k of APP_KINDS) CALLS_APPLICATION[Number(k)] = true
 
 /**
  * The request lines worth sending, NUL-joined, and their count (names and values).
@@ -98,11 +99,19 @@ function fromOut(state, sel, fresh) {
   d[0] = status < 0 ? head : head + status
   for (let i = 0; i < 2 * n; i++) d[1 + i] = str(state, OUT[8 + i], sel, fresh)
   // The lines the core's response rule adds to a response holding none of its lines.
+  // Most often they are the decision's own, as the same references (src/encode.rs):
+  // then `d` itself stands for them (from index 1) and no second array is made.
   const m = OUT[ADDED]
   if (m >= 0) {
-    const added = new Array(2 * m)
-    for (let i = 0; i < 2 * m; i++) added[i] = str(state, OUT[ADDED + 1 + i], sel, fresh)
-    d.added = added
+    let same = m === n
+    for (let i = 0; same && i < 2 * m; i++) same = OUT[ADDED + 1 + i] === OUT[8 + i]
+    if (same) {
+      d.added = d
+    } else {
+      const added = new Array(2 * m)
+      for (let i = 0; i < 2 * m; i++) added[i] = str(state, OUT[ADDED + 1 + i], sel, fresh)
+      d.added = added
+    }
   }
   return d
 }
@@ -125,7 +134,9 @@ function decide(policy, req) {
   const raw = req.rawHeaders
   const method = req.method
   const rawOk = Array.isArray(raw) && raw.length % 2 === 0
-  const state = policy instanceof Policy ? stateOf(policy) : undefined
+  // A Policy the middleware has seen carries its state (lib/evaluate.js `stateOf`).
+  let state = policy[kState]
+  if (state === undefined) state = policy instanceof Policy ? stateOf(policy) : undefined
   if (state !== undefined) {
     const sel = select(method, rawOk ? raw : req.headers, state.table)
     if (sel !== undefined && sel.length <= 65) {
@@ -149,7 +160,13 @@ function decide(policy, req) {
 
 const isPreflight = (d) => d[0].charCodeAt(0) === 49 // '1'
 const isRefused = (d) => d[0].charCodeAt(0) === 51 // '3'
-const statusOf = (d) => Number(d[0].slice(2))
+/** The status digits of the decision's head (no string made). */
+function statusOf(d) {
+  const h = d[0]
+  let status = 0
+  for (let i = 2; i < h.length; i++) status = status * 10 + h.charCodeAt(i) - 48
+  return status
+}
 /** The decision's headers as a flat `[name, value, …]` list and its kind code. */
 const decisionLines = (d) => d.slice(1)
 const kindOf = (d) => d[0].charCodeAt(0) - 48
@@ -192,13 +209,38 @@ function holdsRuledLine(res) {
  * rewritten from the rule's output.
  */
 function applyToResponse(res, kind, d) {
-  const lines = decisionLines(d)
-  if (CALLS_APPLICATION.has(kind) ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
-    const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, lines, [])
-    setResponseLines(res, added, false)
+  if (CALLS_APPLICATION[kind] === true ? !holdsRuledLine(res) : res.getHeaderNames().length === 0) {
+    const added = d.added !== undefined && kind === kindOf(d) ? d.added : applyResponse(kind, decisionLines(d), [])
+    // `d.added === d`: the decision's own lines, from index 1.
+    addResponseLines(res, added, added === d ? 1 : 0)
   } else {
-    setResponseLines(res, applyResponse(kind, lines, responseLines(res)))
+    setResponseLines(res, applyResponse(kind, decisionLines(d), responseLines(res)))
   }
+}
+
+/**
+ * Adds the flat list `lines` (from index `from`) to `res` (names `res` does not hold).
+ * Distinct names (what the core's rule gives; compared ASCII case-insensitively) are set
+ * one by one, with no grouping made; a repeated name takes `setResponseLines`.
+ */
+function addResponseLines(res, lines, from) {
+  for (let i = from + 2; i < lines.length; i += 2) {
+    for (let j = from; j < i; j += 2) {
+      if (sameName(lines[j], lines[i])) return setResponseLines(res, from === 0 ? lines : lines.slice(from), false)
+    }
+  }
+  for (let i = from; i + 1 < lines.length; i += 2) res.setHeader(lines[i], lines[i + 1])
+}
+
+/** Whether header names `a` and `b` are equal ASCII case-insensitively (no string made). */
+function sameName(a, b) {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x !== y && ((x | 0x20) !== (y | 0x20) || (x | 0x20) < 0x61 || (x | 0x20) > 0x7a)) return false
+  }
+  return true
 }
 
 /**
@@ -222,26 +264,71 @@ function setResponseLines(res, lines, replace = true) {
  * `res.writeHead` (also reached by an implicit head, `res.end()` without `writeHead`),
  * so headers the application sets after the middleware ran are covered. Headers passed
  * to `writeHead` count as the application's, as Node itself would set them.
+ *
+ * Cost: no function is made per request. `res` gets three own properties (`writeHead`,
+ * the pending decision, the `writeHead` it replaced), which fit in the one property
+ * store adding `writeHead` alone makes; `corsgateWriteHead` reads them. A response
+ * hooked before (a second corsgate middleware on one request, even with another
+ * package's `writeHead` wrapper in between) is wrapped by a closure instead, so both
+ * decisions apply in turn as before.
  */
 function applyOnWriteHead(res, d, kind = kindOf(d)) {
   const writeHead = res.writeHead
-  let applied = false
-  res.writeHead = function corsgateWriteHead(statusCode, reason, headers) {
-    if (applied) return writeHead.apply(this, arguments)
-    applied = true
-    if (typeof reason !== 'string') {
-      headers = reason
-      reason = undefined
+  // Hooked before (pending or applied, maybe wrapped by another package since): a
+  // closure, so that neither decision's state is overwritten.
+  if (writeHead === corsgateWriteHead || res[kWriteHead] !== undefined) {
+    let applied = false
+    res.writeHead = function corsgateWriteHeadAgain(statusCode, reason, headers) {
+      if (applied) return writeHead.apply(this, arguments)
+      applied = true
+      return writeHeadWith(this, writeHead, d, kind, arguments.length, statusCode, reason, headers)
     }
-    if (Array.isArray(headers)) {
-      for (let i = 0; i + 1 < headers.length; i += 2) this.removeHeader(headers[i])
-      for (let i = 0; i + 1 < headers.length; i += 2) this.appendHeader(headers[i], headers[i + 1])
-    } else if (headers) {
-      for (const k of Object.keys(headers)) if (headers[k] !== undefined) this.setHeader(k, headers[k])
-    }
-    applyToResponse(this, kind, d)
-    return reason === undefined ? writeHead.call(this, statusCode) : writeHead.call(this, statusCode, reason)
+    return
   }
+  res[kPending] = kind === kindOf(d) ? d : { d, kind }
+  res[kWriteHead] = writeHead
+  res.writeHead = corsgateWriteHead
+}
+
+// The pending decision of a response (`d`, or `{ d, kind }` when taken as another kind;
+// null once applied) and the `writeHead` corsgate's replaced.
+const kPending = Symbol('corsgate.pending')
+const kWriteHead = Symbol('corsgate.writeHead')
+
+/** `res.writeHead` while a decision is pending (see applyOnWriteHead). */
+function corsgateWriteHead(statusCode, reason, headers) {
+  const writeHead = this[kWriteHead]
+  const p = this[kPending]
+  if (p === null) return writeHead.apply(this, arguments)
+  this[kPending] = null
+  const d = Array.isArray(p) ? p : p.d
+  const kind = Array.isArray(p) ? kindOf(p) : p.kind
+  return writeHeadWith(this, writeHead, d, kind, arguments.length, statusCode, reason, headers)
+}
+
+/**
+ * Writes the head of `res` through `writeHead` with decision `d` (taken as `kind`)
+ * applied first; `argc` the number of arguments of the call (`statusCode`, `reason`,
+ * `headers`).
+ */
+function writeHeadWith(res, writeHead, d, kind, argc, statusCode, reason, headers) {
+  if (argc === 1) {
+    // `writeHead(status)`, and the implicit head of `res.end()`: nothing to merge first.
+    applyToResponse(res, kind, d)
+    return writeHead.call(res, statusCode)
+  }
+  if (typeof reason !== 'string') {
+    headers = reason
+    reason = undefined
+  }
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) res.removeHeader(headers[i])
+    for (let i = 0; i + 1 < headers.length; i += 2) res.appendHeader(headers[i], headers[i + 1])
+  } else if (headers) {
+    for (const k of Object.keys(headers)) if (headers[k] !== undefined) res.setHeader(k, headers[k])
+  }
+  applyToResponse(res, kind, d)
+  return reason === undefined ? writeHead.call(res, statusCode) : writeHead.call(res, statusCode, reason)
 }
 
 /**

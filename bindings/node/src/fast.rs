@@ -223,6 +223,11 @@ const NAMES: [&str; 7] = corsgate::names::REQUEST_HEADERS;
 /// Appends the JS string `v` as UTF-8, or [`SPELLINGS`]`[v]` when `v` is a number that
 /// indexes it; `Ok(false)` for anything else.
 ///
+/// The number is tried first: a request's method and names mostly cross as spelling
+/// numbers (one N-API call each), its values as strings (two: the failed number read,
+/// then the string); a request has more of the former (actual: 2 and 1; preflight: 4
+/// and 3), so this order makes one N-API call less per request.
+///
 /// # Safety
 /// Live `env` and `v`.
 unsafe fn read_string_or_spelling(
@@ -230,22 +235,19 @@ unsafe fn read_string_or_spelling(
     v: sys::napi_value,
     out: &mut Vec<u8>,
 ) -> Result<bool, Throw> {
-    // SAFETY: forwarded contract.
-    if unsafe { read_string(env, v, out) }? {
-        return Ok(true);
-    }
     let mut i = 0u32;
     // SAFETY: live handles; `i` a local. Fails (number expected) for a non-number.
-    if unsafe { sys::napi_get_value_uint32(env, v, &mut i) } != sys::Status::napi_ok {
-        return Ok(false);
+    if unsafe { sys::napi_get_value_uint32(env, v, &mut i) } == sys::Status::napi_ok {
+        return match SPELLINGS.get(i as usize) {
+            Some(text) => {
+                out.extend_from_slice(text.as_bytes());
+                Ok(true)
+            }
+            None => Ok(false),
+        };
     }
-    match SPELLINGS.get(i as usize) {
-        Some(text) => {
-            out.extend_from_slice(text.as_bytes());
-            Ok(true)
-        }
-        None => Ok(false),
-    }
+    // SAFETY: forwarded contract.
+    unsafe { read_string(env, v, out) }
 }
 
 /// Runs a callback body behind a panic boundary and turns its outcome into a return

@@ -563,18 +563,20 @@ mod tests {
     #[test]
     fn folded_names_agree_with_eq_ignore_ascii_case() {
         fn check<const N: usize>(f: &FoldedName<N>, lower: &[u8; N]) {
+            check_with(|name| f.matches(name), lower);
+        }
+        fn check_with<const N: usize>(matches: impl Fn(&[u8]) -> bool, lower: &[u8; N]) {
             let upper = lower.to_ascii_uppercase();
-            assert!(f.matches(lower) && f.matches(&upper));
-            assert!(!f.matches(&lower[..N - 1]));
+            assert!(matches(lower) && matches(&upper));
+            assert!(!matches(&lower[..N - 1]));
+            let mut longer = lower.to_vec();
+            longer.push(lower[N - 1]);
+            assert!(!matches(&longer));
             for at in 0..N {
                 for b in 0..=255u8 {
                     let mut name = *lower;
                     name[at] = b;
-                    assert_eq!(
-                        f.matches(&name),
-                        name.eq_ignore_ascii_case(lower),
-                        "{at} {b}"
-                    );
+                    assert_eq!(matches(&name), name.eq_ignore_ascii_case(lower), "{at} {b}");
                 }
             }
         }
@@ -588,31 +590,8 @@ mod tests {
         check(&UPGRADE, b"upgrade");
         check(&WEBSOCKET, b"websocket");
         // The scan's `Upgrade` test, without a length equality.
-        for name in [
-            &b"upgrade"[..],
-            b"UPGRADE",
-            b"upgrad",
-            b"upgradee",
-            b"upgrades",
-            b"",
-        ] {
-            assert_eq!(
-                UPGRADE.matches_prefix_suffix(name),
-                UPGRADE.matches(name),
-                "{name:?}"
-            );
-        }
-        for at in 0..7 {
-            for b in 0..=255u8 {
-                let mut name = *b"upgrade";
-                name[at] = b;
-                assert_eq!(
-                    UPGRADE.matches_prefix_suffix(&name),
-                    name.eq_ignore_ascii_case(b"upgrade"),
-                    "{at} {b}"
-                );
-            }
-        }
+        check_with(|name| UPGRADE.matches_prefix_suffix(name), b"upgrade");
+        assert!(!UPGRADE.matches_prefix_suffix(b""));
     }
 
     #[test]

@@ -89,33 +89,48 @@ impl<'a> RequestHeaders<'a> {
         let r = self;
         for (name, value) in headers {
             // Most lines have a name no arm reads: one test of a bit of the read
-            // lengths skips them, before the value is read (unless `X` reads so many
-            // lengths that the test rarely skips: `X::FILTERS`). The bit of `n % 64`
+            // lengths skips them, before the value is read. The bit of `n % 64`
             // (one `bt`, no range check): a length 64 above a read one passes the test,
             // and the arms below, which compare the whole length, refuse it.
             let n = name.len();
-            if X::FILTERS && (X::READ_LENGTHS >> (n % 64)) & 1 == 0 {
+            if (X::READ_LENGTHS >> (n % 64)) & 1 == 0 {
                 continue;
             }
+            // The protection names first (a constant `X::READS` removes these arms
+            // from the scan that ignores them, and a name whose length is not in
+            // `X::READ_LENGTHS` is not tested): `Host` leads a request, and testing
+            // `Host` and `Sec-Fetch-Site` before the groups below costs them no
+            // group compare.
+            if X::READS {
+                if n == HOST.len() {
+                    if HOST.matches(name) {
+                        other.host(value);
+                    }
+                    continue;
+                }
+                if X::READ_LENGTHS & SEC_FETCH_SITE.length_bit() != 0 && n == SEC_FETCH_SITE.len() {
+                    if SEC_FETCH_SITE.matches(name) {
+                        other.site(value);
+                    }
+                    continue;
+                }
+            }
             // Two groups, told apart by one compare, so that no jump table is needed:
-            // the short names (`Origin`, and the protection names), then the
-            // `Access-Control-Request-*` names (29 bytes and more). A line whose name
-            // has `Origin`'s length (`accept`, `cookie`) then costs that compare, one
-            // more and one word compare.
+            // the short names (`Origin`, `Upgrade`), then the `Access-Control-Request-*`
+            // names (29 bytes and more). A line whose name has `Origin`'s length
+            // (`accept`, `cookie`) then costs that compare, one more and one word
+            // compare.
             if n < ACRM_LEN {
                 if n == ORIGIN_LEN {
                     if ORIGIN.matches(name) {
                         count_line(&mut r.origin, &mut r.origin_lines, value);
                     }
-                } else if X::READS {
-                    // The protection names (a constant `X::READS` removes these arms
-                    // from the scan that ignores them).
-                    match n {
-                        4 if HOST.matches(name) => other.host(value),
-                        14 if SEC_FETCH_SITE.matches(name) => other.site(value),
-                        7 if UPGRADE.matches(name) => other.upgrade(value),
-                        _ => {}
-                    }
+                } else if X::READ_LENGTHS & UPGRADE.length_bit() != 0
+                    && UPGRADE.matches_prefix_suffix(name)
+                {
+                    // `Upgrade` by its words alone (no fourth equality test of `n`,
+                    // which would turn these tests into a jump table).
+                    other.upgrade(value);
                 }
                 continue;
             }
@@ -162,9 +177,6 @@ pub(crate) trait OtherLines<'a> {
         } else {
             0
         };
-    /// Whether the scan tests [`OtherLines::READ_LENGTHS`] before its length dispatch
-    /// (see [`ProtectionLines`] for why the protected scan does not).
-    const FILTERS: bool = true;
     /// One `Host` line, in request order.
     fn host(&mut self, value: &'a [u8]);
     /// One `Sec-Fetch-Site` line, in request order.
@@ -239,20 +251,17 @@ impl<'a> ProtectionLines<'a> {
     }
 }
 
-/// Cost: one word-at-a-time name comparison per line whose name has length 4, 7 or 14
-/// (in the scan's own length dispatch); a `Host` or `Sec-Fetch-Site` line then costs
-/// two stores and a flag (its value is not read); an `Upgrade` value costs at most
-/// [`MAX_UPGRADE_BYTES`] bytes.
+/// Cost: the [`OtherLines::READ_LENGTHS`] bit test per line (lengths 4, 6, 7, 14, 29,
+/// 30, 38 pass), then `Host` after one length compare and `Sec-Fetch-Site` after two,
+/// each one word-at-a-time name comparison (one 4-byte word; two overlapping 8-byte
+/// words), then two stores and an add (the value is not read); `Upgrade` by its two
+/// 4-byte words, its value at most [`MAX_UPGRADE_BYTES`] bytes.
 ///
-/// No [`OtherLines::READ_LENGTHS`] filter (`FILTERS` false): the read lengths (4, 6, 7,
-/// 14) are about half of a browser's lines (`host`, `origin`, `accept`, `cookie`,
-/// `referer`, `content-length`, the `sec-fetch-*` lines), so the filter rarely skips one
-/// and costs its test on every line it passes; the scan's length compares skip the rest
-/// (benches/README.md: with the filter on, +3 instructions per allowed protected request
-/// on the gate's request).
+/// With the protection names tested ahead of the scan's groups as a chain of compares
+/// (no jump table), the length filter pays again: a line of no read length costs the
+/// one bit test, as in the unprotected scan (benches/README.md, protect4).
 impl<'a> OtherLines<'a> for ProtectionLines<'a> {
     const READS: bool = true;
-    const FILTERS: bool = false;
     #[inline(always)]
     fn host(&mut self, value: &'a [u8]) {
         self.hosts = self.hosts.wrapping_add(1);
@@ -527,6 +536,24 @@ impl<const N: usize> FoldedName<N> {
     fn matches(&self, name: &[u8]) -> bool {
         eq_folded(&self.lower, &self.mask, name)
     }
+
+    /// [`FoldedName::matches`] for `4 <= N < 8`: the first and last four bytes (which
+    /// cover the name) compared as words, the length tested as `n >= N` (by the `get`s)
+    /// and `n <= N` rather than as one equality, which LLVM would join with the scan's
+    /// chain of length tests into a jump table.
+    #[inline(always)]
+    fn matches_prefix_suffix(&self, name: &[u8]) -> bool {
+        const { assert!(N >= 4 && N < 8) };
+        let word = |b: &[u8], at: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+        };
+        let (Some(a), Some(b)) = (word(name, 0), word(name, N - 4)) else {
+            return false;
+        };
+        let lw = |at| word(&self.lower, at).unwrap_or_default();
+        let mw = |at| word(&self.mask, at).unwrap_or_default();
+        (a | mw(0)) == lw(0) && (b | mw(N - 4)) == lw(N - 4) && name.len() <= N
+    }
 }
 
 #[cfg(test)]
@@ -536,18 +563,20 @@ mod tests {
     #[test]
     fn folded_names_agree_with_eq_ignore_ascii_case() {
         fn check<const N: usize>(f: &FoldedName<N>, lower: &[u8; N]) {
+            check_with(|name| f.matches(name), lower);
+        }
+        fn check_with<const N: usize>(matches: impl Fn(&[u8]) -> bool, lower: &[u8; N]) {
             let upper = lower.to_ascii_uppercase();
-            assert!(f.matches(lower) && f.matches(&upper));
-            assert!(!f.matches(&lower[..N - 1]));
+            assert!(matches(lower) && matches(&upper));
+            assert!(!matches(&lower[..N - 1]));
+            let mut longer = lower.to_vec();
+            longer.push(lower[N - 1]);
+            assert!(!matches(&longer));
             for at in 0..N {
                 for b in 0..=255u8 {
                     let mut name = *lower;
                     name[at] = b;
-                    assert_eq!(
-                        f.matches(&name),
-                        name.eq_ignore_ascii_case(lower),
-                        "{at} {b}"
-                    );
+                    assert_eq!(matches(&name), name.eq_ignore_ascii_case(lower), "{at} {b}");
                 }
             }
         }
@@ -560,6 +589,9 @@ mod tests {
         check(&SEC_FETCH_SITE, b"sec-fetch-site");
         check(&UPGRADE, b"upgrade");
         check(&WEBSOCKET, b"websocket");
+        // The scan's `Upgrade` test, without a length equality.
+        check_with(|name| UPGRADE.matches_prefix_suffix(name), b"upgrade");
+        assert!(!UPGRADE.matches_prefix_suffix(b""));
     }
 
     #[test]

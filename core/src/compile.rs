@@ -68,14 +68,95 @@ pub(crate) struct RequestHeaderNames {
 /// # Errors
 /// A [`ConfigError`] with every error found (and the warnings), each naming its entry.
 pub(crate) fn compile(config: &Config) -> Result<Compiled, ConfigError> {
+    let settings = compile_settings(config);
+    let CompiledOrigins {
+        matcher,
+        sources,
+        warnings,
+    } = compile_origins_with(config, &config.origins, &settings.diags)?;
+    Ok(Compiled {
+        matcher,
+        sources,
+        methods: settings.methods,
+        request_headers: settings.request_headers,
+        expose: settings.expose,
+        max_age: settings.max_age,
+        warnings,
+    })
+}
+
+/// What a configuration's settings (every field but `origins`) compile to: the same
+/// for every configuration with equal settings, so that a policy set compiles them
+/// once per distinct settings ([`compile_origins_with`] then compiles each tenant's
+/// origins).
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// `methods`, with `"*"` and the safelisted methods taken out.
+    pub(crate) methods: Methods,
+    /// `request_headers`, lowercase, with `"*"` taken out.
+    pub(crate) request_headers: RequestHeaderNames,
+    /// The `Access-Control-Expose-Headers` value, if any.
+    pub(crate) expose: Option<Box<str>>,
+    /// The `Access-Control-Max-Age` value, if any.
+    pub(crate) max_age: Option<Box<str>>,
+    /// The diagnostics of `methods`, `request_headers`, `expose_headers`, `max_age` and
+    /// `preflight_status`, in that order (errors and warnings).
+    pub(crate) diags: Vec<Diagnostic>,
+}
+
+impl Settings {
+    /// Whether a diagnostic of the settings is an error.
+    pub(crate) fn has_error(&self) -> bool {
+        self.diags.iter().any(|d| d.severity() == Severity::Error)
+    }
+}
+
+/// Validates and compiles the settings of `config` (its `origins` are not read).
+pub(crate) fn compile_settings(config: &Config) -> Settings {
     let mut c = Checker::default();
-    let origins = compile_origins(&mut c, config);
     let methods = compile_methods(&mut c, &config.methods);
     let request_headers = compile_request_headers(&mut c, &config.request_headers);
     let expose = compile_expose_headers(&mut c, &config.expose_headers, config.credentials);
     check_max_age(&mut c, config.max_age);
     check_preflight_status(&mut c, config.preflight_status);
-    check_protection(&mut c, config);
+    Settings {
+        methods,
+        request_headers,
+        expose: expose.map(String::into_boxed_str),
+        max_age: config.max_age.map(|a| a.to_string().into_boxed_str()),
+        diags: c.diags,
+    }
+}
+
+/// A policy's compiled origins, and the warnings of the whole policy.
+#[derive(Debug)]
+pub(crate) struct CompiledOrigins {
+    /// Every origin pattern, compiled.
+    pub(crate) matcher: OriginMatcher,
+    /// As [`Compiled::sources`].
+    pub(crate) sources: hashbrown::HashMap<u32, Box<str>>,
+    /// Every warning of the policy (origins and settings).
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+/// Validates and compiles `origins` under the switches of `config` (whose own
+/// `origins` are not read), with `settings_diags` ([`Settings::diags`] of `config`'s
+/// settings) in their place among the diagnostics: the matcher, the entry texts it does
+/// not keep, and the warnings, as [`compile`] gives them for `config` with these
+/// origins.
+///
+/// # Errors
+/// As [`compile`]: every error (of the origins and of `settings_diags`), with the
+/// warnings.
+pub(crate) fn compile_origins_with<S: AsRef<str>>(
+    config: &Config,
+    origins: &[S],
+    settings_diags: &[Diagnostic],
+) -> Result<CompiledOrigins, ConfigError> {
+    let mut c = Checker::default();
+    let compiled = compile_origins(&mut c, config, origins);
+    c.diags.extend_from_slice(settings_diags);
+    check_protection(&mut c, config, origins);
     if config.debug {
         c.field(
             Code::DebugOn,
@@ -84,7 +165,7 @@ pub(crate) fn compile(config: &Config) -> Result<Compiled, ConfigError> {
         );
     }
     let warnings = c.finish()?;
-    let matcher = origins.builder.finish().map_err(|e| ConfigError {
+    let matcher = compiled.builder.finish().map_err(|e| ConfigError {
         errors: vec![Diagnostic::field(
             Code::RegexTooComplex,
             "origins",
@@ -96,13 +177,9 @@ pub(crate) fn compile(config: &Config) -> Result<Compiled, ConfigError> {
         )],
         warnings: warnings.clone(),
     })?;
-    Ok(Compiled {
+    Ok(CompiledOrigins {
         matcher,
-        sources: origins.sources,
-        methods,
-        request_headers,
-        expose: expose.map(String::into_boxed_str),
-        max_age: config.max_age.map(|a| a.to_string().into_boxed_str()),
+        sources: compiled.sources,
         warnings,
     })
 }
@@ -170,21 +247,21 @@ struct Origins {
 /// it: the policy keeps only the matcher and the configuration. Exact origins are
 /// deduplicated by the matcher's table; the other kinds (whose canonical forms never
 /// equal an exact origin's) by their canonical text.
-fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
-    if config.origins.is_empty() {
+fn compile_origins<S: AsRef<str>>(c: &mut Checker, config: &Config, origins: &[S]) -> Origins {
+    if origins.is_empty() {
         c.field(
             Code::EmptyOrigins,
             "origins",
             "\"origins\" lists no pattern: nothing would ever be allowed",
         );
     }
-    if config.origins.len() > MAX_ORIGINS {
+    if origins.len() > MAX_ORIGINS {
         c.field(
             Code::InvalidOrigin,
             "origins",
             format!(
                 "\"origins\" lists {} entries, more than the {MAX_ORIGINS} a policy can hold; use wildcard or regex patterns",
-                config.origins.len()
+                origins.len()
             ),
         );
         return Origins {
@@ -192,13 +269,14 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
             sources: hashbrown::HashMap::new(),
         };
     }
-    let exact_bytes = config.origins.iter().map(String::len).sum();
-    let mut builder = MatcherBuilder::with_capacity(config.origins.len(), exact_bytes);
+    let exact_bytes = origins.iter().map(|o| o.as_ref().len()).sum();
+    let mut builder = MatcherBuilder::with_capacity(origins.len(), exact_bytes);
     let mut seen = hashbrown::HashSet::<String>::new();
     let mut sources = hashbrown::HashMap::new();
-    let has_any = config.origins.iter().any(|o| o == "*");
+    let has_any = origins.iter().any(|o| o.as_ref() == "*");
     let mut shared = crate::lang::Shared::default();
-    for (i, src) in config.origins.iter().enumerate() {
+    for (i, src) in origins.iter().enumerate() {
+        let src = src.as_ref();
         // The common case, without a `Pattern`: an exact origin written canonically,
         // about which no check below could say anything (not plain http with
         // credentials, no "*" in the list).
@@ -207,7 +285,7 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
             && let Ok(id) = u32::try_from(i)
         {
             if !builder.add_exact(id, src, true) {
-                sources.insert(id, src.as_str().into());
+                sources.insert(id, src.into());
                 let msg = format!("\"{src}\" is listed twice");
                 c.push(Code::DuplicateEntry, "origins", i, src, msg);
             }
@@ -233,7 +311,7 @@ fn compile_origins(c: &mut Checker, config: &Config) -> Origins {
             _ => true,
         };
         if !(new && held) {
-            sources.insert(id, src.as_str().into());
+            sources.insert(id, src.into());
         }
         if !new {
             let msg = format!("\"{}\" is listed twice", p.normalized);
@@ -510,8 +588,8 @@ fn check_preflight_status(c: &mut Checker, status: u16) {
 
 /// `cross_origin_protection` trusts the policy's own origins: with `*` among them it
 /// refuses nothing (a warning, not an error: the switch is harmless, only useless).
-fn check_protection(c: &mut Checker, config: &Config) {
-    if config.cross_origin_protection && config.origins.iter().any(|o| o == "*") {
+fn check_protection<S: AsRef<str>>(c: &mut Checker, config: &Config, origins: &[S]) {
+    if config.cross_origin_protection && origins.iter().any(|o| o.as_ref() == "*") {
         c.field(
             Code::ProtectionTrustsAnyOrigin,
             "cross_origin_protection",

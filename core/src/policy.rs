@@ -15,7 +15,7 @@ use crate::pattern::Pattern;
 use crate::protection;
 use crate::request::{NoLines, ProtectionLines, RequestHeaders};
 use crate::syntax;
-use rules::Rules;
+pub(crate) use rules::Rules;
 use std::sync::{Arc, OnceLock};
 
 mod preflight;
@@ -84,21 +84,35 @@ impl Policy {
             max_age,
             warnings,
         } = parts;
+        let rules = Arc::new(Rules::new(
+            config,
+            methods,
+            request_headers,
+            expose,
+            max_age,
+        ));
+        Policy::with_rules(rules, config.origins.len(), matcher, sources, warnings)
+    }
+
+    /// The policy of `origins_len` origins compiled into `matcher` and `sources`, whose
+    /// settings compiled to `rules` (shared with the other policies of equal settings:
+    /// a policy set compiles each distinct settings once), with `warnings`.
+    pub(crate) fn with_rules(
+        rules: Arc<Rules>,
+        origins_len: usize,
+        matcher: OriginMatcher,
+        sources: hashbrown::HashMap<u32, Box<str>>,
+        warnings: Vec<Diagnostic>,
+    ) -> Policy {
         Policy {
-            rules: Arc::new(Rules::new(
-                config,
-                methods,
-                request_headers,
-                expose,
-                max_age,
-            )),
-            origins_len: config.origins.len(),
+            credentials: rules.settings.credentials,
+            protection: rules.settings.cross_origin_protection,
+            rules,
+            origins_len,
             sources,
             config: OnceLock::new(),
             patterns: OnceLock::new(),
             matcher,
-            credentials: config.credentials,
-            protection: config.cross_origin_protection,
             warnings,
         }
     }

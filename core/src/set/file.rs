@@ -2,9 +2,10 @@
 //! merged policy compiled (equal ones once), the routes read and checked. Every error
 //! is collected, each scoped by its path (`policies.acme`, `routes[3]`, `defaults`).
 
-use super::host;
+use super::host::{self, RouteHost};
 use super::select::{RouteSpec, Selector};
-use crate::config::{Config, FIELDS, type_name};
+use super::text;
+use crate::config::{Config, DEFAULT_PREFLIGHT_STATUS, FIELDS, type_name};
 use crate::diag::{Code, ConfigError, Diagnostic};
 use crate::policy::{Interner, Policy};
 use hashbrown::HashMap;
@@ -195,11 +196,11 @@ fn read_policies(
     // Merged policy, as read → compiled index, or the errors it had. Keyed by the read
     // `Config` (equal configurations compile to equal policies), not by the merged
     // text: serializing every merged policy was a sixth of a large set's compile time.
-    // Only policies whose merged fingerprint another policy shares enter it: holding
-    // and then freeing 100,000 `Config`s of distinct tenants cost ~0.2 s of a 100k set's
-    // compile (benches/README.md, "Policy sets at scale"). So two policies written
-    // differently (keys in another order, say) but equal as read are compiled twice, as
-    // with the former merged-text key; equal merged policies always share one.
+    // Only policies whose fingerprint (of the configuration as read) another policy
+    // shares enter it: holding and then freeing 100,000 `Config`s of distinct tenants
+    // cost ~0.2 s of a 100k set's compile (benches/README.md, "Policy sets at scale").
+    // Policies equal as read, however written, share one compiled policy (as in
+    // `typed`, which compiles valid files).
     let mut seen: hashbrown::HashMap<Config, Result<u32, Vec<Diagnostic>>> =
         hashbrown::HashMap::new();
     let fingerprints: Vec<u64> = map
@@ -269,66 +270,38 @@ fn read_policies(
     (names, compiled_of, policies)
 }
 
-/// A hash of `own` merged over `defaults` as `Map::extend` merges them (the defaults'
-/// keys in their order, each with `own`'s value if it has one, then `own`'s other keys),
-/// without building the merged map. Equal merged maps have equal fingerprints; unequal
-/// ones almost always differ, and [`read_policies`] compares configurations anyway. Cost:
-/// one pass over both maps' values, no allocation.
+/// A hash of the configuration that `own` merged over `defaults` reads as (each field
+/// as [`Config::read_value`] reads it: `null`, absent and the default value alike; the
+/// string entries of a list), without building the merged map or the configuration.
+/// Equal read configurations have equal fingerprints; unequal ones almost always differ,
+/// and [`read_policies`] compares configurations anyway. Cost: one pass over the merged
+/// fields' values, no allocation.
 fn merged_fingerprint(defaults: &Map<String, Value>, own: &Map<String, Value>) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
     let mut h = foldhash::fast::FixedState::with_seed(0).build_hasher();
-    for (key, value) in defaults {
-        key.hash(&mut h);
-        hash_value(own.get(key).unwrap_or(value), &mut h);
-    }
-    for (key, value) in own.iter().filter(|(k, _)| !defaults.contains_key(*k)) {
-        key.hash(&mut h);
-        hash_value(value, &mut h);
+    for (field, slot) in FIELDS.iter().zip(text::SLOTS) {
+        let value = own.get(*field).or_else(|| defaults.get(*field));
+        match slot {
+            text::Slot::List(_) => {
+                let items = value
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice);
+                let mut n = 0usize;
+                for s in items.iter().filter_map(Value::as_str) {
+                    s.hash(&mut h);
+                    n += 1;
+                }
+                h.write_usize(n);
+            }
+            text::Slot::Switch(_) => h.write_u8(u8::from(value == Some(&Value::Bool(true)))),
+            text::Slot::MaxAge => value.and_then(Value::as_u64).hash(&mut h),
+            text::Slot::PreflightStatus => {
+                let status = value.and_then(Value::as_u64);
+                h.write_u64(status.unwrap_or(u64::from(DEFAULT_PREFLIGHT_STATUS)));
+            }
+        }
     }
     h.finish()
-}
-
-/// Feeds a JSON value to `h`: its kind, then its contents (a number by its text-free
-/// form, arrays and objects by length then items in order). Depth is bounded by the
-/// parser's recursion limit.
-fn hash_value(value: &Value, h: &mut impl std::hash::Hasher) {
-    use std::hash::Hash;
-    match value {
-        Value::Null => h.write_u8(0),
-        Value::Bool(b) => {
-            h.write_u8(1);
-            b.hash(h);
-        }
-        Value::Number(n) => {
-            h.write_u8(2);
-            if let Some(i) = n.as_i64() {
-                h.write_i64(i);
-            } else if let Some(u) = n.as_u64() {
-                h.write_u64(u);
-            } else {
-                h.write_u64(n.as_f64().map_or(0, f64::to_bits));
-            }
-        }
-        Value::String(s) => {
-            h.write_u8(3);
-            s.hash(h);
-        }
-        Value::Array(items) => {
-            h.write_u8(4);
-            h.write_usize(items.len());
-            for item in items {
-                hash_value(item, h);
-            }
-        }
-        Value::Object(map) => {
-            h.write_u8(5);
-            h.write_usize(map.len());
-            for (key, item) in map {
-                key.hash(h);
-                hash_value(item, h);
-            }
-        }
-    }
 }
 
 /// Adds a compiled policy (its rules shared with an equal earlier one's): its index, or
@@ -447,20 +420,37 @@ fn read_routes<'v>(
         else {
             continue;
         };
-        specs.push(RouteSpec {
-            host: parsed,
-            prefix,
-            index: i as u32,
-            policy: compiled_of.get(name as usize).copied().unwrap_or(u32::MAX),
-        });
-        routes.push(Route {
-            host: host_text.to_owned(),
-            path_prefix: prefix.to_owned(),
-            policy: policy.to_owned(),
-            name,
-        });
+        let (route, spec) = route(i, host_text, parsed, prefix, policy, name, compiled_of);
+        routes.push(route);
+        specs.push(spec);
     }
     (routes, specs)
+}
+
+/// Route `i` of a set, checked: its host as written and as parsed, its prefix, and its
+/// policy's name and index in the set's names (`compiled_of` gives the compiled one).
+pub(super) fn route<'v>(
+    i: usize,
+    host: &str,
+    parsed: RouteHost,
+    prefix: &'v str,
+    policy: &str,
+    name: u32,
+    compiled_of: &[u32],
+) -> (Route, RouteSpec<'v>) {
+    let spec = RouteSpec {
+        host: parsed,
+        prefix,
+        index: i as u32,
+        policy: compiled_of.get(name as usize).copied().unwrap_or(u32::MAX),
+    };
+    let route = Route {
+        host: host.to_owned(),
+        path_prefix: prefix.to_owned(),
+        policy: policy.to_owned(),
+        name,
+    };
+    (route, spec)
 }
 
 fn entry(code: Code, field: &'static str, value: &str, message: &str, scope: &str) -> Diagnostic {

@@ -12,6 +12,8 @@
 mod file;
 mod host;
 mod select;
+mod text;
+mod typed;
 
 pub use file::{MAX_ROUTES, Route, SET_FIELDS, is_set_document};
 
@@ -133,6 +135,11 @@ impl PolicySet {
     /// A [`ConfigError`] with every problem found, each scoped by its path
     /// ([`Diagnostic::path`]: `policies.acme.origins[1]`, `routes[2].host`).
     pub fn from_json(text: &str) -> Result<PolicySet, ConfigError> {
+        // A valid file is compiled straight from its text; any other is read again
+        // through a `Value`, which names every problem.
+        if let Some(parts) = typed::read(text) {
+            return Ok(PolicySet::from_parts(parts));
+        }
         PolicySet::from_document(Config::parse_document(text)?)
     }
 
@@ -154,12 +161,16 @@ impl PolicySet {
 
     /// Compiles a parsed document it owns (dropping each policy's part once compiled).
     fn from_document(value: serde_json::Value) -> Result<PolicySet, ConfigError> {
-        let p = file::read(value)?;
+        file::read(value).map(PolicySet::from_parts)
+    }
+
+    /// The set of compiled parts.
+    fn from_parts(p: file::Parts) -> PolicySet {
         let protection = p
             .policies
             .iter()
             .any(|p| p.config().cross_origin_protection);
-        Ok(PolicySet {
+        PolicySet {
             protection,
             names: p.names,
             compiled_of: p.compiled_of,
@@ -167,7 +178,7 @@ impl PolicySet {
             routes: p.routes,
             selector: p.selector,
             warnings: p.warnings,
-        })
+        }
     }
 
     /// Whether JSON text is a policy set (an object with a top-level `policies` key)

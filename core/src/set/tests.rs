@@ -476,3 +476,117 @@ fn equal_merged_policies_compile_once_however_written() {
         assert_eq!(d.allowed(), allowed, "{host}");
     }
 }
+
+/// Compiles `text` through the typed path (which must read it) and through the `Value`
+/// path, and checks that both give the same set: names, policies (as read, their
+/// warnings, which share rules), routes, warnings and selection.
+fn typed_and_value_paths_agree(text: &str) -> PolicySet {
+    use std::sync::Arc;
+    let typed = typed::read(text)
+        .map(PolicySet::from_parts)
+        .expect("read by the typed path");
+    let value = PolicySet::from_document(serde_json::from_str(text).unwrap()).unwrap();
+    assert_eq!(typed.names, value.names);
+    assert_eq!(typed.compiled_of, value.compiled_of);
+    assert_eq!(typed.routes, value.routes);
+    assert_eq!(typed.warnings, value.warnings);
+    assert_eq!(typed.protection, value.protection);
+    assert_eq!(typed.policies.len(), value.policies.len());
+    for (a, b) in typed.policies.iter().zip(&value.policies) {
+        assert_eq!(a.config(), b.config());
+        assert_eq!(a.warnings(), b.warnings());
+    }
+    let sharing = |s: &PolicySet| -> Vec<Option<usize>> {
+        s.policies
+            .iter()
+            .map(|p| {
+                s.policies
+                    .iter()
+                    .position(|q| Arc::ptr_eq(p.rules(), q.rules()))
+            })
+            .collect()
+    };
+    assert_eq!(sharing(&typed), sharing(&value));
+    for r in typed.routes() {
+        let host = r.host.trim_start_matches("*.");
+        let path = format!("{}x", r.path_prefix);
+        assert_eq!(
+            pick(&typed, Some(host), &path),
+            pick(&value, Some(host), &path),
+            "{host}{path}"
+        );
+    }
+    typed
+}
+
+/// Issue 14: valid files are compiled from their text by `typed`, exactly as the
+/// `Value` path compiles them: escapes, `defaults` anywhere or `null`, a policy's
+/// `null` over a default, warnings, protection, shared and distinct settings.
+#[test]
+fn the_typed_path_compiles_valid_files_as_the_value_path_does() {
+    typed_and_value_paths_agree(SET);
+    typed_and_value_paths_agree(r#"{"policies": {}, "routes": []}"#);
+    typed_and_value_paths_agree(
+        r#"{"routes": [{"host": "a\u002Eexample", "policy": "t\u0031", "path_prefix": "/\u0061/"},
+                       {"host": "B.example.", "policy": "w", "path_prefix": null},
+                       {"host": "*.c.example:8443", "policy": "p"},
+                       {"host": "*", "policy": "t1"}],
+            "policies": {
+              "t\u0031": {"origins": ["https:\/\/a.com", "HTTPS://B.com"], "methods": ["p\u0075t"]},
+              "w": {"origins": ["https://*.w.com", "http://localhost:3000"], "credentials": null,
+                    "max_age": null, "request_headers": null},
+              "p": {"origins": ["https://p.com"], "cross_origin_protection": true, "debug": true,
+                    "expose_headers": ["x-a", "X-A"], "preflight_status": 200,
+                    "private_network": true, "max_age": 7201},
+              "open": {"origins": ["https://*.github.io"], "credentials": false}},
+            "defaults": {"credentials": true, "request_headers": ["x-b"], "max_age": 60,
+                         "dangerously_allow_null_origin": false}}"#,
+    );
+    let set = typed_and_value_paths_agree(
+        r#"{"defaults": null,
+            "policies": {"a": {"origins": ["https://a.com"]},
+                         "b": {"credentials": false, "origins": ["https://a.com"], "preflight_status": 204},
+                         "c": {"origins": ["https://a.com"], "methods": []},
+                         "d": {"origins": ["https://a.com"], "methods": ["PUT"]}},
+            "routes": [{"host": "a.example", "policy": "a"}]}"#,
+    );
+    // a, b and c are equal as read, however written: one compiled policy.
+    assert_eq!(set.compiled_len(), 2);
+    let value: serde_json::Value = serde_json::from_str(
+        r#"{"policies": {"a": {"origins": ["https://a.com"]},
+                         "b": {"origins": ["https://a.com"], "credentials": false}},
+            "routes": []}"#,
+    )
+    .unwrap();
+    assert_eq!(PolicySet::from_value(&value).unwrap().compiled_len(), 1);
+}
+
+/// What the typed path does not model (a key written twice) is read by the `Value`
+/// path, as before: the last value wins.
+#[test]
+fn files_the_typed_path_refuses_are_read_by_the_value_path() {
+    let text = r#"{"policies": {"a": {"origins": ["https://a.com"], "origins": ["https://b.com"]}},
+                   "routes": [{"host": "*", "policy": "a"}]}"#;
+    assert!(typed::read(text).is_none());
+    let set = PolicySet::from_json(text).unwrap();
+    let p = set.policy("a").unwrap();
+    assert!(p.is_origin_allowed(b"https://b.com") && !p.is_origin_allowed(b"https://a.com"));
+    for refused in [
+        r#"{"policies": {"a": {"origins": ["https://a.com"]}}, "routes": [], "policies": {}}"#,
+        r#"{"policies": {"a": {"origins": ["https://a.com"], "max_age": 1.5}}, "routes": []}"#,
+        r#"{"policies": {"a": {"origins": ["https://a.com"]}, "a": {"origins": ["https://b.com"]}}, "routes": []}"#,
+        r#"{"policies": {"a": {"origins": ["https://a.com"]}}, "routes": [{"host": "x", "policy": "b"}]}"#,
+        r#"{"policies": {"a": {"origins": ["https://a.com"]}}}"#,
+        r#"{"policies": {"a": {"origins": ["https://a.com"], "preflight_status": 70000}}, "routes": []}"#,
+        r#"{"policies": {"a": {"methods": ["PUT"]}}, "routes": []}"#,
+    ] {
+        assert!(typed::read(refused).is_none(), "{refused}");
+        assert_eq!(
+            PolicySet::from_json(refused).map(|s| s.compiled_len()).ok(),
+            PolicySet::from_value(&serde_json::from_str(refused).unwrap())
+                .map(|s| s.compiled_len())
+                .ok(),
+            "{refused}"
+        );
+    }
+}

@@ -507,17 +507,37 @@ impl Policy {
                     index: id as usize,
                     pattern: text,
                 };
-                self.actual_allowed(reason, Some(text), None)
+                self.actual_allowed(reason, Some(text), None, Some(VARY_ORIGIN))
             }
             Some((id, text, false)) => self.actual_other(origin, 1, Some((id, text))),
-            None => self.actual_other(origin, 1, None),
+            None => self.actual_inexact(origin),
         }
     }
 
-    /// [`Policy::decide_actual`] but for a verbatim exact origin: `*`, several `Origin`
-    /// lines, an exact origin written otherwise (`exact`: its id and text), and every
-    /// origin the exact table does not hold (`exact` `None`: matched unchecked,
-    /// [`OriginMatcher::find_unchecked_inexact`], without probing the exact table again).
+    /// [`Policy::decide_actual`] for an origin (one line, under a policy that is not
+    /// `*`) that the exact table does not hold: matched unchecked
+    /// ([`OriginMatcher::find_unchecked_inexact`], without probing the exact table
+    /// again). The common case, a wildcard, host or regex pattern's hit
+    /// ([`OriginMatch::Ascii`]), is written as one struct expression whose every field
+    /// is known here (no second any-origin test, no merged verdict); the rest takes
+    /// [`Policy::actual_found`].
+    #[inline(never)]
+    fn actual_inexact<'a>(&'a self, origin: &'a [u8]) -> Decision<'a> {
+        match self.matcher.find_unchecked_inexact(origin) {
+            OriginMatch::Ascii(id, source) => {
+                let reason = Reason::OriginAllowed {
+                    index: id as usize,
+                    pattern: source,
+                };
+                self.actual_allowed(reason, None, Some(origin), Some(VARY_ORIGIN))
+            }
+            found => self.actual_found(origin, found),
+        }
+    }
+
+    /// [`Policy::decide_actual`]'s rare cases: `*`, several `Origin` lines, an exact
+    /// origin written otherwise (`exact`: its id and text); an origin the exact table
+    /// does not hold (`exact` `None`) is [`Policy::actual_inexact`]'s.
     ///
     /// A deny `OriginNotAllowed` keeps the origin, so that [`Decision::reason`] tells a
     /// malformed one apart only when asked (the response headers are the same); an
@@ -537,12 +557,21 @@ impl Policy {
         } else if let Some((id, text)) = exact {
             OriginMatch::Pattern(id, text, None)
         } else {
-            self.matcher.find_unchecked_inexact(origin)
+            return self.actual_inexact(origin);
         };
+        self.actual_found(origin, found)
+    }
+
+    /// The actual decision of the matcher's answer `found` for `origin`.
+    #[inline(always)]
+    fn actual_found<'a>(&'a self, origin: &'a [u8], found: OriginMatch<'a>) -> Decision<'a> {
         match self.verdict_of(found) {
-            Ok((reason, acao)) => {
-                self.actual_allowed(reason, acao, acao.is_none().then_some(origin))
-            }
+            Ok((reason, acao)) => self.actual_allowed(
+                reason,
+                acao,
+                acao.is_none().then_some(origin),
+                self.vary_origin(),
+            ),
             Err(reason) => {
                 let unchecked = (reason == Reason::OriginNotAllowed).then_some(origin);
                 self.actual_denied(reason, unchecked)
@@ -552,13 +581,15 @@ impl Policy {
 
     /// An allowed actual request's decision: `acao` as the
     /// `Access-Control-Allow-Origin` value, or `None` with `unchecked` the origin not
-    /// yet made text ([`Decision::unchecked_origin`]). One struct expression.
+    /// yet made text ([`Decision::unchecked_origin`]). `vary`: [`Policy::vary_origin`],
+    /// passed in where the caller already knows it. One struct expression.
     #[inline(always)]
     fn actual_allowed<'a>(
         &'a self,
         reason: Reason<'a>,
         acao: Option<&'a str>,
         unchecked: Option<&'a [u8]>,
+        vary: Option<&'static str>,
     ) -> Decision<'a> {
         Decision {
             kind: Kind::Actual,
@@ -573,7 +604,7 @@ impl Policy {
             acma: None,
             acapn: false,
             aceh: self.expose.as_deref(),
-            vary: self.vary_origin(),
+            vary,
             debug: None,
             unchecked_origin: unchecked,
         }

@@ -8,7 +8,6 @@
 
 const path = require('node:path')
 const http = require('node:http')
-const net = require('node:net')
 const assert = require('node:assert/strict')
 const NODE_DIR = path.join(__dirname, '..', '..', 'bindings', 'node')
 const oldFile = process.argv[2]
@@ -17,19 +16,8 @@ const before = require(path.resolve(oldFile))
 const after = require(path.join(NODE_DIR, 'lib', 'shared.js'))
 const { Policy } = require(path.join(NODE_DIR, 'index.js'))
 
-const ORIGINS = Array.from({ length: 1000 }, (_, i) => `https://app-${i}.tenant-${i % 97}.example.com`)
+const { ORIGINS, request } = require('./requests.js')
 const policy = new Policy({ origins: ORIGINS, methods: ['PUT', 'PATCH', 'DELETE'], request_headers: ['content-type', 'x-request-id'] })
-const SOCKET = new net.Socket()
-function request(method, extra) {
-  const lines = [['Host', 'api.example.com'], ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36'], ['Accept', '*/*'], ['Accept-Encoding', 'gzip, deflate, br'], ['Accept-Language', 'en-US,en;q=0.9'], ...extra, ['Connection', 'keep-alive']]
-  const m = new http.IncomingMessage(SOCKET)
-  m.method = method
-  m.url = '/api'
-  m.rawHeaders = lines.flat()
-  m.headers = {}
-  for (const [n, v] of lines) m.headers[n.toLowerCase()] = v
-  return m
-}
 let CURRENT = null
 class Res extends http.ServerResponse {
   constructor() {

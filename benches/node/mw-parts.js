@@ -6,12 +6,11 @@
 // Run after scripts/bench-node.sh built the addon: node benches/node/mw-parts.js
 const path = require('node:path')
 const http = require('node:http')
-const net = require('node:net')
 const NODE_DIR = process.env.NODE_DIR || path.join(__dirname, '..', '..', 'bindings', 'node')
 const shared = require(path.join(NODE_DIR, 'lib/shared.js'))
 const corsgate = require(path.join(NODE_DIR, 'express.js'))
 const corsPkg = require(require.resolve('cors', { paths: [NODE_DIR] }))
-const ORIGINS = Array.from({ length: 1000 }, (_, i) => `https://app-${i}.tenant-${i % 97}.example.com`)
+const { ORIGINS, request } = require('./requests.js')
 const OPTIONS = { origin: ORIGINS, methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'], allowedHeaders: ['content-type', 'x-request-id'] }
 process.removeAllListeners('warning')
 process.on('warning', () => {})
@@ -26,20 +25,6 @@ function time(fn) {
   let best = Infinity
   for (let r = 0; r < ROUNDS; r++) { const t0 = nowNs(); for (let i = 0; i < n; i++) fn(i); best = Math.min(best, (nowNs() - t0) / n) }
   return best
-}
-const SOCKET = new net.Socket()
-function request(method, extra) {
-  const lines = [['Host', 'api.example.com'], ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36'], ['Accept', '*/*'], ['Accept-Encoding', 'gzip, deflate, br'], ['Accept-Language', 'en-US,en;q=0.9'], ...extra, ['Connection', 'keep-alive']]
-  const m = new http.IncomingMessage(SOCKET)
-  m.method = method
-  m.url = '/api'
-  m.httpVersionMajor = 1
-  m.httpVersionMinor = 1
-  m.httpVersion = '1.1'
-  m.rawHeaders = lines.flat()
-  m.headers = {}
-  for (const [n, v] of lines) m.headers[n.toLowerCase()] = v
-  return m
 }
 let CURRENT = null
 class Res extends http.ServerResponse {

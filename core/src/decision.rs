@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+mod out;
+pub use out::{ActualAllowed, AsDecision, DecisionOut, PreflightAllowed};
+
 /// How the request was classified.
 ///
 /// The discriminants are stable (`kind as u32`: 0, 1, 2, 3), the values of the C ABI's

@@ -127,8 +127,8 @@ mod syntax;
 pub use compile::MAX_ORIGINS;
 pub use config::{Config, DEFAULT_PREFLIGHT_STATUS, FIELDS};
 pub use decision::{
-    Decision, Header, Headers, Kind, MAX_ACRH_LINES, MAX_HEADERS, MAX_REASON_METHOD_LEN, Reason,
-    ReasonCode, names,
+    ActualAllowed, AsDecision, Decision, DecisionOut, Header, Headers, Kind, MAX_ACRH_LINES,
+    MAX_HEADERS, MAX_REASON_METHOD_LEN, PreflightAllowed, Reason, ReasonCode, names,
 };
 pub use diag::{Code, ConfigError, Diagnostic, Severity};
 pub use policy::Policy;

@@ -7,7 +7,7 @@
 
 use crate::compile::{self, Compiled};
 use crate::config::Config;
-use crate::decision::{Decision, Kind, Reason};
+use crate::decision::{ActualAllowed, AsDecision, Decision, DecisionOut, Kind, Reason};
 use crate::diag::{Code, ConfigError, Diagnostic};
 use crate::fetch::VARY_ORIGIN;
 use crate::matcher::{OriginMatch, OriginMatcher};
@@ -265,7 +265,24 @@ impl Policy {
         if self.protection {
             return self.evaluate_protected(method, headers);
         }
-        self.evaluate_plain(method, headers)
+        self.evaluate_plain(method, headers, AsDecision)
+    }
+
+    /// [`Policy::evaluate`] written into `out` (a binding's own result layout, see
+    /// [`DecisionOut`]): the same decision, with the common outcomes (an allowed actual
+    /// request or preflight) handed to `out` as their parts, without a [`Decision`] in
+    /// between. Under cross-origin protection, `out` receives the [`Decision`].
+    /// Never allocates.
+    #[inline]
+    pub fn evaluate_into<'a, I, O>(&'a self, method: &'a [u8], headers: I, out: O) -> O::Output
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        O: DecisionOut<'a>,
+    {
+        if self.protection {
+            return out.decision(self.evaluate_protected(method, headers));
+        }
+        self.evaluate_plain(method, headers, out)
     }
 
     /// [`Policy::evaluate`] without cross-origin protection. Its own function (as is
@@ -273,15 +290,16 @@ impl Policy {
     /// protected one moved the registers and blocks of the plain one (+5 instructions
     /// per request, measured).
     #[inline(never)]
-    fn evaluate_plain<'a, I>(&'a self, method: &'a [u8], headers: I) -> Decision<'a>
+    fn evaluate_plain<'a, I, O>(&'a self, method: &'a [u8], headers: I, out: O) -> O::Output
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+        O: DecisionOut<'a>,
     {
         // Built in this frame and filled in place: returning the ~200-byte struct by value
         // cost two memcpy calls per request.
         let mut req = RequestHeaders::new();
         req.scan(headers, &mut NoLines);
-        self.decide(method, &req, None)
+        self.decide_cors(method, &req, out)
     }
 
     /// [`Policy::evaluate`] under cross-origin protection: the scan reads the
@@ -340,25 +358,41 @@ impl Policy {
         req: &RequestHeaders<'a>,
         protected: Option<&ProtectionLines<'a>>,
     ) -> Decision<'a> {
+        let Some(lines) = protected else {
+            return self.decide_cors(method, req, AsDecision);
+        };
         let Some(origin) = req.origin else {
-            if let Some(lines) = protected
-                && self.refuses(method, req, *lines, false)
-            {
+            if self.refuses(method, req, *lines, false) {
                 return Self::refused();
             }
             return self.not_cors();
         };
         if method == b"OPTIONS" && req.acrm_lines > 0 {
-            return self.decide_preflight(origin, req);
+            return self.decide_preflight(origin, req, AsDecision);
         }
-        let d = self.decide_actual(origin, req.origin_lines);
-        if let Some(lines) = protected
-            && (!d.allowed || self.matcher.is_any())
-            && self.refuses(method, req, *lines, d.allowed)
-        {
+        let d = self.decide_actual(origin, req.origin_lines, AsDecision);
+        if (!d.allowed || self.matcher.is_any()) && self.refuses(method, req, *lines, d.allowed) {
             return Self::refused();
         }
         d
+    }
+
+    /// [`Policy::decide`] without cross-origin protection, written into `out`: not CORS,
+    /// a preflight or an actual request. Inlined into `evaluate` for the same reason.
+    #[inline(always)]
+    fn decide_cors<'a, O: DecisionOut<'a>>(
+        &'a self,
+        method: &'a [u8],
+        req: &RequestHeaders<'a>,
+        out: O,
+    ) -> O::Output {
+        let Some(origin) = req.origin else {
+            return out.decision(self.not_cors());
+        };
+        if method == b"OPTIONS" && req.acrm_lines > 0 {
+            return self.decide_preflight(origin, req, out);
+        }
+        self.decide_actual(origin, req.origin_lines, out)
     }
 
     /// Whether cross-origin protection refuses a request that its origin's verdict
@@ -497,9 +531,14 @@ impl Policy {
     /// cost ~30 instructions of ~280). Everything else is [`Policy::actual_other`]'s, out
     /// of line.
     #[inline(always)]
-    fn decide_actual<'a>(&'a self, origin: &'a [u8], origin_lines: u32) -> Decision<'a> {
+    fn decide_actual<'a, O: DecisionOut<'a>>(
+        &'a self,
+        origin: &'a [u8],
+        origin_lines: u32,
+        out: O,
+    ) -> O::Output {
         if self.matcher.is_any() || origin_lines > 1 {
-            return self.actual_other(origin, origin_lines, None);
+            return out.decision(self.actual_other(origin, origin_lines, None));
         }
         match self.matcher.exact(origin) {
             Some((id, text, true)) => {
@@ -507,10 +546,10 @@ impl Policy {
                     index: id as usize,
                     pattern: text,
                 };
-                self.actual_allowed(reason, Some(text), None, Some(VARY_ORIGIN))
+                out.actual_allowed(self.actual_allowed(reason, Some(text), None, Some(VARY_ORIGIN)))
             }
-            Some((id, text, false)) => self.actual_other(origin, 1, Some((id, text))),
-            None => self.actual_inexact(origin),
+            Some((id, text, false)) => out.decision(self.actual_other(origin, 1, Some((id, text)))),
+            None => self.actual_inexact(origin, out),
         }
     }
 
@@ -522,16 +561,21 @@ impl Policy {
     /// is known here (no second any-origin test, no merged verdict); the rest takes
     /// [`Policy::actual_found`].
     #[inline(never)]
-    fn actual_inexact<'a>(&'a self, origin: &'a [u8]) -> Decision<'a> {
+    fn actual_inexact<'a, O: DecisionOut<'a>>(&'a self, origin: &'a [u8], out: O) -> O::Output {
         match self.matcher.find_unchecked_inexact(origin) {
             OriginMatch::Ascii(id, source) => {
                 let reason = Reason::OriginAllowed {
                     index: id as usize,
                     pattern: source,
                 };
-                self.actual_allowed(reason, None, Some(origin), Some(VARY_ORIGIN))
+                out.actual_allowed(self.actual_allowed(
+                    reason,
+                    None,
+                    Some(origin),
+                    Some(VARY_ORIGIN),
+                ))
             }
-            found => self.actual_found(origin, found),
+            found => out.decision(self.actual_found(origin, found)),
         }
     }
 
@@ -557,7 +601,7 @@ impl Policy {
         } else if let Some((id, text)) = exact {
             OriginMatch::Pattern(id, text, None)
         } else {
-            return self.actual_inexact(origin);
+            return self.actual_inexact(origin, AsDecision);
         };
         self.actual_found(origin, found)
     }
@@ -566,12 +610,14 @@ impl Policy {
     #[inline(always)]
     fn actual_found<'a>(&'a self, origin: &'a [u8], found: OriginMatch<'a>) -> Decision<'a> {
         match self.verdict_of(found) {
-            Ok((reason, acao)) => self.actual_allowed(
-                reason,
-                acao,
-                acao.is_none().then_some(origin),
-                self.vary_origin(),
-            ),
+            Ok((reason, acao)) => self
+                .actual_allowed(
+                    reason,
+                    acao,
+                    acao.is_none().then_some(origin),
+                    self.vary_origin(),
+                )
+                .decision(),
             Err(reason) => {
                 let unchecked = (reason == Reason::OriginNotAllowed).then_some(origin);
                 self.actual_denied(reason, unchecked)
@@ -579,10 +625,11 @@ impl Policy {
         }
     }
 
-    /// An allowed actual request's decision: `acao` as the
+    /// An allowed actual request's parts: `acao` as the
     /// `Access-Control-Allow-Origin` value, or `None` with `unchecked` the origin not
     /// yet made text ([`Decision::unchecked_origin`]). `vary`: [`Policy::vary_origin`],
-    /// passed in where the caller already knows it. One struct expression.
+    /// passed in where the caller already knows it. One struct expression, written by
+    /// the output ([`DecisionOut::actual_allowed`]) or made a [`Decision`].
     #[inline(always)]
     fn actual_allowed<'a>(
         &'a self,
@@ -590,23 +637,14 @@ impl Policy {
         acao: Option<&'a str>,
         unchecked: Option<&'a [u8]>,
         vary: Option<&'static str>,
-    ) -> Decision<'a> {
-        Decision {
-            kind: Kind::Actual,
-            allowed: true,
-            status: None,
+    ) -> ActualAllowed<'a> {
+        ActualAllowed {
             reason,
             acao,
-            acac: self.credentials,
-            acam: None,
-            acah: None,
-            acah_len: 0,
-            acma: None,
-            acapn: false,
-            aceh: self.expose.as_deref(),
-            vary,
-            debug: None,
             unchecked_origin: unchecked,
+            credentials: self.credentials,
+            expose: self.expose.as_deref(),
+            vary,
         }
     }
 

@@ -44,7 +44,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
 use corsgate_core::response::{Line, Merged};
-use corsgate_core::{ConfigError, Decision, Diagnostic, Kind, Policy, Reason, Severity};
+use corsgate_core::{
+    ActualAllowed, ConfigError, Decision, DecisionOut, Diagnostic, Kind, Policy, PreflightAllowed,
+    Reason, Severity,
+};
 
 /// Major version of this library (the `corsgate` crates' version).
 pub const CORSGATE_VERSION_MAJOR: u32 = 0;
@@ -622,15 +625,19 @@ pub unsafe extern "C" fn corsgate_policy_evaluate(
         // validation pass first); a bad one makes the result NULL_PARAMETER and nothing
         // is written, the decision taken on the other lines thrown away.
         let bad = std::cell::Cell::new(false);
+        // The decision is written straight into `*decision_out` by the core's decide
+        // functions (`CWriter`), unless a line was bad (the scan reads every line first).
+        // SAFETY: `decision_out` is non-NULL and writable by the contract.
+        let out = unsafe { CWriter::new(decision_out, &bad) };
         // SAFETY: each slice points to its `len` bytes for this call by the contract.
-        let d = policy
-            .inner
-            .evaluate(method, headers.iter().map(|h| unsafe { line(h, &bad) }));
+        policy.inner.evaluate_into(
+            method,
+            headers.iter().map(|h| unsafe { line(h, &bad) }),
+            out,
+        );
         if bad.get() {
             return corsgate_result::NullParameter;
         }
-        // SAFETY: `decision_out` is non-NULL and writable by the contract.
-        unsafe { write_decision(&d, decision_out) };
         corsgate_result::Ok
     })
 }
@@ -704,12 +711,7 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
     // The common reason first: an allowed origin (actual or preflight) is stored without
     // the jump table over every variant that `reason_code()`, `index()` and `detail()`
     // each compile to; the other reasons take the general path.
-    let (code, index, detail) = match d.reason() {
-        Reason::OriginAllowed { index, pattern } => {
-            (corsgate_reason::OriginAllowed as u32, index, pattern)
-        }
-        r => reason_parts(&r),
-    };
+    let (code, index, detail) = allowed_reason(d.reason());
     // SAFETY: every write goes to a field of `*out`, in bounds by the contract; `p` stays
     // within `headers` (compared with its end before each write). The `kind` and `reason`
     // fields are `uint32_t` in C and hold only named values: the core's numbers, each a
@@ -746,6 +748,166 @@ unsafe fn write_decision(d: &Decision<'_>, out: *mut corsgate_decision) {
         ptr::addr_of_mut!((*out).reason_detail).write(corsgate_slice::of(detail));
         // `p` is `slots` plus the lines written (at most CORSGATE_MAX_HEADERS).
         ptr::addr_of_mut!((*out).headers_len).write(p.offset_from(slots) as usize);
+    }
+}
+
+/// The core's [`DecisionOut`] for `corsgate_policy_evaluate`: writes the decision into
+/// `*out`, the caller's `corsgate_decision`, straight from the decide functions' parts
+/// for an allowed actual request or preflight (no `Decision` in between, nothing read
+/// back), through [`write_decision`] for every other outcome. Writes nothing when `bad`
+/// is set (a request line with a NULL pointer and a non-zero length: the result is
+/// `NULL_PARAMETER` and nothing may be written).
+struct CWriter<'b> {
+    out: *mut corsgate_decision,
+    bad: &'b std::cell::Cell<bool>,
+}
+
+impl<'b> CWriter<'b> {
+    /// # Safety
+    /// `out` is non-NULL and points to writable storage for one `corsgate_decision`
+    /// (possibly uninitialized), for as long as the writer lives.
+    #[inline(always)]
+    unsafe fn new(out: *mut corsgate_decision, bad: &'b std::cell::Cell<bool>) -> Self {
+        CWriter { out, bad }
+    }
+
+    /// Writes the scalar fields; `p` is one past the last header line written.
+    ///
+    /// # Safety
+    /// `self.out` as in [`CWriter::new`]; `p` within `(*self.out).headers` (or one past
+    /// its end).
+    #[inline(always)]
+    unsafe fn finish(
+        &self,
+        kind: Kind,
+        status: u16,
+        (code, index, detail): (u32, usize, &str),
+        p: *mut corsgate_header,
+    ) {
+        let out = self.out;
+        // SAFETY: fields of `*out` (writable by the contract); `p` and the array's start
+        // are in one allocation, `p` at or after it. `kind` and `reason` hold the core's
+        // numbers, named C constants by the compile-time check above.
+        unsafe {
+            let slots = ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>();
+            ptr::addr_of_mut!((*out).kind)
+                .cast::<u32>()
+                .write(kind as u32);
+            ptr::addr_of_mut!((*out).allowed).write(true);
+            ptr::addr_of_mut!((*out).status).write(status);
+            ptr::addr_of_mut!((*out).reason).cast::<u32>().write(code);
+            ptr::addr_of_mut!((*out).reason_index).write(index);
+            ptr::addr_of_mut!((*out).reason_detail).write(corsgate_slice::of(detail));
+            ptr::addr_of_mut!((*out).headers_len).write(p.offset_from(slots) as usize);
+        }
+    }
+}
+
+/// Writes one header line at `*p` and moves `p` to the next slot.
+///
+/// # Safety
+/// `*p` is a writable slot of a `corsgate_decision`'s `headers`.
+#[inline(always)]
+unsafe fn put_line(p: &mut *mut corsgate_header, name: &'static str, value: &[u8]) {
+    // SAFETY: forwarded contract. Names are the core's non-empty constants (no
+    // EMPTY_BYTE select); values get the substitution for an empty one.
+    unsafe {
+        p.write(corsgate_header {
+            name: corsgate_slice {
+                data: name.as_ptr(),
+                len: name.len(),
+            },
+            value: corsgate_slice::of_bytes(value),
+        });
+        *p = p.add(1);
+    }
+}
+
+/// The C reason fields of a reason, the common one (`OriginAllowed`, every allowed
+/// actual request and preflight) without the general path's jump table.
+#[inline(always)]
+fn allowed_reason<'a>(r: Reason<'a>) -> (u32, usize, &'a str) {
+    match r {
+        Reason::OriginAllowed { index, pattern } => {
+            (corsgate_reason::OriginAllowed as u32, index, pattern)
+        }
+        r => reason_parts(&r),
+    }
+}
+
+// The most lines an allowed outcome writes fit the array: an actual request writes at
+// most 4 (ACAO, ACAC, ACEH, Vary), a preflight at most 6 plus its ACAH lines.
+const _: () = assert!(6 + corsgate_core::MAX_ACRH_LINES <= CORSGATE_MAX_HEADERS);
+
+impl<'a> DecisionOut<'a> for CWriter<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn decision(self, d: Decision<'a>) {
+        if !self.bad.get() {
+            // SAFETY: `out` is writable by `CWriter::new`'s contract.
+            unsafe { write_decision(&d, self.out) };
+        }
+    }
+
+    #[inline(always)]
+    fn actual_allowed(self, a: ActualAllowed<'a>) {
+        use corsgate_core::names::*;
+        if self.bad.get() {
+            return;
+        }
+        let reason = allowed_reason(a.reason);
+        // SAFETY: `out` is writable (`CWriter::new`); at most 4 lines are written, within
+        // the array (the compile-time check above).
+        unsafe {
+            let mut p = ptr::addr_of_mut!((*self.out).headers).cast::<corsgate_header>();
+            if let Some(v) = a.acao_bytes() {
+                put_line(&mut p, ACAO, v);
+            }
+            if a.credentials {
+                put_line(&mut p, ACAC, b"true");
+            }
+            if let Some(v) = a.expose {
+                put_line(&mut p, ACEH, v.as_bytes());
+            }
+            if let Some(v) = a.vary {
+                put_line(&mut p, VARY, v.as_bytes());
+            }
+            self.finish(Kind::Actual, 0, reason, p);
+        }
+    }
+
+    #[inline(always)]
+    fn preflight_allowed(self, f: PreflightAllowed<'a>) {
+        use corsgate_core::names::*;
+        if self.bad.get() {
+            return;
+        }
+        let reason = allowed_reason(f.reason);
+        // SAFETY: `out` is writable (`CWriter::new`); at most 6 + MAX_ACRH_LINES lines
+        // are written (`acah_lines` has at most MAX_ACRH_LINES), within the array (the
+        // compile-time check above).
+        unsafe {
+            let mut p = ptr::addr_of_mut!((*self.out).headers).cast::<corsgate_header>();
+            put_line(&mut p, ACAO, f.acao.as_bytes());
+            if f.credentials {
+                put_line(&mut p, ACAC, b"true");
+            }
+            put_line(&mut p, ACAM, f.method.as_bytes());
+            for v in f.acah_lines() {
+                put_line(&mut p, ACAH, v.as_bytes());
+            }
+            if let Some(v) = f.max_age {
+                put_line(&mut p, ACMA, v.as_bytes());
+            }
+            if f.private_network {
+                put_line(&mut p, ACAPN, b"true");
+            }
+            if let Some(v) = f.vary {
+                put_line(&mut p, VARY, v.as_bytes());
+            }
+            self.finish(Kind::Preflight, f.status, reason, p);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! module; this one is reached only for `OPTIONS` with `Access-Control-Request-Method`.
 
 use super::Policy;
-use crate::decision::{Decision, Kind, MAX_ACRH_LINES, Reason};
+use crate::decision::{Decision, DecisionOut, Kind, MAX_ACRH_LINES, PreflightAllowed, Reason};
 use crate::fetch::{self, VARY_PREFLIGHT, VARY_PREFLIGHT_PNA};
 use crate::matcher::bytes_eq;
 use crate::request::{self, MAX_ACRH_BYTES, RequestHeaders};
@@ -31,16 +31,18 @@ struct Allowed<'a> {
 }
 
 impl Policy {
-    /// A preflight. The decision is written once, as one struct expression per
-    /// outcome, straight into the caller's slot: a local decision filled in place and
-    /// returned cost a 272-byte copy. Out of line: an actual request's `evaluate`
+    /// A preflight, written into `out`. The decision is written once, as one struct
+    /// expression per outcome, straight into the caller's slot (or the output's own
+    /// layout, [`DecisionOut::preflight_allowed`]): a local decision filled in place
+    /// and returned cost a 272-byte copy. Out of line: an actual request's `evaluate`
     /// stays small.
     #[inline(never)]
-    pub(super) fn decide_preflight<'a>(
+    pub(super) fn decide_preflight<'a, O: DecisionOut<'a>>(
         &'a self,
         origin: &'a [u8],
         req: &RequestHeaders<'a>,
-    ) -> Decision<'a> {
+        out: O,
+    ) -> O::Output {
         let vary = Some(if self.private_network {
             VARY_PREFLIGHT_PNA
         } else {
@@ -54,30 +56,36 @@ impl Policy {
                 acao,
                 method,
                 acah: Acah::One(line),
-            }) => self.allowed_preflight(
+            }) => out.preflight_allowed(self.allowed_preflight(
                 req,
                 (reason, acao, method),
                 Some([line, "", "", "", "", "", "", ""]),
                 1,
                 vary,
-            ),
+            )),
             Ok(Allowed {
                 reason,
                 acao,
                 method,
                 acah: Acah::Lines(acah, len),
-            }) => self.allowed_preflight(req, (reason, acao, method), acah, len, vary),
+            }) => out.preflight_allowed(self.allowed_preflight(
+                req,
+                (reason, acao, method),
+                acah,
+                len,
+                vary,
+            )),
             Err(reason) => {
                 let mut d = Decision::new(Kind::Preflight, reason);
                 d.status = Some(403);
                 d.vary = vary;
                 d.debug = self.debug.then(|| reason.code());
-                d
+                out.decision(d)
             }
         }
     }
 
-    /// An allowed preflight's decision: the origin's reason, `Access-Control-Allow-Origin`
+    /// An allowed preflight's parts: the origin's reason, `Access-Control-Allow-Origin`
     /// and `-Methods` (`echo`), `-Headers` (`acah[..acah_len]`) and the policy's
     /// settings.
     #[inline(always)]
@@ -88,23 +96,18 @@ impl Policy {
         acah: Option<[&'a str; MAX_ACRH_LINES]>,
         acah_len: u8,
         vary: Option<&'static str>,
-    ) -> Decision<'a> {
-        Decision {
-            kind: Kind::Preflight,
-            allowed: true,
-            status: Some(self.preflight_status),
+    ) -> PreflightAllowed<'a> {
+        PreflightAllowed {
             reason,
-            acao: Some(acao),
-            acac: self.credentials,
-            acam: Some(method),
+            status: self.preflight_status,
+            acao,
+            credentials: self.credentials,
+            method,
             acah,
             acah_len,
-            acma: self.max_age.as_deref(),
-            acapn: req.acrpn,
-            aceh: None,
+            max_age: self.max_age.as_deref(),
+            private_network: req.acrpn,
             vary,
-            debug: None,
-            unchecked_origin: None,
         }
     }
 

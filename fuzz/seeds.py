@@ -8,6 +8,8 @@ example policies, in each target's input format:
   acrh          a policy selector byte, then Access-Control-Request-Headers lines
   regex         a regex pattern (without "~"), then origins, one per line
   c_abi         a policy JSON line, the method, then `name:value` header lines
+  set_paths     a policy set document (every conformance set, valid or not, and the
+                example sets), compact and indented
 
 usage: seeds.py REPO OUT_DIR   (OUT_DIR/<target>/<sha1> files)
 
@@ -30,6 +32,23 @@ def vectors(repo: pathlib.Path):
         for line in f.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 yield json.loads(line)
+
+
+def set_documents(repo: pathlib.Path):
+    """Every policy set of the conformance vectors (both versions) and the examples."""
+    files = [repo.parent / "shared" / "conformance" / n for n in ("vectors.jsonl", "vectors-v2.jsonl")]
+    files += sorted((repo / "tests" / "vectors").rglob("*.jsonl"))
+    for f in files:
+        if not f.exists():
+            continue
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                policy = json.loads(line).get("policy")
+                if isinstance(policy, dict) and "policies" in policy:
+                    yield policy
+    for p in example_policies(repo):
+        if isinstance(p, dict) and "policies" in p:
+            yield p
 
 
 def example_policies(repo: pathlib.Path):
@@ -59,7 +78,7 @@ def compact(policy) -> str:
 
 def main() -> None:
     repo, out = pathlib.Path(sys.argv[1]).resolve(), pathlib.Path(sys.argv[2])
-    seeds = {t: set() for t in ["origin", "compile", "differential", "acrh", "regex", "c_abi"]}
+    seeds = {t: set() for t in ["origin", "compile", "differential", "acrh", "regex", "c_abi", "set_paths"]}
     policies = []
     requests = []
     for v in vectors(repo):
@@ -91,6 +110,9 @@ def main() -> None:
             if o.startswith("~"):
                 seeds["regex"].add(o[1:] + "\n" + "\n".join(request_origins[:32]))
     seeds["origin"].update(request_origins)
+    for doc in set_documents(repo):
+        seeds["set_paths"].add(compact(doc))
+        seeds["set_paths"].add(json.dumps(doc, indent=1, ensure_ascii=True))
     for target, items in seeds.items():
         d = out / target
         d.mkdir(parents=True, exist_ok=True)

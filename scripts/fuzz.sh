@@ -6,7 +6,7 @@
 #
 # usage: scripts/fuzz.sh [--seed] [SECONDS_PER_TARGET] [TARGET...]
 #   SECONDS_PER_TARGET  default 60
-#   TARGET              default: all (origin compile differential acrh regex c_abi)
+#   TARGET              default: all (origin compile differential normalizer acrh regex c_abi set_paths)
 #   --seed              first rebuild the raw seeds from the conformance vectors and the
 #                       example policies (fuzz/seeds.py) and minimize them into
 #                       fuzz/corpus/<target> with `cargo fuzz cmin` (the committed corpora)
@@ -27,7 +27,7 @@ if [ "${1:-}" = "--seed" ]; then
 fi
 secs="${1:-60}"
 shift || true
-ALL_TARGETS=(origin compile differential normalizer acrh regex c_abi)
+ALL_TARGETS=(origin compile differential normalizer acrh regex c_abi set_paths)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${ALL_TARGETS[@]}"); fi
 
 # Its own directory under the shared target dir: the sanitizer flags differ from every

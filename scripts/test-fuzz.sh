@@ -22,7 +22,7 @@ WORK="$REPO/build/fuzz-smoke"
 DICT="$REPO/fuzz/dict/cors.dict"
 SECS="${SMOKE_SECONDS:-15}"
 # FUZZ_TARGETS="differential normalizer" runs only those (all are built).
-read -r -a TARGETS <<<"${FUZZ_TARGETS:-origin compile differential normalizer acrh regex c_abi}"
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-origin compile differential normalizer acrh regex c_abi set_paths}"
 passed=0
 failed=0
 pass() { echo "PASS $1"; passed=$((passed + 1)); }

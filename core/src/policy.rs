@@ -218,8 +218,8 @@ impl Policy {
             .get_or_init(|| compile::parse_patterns(self.config()))
     }
 
-    /// The shared part of the policy (for tests of the sharing).
-    #[cfg(test)]
+    /// The shared part of the policy (for tests of the sharing, and `fuzz/`'s).
+    #[cfg(any(test, feature = "internals"))]
     pub(crate) fn rules(&self) -> &Arc<Rules> {
         &self.rules
     }

@@ -12,6 +12,8 @@ use arbitrary::{Result, Unstructured};
 /// The pattern normalizer against the `url` crate (shared with `tests/normalizer.rs`).
 #[path = "../../tests/normalizer_check.rs"]
 pub mod normalizer;
+/// Policy-set files and the typed-vs-`Value` reader oracle (target `set_paths`).
+pub mod set;
 use corsgate::Config;
 pub use corsgate::reference::Request;
 

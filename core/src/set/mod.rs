@@ -340,5 +340,41 @@ fn decide<'a>(
     policy.decide_scanned(method, req, lines)
 }
 
+/// Test hooks for `fuzz/` (cargo feature `internals`, no stability promise): each read
+/// path alone, so that the `set_paths` target can compare them on the same text.
+#[cfg(feature = "internals")]
+impl PolicySet {
+    /// The typed path alone ([`typed::read`]); `None` when it does not read the file.
+    #[doc(hidden)]
+    pub fn from_json_typed_path(text: &str) -> Option<PolicySet> {
+        typed::read(text).map(PolicySet::from_parts)
+    }
+
+    /// The `Value` path alone (what [`PolicySet::from_json`] falls back to).
+    ///
+    /// # Errors
+    /// As [`PolicySet::from_json`].
+    #[doc(hidden)]
+    pub fn from_json_value_path(text: &str) -> Result<PolicySet, ConfigError> {
+        PolicySet::from_document(Config::parse_document(text)?)
+    }
+
+    /// For each compiled policy, the index of the first compiled policy sharing its
+    /// methods, headers and settings (one `Arc`).
+    #[doc(hidden)]
+    pub fn rules_sharing(&self) -> Vec<usize> {
+        let rules = |p: &Policy| std::sync::Arc::as_ptr(p.rules());
+        self.policies
+            .iter()
+            .map(|p| {
+                self.policies
+                    .iter()
+                    .position(|q| rules(q) == rules(p))
+                    .unwrap_or(usize::MAX)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests;

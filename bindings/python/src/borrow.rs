@@ -233,6 +233,99 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// The lines of an ASGI-shaped `headers` gathered in one pass before the core runs: an
+/// exact `list` or `tuple` (verified layout) of exact 2-tuples of exact `bytes`, at most
+/// [`KEEP`] of whose lines the core may read. The core then iterates a slice (its scan
+/// inlines the iteration) instead of calling [`Lines::next`] once per line it asks for.
+///
+/// Hands the core exactly the lines, in the same order, that [`Lines`] would: the same
+/// tests ([`may_be_read_len`], [`may_be_read`]) decide which lines are left out.
+/// Cost: ~15 instructions per line left out, ~25 per line kept, in one loop with no call.
+pub(crate) struct Gathered<'a> {
+    lines: [(&'a [u8], &'a [u8]); KEEP],
+    tuples: [*mut ffi::PyObject; KEEP],
+    n: usize,
+}
+
+impl<'a> Gathered<'a> {
+    /// The `(name, value)` lines for the core, in request order.
+    pub(crate) fn lines(&self) -> &[(&'a [u8], &'a [u8])] {
+        &self.lines[..self.n]
+    }
+
+    /// The line tuples those lines were read from (borrowed: see [`gather`]).
+    pub(crate) fn tuples(&self) -> &[*mut ffi::PyObject] {
+        &self.tuples[..self.n]
+    }
+}
+
+/// [`Gathered`] lines of `headers`; None for any other shape, a line the fast reader
+/// would give up on, or more than [`KEEP`] lines the core may read (the caller then
+/// takes [`Lines`], which handles every shape and reads the same lines).
+///
+/// # Safety
+/// As for [`Lines::new`]: from this call until the last slice is dropped the caller runs
+/// no Python code and does not release the GIL.
+pub(crate) unsafe fn gather<'a>(headers: &'a Bound<'_, PyAny>) -> Option<Gathered<'a>> {
+    let seq = headers.as_ptr();
+    // SAFETY: `seq` is a live object (a `Bound`); reading its type is always allowed.
+    let ty = unsafe { ffi::Py_TYPE(seq) };
+    let is_list = ty == addr_of_mut!(ffi::PyList_Type);
+    if !layout::verified() || !(is_list || ty == addr_of_mut!(ffi::PyTuple_Type)) {
+        return None;
+    }
+    // SAFETY: `seq` is exactly a list or a tuple; `Py_SIZE` is its length (stable ABI).
+    let len = usize::try_from(unsafe { ffi::Py_SIZE(seq) }).ok()?;
+    let mut g = Gathered {
+        lines: [(&[], &[]); KEEP],
+        tuples: [std::ptr::null_mut(); KEEP],
+        n: 0,
+    };
+    let bytes_type = addr_of_mut!(ffi::PyBytes_Type);
+    for i in 0..len {
+        // SAFETY: `i < len`, the size of the exact list/tuple with the verified layout,
+        // unchanged while no Python code runs (contract); its items are live.
+        let item = unsafe {
+            if is_list {
+                layout::list_item_unchecked(seq, i)
+            } else {
+                layout::tuple_item_unchecked(seq, i)
+            }
+        };
+        // SAFETY: `item` is live (owned by `seq`): its type and `Py_SIZE` may be read; an
+        // exact 2-tuple's items are read in place (verified layout) and live as long as
+        // it; `bytes_data` of an exact `bytes` is valid for its `Py_SIZE` bytes, which
+        // never change (immutable) while the object lives, i.e. for `'a` (contract).
+        unsafe {
+            if ffi::Py_TYPE(item) != addr_of_mut!(ffi::PyTuple_Type) || ffi::Py_SIZE(item) != 2 {
+                return None;
+            }
+            let name = layout::tuple_item_unchecked(item, 0);
+            let value = layout::tuple_item_unchecked(item, 1);
+            if ffi::Py_TYPE(name) != bytes_type || ffi::Py_TYPE(value) != bytes_type {
+                return None;
+            }
+            let len = ffi::Py_SIZE(name);
+            if !may_be_read_len(len) {
+                continue;
+            }
+            let name = slice(layout::bytes_data(name), len)?;
+            if !may_be_read(name) {
+                continue;
+            }
+            let value = slice(layout::bytes_data(value), ffi::Py_SIZE(value))?;
+            let slot = g.n;
+            if slot == KEEP {
+                return None;
+            }
+            g.lines[slot] = (name, value);
+            g.tuples[slot] = item;
+            g.n = slot + 1;
+        }
+    }
+    Some(g)
+}
+
 /// Bit `n` is set when some request header the core reads (`names::REQUEST_HEADERS`) has
 /// a name of `n` bytes: a line whose name has another length can be left out, as the
 /// core documents, without reading its value.

@@ -802,8 +802,27 @@ impl Policy {
         // The fast path: arguments read in place (borrow.rs), the decision kept as the
         // core made it with the objects it borrows from (lent.rs).
         if let Some(m) = borrow::text_arg(method) {
+            // An ASGI scope's lines, gathered in one pass (borrow.rs, `gather`).
             // SAFETY: from here to `Kept::new`, which takes a reference to every object
             // the lines borrow from, no Python code runs and the GIL stays held.
+            if let Some(g) = unsafe { borrow::gather(headers) } {
+                let d = this.inner.evaluate(m, g.lines().iter().copied());
+                // SAFETY: the tuples are live items of `headers`, unchanged (above); at
+                // most `KEEP` of them (`gather`), so `Kept::new` returns Some.
+                if let Some(kept) = unsafe { lent::Kept::new(slf.as_any(), method, g.tuples()) } {
+                    // SAFETY: as below: `d` was made by `this.inner` from the bytes of
+                    // `method` and of the tuples `kept` holds.
+                    let lent = unsafe { lent::Lent::new(d, kept) };
+                    return Bound::new(
+                        slf.py(),
+                        Decision {
+                            d: Held::Lent(lent),
+                        },
+                    );
+                }
+                return Bound::new(slf.py(), Decision::from_core(&d));
+            }
+            // SAFETY: as above.
             if let Some(mut lines) = unsafe { borrow::Lines::new(headers) } {
                 let d = this.inner.evaluate(m, &mut lines);
                 if let Some(passed) = lines.finish() {

@@ -465,6 +465,20 @@ def test_every_sequence_shape_gives_the_general_readers_decision() -> None:
         assert all(repr(d) == expected for d in decisions)
 
 
+def test_lines_gathered_in_one_pass_give_the_general_readers_decision() -> None:
+    # An exact list/tuple of exact bytes pairs is gathered in one pass when the engine
+    # may read at most 8 of its lines, else read line by line: the same decision either way.
+    p = corsgate.Policy(["https://a.com"], methods=["PUT"], request_headers=["x-token"])
+    tail = [(b"origin", b"https://a.com"), (b"access-control-request-method", b"PUT"),
+            (b"access-control-request-headers", b"x-token")]
+    for n in range(0, 12):
+        lines = [(b"host", b"h.example"), (b"accept", b"*/*")] * n + tail
+        for method in ("OPTIONS", "GET"):
+            expected = repr(p.evaluate(method, iter(lines)))  # the general reader
+            for headers in (lines, tuple(lines), lines + [(b"x", "not bytes")]):
+                assert repr(p.evaluate(method, headers)) == expected, (n, method, headers)
+
+
 def test_many_lines_the_engine_may_read_give_the_same_decision() -> None:
     # Past the lines a Decision keeps alive (8), evaluate copies the answer instead.
     p = corsgate.Policy(["https://a.com"], credentials=True)

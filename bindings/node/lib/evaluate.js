@@ -25,9 +25,21 @@ const kState = Symbol('corsgate.state')
 // request header names the core reads as it spells them, then the same in lower case): a
 // request string equal to one of them crosses as its index, which stands for exactly its
 // bytes, instead of being copied.
-const SPELLINGS = spellings()
+//
+// Every string of these tables (and of the selection tables, `byLength`) is internalized
+// (`internalized`): a request's method and header names are often internalized too
+// (literals, node:http's method table), and `===` between two internalized strings is an
+// address compare, where equal texts held in two different strings are compared
+// character by character (`Builtins_StringEqual`, ~180-290 instructions per preflight of
+// benches/node/bench.js, benches/README.md "nodepf").
+const SPELLINGS = spellings().map(internalized)
 const SPELLING = new Map()
 SPELLINGS.forEach((s, i) => SPELLING.set(s, i))
+
+/** `s` as V8's internalized copy (the same text): property keys are internalized. */
+function internalized(s) {
+  return Object.keys({ [s]: 0 })[0]
+}
 
 /** `method`, or its index in the addon's spellings. */
 function spelled(method) {
@@ -42,8 +54,9 @@ function spelled(method) {
  */
 function byLength(names) {
   const t = new Array(256).fill(null)
-  for (const name of names) {
-    const lower = name.toLowerCase()
+  for (const given of names) {
+    const name = internalized(given)
+    const lower = internalized(name.toLowerCase())
     // Three letter positions (first, middle, last letter) and their lower case.
     const letters = []
     for (let i = 0; i < lower.length; i++) if (lower.charCodeAt(i) >= 0x61 && lower.charCodeAt(i) <= 0x7a) letters.push(i)

@@ -112,6 +112,14 @@ pub(crate) struct Strings {
     /// A direct-mapped cache in front of `index` for [`Key::Allowed`]: `(index, address,
     /// length, entry)`, entry [`NONE`] when empty.
     allowed: [(usize, usize, usize, u32); RECENT],
+    /// The text last seen at each slot of the numeric form (`(address, length, entry)`,
+    /// entry [`NONE`] when empty), checked before [`Strings::recent`]: a decision of the
+    /// same shape as the previous one (the common case: a policy answers a few kinds of
+    /// request) finds each of its texts with two compares. `recent` alone missed 5 of a
+    /// preflight's ~12 texts on every call (its slots are by address, and some of those
+    /// texts shared a slot): ~820 of a preflight's ~6,300 instructions, benches/README.md
+    /// "nodepf".
+    at_slot: Box<[(usize, usize, u32); SLOTS]>,
 }
 
 impl Default for Strings {
@@ -123,12 +131,14 @@ impl Default for Strings {
             empty: NONE,
             reasons: [NONE; REASON_SLOTS],
             allowed: [(0, 0, 0, NONE); RECENT],
+            at_slot: Box::new([(0, 0, NONE); SLOTS]),
         }
     }
 }
 
 impl Strings {
     /// The entry of the policy-owned or `'static` text `s`; `None` when the table is full.
+    #[inline(never)]
     fn text(&mut self, s: &str) -> Option<u32> {
         if s.is_empty() {
             if self.empty == NONE {
@@ -145,6 +155,25 @@ impl Strings {
         let i = self.intern(Key::Text(p, l), || s.to_owned())?;
         self.recent[slot] = (p, l, i);
         Some(i)
+    }
+
+    /// [`Strings::text`] of `s` written at slot `at` of the numeric form (any `at`;
+    /// those past [`SLOTS`] skip the slot cache).
+    #[inline(always)]
+    fn text_at(&mut self, at: usize, s: &str) -> Option<u32> {
+        let (p, l) = (s.as_ptr() as usize, s.len());
+        if let Some(&(sp, sl, e)) = self.at_slot.get(at)
+            && sp == p
+            && sl == l
+            && e != NONE
+        {
+            return Some(e);
+        }
+        let e = self.text(s)?;
+        if let Some(slot) = self.at_slot.get_mut(at) {
+            *slot = (p, l, e);
+        }
+        Some(e)
     }
 
     /// The entry for `key` (a reason's text), made from `text()` when new, through the
@@ -245,12 +274,13 @@ pub(crate) fn encode<'d>(
     with_added: bool,
 ) {
     let mut table = table.borrow_mut();
-    let mut text_ref = |s: &'d str, fresh: &mut Vec<std::borrow::Cow<'d, str>>| -> i32 {
+    // `at`: the slot the reference is written to (the table's per-slot cache).
+    let mut text_ref = |at: usize, s: &'d str, fresh: &mut Vec<std::borrow::Cow<'d, str>>| -> i32 {
         if !s.is_empty() && req.holds(s) {
             if let Some(k) = req.piece_of(s) {
                 return -1 - 2 * k as i32;
             }
-        } else if let Some(i) = table.text(s) {
+        } else if let Some(i) = table.text_at(at, s) {
             return i as i32;
         }
         fresh.push(std::borrow::Cow::Borrowed(s));
@@ -259,10 +289,10 @@ pub(crate) fn encode<'d>(
     put(&out[0], d.kind() as i32);
     put(&out[1], i32::from(d.allowed()));
     put(&out[2], d.status().map_or(-1, i32::from));
-    put(&out[3], text_ref(d.kind().as_str(), fresh));
+    put(&out[3], text_ref(3, d.kind().as_str(), fresh));
     let reason = d.reason();
-    put(&out[4], text_ref(reason.code(), fresh));
-    put(&out[6], text_ref(reason.detail(), fresh));
+    put(&out[4], text_ref(4, reason.code(), fresh));
+    put(&out[6], text_ref(6, reason.detail(), fresh));
     let mut n = 0usize;
     // Each written line's name and value: a response line with the same bytes (the rule
     // passes the decision's own lines through) reuses its references instead of looking
@@ -272,8 +302,8 @@ pub(crate) fn encode<'d>(
     d.for_each_header(|h| {
         let at = 8 + 2 * n;
         if at + 1 < out.len() {
-            put(&out[at], text_ref(h.name, fresh));
-            put(&out[at + 1], text_ref(h.value, fresh));
+            put(&out[at], text_ref(at, h.name, fresh));
+            put(&out[at + 1], text_ref(at + 1, h.value, fresh));
             if n < seen.len() {
                 seen[n] = (h.name.as_bytes(), h.value.as_bytes());
             }
@@ -304,8 +334,8 @@ pub(crate) fn encode<'d>(
         }
         match (std::str::from_utf8(name), std::str::from_utf8(value)) {
             (Ok(name), Ok(value)) if at + 1 < out.len() => {
-                put(&out[at], text_ref(name, fresh));
-                put(&out[at + 1], text_ref(value, fresh));
+                put(&out[at], text_ref(at, name, fresh));
+                put(&out[at + 1], text_ref(at + 1, value, fresh));
                 m += 1;
             }
             _ => {

@@ -39,18 +39,27 @@ impl Group {
 }
 
 /// What selecting a route yields: the route's index in the file and the index of its
-/// compiled policy.
+/// compiled policy. Aligned to 8 so that it travels as one `u64` register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(8))]
 pub(crate) struct Target {
     pub(crate) route: u32,
     pub(crate) policy: u32,
 }
 
 impl Target {
+    /// No route: what [`Selector::select`]'s steps return for "not here" (a sentinel
+    /// rather than an `Option`, so that a step's answer fits one register).
     const NONE: Target = Target {
         route: NONE,
         policy: NONE,
     };
+
+    /// Whether this names a route (is not [`Target::NONE`]).
+    #[inline(always)]
+    fn is_some(self) -> bool {
+        self.route != NONE
+    }
 }
 
 /// One route under its host, with a prefix longer than `/`.
@@ -398,47 +407,90 @@ impl Selector {
         words: &Words,
         hash: u64,
     ) -> Option<&'s Group> {
-        let len = key.len() as u32;
-        let mut i = hash as usize;
+        // The first position, peeled: at most half full, the table usually answers
+        // there, and this straight line keeps fewer values live than the loop (which,
+        // inlined, spilled a word and rotated nine registers around its compare).
+        let at = *table.index.get(hash as usize & table.mask)?;
+        let slot = table.hosts.get(at as usize)?;
+        if self.holds::<LONG>(slot, key, words) {
+            return Some(&slot.group);
+        }
+        if at == 0 {
+            return None;
+        }
+        self.probe_on::<LONG>(table, key, words, hash as usize)
+    }
+
+    /// Whether `slot` holds `key` (of at most [`WORDS_KEY`] bytes unless `LONG`),
+    /// whose words are `words`. The length first: compared after the words, it had been
+    /// spilled, and LLVM rotated nine registers to reload it.
+    #[inline(always)]
+    fn holds<const LONG: bool>(&self, slot: &Slot, key: &[u8], words: &Words) -> bool {
+        slot.key_len == key.len() as u32
+            && slot.words.eq(words)
+            && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, slot.key_len) == key)
+    }
+
+    /// [`Selector::probe`] past the first position `first`: the positions after it,
+    /// until `key`'s host or an empty position. Out of line: a collision is the
+    /// uncommon case.
+    #[inline(never)]
+    #[cold]
+    fn probe_on<'s, const LONG: bool>(
+        &'s self,
+        table: &'s Table,
+        key: &[u8],
+        words: &Words,
+        first: usize,
+    ) -> Option<&'s Group> {
+        let mut i = first;
         loop {
+            i = i.wrapping_add(1);
             let at = *table.index.get(i & table.mask)?;
             let slot = table.hosts.get(at as usize)?;
-            // The length first: compared after the words, it had been spilled, and LLVM
-            // rotated nine registers to reload it (~18 `mov`s per request).
-            if slot.key_len == len
-                && slot.words.eq(words)
-                && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, slot.key_len) == key)
-            {
+            if self.holds::<LONG>(slot, key, words) {
                 return Some(&slot.group);
             }
             if at == 0 {
                 return None;
             }
-            i = i.wrapping_add(1);
         }
     }
 
-    /// The first route of `g` whose prefix is a byte prefix of `path`.
+    /// The first route of `g` whose prefix is a byte prefix of `path`, or
+    /// [`Target::NONE`]. A [`Target`] with a sentinel rather than an `Option`: eight
+    /// bytes, returned and merged in one register (`Option<Target>`, twelve bytes, went
+    /// through the stack on every request).
     #[inline(always)]
-    fn in_group(&self, g: &Group, path: &[u8]) -> Option<Target> {
-        if g.len != 0
-            && let Some(t) = self.in_prefixes(g, path)
-        {
-            return Some(t);
+    fn in_group(&self, g: &Group, path: &[u8]) -> Target {
+        if g.len != 0 {
+            let t = self.in_prefixes(g, path);
+            if t.is_some() {
+                return t;
+            }
         }
-        (g.root.route != NONE && path.first() == Some(&b'/')).then_some(g.root)
+        // `root` is `Target::NONE` when the host has no `/` route.
+        if path.first() == Some(&b'/') {
+            g.root
+        } else {
+            Target::NONE
+        }
     }
 
-    /// The first of `g`'s longer prefixes that is a byte prefix of `path`.
-    fn in_prefixes(&self, g: &Group, path: &[u8]) -> Option<Target> {
+    /// The first of `g`'s longer prefixes that is a byte prefix of `path`, or
+    /// [`Target::NONE`].
+    fn in_prefixes(&self, g: &Group, path: &[u8]) -> Target {
         let arena = self.arena.as_bytes();
-        let entries = self
+        let Some(entries) = self
             .entries
-            .get(g.start as usize..(g.start + g.len) as usize)?;
+            .get(g.start as usize..(g.start + g.len) as usize)
+        else {
+            return Target::NONE;
+        };
         entries
             .iter()
             .find(|e| path.starts_with(bytes(arena, e.prefix_off, e.prefix_len)))
-            .map(|e| e.target)
+            .map_or(Target::NONE, |e| e.target)
     }
 
     /// The route for a request: `host` is its one `Host` line (`None` when missing or
@@ -457,14 +509,23 @@ impl Selector {
     /// matches. Never allocates.
     #[inline(always)]
     pub(crate) fn select(&self, host: Option<&[u8]>, path: &[u8]) -> Option<Target> {
+        let t = self.select_target(host, path);
+        t.is_some().then_some(t)
+    }
+
+    /// [`Selector::select`], [`Target::NONE`] for no route.
+    #[inline(always)]
+    fn select_target(&self, host: Option<&[u8]>, path: &[u8]) -> Target {
         if let Some(raw) = host {
-            if let Some(g) = self.find(&self.exact, raw)
-                && let Some(t) = self.in_group(g, path)
-            {
-                return Some(t);
+            if let Some(g) = self.find(&self.exact, raw) {
+                let t = self.in_group(g, path);
+                if t.is_some() {
+                    return t;
+                }
             }
-            if let Some(t) = self.select_normalized(raw, path) {
-                return Some(t);
+            let t = self.select_normalized(raw, path);
+            if t.is_some() {
+                return t;
             }
         }
         self.in_group(&self.star, path)
@@ -473,39 +534,48 @@ impl Selector {
     /// [`Selector::select`] past the fast path: the normalized key's exact routes (when
     /// it differs from the value as written), then its wildcard suffixes.
     #[inline(never)]
-    fn select_normalized(&self, raw: &[u8], path: &[u8]) -> Option<Target> {
+    fn select_normalized(&self, raw: &[u8], path: &[u8]) -> Target {
         let mut buf = [0u8; MAX_KEY];
-        let (name_len, key_len) = host::normalize(raw, &mut buf)?;
-        let key = buf.get(..key_len)?;
+        let Some((name_len, key_len)) = host::normalize(raw, &mut buf) else {
+            return Target::NONE;
+        };
+        let (Some(key), Some(name)) = (buf.get(..key_len), buf.get(..name_len)) else {
+            return Target::NONE;
+        };
         if key != raw
             && let Some(g) = self.find(&self.exact, key)
-            && let Some(t) = self.in_group(g, path)
         {
-            return Some(t);
+            let t = self.in_group(g, path);
+            if t.is_some() {
+                return t;
+            }
         }
-        let name = key.get(..name_len)?;
         if self.wild_lengths == [0; 5]
             || !host::is_valid_lower_name(name)
             || name.first() == Some(&b'[')
         {
-            return None;
+            return Target::NONE;
         }
         // Each suffix after a dot (with the port), longest first; the first label is
         // never a suffix, so the apex itself is never matched.
         for (dot, _) in name.iter().enumerate().filter(|&(_, &b)| b == b'.') {
-            let suffix = key.get(dot + 1..)?;
+            let Some(suffix) = key.get(dot + 1..) else {
+                return Target::NONE;
+            };
             let n = suffix.len();
             if self
                 .wild_lengths
                 .get(n / 64)
                 .is_some_and(|w| w & (1 << (n % 64)) != 0)
                 && let Some(g) = self.find(&self.wild, suffix)
-                && let Some(t) = self.in_group(g, path)
             {
-                return Some(t);
+                let t = self.in_group(g, path);
+                if t.is_some() {
+                    return t;
+                }
             }
         }
-        None
+        Target::NONE
     }
 
     /// Approximate heap bytes of the tables, entries and arena.

@@ -351,6 +351,9 @@ impl RuleMap {
     }
 }
 
+/// How many more random seeds [`Bases::pick_seeds`] tries.
+const SEED_TRIES: usize = 8;
+
 /// No pattern: the "none" of [`BaseSlot::no_port`].
 const NO_PATTERN: u32 = u32::MAX;
 
@@ -534,6 +537,54 @@ impl Bases {
             at = at.wrapping_add(1);
         }
         usize::MAX
+    }
+
+    /// Redraws the seeds up to [`SEED_TRIES`] times and keeps the layout whose hits
+    /// probe the fewest slots in all (the bases are known at compile time; the
+    /// requests are not): a random seed gave 100 patterned bases anywhere from ~1.1 to
+    /// ~1.4 slots per hit on average, which the wildcard verdict pays at ~13
+    /// instructions a slot. The seeds stay random and secret (keyed hashing as before);
+    /// only a lucky layout among random ones is kept. Cost: a table rebuild per try
+    /// (tens of instructions per base), at compile time only.
+    fn pick_seeds(&mut self) {
+        if self.entries.len() < 2 {
+            return;
+        }
+        let mut best = self.probe_total();
+        for _ in 0..SEED_TRIES {
+            if best == 0 {
+                break;
+            }
+            let (old_seeds, old_slots) = (self.seeds, self.slots.clone());
+            self.seeds = Seeds::default();
+            self.slots.iter_mut().for_each(|s| *s = BaseSlot::default());
+            for s in old_slots.iter().filter(|s| s.entry != 0) {
+                let key = self.key(s.entry as usize - 1);
+                let hash = base_hash(self.seeds, s.head, s.tail, key);
+                self.place(hash, *s);
+            }
+            let total = self.probe_total();
+            if total < best {
+                best = total;
+            } else {
+                (self.seeds, self.slots) = (old_seeds, old_slots);
+            }
+        }
+    }
+
+    /// The slots past the first that finding every base probes, in all.
+    fn probe_total(&self) -> usize {
+        let mask = self.slots.len().wrapping_sub(1);
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.entry != 0)
+            .map(|(at, s)| {
+                let key = self.key(s.entry as usize - 1);
+                let home = base_index(base_hash(self.seeds, s.head, s.tail, key));
+                at.wrapping_sub(home) & mask
+            })
+            .sum()
     }
 
     /// The bytes of entry `i`.
@@ -832,6 +883,7 @@ impl MatcherBuilder {
                 patterns: regex_ids,
             }));
         }
+        m.subdomains.pick_seeds();
         m.quick = m.quick_lengths();
         Ok(m)
     }

@@ -469,3 +469,68 @@ fn apply_checks_its_arguments_and_reports_the_needed_length() {
         corsgate_policy_free(p);
     }
 }
+
+#[test]
+fn a_bad_line_beside_an_allowed_origin_writes_nothing() {
+    let p = compile(br#"{"origins":["https://example.com"],"methods":["PUT"]}"#).unwrap();
+    let good = [
+        corsgate_header {
+            name: slice(b"Origin"),
+            value: slice(b"https://example.com"),
+        },
+        corsgate_header {
+            name: slice(b"Access-Control-Request-Method"),
+            value: slice(b"PUT"),
+        },
+    ];
+    let bad = corsgate_header {
+        name: slice(b"X-A"),
+        value: corsgate_slice {
+            data: ptr::null(),
+            len: 1,
+        },
+    };
+    // GET: an allowed actual request; OPTIONS: an allowed preflight (the writer's two
+    // direct paths).
+    for method in [&b"GET"[..], &b"OPTIONS"[..]] {
+        let mut out = MaybeUninit::<corsgate_decision>::uninit();
+        // SAFETY: live policy and buffers; `out` is writable storage.
+        let r = unsafe {
+            corsgate_policy_evaluate(
+                p,
+                method.as_ptr(),
+                method.len(),
+                good.as_ptr(),
+                good.len(),
+                out.as_mut_ptr(),
+            )
+        };
+        assert_eq!(r, corsgate_result::Ok);
+        // SAFETY: written by evaluate (result OK).
+        assert!(unsafe { out.assume_init_ref() }.allowed);
+        let lines = [good[0], good[1], bad];
+        let size = std::mem::size_of::<corsgate_decision>();
+        // SAFETY: `out` is `size` writable bytes.
+        unsafe { out.as_mut_ptr().cast::<u8>().write_bytes(0xAB, size) };
+        // SAFETY: as above; the third line is the bad one under test.
+        let r = unsafe {
+            corsgate_policy_evaluate(
+                p,
+                method.as_ptr(),
+                method.len(),
+                lines.as_ptr(),
+                lines.len(),
+                out.as_mut_ptr(),
+            )
+        };
+        assert_eq!(r, corsgate_result::NullParameter);
+        // SAFETY: every byte was set above.
+        let bytes = unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), size) };
+        assert!(
+            bytes.iter().all(|&b| b == 0xAB),
+            "written despite NULL_PARAMETER"
+        );
+    }
+    // SAFETY: made by `compile`, freed once.
+    unsafe { corsgate_policy_free(p) };
+}

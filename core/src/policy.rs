@@ -353,7 +353,10 @@ impl Policy {
         }
         let d = self.decide_actual(origin, req.origin_lines);
         if let Some(lines) = protected
-            && (!d.allowed || self.matcher.is_any())
+            // Trusted: allowed, and not through `*` (an any-origin policy's allow is
+            // `AnyOrigin`; `OriginAllowed` is only ever an allow). One test of what was
+            // just written, instead of `allowed` and the policy's `is_any` reloaded.
+            && !matches!(d.reason, Reason::OriginAllowed { .. })
             && self.refuses(method, req, *lines, d.allowed)
         {
             return Self::refused();

@@ -111,10 +111,10 @@ fn setup_acrh_1mib(exact: usize) -> Fixture {
     f
 }
 
-/// Cross-origin protection on an unsafe request (measured: 272.5 instructions per
-/// decision unprotected, 325.5 protected, 991 refused from a far-miss origin that every
-/// matcher misses; protection adds 53 to an allowed request, the target is under 40; see
-/// benches/README.md, protect4): a `POST`
+/// Cross-origin protection on an unsafe request (measured: 272.4 instructions per
+/// decision unprotected, 318.4 protected, ~975 refused from a far-miss origin that every
+/// matcher misses; protection adds 46 to an allowed request, the target is under 40; see
+/// benches/README.md, protect5): a `POST`
 /// with `Host` and `Sec-Fetch-Site: cross-site` from the policy's own exact origins
 /// (`hit`: allowed, with or without protection, so `protected` minus `unprotected` is
 /// what protection costs an allowed request), or from unrelated origins under

@@ -371,7 +371,12 @@ impl Policy {
             return self.decide_preflight(origin, req, AsDecision);
         }
         let d = self.decide_actual(origin, req.origin_lines, AsDecision);
-        if (!d.allowed || self.matcher.is_any()) && self.refuses(method, req, *lines, d.allowed) {
+        // Trusted: allowed, and not through `*` (an any-origin policy's allow is
+        // `AnyOrigin`; `OriginAllowed` is only ever an allow). One test of what was
+        // just written, instead of `allowed` and the policy's `is_any` reloaded.
+        if !matches!(d.reason, Reason::OriginAllowed { .. })
+            && self.refuses(method, req, *lines, d.allowed)
+        {
             return Self::refused();
         }
         d

@@ -63,9 +63,14 @@ pub struct PolicySet {
 #[must_use = "a decision only takes effect when its status and headers are applied"]
 pub struct SetDecision<'a> {
     decision: Decision<'a>,
-    /// The set and the selected route's index; `None` when no route was selected. The
-    /// policy's name is looked up only when asked for.
-    selected: Option<(&'a PolicySet, u32)>,
+    /// The set when a route was selected, `None` when none was. The policy's name is
+    /// looked up only when asked for.
+    set: Option<&'a PolicySet>,
+    /// The selected route's index; 0 when none was. A field of its own, always written
+    /// (not the payload of an `Option`, left undefined when `None`): a reader that
+    /// copies the pair out, such as the C ABI's `corsgate_selection`, then never reads
+    /// bytes nobody wrote (valgrind flagged such a read, masked but real, in the C build).
+    route: u32,
 }
 
 impl<'a> SetDecision<'a> {
@@ -78,7 +83,8 @@ impl<'a> SetDecision<'a> {
         d.vary = Some(VARY_ORIGIN);
         SetDecision {
             decision: d,
-            selected: None,
+            set: None,
+            route: 0,
         }
     }
 
@@ -89,13 +95,15 @@ impl<'a> SetDecision<'a> {
 
     /// The name of the selected policy; `None` when no route was selected.
     pub fn policy(&self) -> Option<&'a str> {
-        let (set, route) = self.selected?;
-        set.routes.get(route as usize).map(|r| r.policy.as_str())
+        let set = self.set?;
+        set.routes
+            .get(self.route as usize)
+            .map(|r| r.policy.as_str())
     }
 
     /// The index in `routes` of the selected route; `None` when none was.
     pub fn route(&self) -> Option<usize> {
-        self.selected.map(|(_, route)| route as usize)
+        self.set.map(|_| self.route as usize)
     }
 
     /// [`Decision::to_json`] plus `"policy"` and `"route"` (the format of
@@ -250,7 +258,8 @@ impl PolicySet {
         };
         SetDecision {
             decision: decide(policy, method, req, lines),
-            selected: Some((self, target.route)),
+            set: Some(self),
+            route: target.route,
         }
     }
 

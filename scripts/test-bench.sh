@@ -70,20 +70,21 @@ for name in sorted(set(base) | set(cur)):
         failed += not ok
 # Issue 14's target: selecting a policy of a 100,000-route set adds at most 60
 # instructions per request to evaluating that policy directly (each bench decides a
-# batch of 64). Reported, not yet enforced: ~121 on this round's merged main (see
+# batch of 64). Reported, not yet enforced: ~103 on round 6's merged main (see
 # benches/README.md, "Policy sets at scale"); the +5 % rule above guards both counts meanwhile.
 direct, selected = cur.get("set.direct_100k"), cur.get("set.selected_100k")
 if direct is not None and selected is not None:
     per = (selected - direct) / 64
     print(f"{'ok  ' if per <= 60 else 'NOTE'} set selection: {per:.1f} instructions per request at 100,000 routes (target 60, not enforced yet)")
 # Issue 15's target: the C ABI adds at most 40 instructions per decision to the same
-# Rust call (benches/iai/c_abi.rs, batches of 64). Not met yet (+80 / +84 / +92 measured on
-# this round's merged main; see benches/README.md): the gate FAILS above the ceiling C_ABI_MAX and
+# Rust call (benches/iai/c_abi.rs, batches of 64). Met for both GETs, not for the
+# preflight (+23 / +24 / +63 on round 6's merged main; see benches/README.md): the gate FAILS above the ceiling C_ABI_MAX and
 # prints NOTE above the target. The ceiling is the measured level plus the spread seen
 # between two builds of the same code (the preflight's overhead printed 142 and 167 in two
 # clones, 118 and 126 before and after an unrelated merge), so a rebuild does not fail CI
-# while a real regression of the C side does.
-C_ABI_TARGET, C_ABI_MAX = 40, 160
+# while a real regression of the C side does (lowered from 160 when round 6 wrote the
+# decision straight into the C struct).
+C_ABI_TARGET, C_ABI_MAX = 40, 100
 for case in ("get_hit", "get_wildcard_hit", "preflight"):
     r, c = cur.get(f"c_abi.rust.{case}"), cur.get(f"c_abi.c.{case}")
     if r is None or c is None:

@@ -26,23 +26,6 @@ pub enum Json {
     Obj(Vec<(String, Json)>),
 }
 
-/// The fields of a policy, in `corsgate`'s `FIELDS` order.
-pub const POLICY_FIELDS: &[&str] = &[
-    "origins",
-    "credentials",
-    "methods",
-    "request_headers",
-    "expose_headers",
-    "max_age",
-    "preflight_status",
-    "private_network",
-    "dangerously_allow_null_origin",
-    "dangerously_allow_insecure_origins",
-    "dangerously_allow_public_suffix_wildcards",
-    "cross_origin_protection",
-    "debug",
-];
-
 /// Policy names: plain, needing a quoted scope, empty, non-ASCII, a field's name.
 const NAMES: &[&str] = &[
     "a", "b", "acme", "t1", "a.b", "", "t\u{e9}", "x y", "origins", "A",
@@ -283,7 +266,7 @@ fn field_value(
 /// A policy object (or `defaults`): a subset of the fields, now and then an unknown key.
 fn policy(u: &mut Unstructured<'_>, origins: &[String], chaos: u8, defaults: bool) -> Result<Json> {
     let mut fields = Vec::new();
-    for &f in POLICY_FIELDS {
+    for &f in corsgate::FIELDS {
         let p = match (f, defaults) {
             ("origins", false) => 15,
             ("origins", true) => 3,
@@ -482,8 +465,8 @@ fn space(u: &mut Unstructured<'_>, out: &mut String) -> Result<()> {
     Ok(())
 }
 
-/// A JSON string: plain, or with some or every character escaped (`\uXXXX` in either
-/// case, surrogate pairs, `\/`).
+/// A JSON string: plain, or with some or every character escaped (`\u` and four hex
+/// digits in either case, surrogate pairs, `\/`).
 fn string(u: &mut Unstructured<'_>, s: &str, out: &mut String) -> Result<()> {
     let mode = u.int_in_range(0..=9u8)?;
     out.push('"');

@@ -852,7 +852,6 @@ impl<'a> DecisionOut<'a> for CWriter<'_> {
 
     #[inline(always)]
     fn actual_allowed(self, a: ActualAllowed<'a>) {
-        use corsgate_core::names::*;
         if self.bad.get() {
             return;
         }
@@ -861,25 +860,14 @@ impl<'a> DecisionOut<'a> for CWriter<'_> {
         // the array (the compile-time check above).
         unsafe {
             let mut p = ptr::addr_of_mut!((*self.out).headers).cast::<corsgate_header>();
-            if let Some(v) = a.acao_bytes() {
-                put_line(&mut p, ACAO, v);
-            }
-            if a.credentials {
-                put_line(&mut p, ACAC, b"true");
-            }
-            if let Some(v) = a.expose {
-                put_line(&mut p, ACEH, v.as_bytes());
-            }
-            if let Some(v) = a.vary {
-                put_line(&mut p, VARY, v.as_bytes());
-            }
+            // The lines and their order: the core's rule (`for_each_header_bytes`).
+            a.for_each_header_bytes(|name, v| put_line(&mut p, name, v));
             self.finish(Kind::Actual, 0, reason, p);
         }
     }
 
     #[inline(always)]
     fn preflight_allowed(self, f: PreflightAllowed<'a>) {
-        use corsgate_core::names::*;
         if self.bad.get() {
             return;
         }
@@ -889,24 +877,10 @@ impl<'a> DecisionOut<'a> for CWriter<'_> {
         // compile-time check above).
         unsafe {
             let mut p = ptr::addr_of_mut!((*self.out).headers).cast::<corsgate_header>();
-            put_line(&mut p, ACAO, f.acao.as_bytes());
-            if f.credentials {
-                put_line(&mut p, ACAC, b"true");
-            }
-            put_line(&mut p, ACAM, f.method.as_bytes());
-            for v in f.acah_lines() {
-                put_line(&mut p, ACAH, v.as_bytes());
-            }
-            if let Some(v) = f.max_age {
-                put_line(&mut p, ACMA, v.as_bytes());
-            }
-            if f.private_network {
-                put_line(&mut p, ACAPN, b"true");
-            }
-            if let Some(v) = f.vary {
-                put_line(&mut p, VARY, v.as_bytes());
-            }
-            self.finish(Kind::Preflight, f.status, reason, p);
+            // The lines and their order: the core's rule (`for_each_header_bytes`).
+            let status = f.status;
+            f.for_each_header_bytes(|name, v| put_line(&mut p, name, v));
+            self.finish(Kind::Preflight, status, reason, p);
         }
     }
 }

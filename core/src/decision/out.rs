@@ -36,6 +36,16 @@ pub struct ActualAllowed<'a> {
 }
 
 impl<'a> ActualAllowed<'a> {
+    /// Calls `f(name, value)` with each response header as bytes: the lines and order
+    /// of [`Decision::for_each_header_bytes`] on [`Self::decision`], the one rule for
+    /// which lines an allowed decision answers with (a binding writing its own layout
+    /// calls this rather than listing the lines again). Inlined, so the fields known
+    /// absent for this outcome fold away; never allocates.
+    #[inline(always)]
+    pub fn for_each_header_bytes(self, f: impl FnMut(&'static str, &'a [u8])) {
+        self.decision().for_each_header_bytes(f);
+    }
+
     /// The `Access-Control-Allow-Origin` value as bytes (`None` only if neither field
     /// holds it, which the core never produces).
     #[inline(always)]
@@ -100,6 +110,16 @@ pub struct PreflightAllowed<'a> {
 }
 
 impl<'a> PreflightAllowed<'a> {
+    /// Calls `f(name, value)` with each response header as bytes: the lines and order
+    /// of [`Decision::for_each_header_bytes`] on [`Self::decision`], the one rule for
+    /// which lines an allowed decision answers with (a binding writing its own layout
+    /// calls this rather than listing the lines again). Inlined, so the fields known
+    /// absent for this outcome fold away; never allocates.
+    #[inline(always)]
+    pub fn for_each_header_bytes(self, f: impl FnMut(&'static str, &'a [u8])) {
+        self.decision().for_each_header_bytes(f);
+    }
+
     /// The used `Access-Control-Allow-Headers` lines.
     #[inline(always)]
     pub fn acah_lines(&self) -> &[&'a str] {

@@ -65,15 +65,24 @@ impl Kept {
         let mut objs = [std::ptr::null_mut(); KEEP + 2];
         objs[0] = owner.as_ptr();
         objs[1] = method.as_ptr();
-        for (slot, &line) in objs[2..].iter_mut().zip(lines) {
-            *slot = line;
+        // SAFETY: `owner` and `method` are live (`Bound`s) and the GIL is held.
+        unsafe {
+            ffi::Py_IncRef(objs[0]);
+            ffi::Py_IncRef(objs[1]);
         }
-        let n = 2 + lines.len();
-        for &obj in &objs[..n] {
-            // SAFETY: `obj` is live (a `Bound` or the contract) and the GIL is held.
-            unsafe { ffi::Py_IncRef(obj) };
+        // One loop that copies and counts (a `zip` copy became a `memcpy` call, ~30
+        // instructions for an ordinary request's 4 lines).
+        for (i, &line) in lines.iter().enumerate() {
+            if let Some(slot) = objs.get_mut(2 + i) {
+                // SAFETY: `line` is live (the contract) and the GIL is held.
+                unsafe { ffi::Py_IncRef(line) };
+                *slot = line;
+            }
         }
-        Some(Kept { objs, n })
+        Some(Kept {
+            objs,
+            n: 2 + lines.len(),
+        })
     }
 }
 

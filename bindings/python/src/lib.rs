@@ -23,6 +23,7 @@ mod borrow;
 mod layout;
 mod lent;
 mod owned;
+mod recycle;
 mod set;
 pub use set::PolicySet;
 
@@ -309,11 +310,12 @@ fn os_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
 /// middleware makes and drops one per request).
 #[pyclass(frozen, freelist = 32, module = "corsgate")]
 pub struct Decision {
-    d: Held,
+    /// Replaced only by `recycle::decision` while nothing else refers to the object.
+    d: recycle::Content,
 }
 
 /// What a [`Decision`] holds.
-enum Held {
+pub(crate) enum Held {
     Lent(lent::Lent),
     Owned(owned::Owned),
 }
@@ -333,40 +335,40 @@ impl<'s> HeaderList<'s> {
 impl Decision {
     fn from_core(d: &corsgate::Decision<'_>) -> Decision {
         Decision {
-            d: Held::Owned(owned::Owned::new(d)),
+            d: recycle::Content::new(Held::Owned(owned::Owned::new(d))),
         }
     }
 
     /// A policy set's decision: the decision itself, and the selected policy's name.
     fn from_set(d: &corsgate::SetDecision<'_>) -> Decision {
         Decision {
-            d: Held::Owned(owned::Owned::from_set(d)),
+            d: recycle::Content::new(Held::Owned(owned::Owned::from_set(d))),
         }
     }
 
     fn kind_(&self) -> corsgate::Kind {
-        match &self.d {
+        match self.d.get() {
             Held::Lent(l) => l.get().kind(),
             Held::Owned(o) => o.kind,
         }
     }
 
     fn allowed_(&self) -> bool {
-        match &self.d {
+        match self.d.get() {
             Held::Lent(l) => l.get().allowed(),
             Held::Owned(o) => o.allowed,
         }
     }
 
     fn status_(&self) -> Option<u16> {
-        match &self.d {
+        match self.d.get() {
             Held::Lent(l) => l.get().status(),
             Held::Owned(o) => o.status,
         }
     }
 
     fn reason_(&self) -> corsgate::Reason<'_> {
-        match &self.d {
+        match self.d.get() {
             Held::Lent(l) => l.get().reason(),
             Held::Owned(o) => o.reason(),
         }
@@ -374,7 +376,7 @@ impl Decision {
 
     /// The selected policy's name and route index, for a policy set's decision.
     fn selected(&self) -> Option<(&str, usize)> {
-        match &self.d {
+        match self.d.get() {
             Held::Lent(_) => None,
             Held::Owned(o) => o.selected.map(|(name, route)| (o.text.get(name), route)),
         }
@@ -391,7 +393,7 @@ impl Decision {
                 list.n += 1;
             }
         };
-        match &self.d {
+        match self.d.get() {
             Held::Lent(l) => l.get().for_each_header(|h| put((h.name, h.value))),
             Held::Owned(o) => o.headers().for_each(put),
         }
@@ -805,7 +807,8 @@ impl Policy {
             // An ASGI scope's lines, gathered in one pass (borrow.rs, `gather`).
             // SAFETY: from here to `Kept::new`, which takes a reference to every object
             // the lines borrow from, no Python code runs and the GIL stays held.
-            if let Some(g) = unsafe { borrow::gather(headers) } {
+            let mut g = borrow::Gathered::new();
+            if unsafe { borrow::gather(headers, &mut g) } {
                 let d = this.inner.evaluate(m, g.lines().iter().copied());
                 // SAFETY: the tuples are live items of `headers`, unchanged (above); at
                 // most `KEEP` of them (`gather`), so `Kept::new` returns Some.
@@ -813,12 +816,7 @@ impl Policy {
                     // SAFETY: as below: `d` was made by `this.inner` from the bytes of
                     // `method` and of the tuples `kept` holds.
                     let lent = unsafe { lent::Lent::new(d, kept) };
-                    return Bound::new(
-                        slf.py(),
-                        Decision {
-                            d: Held::Lent(lent),
-                        },
-                    );
+                    return recycle::decision(slf.py(), Held::Lent(lent));
                 }
                 return Bound::new(slf.py(), Decision::from_core(&d));
             }
@@ -839,12 +837,7 @@ impl Policy {
                     let lent = unsafe { lent::Lent::new(d, kept) };
                     // Made into the Python object here: one move of the decision less
                     // than returning it for pyo3 to wrap.
-                    return Bound::new(
-                        slf.py(),
-                        Decision {
-                            d: Held::Lent(lent),
-                        },
-                    );
+                    return recycle::decision(slf.py(), Held::Lent(lent));
                 }
             }
         }

@@ -488,3 +488,52 @@ def test_many_lines_the_engine_may_read_give_the_same_decision() -> None:
         assert json.loads(p.evaluate_json("GET", headers))["headers"] == [list(h) for h in d.headers]
         assert (d.kind, d.allowed, d.reason_code) == ("actual", True, "origin_allowed")
         assert d.header("access-control-allow-origin") == "https://a.com"
+
+
+def test_a_dropped_decision_is_reused_with_the_new_answer() -> None:
+    # evaluate reuses its last Decision object once the caller has dropped it
+    # (recycle.rs); a reused object must answer exactly as a new one, and a decision
+    # the caller still holds must never change.
+    p = corsgate.Policy(["https://a.com", "https://*.b.org"], methods=["PUT"], request_headers=["x-token"],
+                        credentials=True, max_age=60)
+    q = corsgate.Policy(["https://c.net"])
+    pre = [(b"access-control-request-method", b"PUT"), (b"access-control-request-headers", b"x-token")]
+    cases: list[tuple[corsgate.Policy, str, list[tuple[bytes, bytes]]]] = [
+        (p, "GET", [(b"host", b"h"), (b"origin", b"https://a.com")]),
+        (p, "OPTIONS", [(b"origin", b"https://x.b.org"), *pre]),
+        (p, "OPTIONS", [(b"origin", b"https://evil.com"), *pre]),
+        (p, "GET", [(b"origin", b"https://evil.com")]),
+        (q, "GET", [(b"origin", b"https://c.net")]),
+        (p, "GET", []),
+        (q, "OPTIONS", [(b"origin", b"https://c.net"), *pre]),
+    ]
+    expected = [repr(pol.evaluate(m, iter(h))) for pol, m, h in cases]  # the general reader
+    held = []
+    for round_ in range(3):
+        for i, (pol, m, h) in enumerate(cases):
+            d = pol.evaluate(m, list(h))
+            assert repr(d) == expected[i], (round_, i)
+            if round_ == 1:
+                held.append(d)  # kept: the next call must make a new object
+            del d
+    assert [repr(d) for d in held] == expected
+
+
+def test_reuse_survives_python_code_run_while_the_old_decision_is_dropped() -> None:
+    # Dropping a reused decision's old content gives back its references; a str subclass
+    # method's __del__ then runs Python code, which may itself call evaluate.
+    p = corsgate.Policy(["https://a.com"])
+    inner: list[str] = []
+
+    class Method(str):
+        def __del__(self) -> None:
+            inner.append(repr(p.evaluate("GET", [(b"origin", b"https://evil.com")])))
+
+    allowed = repr(p.evaluate("GET", [(b"origin", b"https://a.com")]))
+    denied = repr(p.evaluate("GET", [(b"origin", b"https://evil.com")]))
+    p.evaluate(Method("GET"), [(b"origin", b"https://a.com")])
+    for _ in range(3):
+        d = p.evaluate("GET", [(b"origin", b"https://a.com")])
+        assert repr(d) == allowed
+        del d
+    assert inner == [denied]

@@ -1,8 +1,10 @@
 """A loop of one call, for callgrind: instructions per call = (run with N calls - run with
 0 calls) / N. Same policy and requests as bench.py's issue-15 ratio.
 
-Usage: python loop.py CASE N, CASE one of ioa (is_origin_allowed(bytes), allowed),
+Usage: python loop.py CASE N [hold], CASE one of ioa (is_origin_allowed(bytes), allowed),
 a-a / a-d (evaluate actual allowed / denied), p-a / p-d (preflight allowed / denied).
+With `hold`, each call's result is kept until the next call returns (as with concurrent
+requests), so `evaluate` cannot reuse its last `Decision` object (recycle.rs).
 The command that runs every case is in benches/README.md (issue 15, Python).
 """
 
@@ -26,6 +28,13 @@ def run2(f: Callable[[Any, Any], Any], m: Any, h: Any, n: int) -> None:
         f(m, h)
 
 
+def run2_hold(f: Callable[[Any, Any], Any], m: Any, h: Any, n: int) -> None:
+    last = None
+    for _ in range(n):
+        last = f(m, h)  # noqa: F841 (held until the next call has returned)
+    del last
+
+
 def main() -> None:
     case, n = sys.argv[1], int(sys.argv[2])
     p = corsgate.policy_from_starlette(allow_origins=ORIGINS, **KWARGS)
@@ -37,7 +46,7 @@ def main() -> None:
     method = "OPTIONS" if kind == "p" else "GET"
     d = p.evaluate(method, h)
     assert (d.kind, d.allowed) == ("preflight" if kind == "p" else "actual", verdict == "a"), d
-    run2(p.evaluate, method, h, n)
+    (run2_hold if sys.argv[3:] == ["hold"] else run2)(p.evaluate, method, h, n)
 
 
 if __name__ == "__main__":

@@ -306,8 +306,9 @@ fn os_error(e: std::io::Error, path: &std::path::Path) -> PyErr {
 /// objects it borrows from (`lent.rs`); otherwise (the general argument reader, a policy
 /// set, a request handing the core many lines) a compact copy of it (`owned.rs`: no
 /// allocation for an ordinary policy). Python objects are made only for the attributes
-/// read. A free list keeps the memory of a few dropped decisions for the next ones (a
-/// middleware makes and drops one per request).
+/// read. The fast path reuses its last object once the caller has dropped it
+/// (`recycle.rs`: a middleware makes and drops one per request); otherwise a free list
+/// keeps the memory of a few dropped decisions for the next ones.
 #[pyclass(frozen, freelist = 32, module = "corsgate")]
 pub struct Decision {
     /// Replaced only by `recycle::decision` while nothing else refers to the object.

@@ -806,9 +806,9 @@ impl Policy {
         // core made it with the objects it borrows from (lent.rs).
         if let Some(m) = borrow::text_arg(method) {
             // An ASGI scope's lines, gathered in one pass (borrow.rs, `gather`).
+            let mut g = borrow::Gathered::new();
             // SAFETY: from here to `Kept::new`, which takes a reference to every object
             // the lines borrow from, no Python code runs and the GIL stays held.
-            let mut g = borrow::Gathered::new();
             if unsafe { borrow::gather(headers, &mut g) } {
                 let d = this.inner.evaluate(m, g.lines().iter().copied());
                 // SAFETY: the tuples are live items of `headers`, unchanged (above); at

@@ -77,24 +77,24 @@ if direct is not None and selected is not None:
     per = (selected - direct) / 64
     print(f"{'ok  ' if per <= 60 else 'NOTE'} set selection: {per:.1f} instructions per request at 100,000 routes (target 60, not enforced yet)")
 # Issue 15's target: the C ABI adds at most 40 instructions per decision to the same
-# Rust call (benches/iai/c_abi.rs, batches of 64). Met for both GETs, not for the
-# preflight (+23 / +24 / +63 on round 6's merged main; see benches/README.md): the gate FAILS above the ceiling C_ABI_MAX and
-# prints NOTE above the target. The ceiling is the measured level plus the spread seen
-# between two builds of the same code (the preflight's overhead printed 142 and 167 in two
-# clones, 118 and 126 before and after an unrelated merge), so a rebuild does not fail CI
-# while a real regression of the C side does (lowered from 160 when round 6 wrote the
-# decision straight into the C struct).
-C_ABI_TARGET, C_ABI_MAX = 40, 100
+# Rust call (benches/iai/c_abi.rs, batches of 64). Met for all three cases since round 7
+# (+22 / +27 / +8 per call, GET exact, GET wildcard, preflight; see benches/README.md),
+# so the gate FAILS above the target itself. Spread: the same source has printed up to
+# ~25 per call apart in two builds (the preflight's 142 and 167 in two clones, 118 and
+# 126 around an unrelated merge, when it was far higher), ~3 per call usually; the GETs
+# have ~13 of margin, the preflight ~30. A FAIL after an unrelated change is first
+# re-measured (cargo bench -p corsgate-benches --bench iai_c_abi) before it is believed.
+C_ABI_MAX = 40
 for case in ("get_hit", "get_wildcard_hit", "preflight"):
     r, c = cur.get(f"c_abi.rust.{case}"), cur.get(f"c_abi.c.{case}")
     if r is None or c is None:
         continue
     per = (c - r) / 64
     if per > C_ABI_MAX:
-        print(f"FAIL C ABI overhead, {case}: {per:.1f} instructions per call (ceiling {C_ABI_MAX}, target {C_ABI_TARGET})")
+        print(f"FAIL C ABI overhead, {case}: {per:.1f} instructions per call (target {C_ABI_MAX}, enforced)")
         failed += 1
     else:
-        print(f"{'ok  ' if per <= C_ABI_TARGET else 'NOTE'} C ABI overhead, {case}: {per:.1f} instructions per call (ceiling {C_ABI_MAX} enforced, target {C_ABI_TARGET})")
+        print(f"ok   C ABI overhead, {case}: {per:.1f} instructions per call (target {C_ABI_MAX}, enforced)")
         passed += 1
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

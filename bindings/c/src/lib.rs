@@ -771,25 +771,25 @@ impl<'b> CWriter<'b> {
         CWriter { out, bad }
     }
 
-    /// Writes the scalar fields; `p` is one past the last header line written.
+    /// Writes the scalar fields (all but `headers_len`) and returns the first header
+    /// slot. Called before the lines are walked: each value is stored as soon as it is
+    /// known, so none is kept live across the walk (held until after it, the reason's
+    /// three words were spilled to the stack and read back, ~12 instructions per
+    /// preflight).
     ///
     /// # Safety
-    /// `self.out` as in [`CWriter::new`]; `p` within `(*self.out).headers` (or one past
-    /// its end).
+    /// `self.out` as in [`CWriter::new`].
     #[inline(always)]
-    unsafe fn finish(
+    unsafe fn start(
         &self,
         kind: Kind,
         status: u16,
         (code, index, detail): (u32, usize, &str),
-        p: *mut corsgate_header,
-    ) {
+    ) -> *mut corsgate_header {
         let out = self.out;
-        // SAFETY: fields of `*out` (writable by the contract); `p` and the array's start
-        // are in one allocation, `p` at or after it. `kind` and `reason` hold the core's
-        // numbers, named C constants by the compile-time check above.
+        // SAFETY: fields of `*out` (writable by the contract). `kind` and `reason` hold
+        // the core's numbers, named C constants by the compile-time check above.
         unsafe {
-            let slots = ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>();
             ptr::addr_of_mut!((*out).kind)
                 .cast::<u32>()
                 .write(kind as u32);
@@ -798,7 +798,22 @@ impl<'b> CWriter<'b> {
             ptr::addr_of_mut!((*out).reason).cast::<u32>().write(code);
             ptr::addr_of_mut!((*out).reason_index).write(index);
             ptr::addr_of_mut!((*out).reason_detail).write(corsgate_slice::of(detail));
-            ptr::addr_of_mut!((*out).headers_len).write(p.offset_from(slots) as usize);
+            ptr::addr_of_mut!((*out).headers).cast::<corsgate_header>()
+        }
+    }
+
+    /// Writes `headers_len`: `p` is one past the last header line written from
+    /// `slots`, the first slot ([`CWriter::start`]).
+    ///
+    /// # Safety
+    /// `self.out` as in [`CWriter::new`]; `slots` is `(*self.out).headers`' first slot
+    /// and `p` within the array (or one past its end).
+    #[inline(always)]
+    unsafe fn finish(&self, slots: *mut corsgate_header, p: *mut corsgate_header) {
+        // SAFETY: a field of `*out` (writable by the contract); `p` and `slots` are in
+        // one allocation, `p` at or after `slots`.
+        unsafe {
+            ptr::addr_of_mut!((*self.out).headers_len).write(p.offset_from(slots) as usize);
         }
     }
 }
@@ -855,14 +870,14 @@ impl<'a> DecisionOut<'a> for CWriter<'_> {
         if self.bad.get() {
             return;
         }
-        let reason = allowed_reason(a.reason);
         // SAFETY: `out` is writable (`CWriter::new`); at most 4 lines are written, within
         // the array (the compile-time check above).
         unsafe {
-            let mut p = ptr::addr_of_mut!((*self.out).headers).cast::<corsgate_header>();
+            let slots = self.start(Kind::Actual, 0, allowed_reason(a.reason));
+            let mut p = slots;
             // The lines and their order: the core's rule (`for_each_header_bytes`).
             a.for_each_header_bytes(|name, v| put_line(&mut p, name, v));
-            self.finish(Kind::Actual, 0, reason, p);
+            self.finish(slots, p);
         }
     }
 
@@ -871,16 +886,15 @@ impl<'a> DecisionOut<'a> for CWriter<'_> {
         if self.bad.get() {
             return;
         }
-        let reason = allowed_reason(f.reason);
         // SAFETY: `out` is writable (`CWriter::new`); at most 6 + MAX_ACRH_LINES lines
         // are written (`acah_lines` has at most MAX_ACRH_LINES), within the array (the
         // compile-time check above).
         unsafe {
-            let mut p = ptr::addr_of_mut!((*self.out).headers).cast::<corsgate_header>();
+            let slots = self.start(Kind::Preflight, f.status, allowed_reason(f.reason));
+            let mut p = slots;
             // The lines and their order: the core's rule (`for_each_header_bytes`).
-            let status = f.status;
             f.for_each_header_bytes(|name, v| put_line(&mut p, name, v));
-            self.finish(Kind::Preflight, status, reason, p);
+            self.finish(slots, p);
         }
     }
 }

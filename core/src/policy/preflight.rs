@@ -10,25 +10,9 @@ use crate::matcher::bytes_eq;
 use crate::request::{self, MAX_ACRH_BYTES, RequestHeaders};
 use crate::syntax::is_token;
 
-/// The `Access-Control-Allow-Headers` echo, or why not.
-type AcahResult<'a> = Result<Acah<'a>, Reason<'a>>;
-
-/// What an allowed preflight echoes in `Access-Control-Allow-Headers`.
-enum Acah<'a> {
-    /// One line (what browsers send): written into the decision with the other
-    /// slots constant, without filling an array first.
-    One(&'a str),
-    /// The lines, `lines[..len]` (`None` for no line with names).
-    Lines(Option<[&'a str; MAX_ACRH_LINES]>, u8),
-}
-
-/// What an allowed preflight's decision carries besides the policy's settings.
-struct Allowed<'a> {
-    reason: Reason<'a>,
-    acao: &'a str,
-    method: &'a str,
-    acah: Acah<'a>,
-}
+/// The `Access-Control-Allow-Headers` lines of several request lines
+/// (`lines[..len]`, `None` for no line with names), or why not.
+type AcahLines<'a> = Result<(Option<[&'a str; MAX_ACRH_LINES]>, u8), Reason<'a>>;
 
 impl Policy {
     /// A preflight, written into `out`. The decision is written once, as one struct
@@ -48,41 +32,91 @@ impl Policy {
         } else {
             VARY_PREFLIGHT
         });
-        match self.check_preflight(origin, req) {
+        // Every denial leaves this block with its reason, to the one denied decision
+        // below; each allowed shape returns from inside it. No value holding the
+        // several-line array is carried through the common shapes (one line, none):
+        // when one was (a `Result` of an enum holding the 8-slot array), an inlined
+        // output such as the C ABI's merged the shapes and copied the array's 96 bytes
+        // twice on every preflight, one-line ones included.
+        let denied = 'deny: {
+            // Checked in this order: origin, method, header list size, header names,
+            // private network access.
+            let echo = match self.preflight_head(origin, req) {
+                Ok(echo) => echo,
+                Err(reason) => break 'deny reason,
+            };
+            let one = match req.acrh_lines() {
+                [line] => match self.acrh_line(line, &mut 0) {
+                    Ok(one) => one,
+                    Err(reason) => break 'deny reason,
+                },
+                [] => None,
+                // The echo's parts as separate arguments: held as one tuple for the
+                // call, it was stored to the stack on every preflight (~9 instructions).
+                _ => {
+                    let (reason, acao, method) = echo;
+                    return self.decide_preflight_lines(req, reason, acao, method, vary, out);
+                }
+            };
+            if req.acrpn && !self.private_network {
+                break 'deny Reason::PrivateNetworkNotAllowed;
+            }
             // One struct expression per shape of the echo: the one-line one stores
             // constants in the other slots.
-            Ok(Allowed {
-                reason,
-                acao,
-                method,
-                acah: Acah::One(line),
-            }) => out.preflight_allowed(self.allowed_preflight(
-                req,
-                (reason, acao, method),
-                Some([line, "", "", "", "", "", "", ""]),
-                1,
-                vary,
-            )),
-            Ok(Allowed {
-                reason,
-                acao,
-                method,
-                acah: Acah::Lines(acah, len),
-            }) => out.preflight_allowed(self.allowed_preflight(
-                req,
-                (reason, acao, method),
-                acah,
-                len,
-                vary,
-            )),
-            Err(reason) => {
-                let mut d = Decision::new(Kind::Preflight, reason);
-                d.status = Some(403);
-                d.vary = vary;
-                d.debug = self.debug.then(|| reason.code());
-                out.decision(d)
+            return match one {
+                Some(line) => out.preflight_allowed(self.allowed_preflight(
+                    req,
+                    echo,
+                    Some([line, "", "", "", "", "", "", ""]),
+                    1,
+                    vary,
+                )),
+                None => out.preflight_allowed(self.allowed_preflight(req, echo, None, 0, vary)),
+            };
+        };
+        out.decision(self.denied_preflight(denied, vary))
+    }
+
+    /// A preflight with more than one `Access-Control-Request-Headers` line whose
+    /// origin, method and sizes passed ([`Policy::preflight_head`]): checks the lines
+    /// and then private network access (the order `decide_preflight` states), and
+    /// writes the decision. Out of line: browsers send one line, and the array this
+    /// shape fills stays out of the common shapes' code.
+    #[cold]
+    #[inline(never)]
+    fn decide_preflight_lines<'a, O: DecisionOut<'a>>(
+        &'a self,
+        req: &RequestHeaders<'a>,
+        reason: Reason<'a>,
+        acao: &'a str,
+        method: &'a str,
+        vary: Option<&'static str>,
+        out: O,
+    ) -> O::Output {
+        let echo = (reason, acao, method);
+        let checked = self.preflight_lines(req).and_then(|acah| {
+            if req.acrpn && !self.private_network {
+                Err(Reason::PrivateNetworkNotAllowed)
+            } else {
+                Ok(acah)
             }
+        });
+        match checked {
+            Ok((acah, len)) => {
+                out.preflight_allowed(self.allowed_preflight(req, echo, acah, len, vary))
+            }
+            Err(reason) => out.decision(self.denied_preflight(reason, vary)),
         }
+    }
+
+    /// A denied preflight's decision: status 403, `Vary`, the reason for debugging.
+    #[inline(always)]
+    fn denied_preflight<'a>(&self, reason: Reason<'a>, vary: Option<&'static str>) -> Decision<'a> {
+        let mut d = Decision::new(Kind::Preflight, reason);
+        d.status = Some(403);
+        d.vary = vary;
+        d.debug = self.debug.then(|| reason.code());
+        d
     }
 
     /// An allowed preflight's parts: the origin's reason, `Access-Control-Allow-Origin`
@@ -111,30 +145,22 @@ impl Policy {
         }
     }
 
-    /// What an allowed preflight echoes, or why it is denied (checked in this order:
-    /// origin, method, header list size, header names, private network access).
+    /// The origin's reason, `Access-Control-Allow-Origin` and `-Methods` of a
+    /// preflight whose origin, method and header list size pass, or why not (checked
+    /// in this order).
     #[inline(always)]
-    fn check_preflight<'a>(
+    fn preflight_head<'a>(
         &'a self,
         origin: &'a [u8],
         req: &RequestHeaders<'a>,
-    ) -> Result<Allowed<'a>, Reason<'a>> {
+    ) -> Result<(Reason<'a>, &'a str, &'a str), Reason<'a>> {
         let (reason, acao) = self.origin_verdict(origin, req)?;
         let method = self.preflight_method(req)?;
         // Checked before the header lines are read: a hostile header list costs no more.
         if req.acrh_overflow || req.acrh_bytes > MAX_ACRH_BYTES {
             return Err(Reason::HeadersTooLarge);
         }
-        let acah = self.preflight_headers(req)?;
-        if req.acrpn && !self.private_network {
-            return Err(Reason::PrivateNetworkNotAllowed);
-        }
-        Ok(Allowed {
-            reason,
-            acao,
-            method,
-            acah,
-        })
+        Ok((reason, acao, method))
     }
 
     /// The requested method, as `Access-Control-Allow-Methods` echoes it. Listed and
@@ -165,22 +191,14 @@ impl Policy {
     }
 
     /// Checks every `Access-Control-Request-Headers` line (whose sizes the caller
-    /// checked): the `Access-Control-Allow-Headers` lines that echo them and how many.
-    /// One line (what browsers send) is checked apart, so that its echo is written
-    /// without filling a local array first.
+    /// checked): the `Access-Control-Allow-Headers` lines that echo them and how many
+    /// (`None` and 0 when no line has names).
     #[inline]
-    fn preflight_headers<'a>(&'a self, req: &RequestHeaders<'a>) -> AcahResult<'a> {
+    fn preflight_lines<'a>(&'a self, req: &RequestHeaders<'a>) -> AcahLines<'a> {
         let mut empties = 0;
-        let lines = req.acrh_lines();
-        if let [line] = lines {
-            return Ok(match self.acrh_line(line, &mut empties)? {
-                Some(v) => Acah::One(v),
-                None => Acah::Lines(None, 0),
-            });
-        }
         let mut acah: Option<[&'a str; MAX_ACRH_LINES]> = None;
         let mut len = 0u8;
-        for &line in lines {
+        for &line in req.acrh_lines() {
             if let Some(value) = self.acrh_line(line, &mut empties)? {
                 // As many slots as request lines kept.
                 let slots = acah.get_or_insert([""; MAX_ACRH_LINES]);
@@ -191,7 +209,7 @@ impl Policy {
             }
         }
         const _: () = assert!(MAX_ACRH_LINES <= u8::MAX as usize);
-        Ok(Acah::Lines(acah, len))
+        Ok((acah, len))
     }
 
     /// One `Access-Control-Request-Headers` line: its echo (`None` for a line without

@@ -52,6 +52,24 @@ fn policy() -> Policy {
     Policy::new(&config(1_000, 100)).expect("issue 15's policy compiles")
 }
 
+/// Issue 15's policy plus 64 exact origins `https://{m × a}.com` (m = 1…64) whose 64
+/// consecutive lengths cover every shape of the exact table's filter (`len × 7 + last
+/// byte`, mod 64): no request skips the exact lookup there. For `verdict
+/// wildcard_hit_all_shapes`, what a wildcard hit costs when the filter cannot help.
+fn policy_all_shapes() -> Policy {
+    let mut origins: Vec<String> = (0..1_000)
+        .map(|i| format!("https://app{i}.customer{i}.com"))
+        .chain((0..100).map(|j| format!("https://*.partner{j}.org")))
+        .collect();
+    origins.extend((1..=64).map(|m| format!("https://{}.com", "a".repeat(m))));
+    let config = Config::new(origins).methods(["PUT"]).request_headers([
+        "authorization",
+        "content-type",
+        "x-requested-with",
+    ]);
+    Policy::new(&config).expect("issue 15's policy with every shape compiles")
+}
+
 /// Three-digit `i`, starting at `first` (500 or 999) and spread over 100…999.
 fn three_digit(k: usize, first: usize) -> usize {
     100 + (first - 100 + 14 * k) % 900
@@ -64,7 +82,9 @@ fn origin(case: &str, k: usize) -> String {
             let i = three_digit(k, 500);
             format!("https://app{i}.customer{i}.com")
         }
-        "wildcard_hit" => format!("https://api.eu.partner{}.org", 10 + (89 + k) % 90),
+        "wildcard_hit" | "wildcard_hit_all_shapes" => {
+            format!("https://api.eu.partner{}.org", 10 + (89 + k) % 90)
+        }
         "near_miss" => {
             let i = three_digit(k, 999);
             format!("https://www.app{i}.customer{i}.com")
@@ -74,7 +94,10 @@ fn origin(case: &str, k: usize) -> String {
 }
 
 fn allowed(case: &str) -> bool {
-    matches!(case, "exact_hit" | "wildcard_hit")
+    matches!(
+        case,
+        "exact_hit" | "wildcard_hit" | "wildcard_hit_all_shapes"
+    )
 }
 
 struct Verdicts {
@@ -84,7 +107,11 @@ struct Verdicts {
 }
 
 fn setup_verdict(case: &str) -> Verdicts {
-    let policy = policy();
+    let policy = if case == "wildcard_hit_all_shapes" {
+        policy_all_shapes()
+    } else {
+        policy()
+    };
     let origins: Vec<_> = (0..BATCH).map(|k| leak(origin(case, k))).collect();
     for o in &origins {
         assert_eq!(policy.is_origin_allowed(o), allowed(case), "{o:?}");
@@ -108,6 +135,7 @@ fn setup_verdict_loop() -> Verdicts {
 #[bench::exact_hit(args = ("exact_hit"), setup = setup_verdict)]
 #[bench::wildcard_hit(args = ("wildcard_hit"), setup = setup_verdict)]
 #[bench::near_miss(args = ("near_miss"), setup = setup_verdict)]
+#[bench::wildcard_hit_all_shapes(args = ("wildcard_hit_all_shapes"), setup = setup_verdict)]
 fn verdict(v: Verdicts) -> usize {
     let mut n = 0;
     for o in &v.origins {

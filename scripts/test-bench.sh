@@ -70,8 +70,9 @@ for name in sorted(set(base) | set(cur)):
         failed += not ok
 # Issue 14's target: selecting a policy of a 100,000-route set adds at most 60
 # instructions per request to evaluating that policy directly (each bench decides a
-# batch of 64). Reported, not yet enforced: ~103 on round 6's merged main (see
-# benches/README.md, "Policy sets at scale"); the +5 % rule above guards both counts meanwhile.
+# batch of 64). Reported, not yet enforced: ~103 on round 6's merged main, 94.8 on
+# selset7 (see benches/README.md, "Policy sets at scale"); the +5 % rule above guards both
+# counts meanwhile.
 direct, selected = cur.get("set.direct_100k"), cur.get("set.selected_100k")
 if direct is not None and selected is not None:
     per = (selected - direct) / 64

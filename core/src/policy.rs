@@ -65,15 +65,17 @@ pub struct Policy {
 }
 
 /// The output of an actual request's decision under cross-origin protection: the
-/// decision and whether its origin is trusted.
+/// decision, with whether its origin is trusted written to the flag.
 ///
 /// An origin the policy allows, not through `*`, is trusted, and a trusted origin is
 /// never refused ([`protection::refuses`]). `actual_allowed` receives only such origins
-/// (`OriginAllowed`, known where the parts are made), so on the common path, an allowed
-/// origin, the trust is a constant and `decide`'s test folds away; `decision` tests the
-/// reason (an any-origin policy's allow is `AnyOrigin`; `OriginAllowed` is only ever an
-/// allow). Testing the reason of the written [`Decision`] instead cost two instructions
-/// per allowed request and two loads of the lines hoisted above it.
+/// (`OriginAllowed`, known where the parts are made), so on the common path, an exact
+/// origin's hit inlined into `decide`, the flag is a constant and `decide`'s test folds
+/// away; `decision` tests the reason (an any-origin policy's allow is `AnyOrigin`;
+/// `OriginAllowed` is only ever an allow). A flag, not a `(Decision, bool)` output: the
+/// pair was built apart and the decision copied (a `memcpy` per request). Testing the
+/// reason of the written [`Decision`] cost two instructions per allowed request and two
+/// loads of the lines hoisted above it (benches/README.md, protect7).
 struct Trusted<'t>(&'t mut bool);
 
 impl<'a> DecisionOut<'a> for Trusted<'_> {
@@ -373,8 +375,9 @@ impl Policy {
     /// lines when the policy has cross-origin protection. The origin is matched once; its
     /// verdict makes the actual decision and, under protection, settles the common case:
     /// an origin the policy allows (not through `*`) is trusted, and a trusted origin is
-    /// never refused ([`protection::refuses`]), so such a request pays one more test
-    /// here than without protection; the rest ([`Policy::refuses`]) is out of line.
+    /// never refused ([`protection::refuses`]): such a request, when its exact origin's
+    /// hit is inlined here, pays no test for it ([`Trusted`]); the rest
+    /// ([`Policy::refuses`]) is out of line.
     ///
     /// Inlined into `evaluate` (once per `protected` case, the `None` one folded to
     /// plain CORS): a call and a second frame cost ~20 instructions of an actual

@@ -116,8 +116,10 @@ impl<'a> RequestHeaders<'a> {
                     continue;
                 }
                 if X::READ_LENGTHS & SEC_FETCH_SITE.length_bit() != 0 && n == SEC_FETCH_SITE.len() {
-                    if SEC_FETCH_SITE.matches(name) {
-                        other.site(value);
+                    // By its last word only: the rest of the name is compared when
+                    // read ([`ProtectionLines::sites`]), which an allowed request never does.
+                    if let Some(name) = site_candidate(name) {
+                        other.site(name, value);
                     }
                     continue;
                 }
@@ -186,8 +188,9 @@ pub(crate) trait OtherLines<'a> {
         };
     /// One `Host` line, in request order.
     fn host(&mut self, value: &'a [u8]);
-    /// One `Sec-Fetch-Site` line, in request order.
-    fn site(&mut self, value: &'a [u8]);
+    /// One line whose name has `Sec-Fetch-Site`'s length and last word ([`site_candidate`]),
+    /// in request order: whether the rest of the name matches is not yet known.
+    fn site(&mut self, name: &'a [u8; SITE_LEN], value: &'a [u8]);
     /// One `Upgrade` line, in request order.
     fn upgrade(&mut self, value: &'a [u8]);
 }
@@ -201,7 +204,7 @@ impl<'a> OtherLines<'a> for NoLines {
     #[inline(always)]
     fn host(&mut self, _: &'a [u8]) {}
     #[inline(always)]
-    fn site(&mut self, _: &'a [u8]) {}
+    fn site(&mut self, _: &'a [u8; SITE_LEN], _: &'a [u8]) {}
     #[inline(always)]
     fn upgrade(&mut self, _: &'a [u8]) {}
 }
@@ -214,11 +217,22 @@ impl<'a> OtherLines<'a> for NoLines {
 /// Invariants: `host` is the last `Host` line's value (`None` iff `hosts` is 0) and
 /// `hosts` counts the lines (a `u64` that a request cannot wrap); the value is read only
 /// when there is exactly one line (two lines equal no host,
-/// [`ProtectionLines::single_host`]). `site` and `sites` are the same for
-/// `Sec-Fetch-Site` (classified only when read, [`crate::protection::site`]). Keeping
-/// the last value is a plain store and the count an add: no test per line.
+/// [`ProtectionLines::single_host`]). Keeping the last value is a plain store and the
+/// count an add: no test per line. `Sec-Fetch-Site` lines are kept as candidates, lines
+/// whose name has its length and last word `site` ([`site_candidate`]): with one
+/// candidate, `candidate` is it, its name not yet compared whole; when another arrives
+/// (rare: browsers send one line), both are compared whole, `several` is set if both
+/// are `Sec-Fetch-Site`, and `candidate` keeps a real one if there is one.
+/// So the request has no `Sec-Fetch-Site` line iff `candidate` is `None` or not one,
+/// two or more iff `several`, else exactly `candidate` ([`ProtectionLines::sites`]).
 /// `websocket` is set once any `Upgrade` line lists the `websocket` token (or is longer
 /// than [`MAX_UPGRADE_BYTES`]).
+///
+/// Why candidates: the name's last word is one 4-byte compare where the whole name was
+/// two 8-byte ones with three 64-bit constants (~7 instructions per request under
+/// protection), and only a request whose origin is not trusted reads the lines. A
+/// browser's other 14-byte names (`sec-fetch-dest`, `-mode`, `-user`, `content-length`,
+/// `accept-charset`) are no candidates.
 ///
 /// `Copy`, and handed by value to the out-of-line code that reads it: taking its
 /// address in the function that scans kept it in memory and copied every field after
@@ -229,10 +243,10 @@ pub(crate) struct ProtectionLines<'a> {
     pub(crate) host: Option<&'a [u8]>,
     /// How many `Host` lines.
     pub(crate) hosts: u64,
-    /// The last `Sec-Fetch-Site` value.
-    pub(crate) site: Option<&'a [u8]>,
-    /// How many `Sec-Fetch-Site` lines.
-    pub(crate) sites: u64,
+    /// A `Sec-Fetch-Site` candidate (name and value), see the invariants.
+    candidate: Option<(&'a [u8; SITE_LEN], &'a [u8])>,
+    /// Two or more `Sec-Fetch-Site` lines were seen.
+    several: bool,
     /// Some `Upgrade` line names `websocket` (ASCII case-insensitive).
     pub(crate) websocket: bool,
 }
@@ -244,8 +258,8 @@ impl<'a> ProtectionLines<'a> {
         ProtectionLines {
             host: None,
             hosts: 0,
-            site: None,
-            sites: 0,
+            candidate: None,
+            several: false,
             websocket: false,
         }
     }
@@ -256,13 +270,37 @@ impl<'a> ProtectionLines<'a> {
     pub(crate) fn single_host(&self) -> Option<&'a [u8]> {
         if self.hosts == 1 { self.host } else { None }
     }
+
+    /// The `Sec-Fetch-Site` lines: how many, 0, 1 or 2 (two or more), and the value
+    /// when there is exactly one. Cost: one whole-name comparison (two 8-byte words);
+    /// read only for a request whose origin is not trusted.
+    #[inline]
+    pub(crate) fn sites(&self) -> (u8, Option<&'a [u8]>) {
+        if self.several {
+            return (2, None);
+        }
+        match self.real_candidate() {
+            Some(value) => (1, Some(value)),
+            None => (0, None),
+        }
+    }
+
+    /// The candidate's value if its name is `Sec-Fetch-Site`.
+    #[inline(always)]
+    fn real_candidate(&self) -> Option<&'a [u8]> {
+        match self.candidate {
+            Some((name, value)) if SEC_FETCH_SITE.matches(name) => Some(value),
+            _ => None,
+        }
+    }
 }
 
 /// Cost: the [`OtherLines::READ_LENGTHS`] bit test per line (lengths 4, 6, 7, 14, 29,
-/// 30, 38 pass), then `Host` after one length compare and `Sec-Fetch-Site` after two,
-/// each one word-at-a-time name comparison (one 4-byte word; two overlapping 8-byte
-/// words), then two stores and an add (the value is not read); `Upgrade` by its two
-/// 4-byte words, its value at most [`MAX_UPGRADE_BYTES`] bytes.
+/// 30, 38 pass), then `Host` after one length compare and a `Sec-Fetch-Site` candidate
+/// after two, each one 4-byte word compare (`host`; the candidate's last word), then
+/// two stores and an add (`Host`) or a test and three stores (a candidate); the value
+/// is not read. `Upgrade` by its two 4-byte words, its value at most
+/// [`MAX_UPGRADE_BYTES`] bytes.
 ///
 /// With the protection names tested ahead of the scan's groups as a chain of compares
 /// (no jump table), the length filter pays again: a line of no read length costs the
@@ -274,10 +312,18 @@ impl<'a> OtherLines<'a> for ProtectionLines<'a> {
         self.hosts = self.hosts.wrapping_add(1);
         self.host = Some(value);
     }
+    /// A first candidate is only stored; a later one (rare: browsers send one line)
+    /// is compared whole with the one kept (see the invariants).
     #[inline(always)]
-    fn site(&mut self, value: &'a [u8]) {
-        self.sites = self.sites.wrapping_add(1);
-        self.site = Some(value);
+    fn site(&mut self, name: &'a [u8; SITE_LEN], value: &'a [u8]) {
+        if self.candidate.is_some() && self.real_candidate().is_some() {
+            if SEC_FETCH_SITE.matches(name) {
+                self.several = true;
+            }
+            // Keeps the real line.
+            return;
+        }
+        self.candidate = Some((name, value));
     }
     #[inline(always)]
     fn upgrade(&mut self, value: &'a [u8]) {
@@ -329,7 +375,7 @@ impl<'a> OtherLines<'a> for HostLines<'a> {
         self.host = Some(value);
     }
     #[inline(always)]
-    fn site(&mut self, _: &'a [u8]) {}
+    fn site(&mut self, _: &'a [u8; SITE_LEN], _: &'a [u8]) {}
     #[inline(always)]
     fn upgrade(&mut self, _: &'a [u8]) {}
 }
@@ -435,7 +481,19 @@ const ACRH: FoldedName<30> = FoldedName::new(b"access-control-request-headers");
 const ACRPN: FoldedName<38> = FoldedName::new(b"access-control-request-private-network");
 const AUTHORIZATION: FoldedName<13> = FoldedName::new(b"authorization");
 const HOST: FoldedName<4> = FoldedName::new(b"host");
-const SEC_FETCH_SITE: FoldedName<14> = FoldedName::new(b"sec-fetch-site");
+const SEC_FETCH_SITE: FoldedName<SITE_LEN> = FoldedName::new(b"sec-fetch-site");
+/// The length of `Sec-Fetch-Site`.
+pub(crate) const SITE_LEN: usize = 14;
+/// `Sec-Fetch-Site`'s last word, which a candidate's name ends with.
+const SITE_WORD: FoldedName<4> = FoldedName::new(b"site");
+
+/// `name` as a `Sec-Fetch-Site` candidate: `SITE_LEN` bytes ending with `site` (ASCII
+/// case-insensitive). Cost: one 4-byte word compare (the length is the scan's).
+#[inline(always)]
+fn site_candidate(name: &[u8]) -> Option<&[u8; SITE_LEN]> {
+    let name: &[u8; SITE_LEN] = name.try_into().ok()?;
+    SITE_WORD.matches(&name[SITE_LEN - 4..]).then_some(name)
+}
 const UPGRADE: FoldedName<7> = FoldedName::new(b"upgrade");
 const WEBSOCKET: FoldedName<9> = FoldedName::new(b"websocket");
 
@@ -655,7 +713,7 @@ mod tests {
         // The last value and how many lines (a value is read only with one line).
         assert_eq!((p.host, p.hosts), (Some(&b"second"[..]), 2));
         assert_eq!(p.single_host(), None, "two Host lines name no host");
-        assert_eq!((p.site, p.sites), (Some(&b"same-origin"[..]), 2));
+        assert_eq!(p.sites(), (2, None));
         assert!(p.websocket);
         // The CORS scan alone leaves them unread.
         let mut req = RequestHeaders::new();
@@ -666,7 +724,10 @@ mod tests {
     #[test]
     fn one_line_of_each_is_kept_as_is() {
         let mut p = ProtectionLines::new();
-        assert_eq!((p.single_host(), p.site, p.websocket), (None, None, false));
+        assert_eq!(
+            (p.single_host(), p.sites(), p.websocket),
+            (None, (0, None), false)
+        );
         RequestHeaders::new().scan(
             [
                 (&b"Host"[..], &b"API.Example.com:8443"[..]),
@@ -676,7 +737,7 @@ mod tests {
             &mut p,
         );
         assert_eq!(p.single_host(), Some(&b"API.Example.com:8443"[..]));
-        assert_eq!((p.site, p.sites), (Some(&b" none "[..]), 1));
+        assert_eq!(p.sites(), (1, Some(&b" none "[..])));
         assert!(p.websocket);
         // Three lines stay "several".
         let mut p = ProtectionLines::new();
@@ -684,6 +745,50 @@ mod tests {
         RequestHeaders::new().scan([host, host, host], &mut p);
         assert_eq!((p.host, p.hosts), (Some(&b"a"[..]), 3));
         assert_eq!(p.single_host(), None);
+    }
+
+    #[test]
+    fn sec_fetch_site_candidates_are_compared_whole_when_read() {
+        let sites = |lines: &[(&'static str, &'static str)]| {
+            let mut p = ProtectionLines::new();
+            RequestHeaders::new().scan(
+                lines.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())),
+                &mut p,
+            );
+            p.sites()
+        };
+        let real = ("SEC-FETCH-SITE", "none");
+        // Same length and last word, another name: a candidate that is not counted.
+        let other14 = ("xxx-fetch-SITE", "b");
+        let other = ("x-sec-fetch-site", "a");
+        let mixed = ("sec-fetch-sitE", "c"); // the name itself, in another case
+        assert_eq!(sites(&[]), (0, None));
+        assert_eq!(sites(&[other14]), (0, None));
+        assert_eq!(sites(&[other]), (0, None));
+        assert_eq!(sites(&[real]), (1, Some(&b"none"[..])));
+        assert_eq!(sites(&[mixed]), (1, Some(&b"c"[..])));
+        assert_eq!(sites(&[real, other14]), (1, Some(&b"none"[..])));
+        assert_eq!(sites(&[other14, real]), (1, Some(&b"none"[..])));
+        assert_eq!(
+            sites(&[other14, real, other14, other]),
+            (1, Some(&b"none"[..]))
+        );
+        assert_eq!(sites(&[other14, other14, other14]), (0, None));
+        assert_eq!(sites(&[real, other14, mixed]), (2, None));
+        assert_eq!(sites(&[mixed, real, real]), (2, None));
+        assert_eq!(sites(&[other14, mixed, other, other14, real]), (2, None));
+        // A browser's other 14-byte names are no candidates at all.
+        for name in [
+            "sec-fetch-dest",
+            "sec-fetch-mode",
+            "sec-fetch-user",
+            "content-length",
+        ] {
+            assert_eq!(name.len(), SITE_LEN);
+            assert_eq!(site_candidate(name.as_bytes()), None, "{name}");
+        }
+        assert!(site_candidate(b"sec-fetch-site").is_some());
+        assert!(site_candidate(b"sec-fetch-sit").is_none());
     }
 
     #[test]

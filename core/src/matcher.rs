@@ -326,11 +326,6 @@ impl ExactSet {
         self.table.len()
     }
 
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
-    }
-
     /// Heap bytes used (table slots, control bytes and the arena).
     pub fn heap_bytes(&self) -> usize {
         self.table.capacity() * (std::mem::size_of::<Slot>() + 1) + self.arena.capacity()

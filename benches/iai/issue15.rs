@@ -52,7 +52,7 @@ fn policy() -> Policy {
     Policy::new(&config(1_000, 100)).expect("issue 15's policy compiles")
 }
 
-/// Issue 15's policy plus 64 exact origins `https://{m × a}.com` (m = 1…64) whose 64
+/// Issue 15's policy plus 64 exact origins `https://{host of m bytes}.com` (m = 1…64) whose 64
 /// consecutive lengths cover every shape of the exact table's filter (`len × 7 + last
 /// byte`, mod 64): no request skips the exact lookup there. For `verdict
 /// wildcard_hit_all_shapes`, what a wildcard hit costs when the filter cannot help.
@@ -61,7 +61,12 @@ fn policy_all_shapes() -> Policy {
         .map(|i| format!("https://app{i}.customer{i}.com"))
         .chain((0..100).map(|j| format!("https://*.partner{j}.org")))
         .collect();
-    origins.extend((1..=64).map(|m| format!("https://{}.com", "a".repeat(m))));
+    // A host of `m` bytes (labels of at most 63).
+    let host = |m: usize| match m {
+        ..=63 => "a".repeat(m),
+        _ => format!("{}.{}", "a".repeat(31), "a".repeat(m - 32)),
+    };
+    origins.extend((1..=64).map(|m| format!("https://{}.com", host(m))));
     let config = Config::new(origins).methods(["PUT"]).request_headers([
         "authorization",
         "content-type",

@@ -111,10 +111,11 @@ fn setup_acrh_1mib(exact: usize) -> Fixture {
     f
 }
 
-/// Cross-origin protection on an unsafe request (measured: 272.4 instructions per
-/// decision unprotected, 318.4 protected, ~975 refused from a far-miss origin that every
-/// matcher misses; protection adds 46 to an allowed request, the target is under 40; see
-/// benches/README.md, protect5): a `POST`
+/// Cross-origin protection on an unsafe request (measured on round 7's merged main:
+/// 267.4 instructions per decision unprotected, 303.4 protected, ~946 refused from a
+/// far-miss origin that every matcher misses; protection adds 36.0 to an allowed
+/// request, the target is under 40, enforced by the gate; see benches/README.md,
+/// protect7): a `POST`
 /// with `Host` and `Sec-Fetch-Site: cross-site` from the policy's own exact origins
 /// (`hit`: allowed, with or without protection, so `protected` minus `unprotected` is
 /// what protection costs an allowed request), or from unrelated origins under

@@ -217,7 +217,18 @@ impl PolicySet {
         let mut req = RequestHeaders::new();
         let mut host = HostLines::new();
         req.scan(headers, &mut host);
-        self.decide_selected(method, path, host.single_host(), &req, &NO_LINES)
+        // No route selected is `Target::NONE`, whose policy index (`u32::MAX`) is out of
+        // range (a set has at most `MAX_ROUTES` policies): one bounds check both finds
+        // the policy and tells "no route".
+        let target = self.selector.select_target(host.single_host(), path);
+        let Some(policy) = self.policies.get(target.policy as usize) else {
+            return SetDecision::unrouted();
+        };
+        SetDecision {
+            decision: decide(policy, method, &req, &NO_LINES),
+            set: Some(self),
+            route: target.route,
+        }
     }
 
     /// [`PolicySet::evaluate`] for a set some of whose policies have cross-origin
@@ -250,9 +261,7 @@ impl PolicySet {
         req: &RequestHeaders<'a>,
         lines: &ProtectionLines<'a>,
     ) -> SetDecision<'a> {
-        let Some(target) = self.selector.select(host, path) else {
-            return SetDecision::unrouted();
-        };
+        let target = self.selector.select_target(host, path);
         let Some(policy) = self.policies.get(target.policy as usize) else {
             return SetDecision::unrouted();
         };

@@ -529,7 +529,7 @@ impl Selector {
 
     /// [`Selector::select`], [`Target::NONE`] for no route.
     #[inline(always)]
-    fn select_target(&self, host: Option<&[u8]>, path: &[u8]) -> Target {
+    pub(crate) fn select_target(&self, host: Option<&[u8]>, path: &[u8]) -> Target {
         if let Some(raw) = host {
             if let Some(g) = self.find(&self.exact, raw) {
                 let t = self.in_group(g, path);

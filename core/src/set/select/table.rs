@@ -1,0 +1,265 @@
+//! The selector's host tables: each key at a position fixed when the set is compiled, so
+//! that a lookup reads one multiplier and one slot, with no probing and no collision to
+//! step past (a cost that does not depend on the keys, their hash seeds or the request).
+//!
+//! The scheme is hash-and-displace (CHD, PTHash): a key's hash picks its bucket (the
+//! low bits), the bucket's multiplier `m` places it at the top bits of `hash * m`.
+//! Building tries multipliers bucket by bucket, the largest buckets first, until one
+//! places all of a bucket's keys in free slots. A bucket no multiplier places (keys
+//! whose 64-bit hashes are equal: never met with real host names) goes to a sorted
+//! stash, searched out of line only when the slot does not hold the key.
+
+use super::Group;
+
+/// A host key as a table compares it: its first 16 bytes and its last 16 bytes
+/// (overlapping for keys shorter than 32 bytes), as four little-endian words. A key
+/// shorter than 16 bytes is its bytes padded with zeros in the first two words, the
+/// last two zero. With equal lengths, equal words mean equal keys up to [`WORDS_KEY`]
+/// bytes; a longer key is compared in full too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Words([u64; 4]);
+
+impl Words {
+    /// The words of `key`. Cost: four 8-byte loads for a key of 16 bytes or more.
+    #[inline(always)]
+    pub(super) fn of(key: &[u8]) -> Words {
+        match (key.first_chunk::<16>(), key.last_chunk::<16>()) {
+            (Some(head), Some(tail)) => Words::of_halves(head, tail),
+            _ => Words::of_short(key),
+        }
+    }
+
+    /// The words of a key of 16 bytes or more, from its first and last 16 bytes.
+    #[inline(always)]
+    pub(super) fn of_halves(head: &[u8; 16], tail: &[u8; 16]) -> Words {
+        Words([word(head, 0), word(head, 8), word(tail, 0), word(tail, 8)])
+    }
+
+    /// The words of a key shorter than 16 bytes (a longer one is cut to 16).
+    #[inline(always)]
+    pub(super) fn of_short(key: &[u8]) -> Words {
+        let mut head = [0u8; 16];
+        for (d, s) in head.iter_mut().zip(key) {
+            *d = *s;
+        }
+        Words([word(&head, 0), word(&head, 8), 0, 0])
+    }
+
+    /// All four words equal.
+    #[inline(always)]
+    pub(super) fn eq(&self, other: &Words) -> bool {
+        let [a, b, c, d] = self.0;
+        let [e, f, g, h] = other.0;
+        ((a ^ e) | (b ^ f) | (c ^ g) | (d ^ h)) == 0
+    }
+
+    /// The hash of a key of at most [`WORDS_KEY`] bytes from its words, without reading
+    /// the key again: one folded multiply (foldhash's mixing step) of two halves, each
+    /// the xor of a head word and a tail word, seeded per set. Cost: one multiply.
+    /// The second tail word is rotated: for a 16-byte key, whose tail words are its
+    /// head words, `b ^ c` would be 0 for every key; `b ^ rotl(a, 29)` with `a ^ b`
+    /// leaves at most two keys of that length per pair of halves (`a` and `!a`).
+    ///
+    /// Why a single fold is enough: the hash only spreads the route keys over buckets
+    /// and slots; a host is always compared in full (length and words) before it is
+    /// selected, so two keys with one hash cost a place in the stash (see [`Table`]),
+    /// never a wrong route. The keys come from the set file (trusted configuration),
+    /// and a lookup costs the same whatever the hash of the key: a request cannot make
+    /// it probe. The seeds keep the halves from cancelling to 0 for structured names.
+    #[inline(always)]
+    pub(super) fn hash(&self, seeds: [u64; 2]) -> u64 {
+        let [a, b, c, d] = self.0;
+        let [s0, s1] = seeds;
+        fold(a ^ d ^ s0, b ^ c.rotate_left(29) ^ s1)
+    }
+}
+
+/// The little-endian word at `at` (0 or 8) of `b`.
+#[inline(always)]
+fn word(b: &[u8; 16], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(s) = b.get(at..at + 8) {
+        w.copy_from_slice(s);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// The folded 64×64→128-bit multiply of foldhash.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let f = u128::from(a) * u128::from(b);
+    (f as u64) ^ ((f >> 64) as u64)
+}
+
+/// The longest key that [`Words`] compare in full.
+pub(super) const WORDS_KEY: usize = 32;
+
+/// One host of a table: its key's length (`0`: a free slot, which no key equals), words
+/// and, for a key longer than [`WORDS_KEY`], its offset in the arena; and its routes.
+///
+/// The group first (`repr(C)`): a found slot's address is its group's, which the
+/// caller reads next, without one more addition.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub(super) struct Slot {
+    pub(super) group: Group,
+    pub(super) words: Words,
+    pub(super) key_len: u32,
+    pub(super) key_off: u32,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        group: Group::EMPTY,
+        words: Words([0; 4]),
+        key_len: 0,
+        key_off: 0,
+    };
+}
+
+/// A table of hosts, each in the slot `hash * mults[hash & bucket_mask] >> shift`.
+///
+/// Sizes: `slots` is the power of two at or above 1.25 times the keys (0.4 to 0.8
+/// full, so that the last buckets find a free slot within a few multipliers), with a
+/// quarter as many buckets (one to three keys each). 56 bytes per slot and 8 per
+/// bucket (2 per slot): ~72 to 145 bytes per host (100,000 hosts: 7.6 MB, as much as
+/// the linear-probing table this replaced). Building costs a few multiplier trials per
+/// bucket, each one multiply per key of the bucket.
+///
+/// A lookup, inlined: the bucket's index masked and bounds-checked, its multiplier
+/// read, one multiply and one shift, the slot bounds-checked (neither check fails, by
+/// the invariant; `unsafe` is forbidden), ~13 instructions.
+///
+/// Invariant: `slots.len()` is `1 << (64 - shift)`, at least 2; `mults.len()` is
+/// `bucket_mask + 1`; every key of `stash` (sorted by hash) is in no slot.
+#[derive(Clone, Debug)]
+pub(super) struct Table {
+    mults: Box<[u64]>,
+    bucket_mask: u64,
+    slots: Box<[Slot]>,
+    shift: u32,
+    stash: Box<[(u64, Slot)]>,
+}
+
+/// How many multipliers a bucket tries before it goes to the stash. At 0.8 full a
+/// bucket of one key fails a trial with probability 0.8: 256 trials leave it out with
+/// probability 0.8^256 (< 1e-24).
+const TRIALS: u64 = 256;
+
+/// The `t`-th multiplier tried: odd, and spread over all 64 bits (splitmix64's mix).
+fn multiplier(t: u64) -> u64 {
+    let mut z = t.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) | 1
+}
+
+impl Table {
+    /// A table of `keys` (their hashes and slots; keys are unique: the caller groups
+    /// routes by host).
+    pub(super) fn build(keys: Vec<(u64, Slot)>) -> Table {
+        let n = keys.len();
+        let size = (n + n / 4).max(2).next_power_of_two();
+        let shift = 64 - size.trailing_zeros();
+        let buckets = (size / 4).max(1);
+        let bucket_mask = (buckets - 1) as u64;
+        // Keys by bucket (counting sort), then buckets by size, largest first.
+        let mut starts = vec![0u32; buckets + 1];
+        for (h, _) in &keys {
+            starts[(h & bucket_mask) as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            starts[b + 1] += starts[b];
+        }
+        let mut fill = starts.clone();
+        let mut by_bucket = vec![0u32; n];
+        for (i, (h, _)) in keys.iter().enumerate() {
+            let b = (h & bucket_mask) as usize;
+            by_bucket[fill[b] as usize] = i as u32;
+            fill[b] += 1;
+        }
+        let mut order: Vec<u32> = (0..buckets as u32)
+            .filter(|&b| starts[b as usize] != starts[b as usize + 1])
+            .collect();
+        order.sort_by_key(|&b| std::cmp::Reverse(starts[b as usize + 1] - starts[b as usize]));
+
+        let mut mults = vec![multiplier(0); buckets].into_boxed_slice();
+        let mut slots = vec![Slot::EMPTY; size].into_boxed_slice();
+        let mut taken = vec![false; size];
+        let mut stash = Vec::new();
+        let mut places: Vec<usize> = Vec::new();
+        for b in order {
+            let members = &by_bucket[starts[b as usize] as usize..starts[b as usize + 1] as usize];
+            let found = (0..TRIALS).find(|&t| {
+                let m = multiplier(t);
+                places.clear();
+                for &k in members {
+                    let at = (keys[k as usize].0.wrapping_mul(m) >> shift) as usize;
+                    if taken[at] || places.contains(&at) {
+                        return false;
+                    }
+                    places.push(at);
+                }
+                true
+            });
+            match found {
+                Some(t) => {
+                    mults[b as usize] = multiplier(t);
+                    for (&k, &at) in members.iter().zip(&places) {
+                        taken[at] = true;
+                        slots[at] = keys[k as usize].1;
+                    }
+                }
+                None => stash.extend(members.iter().map(|&k| keys[k as usize])),
+            }
+        }
+        stash.sort_by_key(|e| e.0);
+        Table {
+            mults,
+            bucket_mask,
+            slots,
+            shift,
+            stash: stash.into_boxed_slice(),
+        }
+    }
+
+    /// The slot a key of hash `hash` is in, if it is in a slot (else it is free, holds
+    /// another key, or the key is in the stash). Cost: a multiplier load, one multiply,
+    /// one shift, two bounds checks (which never fail).
+    #[inline(always)]
+    pub(super) fn slot(&self, hash: u64) -> Option<&Slot> {
+        let m = *self.mults.get((hash & self.bucket_mask) as usize)?;
+        self.slots
+            .get((hash.wrapping_mul(m) >> self.shift) as usize)
+    }
+
+    /// Whether some key is in the stash (never, in practice).
+    #[inline(always)]
+    pub(super) fn has_stash(&self) -> bool {
+        !self.stash.is_empty()
+    }
+
+    /// The stashed slots of hash `hash` (a binary search).
+    pub(super) fn stashed(&self, hash: u64) -> impl Iterator<Item = &Slot> {
+        let from = self.stash.partition_point(|e| e.0 < hash);
+        self.stash
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(move |e| e.0 == hash)
+            .map(|e| &e.1)
+    }
+
+    /// How many keys are in the stash.
+    #[cfg(test)]
+    pub(super) fn stash_len(&self) -> usize {
+        self.stash.len()
+    }
+
+    /// Heap bytes.
+    pub(super) fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.mults)
+            + std::mem::size_of_val(&*self.slots)
+            + std::mem::size_of_val(&*self.stash)
+    }
+}

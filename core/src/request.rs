@@ -336,8 +336,11 @@ impl<'a> OtherLines<'a> for ProtectionLines<'a> {
 /// `Sec-Fetch-Site` and `Upgrade` are not even matched (their name lengths are not in
 /// [`OtherLines::READ_LENGTHS`]); a policy without protection never reads them.
 ///
-/// Invariant: `host` is the last `Host` value (`None` iff `hosts` is 0), `hosts` counts
-/// the lines, as in [`ProtectionLines`]. Its own small struct, not a
+/// Invariant: `host` is the last `Host` value (empty when `hosts` is 0), `hosts` counts
+/// the lines, as in [`ProtectionLines`]. The value is a plain slice, not an `Option`:
+/// [`HostLines::single_host`] then needs one test, not two, and the empty value it gives
+/// for no or several lines is a host no route has (4 instructions per request fewer
+/// than `None` in `set.selected_100k`, which also tested the pointer). Its own small struct, not a
 /// [`ProtectionLines`]: its two fields stay in registers through the scan (the
 /// protection lines, handed by reference to the decision, were kept in memory).
 ///
@@ -345,7 +348,7 @@ impl<'a> OtherLines<'a> for ProtectionLines<'a> {
 /// scan's own length dispatch), then a store and an add per `Host`.
 #[derive(Clone, Copy)]
 pub(crate) struct HostLines<'a> {
-    host: Option<&'a [u8]>,
+    host: &'a [u8],
     hosts: u64,
 }
 
@@ -353,16 +356,18 @@ impl<'a> HostLines<'a> {
     #[inline(always)]
     pub(crate) fn new() -> Self {
         HostLines {
-            host: None,
+            host: &[],
             hosts: 0,
         }
     }
 
-    /// The `Host` value when there is exactly one line, else `None` (as
-    /// [`ProtectionLines::single_host`]). Cost: one test.
+    /// The `Host` value when there is exactly one line, else the empty value (which no
+    /// route host equals: a request with no or several `Host` lines selects only `*`
+    /// routes, as [`ProtectionLines::single_host`]'s `None` does). Cost: one test and
+    /// two conditional moves, no branch.
     #[inline(always)]
-    pub(crate) fn single_host(&self) -> Option<&'a [u8]> {
-        if self.hosts == 1 { self.host } else { None }
+    pub(crate) fn single_host(&self) -> &'a [u8] {
+        if self.hosts == 1 { self.host } else { &[] }
     }
 }
 
@@ -372,7 +377,7 @@ impl<'a> OtherLines<'a> for HostLines<'a> {
     #[inline(always)]
     fn host(&mut self, value: &'a [u8]) {
         self.hosts = self.hosts.wrapping_add(1);
-        self.host = Some(value);
+        self.host = value;
     }
     #[inline(always)]
     fn site(&mut self, _: &'a [u8; SITE_LEN], _: &'a [u8]) {}

@@ -361,8 +361,8 @@ impl Selector {
             .map_or(Target::NONE, |e| e.target)
     }
 
-    /// The route for a request: `host` is its one `Host` line (`None` when missing or
-    /// repeated), `path` its path. Exact host first, then wildcard suffixes longest
+    /// The route for a request: `host` is its one `Host` line (`None`, or the empty
+    /// value, when missing or repeated: no route has the empty host), `path` its path. Exact host first, then wildcard suffixes longest
     /// first, then `*`; within a host the longest matching prefix; a host none of whose
     /// prefixes match falls through to the less specific hosts.
     ///

@@ -1,0 +1,90 @@
+//! Issue 14's selection cost in about a minute instead of the gate's six:
+//! `set-probe TENANTS REQUESTS direct|selected` builds a set of `TENANTS` tenants
+//! (`corsgate_benches::tenants`) and decides `REQUESTS` requests spread over them, each
+//! with its `Host` and an allowed `Origin`, as `set.direct_100k` / `set.selected_100k`
+//! do (the tenant's policy directly, or `PolicySet::evaluate`). Meant to run under
+//! callgrind with collection on the measured function only; `scripts/set-probe.sh`
+//! runs both modes and prints instructions per request. Over 1,024 requests a hash
+//! seed's luck averages out; the gate's batch of 64 is the figure that counts.
+
+use corsgate::{Policy, PolicySet};
+use corsgate_benches::tenants;
+use std::hint::black_box;
+use std::process::ExitCode;
+
+/// A request's header lines.
+type Headers = Vec<(&'static [u8], &'static [u8])>;
+
+fn leak(s: String) -> &'static [u8] {
+    Box::leak(s.into_bytes().into_boxed_slice())
+}
+
+/// Each request with its tenant's policy: how many are allowed (the loop of
+/// benches/iai/hot_paths.rs's `set`).
+#[inline(never)]
+fn measure_direct(requests: &[(&'static Policy, Headers)]) -> usize {
+    let mut allowed = 0;
+    for (policy, r) in requests {
+        let d = black_box(*policy).evaluate(b"GET", black_box(r).iter().copied());
+        allowed += usize::from(black_box(&d).allowed());
+    }
+    allowed
+}
+
+/// Each request through the set: how many are allowed.
+#[inline(never)]
+fn measure_selected(set: &PolicySet, requests: &[(&'static Policy, Headers)]) -> usize {
+    let mut allowed = 0;
+    for (_, r) in requests {
+        let d = black_box(set).evaluate(b"GET", b"/", black_box(r).iter().copied());
+        allowed += usize::from(black_box(&d).allowed());
+    }
+    allowed
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(Ok(n)), Some(Ok(batch)), Some(mode)) = (
+        args.first().map(|s| s.parse::<usize>()),
+        args.get(1).map(|s| s.parse::<usize>()),
+        args.get(2),
+    ) else {
+        eprintln!("usage: set-probe TENANTS REQUESTS direct|selected");
+        return ExitCode::from(2);
+    };
+    if n == 0 || !matches!(mode.as_str(), "direct" | "selected") {
+        eprintln!("usage: set-probe TENANTS REQUESTS direct|selected");
+        return ExitCode::from(2);
+    }
+    let doc = tenants::tenant_set(n, tenants::DEFAULT_SEED, true);
+    let set: &'static PolicySet = match PolicySet::from_value(&doc) {
+        Ok(set) => Box::leak(Box::new(set)),
+        Err(e) => {
+            eprintln!("set-probe: the generated set does not compile: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut requests = Vec::with_capacity(batch);
+    for i in 0..batch {
+        let t = i * n / batch.max(1);
+        let headers: Headers = vec![
+            (&b"host"[..], leak(tenants::tenant_host(t))),
+            (&b"origin"[..], leak(tenants::tenant_origin(t))),
+        ];
+        let Some(policy) = set.policy(&format!("t{t}")) else {
+            eprintln!("set-probe: no policy t{t}");
+            return ExitCode::FAILURE;
+        };
+        requests.push((policy, headers));
+    }
+    let allowed = if mode == "direct" {
+        measure_direct(&requests)
+    } else {
+        measure_selected(set, &requests)
+    };
+    if allowed != batch {
+        eprintln!("set-probe: {allowed} of {batch} requests allowed (expected all)");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

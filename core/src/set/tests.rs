@@ -399,6 +399,20 @@ fn evaluate_selects_by_the_host_line_and_path() {
         &[("Host", "api.acme.com"), ("HOST", "api.acme.com")],
     );
     assert_eq!(two.route(), Some(6));
+    // An empty `Host` value is no host (`HostLines` keeps "no line" as the empty value):
+    // alone, or beside a real line, it selects only `*` routes.
+    assert_eq!(route(Some(""), "/public/x"), Some(6));
+    assert_eq!(route(Some(""), "/"), None);
+    let empty_then_real = set.evaluate_str(
+        "GET",
+        "/",
+        &[
+            ("Host", ""),
+            ("Host", "api.acme.com"),
+            ("Origin", "https://acme.com"),
+        ],
+    );
+    assert_eq!(empty_then_real.route(), None);
 }
 
 /// A set without any protected policy reads `Host` alone; one with a protected policy

@@ -10,6 +10,7 @@ use crate::diag::{Code, ConfigError, Diagnostic};
 use crate::policy::{Interner, Policy};
 use hashbrown::HashMap;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The keys of a policy set file.
 pub const SET_FIELDS: &[&str] = &["defaults", "policies", "routes"];
@@ -39,7 +40,8 @@ pub(crate) struct Parts {
     pub(crate) names: Vec<Box<str>>,
     /// For each name, the index of its compiled policy.
     pub(crate) compiled_of: Vec<u32>,
-    pub(crate) policies: Vec<Policy>,
+    /// Shared with the selector, which reaches a route's policy without an index.
+    pub(crate) policies: Vec<Arc<Policy>>,
     pub(crate) routes: Vec<Route>,
     pub(crate) selector: Selector,
     pub(crate) warnings: Vec<Diagnostic>,
@@ -108,7 +110,7 @@ pub(crate) fn read(doc: Value) -> Result<Parts, ConfigError> {
     );
     let routes_doc = top.remove("routes");
     let (routes, specs) = read_routes(routes_doc.as_ref(), &names, &compiled_of, &mut errors);
-    let (selector, duplicates) = Selector::build(specs);
+    let (selector, duplicates) = Selector::build(specs, &policies);
     for (later, earlier) in duplicates {
         errors.push(
             Diagnostic::document(
@@ -162,7 +164,7 @@ fn read_defaults(value: Option<&Value>, errors: &mut Vec<Diagnostic>) -> Map<Str
     }
 }
 
-type Policies = (Vec<Box<str>>, Vec<u32>, Vec<Policy>);
+type Policies = (Vec<Box<str>>, Vec<u32>, Vec<Arc<Policy>>);
 
 /// Each policy merged over `defaults` and compiled; equal merged policies share one
 /// compiled policy, and policies equal but for their origins share one copy of their
@@ -192,7 +194,7 @@ fn read_policies(
     let mut names = Vec::with_capacity(map.len());
     let mut compiled_of = Vec::with_capacity(map.len());
     // Sized once: growing a vector of policies would copy each one at every doubling.
-    let mut policies: Vec<Policy> = Vec::with_capacity(map.len());
+    let mut policies: Vec<Arc<Policy>> = Vec::with_capacity(map.len());
     // Merged policy, as read → compiled index, or the errors it had. Keyed by the read
     // `Config` (equal configurations compile to equal policies), not by the merged
     // text: serializing every merged policy was a sixth of a large set's compile time.
@@ -307,14 +309,14 @@ fn merged_fingerprint(defaults: &Map<String, Value>, own: &Map<String, Value>) -
 /// Adds a compiled policy (its rules shared with an equal earlier one's): its index, or
 /// its errors.
 fn add(
-    policies: &mut Vec<Policy>,
+    policies: &mut Vec<Arc<Policy>>,
     rules: &mut Interner,
     compiled: Result<Policy, ConfigError>,
 ) -> Result<u32, Vec<Diagnostic>> {
     match compiled {
         Ok(mut p) => {
             rules.share(&mut p);
-            policies.push(p);
+            policies.push(Arc::new(p));
             Ok(policies.len() as u32 - 1)
         }
         Err(e) => Err(e.errors),

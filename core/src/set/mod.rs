@@ -25,6 +25,7 @@ use crate::policy::Policy;
 use crate::request::{HostLines, ProtectionLines, RequestHeaders};
 use select::Selector;
 use std::fmt;
+use std::sync::Arc;
 
 /// A compiled policy set. `Send + Sync`: share one across threads.
 ///
@@ -48,7 +49,8 @@ use std::fmt;
 pub struct PolicySet {
     names: Vec<Box<str>>,
     compiled_of: Vec<u32>,
-    policies: Vec<Policy>,
+    /// The compiled policies, shared with the selector's routes.
+    policies: Vec<Arc<Policy>>,
     routes: Vec<Route>,
     selector: Selector,
     warnings: Vec<Diagnostic>,
@@ -251,17 +253,16 @@ impl PolicySet {
         req: &RequestHeaders<'a>,
         lines: &ProtectionLines<'a>,
     ) -> SetDecision<'a> {
-        let Some(target) = self.selector.select(host, path) else {
-            return SetDecision::unrouted();
-        };
-        let Some(policy) = self.policies.get(target.policy as usize) else {
-            return SetDecision::unrouted();
-        };
-        SetDecision {
-            decision: decide(policy, method, req, lines),
-            set: Some(self),
-            route: target.route,
-        }
+        self.selector.select_with(
+            host,
+            path,
+            |selected| SetDecision {
+                decision: decide(selected.policy, method, req, lines),
+                set: Some(self),
+                route: selected.route,
+            },
+            SetDecision::unrouted,
+        )
     }
 
     /// [`PolicySet::evaluate`] for string slices.
@@ -288,16 +289,18 @@ impl PolicySet {
 
     #[inline]
     fn selected(&self, host: Option<&[u8]>, path: &[u8]) -> Option<(&str, &Policy, usize)> {
-        let target = self.selector.select(host, path)?;
-        let route = target.route as usize;
+        let selected = self.selector.select(host, path)?;
+        let route = selected.route as usize;
         let name = &self.routes.get(route)?.policy;
-        Some((name, self.policies.get(target.policy as usize)?, route))
+        Some((name, selected.policy, route))
     }
 
     /// The policy named `name`.
     pub fn policy(&self, name: &str) -> Option<&Policy> {
         let i = self.names.iter().position(|n| &**n == name)?;
-        self.policies.get(*self.compiled_of.get(i)? as usize)
+        self.policies
+            .get(*self.compiled_of.get(i)? as usize)
+            .map(|p| &**p)
     }
 
     /// Every policy as `(name, policy)`, in file order (policies equal after merging
@@ -306,7 +309,7 @@ impl PolicySet {
         self.names
             .iter()
             .zip(&self.compiled_of)
-            .filter_map(|(n, &c)| Some((&**n, self.policies.get(c as usize)?)))
+            .filter_map(|(n, &c)| Some((&**n, &**self.policies.get(c as usize)?)))
     }
 
     /// How many distinct policies were compiled (policies equal after merging count

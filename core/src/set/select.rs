@@ -20,61 +20,53 @@ use crate::matcher::{Seeds, key_hash};
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
 use std::hash::BuildHasher;
-use table::{Slot, Table, WORDS_KEY, Words};
-
-/// No route (a group without a `/` route).
-const NONE: u32 = u32::MAX;
+use crate::policy::Policy;
+use std::sync::Arc;
+use table::{Hash, Slot, Table, WORDS_KEY, Words};
 
 /// A host's routes. A host whose only route has the prefix `/` (the usual case) has
-/// it as `root`, and no entries: selecting reads one field. Any other host has its
-/// routes as `entries[start..start + len]`, longest prefix first (so `/`, the shortest
-/// a prefix can be, last), and `root` [`Target::NONE`].
-#[derive(Clone, Copy, Debug)]
+/// its policy as `root` and its route as `route`, and no entries: selecting reads two
+/// fields, and reaches the policy without an index (no bounds check, no multiply).
+/// Any other host has `root` `None` and its routes as `entries[start..start + len]`,
+/// longest prefix first (so `/`, the shortest a prefix can be, last).
+#[derive(Clone, Debug)]
 struct Group {
+    /// The policy of a host whose only route is `/`; `None` for any other host.
+    root: Option<Arc<Policy>>,
+    /// The route of `root` (0 without one).
+    route: u32,
     start: u32,
     len: u32,
-    /// The route of a host whose only route is `/`, or [`Target::NONE`].
-    root: Target,
 }
 
 impl Group {
     const EMPTY: Group = Group {
+        root: None,
+        route: 0,
         start: 0,
         len: 0,
-        root: Target::NONE,
     };
 }
 
-/// What selecting a route yields: the route's index in the file and the index of its
-/// compiled policy. Aligned to 8 so that it travels as one `u64` register.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C, align(8))]
-pub(crate) struct Target {
-    pub(crate) route: u32,
-    pub(crate) policy: u32,
-}
-
-impl Target {
-    /// No route: what [`Selector::select`]'s steps return for "not here" (a sentinel
-    /// rather than an `Option`, so that a step's answer fits one register).
-    const NONE: Target = Target {
-        route: NONE,
-        policy: NONE,
-    };
-
-    /// Whether this names a route (is not [`Target::NONE`]).
-    #[inline(always)]
-    fn is_some(self) -> bool {
-        self.route != NONE
-    }
-}
-
-/// One route under its host, with a prefix longer than `/`.
+/// What selecting a route yields: the route's index in the file and its policy.
+///
+/// The policy as the `Arc` of its slot or entry, not the `&Policy` inside it: that
+/// address (the `Arc`'s plus 16) was tested again for null when the caller matched on
+/// the `Option<Selected>` (+3 per request, set-probe).
 #[derive(Clone, Copy, Debug)]
+pub(crate) struct Selected<'s> {
+    pub(crate) route: u32,
+    pub(crate) policy: &'s Arc<Policy>,
+}
+
+/// One route under its host, with a prefix longer than `/`, and its policy (`None`
+/// only in a set with errors, which is never returned).
+#[derive(Clone, Debug)]
 struct Entry {
     prefix_off: u32,
     prefix_len: u32,
-    target: Target,
+    route: u32,
+    policy: Option<Arc<Policy>>,
 }
 
 /// A route for [`Selector::build`]: its parsed host, its prefix, its index and its
@@ -111,23 +103,23 @@ const _: () = assert!(MAX_KEY < 5 * 64);
 impl Selector {
     /// Builds the tables. Returns the selector and every duplicate as
     /// `(route, earlier route)`: two routes with the same host and prefix.
-    pub(crate) fn build(routes: Vec<RouteSpec<'_>>) -> (Selector, Vec<(u32, u32)>) {
+    ///
+    /// `policies` are the set's compiled policies, which each route's `policy` indexes
+    /// (a route whose index is out of range, in a set with errors, selects nothing).
+    pub(crate) fn build(
+        routes: Vec<RouteSpec<'_>>,
+        policies: &[Arc<Policy>],
+    ) -> (Selector, Vec<(u32, u32)>) {
         // Group by host key, keeping file order inside each group.
         let mut order: Vec<RouteHost> = Vec::new();
-        let mut by_host: HashMap<RouteHost, Vec<(&str, Target)>> =
+        let mut by_host: HashMap<RouteHost, Vec<(&str, u32, Option<Arc<Policy>>)>> =
             HashMap::with_capacity(routes.len());
         for r in routes {
             let list = by_host.entry(r.host.clone()).or_default();
             if list.is_empty() {
                 order.push(r.host);
             }
-            list.push((
-                r.prefix,
-                Target {
-                    route: r.index,
-                    policy: r.policy,
-                },
-            ));
+            list.push((r.prefix, r.index, policies.get(r.policy as usize).cloned()));
         }
         let mut s = Selector {
             exact: Table::build(Vec::new()),
@@ -153,35 +145,40 @@ impl Selector {
                 b.0.len()
                     .cmp(&a.0.len())
                     .then(a.0.cmp(b.0))
-                    .then(a.1.route.cmp(&b.1.route))
+                    .then(a.1.cmp(&b.1))
             });
             list.dedup_by(|later, first| {
                 let same = later.0 == first.0;
                 if same {
-                    duplicates.push((later.1.route, first.1.route));
+                    duplicates.push((later.1, first.1));
                 }
                 same
             });
-            let root = match list.as_slice() {
-                &[("/", t)] => {
-                    list.clear();
-                    t
-                }
-                _ => Target::NONE,
-            };
             let start = s.entries.len() as u32;
-            for &(prefix, target) in &list {
-                let (prefix_off, prefix_len) = s.push(prefix);
-                s.entries.push(Entry {
-                    prefix_off,
-                    prefix_len,
-                    target,
-                });
-            }
-            let group = Group {
-                start,
-                len: list.len() as u32,
-                root,
+            let group = match list.as_mut_slice() {
+                [("/", route, policy @ Some(_))] => Group {
+                    root: policy.take(),
+                    route: *route,
+                    start,
+                    len: 0,
+                },
+                _ => {
+                    for (prefix, route, policy) in &mut list {
+                        let (prefix_off, prefix_len) = s.push(prefix);
+                        s.entries.push(Entry {
+                            prefix_off,
+                            prefix_len,
+                            route: *route,
+                            policy: policy.take(),
+                        });
+                    }
+                    Group {
+                        root: None,
+                        route: 0,
+                        start,
+                        len: list.len() as u32,
+                    }
+                }
             };
             match host {
                 RouteHost::Any => s.star = group,
@@ -214,7 +211,7 @@ impl Selector {
 
     /// The hash and slot of `group` under `key`, for [`Table::build`] (a key longer than
     /// [`WORDS_KEY`] is copied to the arena).
-    fn keyed(&mut self, key: &str, group: Group) -> (u64, Slot) {
+    fn keyed(&mut self, key: &str, group: Group) -> (Hash, Slot) {
         let key_off = if key.len() > WORDS_KEY {
             self.push(key).0
         } else {
@@ -233,11 +230,11 @@ impl Selector {
 
     /// The hash of `key`, whose words are `words`.
     #[inline(always)]
-    fn hash(&self, words: &Words, key: &[u8]) -> u64 {
+    fn hash(&self, words: &Words, key: &[u8]) -> Hash {
         if key.len() <= WORDS_KEY {
             words.hash(self.words_seeds)
         } else {
-            key_hash(self.seeds, key)
+            Hash::of_u64(key_hash(self.seeds, key))
         }
     }
 
@@ -278,7 +275,7 @@ impl Selector {
             return Some(&slot.group);
         }
         if table.has_stash() {
-            return self.find_stashed(wild, key, hash);
+            return self.find_stashed(wild, key);
         }
         None
     }
@@ -297,13 +294,19 @@ impl Selector {
         if self.holds::<true>(slot, key, &words) {
             return Some(&slot.group);
         }
-        self.find_stashed(wild, key, hash)
+        self.find_stashed_by(wild, key, hash)
     }
 
-    /// [`Selector::find`] in `table`'s stash: the words recomputed from `key`.
+    /// [`Selector::find`] in `table`'s stash: the words and hash recomputed from `key`
+    /// (kept for this call, the hash took two more moves on every request).
     #[inline(never)]
     #[cold]
-    fn find_stashed(&self, wild: bool, key: &[u8], hash: u64) -> Option<&Group> {
+    fn find_stashed(&self, wild: bool, key: &[u8]) -> Option<&Group> {
+        self.find_stashed_by(wild, key, self.hash(&Words::of(key), key))
+    }
+
+    /// [`Selector::find_stashed`] for a key of hash `hash`.
+    fn find_stashed_by(&self, wild: bool, key: &[u8], hash: Hash) -> Option<&Group> {
         let table = self.table(wild);
         let words = Words::of(key);
         let mut stashed = table.stashed(hash);
@@ -329,37 +332,32 @@ impl Selector {
             && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, slot.key_len) == key)
     }
 
-    /// The first route of `g` whose prefix is a byte prefix of `path`, or
-    /// [`Target::NONE`]. A [`Target`] with a sentinel rather than an `Option`: eight
-    /// bytes, returned and merged in one register (`Option<Target>`, twelve bytes, went
-    /// through the stack on every request).
+    /// The first route of `g` whose prefix is a byte prefix of `path`.
     #[inline(always)]
-    fn in_group(&self, g: &Group, path: &[u8]) -> Target {
-        if g.root.is_some() {
+    fn in_group<'s>(&'s self, g: &'s Group, path: &[u8]) -> Option<Selected<'s>> {
+        if let Some(policy) = &g.root {
             // The host's only route, `/` (and no entries).
-            return if path.first() == Some(&b'/') {
-                g.root
-            } else {
-                Target::NONE
-            };
+            return (path.first() == Some(&b'/')).then_some(Selected {
+                route: g.route,
+                policy,
+            });
         }
         self.in_prefixes(g, path)
     }
 
-    /// The first of `g`'s longer prefixes that is a byte prefix of `path`, or
-    /// [`Target::NONE`].
-    fn in_prefixes(&self, g: &Group, path: &[u8]) -> Target {
+    /// The first of `g`'s longer prefixes that is a byte prefix of `path`.
+    fn in_prefixes<'s>(&'s self, g: &'s Group, path: &[u8]) -> Option<Selected<'s>> {
         let arena = self.arena.as_bytes();
-        let Some(entries) = self
+        let entries = self
             .entries
-            .get(g.start as usize..(g.start + g.len) as usize)
-        else {
-            return Target::NONE;
-        };
-        entries
+            .get(g.start as usize..(g.start + g.len) as usize)?;
+        let e = entries
             .iter()
-            .find(|e| path.starts_with(bytes(arena, e.prefix_off, e.prefix_len)))
-            .map_or(Target::NONE, |e| e.target)
+            .find(|e| path.starts_with(bytes(arena, e.prefix_off, e.prefix_len)))?;
+        Some(Selected {
+            route: e.route,
+            policy: e.policy.as_ref()?,
+        })
     }
 
     /// The route for a request: `host` is its one `Host` line (`None`, or the empty
@@ -373,81 +371,87 @@ impl Selector {
     ///
     /// Cost, for such a `Host` of 16 to 32 bytes with an exact route `/`: one range
     /// check, four word loads, the hash (one multiply), one multiplier and one slot
-    /// read, five comparisons (length and words), one field of the group and one byte
-    /// of the path: ~45 instructions inlined, the same for every host and seed (no
+    /// read, five comparisons (length and words), two fields of the group and one byte
+    /// of the path: ~40 instructions inlined, the same for every host and seed (no
     /// probing: see [`table`]). Otherwise the value is normalized on the stack and
     /// looked up again (when normalizing changed it), then once per label suffix whose
     /// length some wildcard has; then the `*` routes. Per host looked up, one prefix
     /// comparison per route until one matches. Never allocates.
     #[inline(always)]
-    pub(crate) fn select(&self, host: Option<&[u8]>, path: &[u8]) -> Option<Target> {
-        let t = self.select_target(host, path);
-        t.is_some().then_some(t)
+    pub(crate) fn select(&self, host: Option<&[u8]>, path: &[u8]) -> Option<Selected<'_>> {
+        self.select_with(host, path, Some, || None)
     }
 
-    /// [`Selector::select`], [`Target::NONE`] for no route.
+    /// [`Selector::select`], handing the route selected to `found` (or calling `none`):
+    /// the usual request (an exact host whose only route is `/`) reaches `found` straight
+    /// from its slot. (Through an `Option<Selected>`, the answers of every path met in
+    /// one value that was tested again for `None`: +2 per request, set-probe.)
     #[inline(always)]
-    fn select_target(&self, host: Option<&[u8]>, path: &[u8]) -> Target {
+    pub(crate) fn select_with<'s, R>(
+        &'s self,
+        host: Option<&[u8]>,
+        path: &[u8],
+        found: impl Fn(Selected<'s>) -> R,
+        none: impl FnOnce() -> R,
+    ) -> R {
         if let Some(raw) = host {
             if let Some(g) = self.find(false, raw) {
-                let t = self.in_group(g, path);
-                if t.is_some() {
-                    return t;
+                if let Some(policy) = &g.root {
+                    if path.first() == Some(&b'/') {
+                        return found(Selected {
+                            route: g.route,
+                            policy,
+                        });
+                    }
+                } else if let Some(s) = self.in_prefixes(g, path) {
+                    return found(s);
                 }
             }
-            let t = self.select_normalized(raw, path);
-            if t.is_some() {
-                return t;
+            if let Some(s) = self.select_normalized(raw, path) {
+                return found(s);
             }
         }
-        self.in_group(&self.star, path)
+        match self.in_group(&self.star, path) {
+            Some(s) => found(s),
+            None => none(),
+        }
     }
 
     /// [`Selector::select`] past the fast path: the normalized key's exact routes (when
     /// it differs from the value as written), then its wildcard suffixes.
     #[inline(never)]
-    fn select_normalized(&self, raw: &[u8], path: &[u8]) -> Target {
+    fn select_normalized(&self, raw: &[u8], path: &[u8]) -> Option<Selected<'_>> {
         let mut buf = [0u8; MAX_KEY];
-        let Some((name_len, key_len)) = host::normalize(raw, &mut buf) else {
-            return Target::NONE;
-        };
-        let (Some(key), Some(name)) = (buf.get(..key_len), buf.get(..name_len)) else {
-            return Target::NONE;
-        };
+        let (name_len, key_len) = host::normalize(raw, &mut buf)?;
+        let (key, name) = (buf.get(..key_len)?, buf.get(..name_len)?);
         if key != raw
             && let Some(g) = self.find(false, key)
+            && let Some(s) = self.in_group(g, path)
         {
-            let t = self.in_group(g, path);
-            if t.is_some() {
-                return t;
-            }
+            return Some(s);
         }
         if self.wild_lengths == [0; 5]
             || !host::is_valid_lower_name(name)
             || name.first() == Some(&b'[')
         {
-            return Target::NONE;
+            return None;
         }
         // Each suffix after a dot (with the port), longest first; the first label is
         // never a suffix, so the apex itself is never matched.
         for (dot, _) in name.iter().enumerate().filter(|&(_, &b)| b == b'.') {
-            let Some(suffix) = key.get(dot + 1..) else {
-                return Target::NONE;
-            };
+            let suffix = key.get(dot + 1..)?;
             let n = suffix.len();
             if self
                 .wild_lengths
                 .get(n / 64)
                 .is_some_and(|w| w & (1 << (n % 64)) != 0)
                 && let Some(g) = self.find(true, suffix)
+                && let Some(s) = self.in_group(g, path)
             {
-                let t = self.in_group(g, path);
-                if t.is_some() {
-                    return t;
-                }
+                return Some(s);
             }
         }
-        Target::NONE
+        None
     }
 
     /// Approximate heap bytes of the tables, entries and arena.
@@ -480,11 +484,15 @@ mod tests {
         }
     }
 
-    fn target(i: usize) -> Target {
-        Target {
-            route: i as u32,
-            policy: i as u32,
-        }
+    /// `n` policies (one compiled policy, shared).
+    fn policies(n: usize) -> Vec<Arc<Policy>> {
+        let p = Arc::new(Policy::from_json(r#"{"origins": ["https://a.example"]}"#).unwrap());
+        vec![p; n]
+    }
+
+    /// The route selected for `host` and `path`.
+    fn route(s: &Selector, host: &[u8], path: &[u8]) -> Option<u32> {
+        s.select(Some(host), path).map(|t| t.route)
     }
 
     /// The selector of one `/` route per name (route `i` for `names[i]`), checked to
@@ -495,12 +503,33 @@ mod tests {
             .enumerate()
             .map(|(i, n)| exact(n, i as u32))
             .collect();
-        let (s, duplicates) = Selector::build(specs);
+        let (s, duplicates) = Selector::build(specs, &policies(names.len()));
         assert!(duplicates.is_empty());
         for (i, n) in names.iter().enumerate() {
-            assert_eq!(s.select(Some(n.as_bytes()), b"/"), Some(target(i)), "{n}");
+            assert_eq!(route(&s, n.as_bytes(), b"/"), Some(i as u32), "{n}");
         }
         s
+    }
+
+    #[test]
+    fn a_root_route_selects_its_own_policy_and_a_route_without_one_nothing() {
+        // Two policies: each host's route reaches its own; a route naming no compiled
+        // policy (a set with errors) selects nothing, with or without a longer prefix.
+        let a = Arc::new(Policy::from_json(r#"{"origins": ["https://a.example"]}"#).unwrap());
+        let b = Arc::new(Policy::from_json(r#"{"origins": ["https://b.example"]}"#).unwrap());
+        let mut specs = vec![exact("a.example", 0), exact("b.example", 1), exact("c.example", 7)];
+        specs.push(RouteSpec {
+            host: RouteHost::Exact("c.example".to_owned(), 0),
+            prefix: "/v2/",
+            index: 3,
+            policy: 7,
+        });
+        let (s, _) = Selector::build(specs, &[Arc::clone(&a), Arc::clone(&b)]);
+        let policy = |h: &[u8]| s.select(Some(h), b"/x").map(|t| Arc::as_ptr(t.policy));
+        assert_eq!(policy(b"a.example"), Some(Arc::as_ptr(&a)));
+        assert_eq!(policy(b"b.example"), Some(Arc::as_ptr(&b)));
+        assert_eq!(route(&s, b"c.example", b"/"), None);
+        assert_eq!(route(&s, b"c.example", b"/v2/x"), None);
     }
 
     #[test]
@@ -510,7 +539,7 @@ mod tests {
         let names: Vec<String> = (0..20_000).map(|i| format!("h{i:05}.example.c")).collect();
         assert!(names.iter().all(|n| n.len() == 16));
         let s = selecting_each(&names);
-        assert_eq!(s.select(Some(b"h20000.example.c"), b"/"), None);
+        assert_eq!(route(&s, b"h20000.example.c", b"/"), None);
         assert_eq!(s.exact.stash_len(), 0);
     }
 
@@ -523,7 +552,7 @@ mod tests {
                 .map(|i| format!("{i}.{}", "a".repeat(i % 58)))
                 .collect();
             let s = selecting_each(&names);
-            assert_eq!(s.select(Some(b"nothing.example"), b"/"), None);
+            assert_eq!(route(&s, b"nothing.example", b"/"), None);
             assert_eq!(s.exact.stash_len(), 0, "{n} keys");
         }
     }
@@ -533,7 +562,8 @@ mod tests {
         // Four keys (one long) under one hash no multiplier separates: their bucket
         // goes to the stash (searched out of line, by hash, then compared in full); a
         // key of another hash keeps its slot; a fifth key of the hash is not found.
-        let (mut s, _) = Selector::build(Vec::new());
+        let (mut s, _) = Selector::build(Vec::new(), &[]);
+        let policy = policies(1).pop();
         let keys = ["a.example", "b.example", "c.example", "d.example"];
         let long = format!("{}.example", "l".repeat(40));
         let slot = |k: &str, off: u32, i: usize| Slot {
@@ -541,18 +571,20 @@ mod tests {
             key_len: k.len() as u32,
             key_off: off,
             group: Group {
+                root: policy.clone(),
+                route: i as u32,
                 start: 0,
                 len: 0,
-                root: target(i),
             },
         };
         let (long_off, _) = s.push(&long);
-        let mut entries: Vec<(u64, Slot)> = keys
+        let hash = |h| Hash::of_u64(h);
+        let mut entries: Vec<(Hash, Slot)> = keys
             .iter()
             .enumerate()
-            .map(|(i, k)| (if i == 3 { 4 } else { 3 }, slot(k, 0, i)))
+            .map(|(i, k)| (hash(if i == 3 { 4 } else { 3 }), slot(k, 0, i)))
             .collect();
-        entries.push((3, slot(&long, long_off, 9)));
+        entries.push((hash(3), slot(&long, long_off, 9)));
         s.exact = Table::build(entries);
         assert_eq!(s.exact.stash_len(), 4);
         // The slot's own comparison, as `find` and `find_long` make it.
@@ -563,19 +595,19 @@ mod tests {
                 s.holds::<false>(slot, k, &Words::of(k))
             }
         };
-        let find = |k: &[u8], hash: u64| {
+        let find = |k: &[u8], hash: Hash| {
             let g = match s.exact.slot(hash) {
                 Some(slot) if holds(slot, k) => Some(&slot.group),
-                _ => s.find_stashed(false, k, hash),
+                _ => s.find_stashed_by(false, k, hash),
             };
-            g.map(|g| g.root.route)
+            g.map(|g| g.route)
         };
         for (i, k) in keys.iter().enumerate() {
-            let hash = if i == 3 { 4 } else { 3 };
-            assert_eq!(find(k.as_bytes(), hash), Some(i as u32), "{k}");
+            let h = hash(if i == 3 { 4 } else { 3 });
+            assert_eq!(find(k.as_bytes(), h), Some(i as u32), "{k}");
         }
-        assert_eq!(find(long.as_bytes(), 3), Some(9));
-        assert_eq!(find(b"e.example", 3), None);
-        assert_eq!(find(b"e.example", 5), None);
+        assert_eq!(find(long.as_bytes(), hash(3)), Some(9));
+        assert_eq!(find(b"e.example", hash(3)), None);
+        assert_eq!(find(b"e.example", hash(5)), None);
     }
 }

@@ -120,7 +120,7 @@ fn compile(doc: &Doc<'_>) -> Option<Parts> {
     }
     let mut names = Vec::with_capacity(n);
     let mut compiled_of = Vec::with_capacity(n);
-    let mut policies: Vec<Policy> = Vec::with_capacity(n);
+    let mut policies: Vec<Arc<Policy>> = Vec::with_capacity(n);
     let mut warnings = Vec::new();
     let mut by_name: HashMap<&str, u32> = HashMap::with_capacity(n);
     let mut settings_of: HashMap<SettingsKey<'_, '_>, usize> = HashMap::new();
@@ -157,13 +157,13 @@ fn compile(doc: &Doc<'_>) -> Option<Parts> {
                 let o =
                     compile::compile_origins_with(&shared.config, origins, &shared.diags).ok()?;
                 let rules = Arc::clone(&shared.rules);
-                policies.push(Policy::with_rules(
+                policies.push(Arc::new(Policy::with_rules(
                     rules,
                     origins.len(),
                     o.matcher,
                     o.sources,
                     o.warnings,
-                ));
+                )));
                 let index = policies.len() as u32 - 1;
                 compiled.insert((s, origins), index);
                 index
@@ -195,7 +195,7 @@ fn compile(doc: &Doc<'_>) -> Option<Parts> {
         routes.push(route);
         specs.push(spec);
     }
-    let (selector, duplicates) = Selector::build(specs);
+    let (selector, duplicates) = Selector::build(specs, &policies);
     if !duplicates.is_empty() {
         return None;
     }

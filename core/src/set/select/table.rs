@@ -66,11 +66,38 @@ impl Words {
     /// never a wrong route. The keys come from the set file (trusted configuration),
     /// and a lookup costs the same whatever the hash of the key: a request cannot make
     /// it probe. The seeds keep the halves from cancelling to 0 for structured names.
+    ///
+    /// The product's two halves are used apart ([`Hash`]): its high half, which every
+    /// bit of both factors mixes into, picks the bucket; its low half is what the
+    /// bucket's multiplier places (xoring them first cost two instructions per request).
     #[inline(always)]
-    pub(super) fn hash(&self, seeds: [u64; 2]) -> u64 {
+    pub(super) fn hash(&self, seeds: [u64; 2]) -> Hash {
         let [a, b, c, d] = self.0;
         let [s0, s1] = seeds;
-        fold(a ^ d ^ s0, b ^ c.rotate_left(29) ^ s1)
+        let f = u128::from(a ^ d ^ s0) * u128::from(b ^ c.rotate_left(29) ^ s1);
+        Hash {
+            bucket: (f >> 64) as u64,
+            place: f as u64,
+        }
+    }
+}
+
+/// A key's hash as a [`Table`] reads it: the low bits of `bucket` pick the key's
+/// bucket, and `place` times the bucket's multiplier its slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Hash {
+    pub(super) bucket: u64,
+    pub(super) place: u64,
+}
+
+impl Hash {
+    /// The hash of a 64-bit hash value (a key longer than [`WORDS_KEY`]): its low bits
+    /// pick the bucket, all of it is placed.
+    pub(super) fn of_u64(h: u64) -> Hash {
+        Hash {
+            bucket: h,
+            place: h,
+        }
     }
 }
 
@@ -84,13 +111,6 @@ fn word(b: &[u8; 16], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// The folded 64×64→128-bit multiply of foldhash.
-#[inline(always)]
-fn fold(a: u64, b: u64) -> u64 {
-    let f = u128::from(a) * u128::from(b);
-    (f as u64) ^ ((f >> 64) as u64)
-}
-
 /// The longest key that [`Words`] compare in full.
 pub(super) const WORDS_KEY: usize = 32;
 
@@ -98,8 +118,8 @@ pub(super) const WORDS_KEY: usize = 32;
 /// and, for a key longer than [`WORDS_KEY`], its offset in the arena; and its routes.
 ///
 /// The group first (`repr(C)`): a found slot's address is its group's, which the
-/// caller reads next, without one more addition.
-#[derive(Clone, Copy, Debug)]
+/// caller reads next, without one more addition. 64 bytes.
+#[derive(Clone, Debug)]
 #[repr(C)]
 pub(super) struct Slot {
     pub(super) group: Group,
@@ -138,7 +158,7 @@ pub(super) struct Table {
     bucket_mask: u64,
     slots: Box<[Slot]>,
     shift: u32,
-    stash: Box<[(u64, Slot)]>,
+    stash: Box<[(Hash, Slot)]>,
 }
 
 /// How many multipliers a bucket tries before it goes to the stash. At 0.8 full a
@@ -154,10 +174,16 @@ fn multiplier(t: u64) -> u64 {
     (z ^ (z >> 31)) | 1
 }
 
+/// Key `k`'s slot, moved out of `keys` (each key is placed once).
+fn take(keys: &mut [(Hash, Slot)], k: u32) -> Slot {
+    keys.get_mut(k as usize)
+        .map_or(Slot::EMPTY, |e| std::mem::replace(&mut e.1, Slot::EMPTY))
+}
+
 impl Table {
     /// A table of `keys` (their hashes and slots; keys are unique: the caller groups
     /// routes by host).
-    pub(super) fn build(keys: Vec<(u64, Slot)>) -> Table {
+    pub(super) fn build(mut keys: Vec<(Hash, Slot)>) -> Table {
         let n = keys.len();
         let size = (n + n / 4).max(2).next_power_of_two();
         let shift = 64 - size.trailing_zeros();
@@ -166,7 +192,7 @@ impl Table {
         // Keys by bucket (counting sort), then buckets by size, largest first.
         let mut starts = vec![0u32; buckets + 1];
         for (h, _) in &keys {
-            starts[(h & bucket_mask) as usize + 1] += 1;
+            starts[(h.bucket & bucket_mask) as usize + 1] += 1;
         }
         for b in 0..buckets {
             starts[b + 1] += starts[b];
@@ -174,7 +200,7 @@ impl Table {
         let mut fill = starts.clone();
         let mut by_bucket = vec![0u32; n];
         for (i, (h, _)) in keys.iter().enumerate() {
-            let b = (h & bucket_mask) as usize;
+            let b = (h.bucket & bucket_mask) as usize;
             by_bucket[fill[b] as usize] = i as u32;
             fill[b] += 1;
         }
@@ -194,7 +220,7 @@ impl Table {
                 let m = multiplier(t);
                 places.clear();
                 for &k in members {
-                    let at = (keys[k as usize].0.wrapping_mul(m) >> shift) as usize;
+                    let at = (keys[k as usize].0.place.wrapping_mul(m) >> shift) as usize;
                     if taken[at] || places.contains(&at) {
                         return false;
                     }
@@ -207,10 +233,10 @@ impl Table {
                     mults[b as usize] = multiplier(t);
                     for (&k, &at) in members.iter().zip(&places) {
                         taken[at] = true;
-                        slots[at] = keys[k as usize].1;
+                        slots[at] = take(&mut keys, k);
                     }
                 }
-                None => stash.extend(members.iter().map(|&k| keys[k as usize])),
+                None => stash.extend(members.iter().map(|&k| (keys[k as usize].0, take(&mut keys, k)))),
             }
         }
         stash.sort_by_key(|e| e.0);
@@ -227,10 +253,10 @@ impl Table {
     /// another key, or the key is in the stash). Cost: a multiplier load, one multiply,
     /// one shift, two bounds checks (which never fail).
     #[inline(always)]
-    pub(super) fn slot(&self, hash: u64) -> Option<&Slot> {
-        let m = *self.mults.get((hash & self.bucket_mask) as usize)?;
+    pub(super) fn slot(&self, hash: Hash) -> Option<&Slot> {
+        let m = *self.mults.get((hash.bucket & self.bucket_mask) as usize)?;
         self.slots
-            .get((hash.wrapping_mul(m) >> self.shift) as usize)
+            .get((hash.place.wrapping_mul(m) >> self.shift) as usize)
     }
 
     /// Whether some key is in the stash (never, in practice).
@@ -240,7 +266,7 @@ impl Table {
     }
 
     /// The stashed slots of hash `hash` (a binary search).
-    pub(super) fn stashed(&self, hash: u64) -> impl Iterator<Item = &Slot> {
+    pub(super) fn stashed(&self, hash: Hash) -> impl Iterator<Item = &Slot> {
         let from = self.stash.partition_point(|e| e.0 < hash);
         self.stash
             .get(from..)

@@ -22,30 +22,29 @@ use hashbrown::HashMap;
 use std::hash::BuildHasher;
 use crate::policy::Policy;
 use std::sync::Arc;
-use table::{Hash, Slot, Table, WORDS_KEY, Words};
+use table::{Hash, MULTI, Slot, Table, WORDS_KEY, Words};
 
 /// A host's routes. A host whose only route has the prefix `/` (the usual case) has
-/// its policy as `root` and its route as `route`, and no entries: selecting reads two
-/// fields, and reaches the policy without an index (no bounds check, no multiply).
-/// Any other host has `root` `None` and its routes as `entries[start..start + len]`,
-/// longest prefix first (so `/`, the shortest a prefix can be, last).
+/// `len` 0, its policy as `policy` and its route as `route`: selecting reads two fields
+/// and reaches the policy without an index (no bounds check, no multiply). Any other
+/// host has its routes as `entries[start..start + len]` (`len` at least 1), longest
+/// prefix first (so `/`, the shortest a prefix can be, last), and `policy` one of
+/// theirs, never read (a placeholder: the field is not an `Option`, whose test every
+/// request paid).
 #[derive(Clone, Debug)]
 struct Group {
-    /// The policy of a host whose only route is `/`; `None` for any other host.
-    root: Option<Arc<Policy>>,
-    /// The route of `root` (0 without one).
+    policy: Arc<Policy>,
     route: u32,
     start: u32,
     len: u32,
 }
 
-impl Group {
-    const EMPTY: Group = Group {
-        root: None,
-        route: 0,
-        start: 0,
-        len: 0,
-    };
+/// A group found for a host key, and whether it has entries (`multi`: known from the
+/// slot's length, not read from the group).
+#[derive(Clone, Copy)]
+struct Found<'s> {
+    group: &'s Group,
+    multi: bool,
 }
 
 /// What selecting a route yields: the route's index in the file and its policy.
@@ -59,14 +58,13 @@ pub(crate) struct Selected<'s> {
     pub(crate) policy: &'s Arc<Policy>,
 }
 
-/// One route under its host, with a prefix longer than `/`, and its policy (`None`
-/// only in a set with errors, which is never returned).
+/// One route under its host, and its policy.
 #[derive(Clone, Debug)]
 struct Entry {
     prefix_off: u32,
     prefix_len: u32,
     route: u32,
-    policy: Option<Arc<Policy>>,
+    policy: Arc<Policy>,
 }
 
 /// A route for [`Selector::build`]: its parsed host, its prefix, its index and its
@@ -89,7 +87,7 @@ pub(crate) struct Selector {
     /// Bit `n` is set when some wildcard key (suffix and port) has `n` bytes
     /// (`n <= MAX_KEY < 320`).
     wild_lengths: [u64; 5],
-    star: Group,
+    star: Option<Group>,
     entries: Vec<Entry>,
     arena: String,
     /// The seeds of [`Words::hash`] (keys up to [`WORDS_KEY`] bytes) and of
@@ -125,7 +123,7 @@ impl Selector {
             exact: Table::build(Vec::new()),
             wild: Table::build(Vec::new()),
             wild_lengths: [0; 5],
-            star: Group::EMPTY,
+            star: None,
             entries: Vec::new(),
             arena: String::new(),
             words_seeds: {
@@ -154,26 +152,33 @@ impl Selector {
                 }
                 same
             });
-            let start = s.entries.len() as u32;
-            let group = match list.as_mut_slice() {
-                [("/", route, policy @ Some(_))] => Group {
-                    root: policy.take(),
+            // A route naming no compiled policy (a set with errors, never returned)
+            // selects nothing; a host without another route is left out.
+            let list: Vec<(&str, u32, Arc<Policy>)> = list
+                .into_iter()
+                .filter_map(|(prefix, route, policy)| Some((prefix, route, policy?)))
+                .collect();
+            let group = match list.as_slice() {
+                [] => continue,
+                [("/", route, policy)] => Group {
+                    policy: Arc::clone(policy),
                     route: *route,
-                    start,
+                    start: 0,
                     len: 0,
                 },
-                _ => {
-                    for (prefix, route, policy) in &mut list {
+                [(_, _, first), ..] => {
+                    let start = s.entries.len() as u32;
+                    for (prefix, route, policy) in &list {
                         let (prefix_off, prefix_len) = s.push(prefix);
                         s.entries.push(Entry {
                             prefix_off,
                             prefix_len,
                             route: *route,
-                            policy: policy.take(),
+                            policy: Arc::clone(policy),
                         });
                     }
                     Group {
-                        root: None,
+                        policy: Arc::clone(first),
                         route: 0,
                         start,
                         len: list.len() as u32,
@@ -181,7 +186,7 @@ impl Selector {
                 }
             };
             match host {
-                RouteHost::Any => s.star = group,
+                RouteHost::Any => s.star = Some(group),
                 RouteHost::Exact(name, port) => {
                     exact.push(s.keyed(&host::route_key(&name, port), group))
                 }
@@ -221,7 +226,7 @@ impl Selector {
         let hash = self.hash(&words, key.as_bytes());
         let slot = Slot {
             words,
-            key_len: key.len() as u32,
+            key_len: key.len() as u32 | if group.len > 0 { MULTI } else { 0 },
             key_off,
             group,
         };
@@ -251,11 +256,13 @@ impl Selector {
     /// Cost, for a key of 1 to 32 bytes: four word loads, two multiplies (the hash and
     /// the slot), one multiplier and one slot read, and the slot's length and words
     /// compared: the same for every key and request (no probing, see [`Table`]). A
+    /// slot's length tells whether its group has entries ([`MULTI`]): the usual host,
+    /// whose only route is `/`, is told by the length comparison it needs anyway. A
     /// longer (or empty) key goes out of line ([`Selector::find_long`]), and so does
     /// the stash when the slot does not hold the key: the words stay in registers (a
     /// call that took them by reference spilled them to the stack on every request).
     #[inline(always)]
-    fn find(&self, wild: bool, key: &[u8]) -> Option<&Group> {
+    fn find(&self, wild: bool, key: &[u8]) -> Option<Found<'_>> {
         let table = self.table(wild);
         // One range check for the usual 16 to 32 bytes (a browser's `Host`), whose
         // words are four loads; shorter keys next, longer ones out of line.
@@ -271,8 +278,18 @@ impl Selector {
         };
         let hash = words.hash(self.words_seeds);
         let slot = table.slot(hash)?;
-        if self.holds::<false>(slot, key, &words) {
-            return Some(&slot.group);
+        let len = key.len() as u32;
+        if self.holds::<false>(slot, key, &words, len) {
+            return Some(Found {
+                group: &slot.group,
+                multi: false,
+            });
+        }
+        if self.holds::<false>(slot, key, &words, len | MULTI) {
+            return Some(Found {
+                group: &slot.group,
+                multi: true,
+            });
         }
         if table.has_stash() {
             return self.find_stashed(wild, key);
@@ -283,7 +300,7 @@ impl Selector {
     /// [`Selector::find`] for a key longer than [`WORDS_KEY`] bytes (`None` for an
     /// empty one): hashed whole, compared in full.
     #[inline(never)]
-    fn find_long(&self, wild: bool, key: &[u8]) -> Option<&Group> {
+    fn find_long(&self, wild: bool, key: &[u8]) -> Option<Found<'_>> {
         let table = self.table(wild);
         if key.is_empty() {
             return None;
@@ -291,61 +308,80 @@ impl Selector {
         let words = Words::of(key);
         let hash = self.hash(&words, key);
         let slot = table.slot(hash)?;
-        if self.holds::<true>(slot, key, &words) {
-            return Some(&slot.group);
-        }
-        self.find_stashed_by(wild, key, hash)
+        self.found::<true>(slot, key, &words)
+            .or_else(|| self.find_stashed_by(wild, key, hash))
     }
 
     /// [`Selector::find`] in `table`'s stash: the words and hash recomputed from `key`
     /// (kept for this call, the hash took two more moves on every request).
     #[inline(never)]
     #[cold]
-    fn find_stashed(&self, wild: bool, key: &[u8]) -> Option<&Group> {
+    fn find_stashed(&self, wild: bool, key: &[u8]) -> Option<Found<'_>> {
         self.find_stashed_by(wild, key, self.hash(&Words::of(key), key))
     }
 
     /// [`Selector::find_stashed`] for a key of hash `hash`.
-    fn find_stashed_by(&self, wild: bool, key: &[u8], hash: Hash) -> Option<&Group> {
+    fn find_stashed_by(&self, wild: bool, key: &[u8], hash: Hash) -> Option<Found<'_>> {
         let table = self.table(wild);
         let words = Words::of(key);
-        let mut stashed = table.stashed(hash);
         let long = key.len() > WORDS_KEY;
-        stashed
-            .find(|slot| {
-                if long {
-                    self.holds::<true>(slot, key, &words)
-                } else {
-                    self.holds::<false>(slot, key, &words)
-                }
-            })
-            .map(|slot| &slot.group)
+        table.stashed(hash).find_map(|slot| {
+            if long {
+                self.found::<true>(slot, key, &words)
+            } else {
+                self.found::<false>(slot, key, &words)
+            }
+        })
+    }
+
+    /// `slot`'s group if `slot` holds `key`, with or without entries (the cold paths'
+    /// [`Selector::find`]).
+    #[inline(always)]
+    fn found<'s, const LONG: bool>(
+        &'s self,
+        slot: &'s Slot,
+        key: &[u8],
+        words: &Words,
+    ) -> Option<Found<'s>> {
+        let len = key.len() as u32;
+        let multi = if self.holds::<LONG>(slot, key, words, len) {
+            false
+        } else if self.holds::<LONG>(slot, key, words, len | MULTI) {
+            true
+        } else {
+            return None;
+        };
+        Some(Found {
+            group: &slot.group,
+            multi,
+        })
     }
 
     /// Whether `slot` holds `key` (of at most [`WORDS_KEY`] bytes unless `LONG`),
-    /// whose words are `words`. The length first: compared after the words, it had been
-    /// spilled, and LLVM rotated nine registers to reload it.
+    /// whose words are `words`, with the length `key_len` (the key's, with or without
+    /// [`MULTI`]). The length first: compared after the words, it had been spilled,
+    /// and LLVM rotated nine registers to reload it.
     #[inline(always)]
-    fn holds<const LONG: bool>(&self, slot: &Slot, key: &[u8], words: &Words) -> bool {
-        slot.key_len == key.len() as u32
+    fn holds<const LONG: bool>(&self, slot: &Slot, key: &[u8], words: &Words, key_len: u32) -> bool {
+        slot.key_len == key_len
             && slot.words.eq(words)
-            && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, slot.key_len) == key)
+            && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, key.len() as u32) == key)
     }
 
-    /// The first route of `g` whose prefix is a byte prefix of `path`.
+    /// The first route of `f`'s group whose prefix is a byte prefix of `path`.
     #[inline(always)]
-    fn in_group<'s>(&'s self, g: &'s Group, path: &[u8]) -> Option<Selected<'s>> {
-        if let Some(policy) = &g.root {
-            // The host's only route, `/` (and no entries).
-            return (path.first() == Some(&b'/')).then_some(Selected {
-                route: g.route,
-                policy,
-            });
+    fn in_found<'s>(&'s self, f: Found<'s>, path: &[u8]) -> Option<Selected<'s>> {
+        if f.multi {
+            return self.in_prefixes(f.group, path);
         }
-        self.in_prefixes(g, path)
+        // The host's only route, `/` (and no entries).
+        (path.first() == Some(&b'/')).then_some(Selected {
+            route: f.group.route,
+            policy: &f.group.policy,
+        })
     }
 
-    /// The first of `g`'s longer prefixes that is a byte prefix of `path`.
+    /// The first of `g`'s entries whose prefix is a byte prefix of `path`.
     fn in_prefixes<'s>(&'s self, g: &'s Group, path: &[u8]) -> Option<Selected<'s>> {
         let arena = self.arena.as_bytes();
         let entries = self
@@ -356,7 +392,7 @@ impl Selector {
             .find(|e| path.starts_with(bytes(arena, e.prefix_off, e.prefix_len)))?;
         Some(Selected {
             route: e.route,
-            policy: e.policy.as_ref()?,
+            policy: &e.policy,
         })
     }
 
@@ -395,23 +431,38 @@ impl Selector {
         none: impl FnOnce() -> R,
     ) -> R {
         if let Some(raw) = host {
-            if let Some(g) = self.find(false, raw) {
-                if let Some(policy) = &g.root {
+            // `in_found` spelled out: its `Option` was tested again (+2, set-probe).
+            match self.find(false, raw) {
+                Some(Found {
+                    group,
+                    multi: false,
+                }) => {
                     if path.first() == Some(&b'/') {
                         return found(Selected {
-                            route: g.route,
-                            policy,
+                            route: group.route,
+                            policy: &group.policy,
                         });
                     }
-                } else if let Some(s) = self.in_prefixes(g, path) {
-                    return found(s);
                 }
+                Some(Found {
+                    group,
+                    multi: true,
+                }) => {
+                    if let Some(s) = self.in_prefixes(group, path) {
+                        return found(s);
+                    }
+                }
+                None => {}
             }
             if let Some(s) = self.select_normalized(raw, path) {
                 return found(s);
             }
         }
-        match self.in_group(&self.star, path) {
+        let star = self.star.as_ref().map(|group| Found {
+            group,
+            multi: group.len > 0,
+        });
+        match star.and_then(|f| self.in_found(f, path)) {
             Some(s) => found(s),
             None => none(),
         }
@@ -425,8 +476,8 @@ impl Selector {
         let (name_len, key_len) = host::normalize(raw, &mut buf)?;
         let (key, name) = (buf.get(..key_len)?, buf.get(..name_len)?);
         if key != raw
-            && let Some(g) = self.find(false, key)
-            && let Some(s) = self.in_group(g, path)
+            && let Some(f) = self.find(false, key)
+            && let Some(s) = self.in_found(f, path)
         {
             return Some(s);
         }
@@ -445,8 +496,8 @@ impl Selector {
                 .wild_lengths
                 .get(n / 64)
                 .is_some_and(|w| w & (1 << (n % 64)) != 0)
-                && let Some(g) = self.find(true, suffix)
-                && let Some(s) = self.in_group(g, path)
+                && let Some(f) = self.find(true, suffix)
+                && let Some(s) = self.in_found(f, path)
             {
                 return Some(s);
             }
@@ -563,7 +614,7 @@ mod tests {
         // goes to the stash (searched out of line, by hash, then compared in full); a
         // key of another hash keeps its slot; a fifth key of the hash is not found.
         let (mut s, _) = Selector::build(Vec::new(), &[]);
-        let policy = policies(1).pop();
+        let policy = policies(1).remove(0);
         let keys = ["a.example", "b.example", "c.example", "d.example"];
         let long = format!("{}.example", "l".repeat(40));
         let slot = |k: &str, off: u32, i: usize| Slot {
@@ -571,7 +622,7 @@ mod tests {
             key_len: k.len() as u32,
             key_off: off,
             group: Group {
-                root: policy.clone(),
+                policy: Arc::clone(&policy),
                 route: i as u32,
                 start: 0,
                 len: 0,
@@ -588,17 +639,17 @@ mod tests {
         s.exact = Table::build(entries);
         assert_eq!(s.exact.stash_len(), 4);
         // The slot's own comparison, as `find` and `find_long` make it.
-        let holds = |slot: &Slot, k: &[u8]| {
+        let found = |slot: &Slot, k: &[u8]| {
             if k.len() > WORDS_KEY {
-                s.holds::<true>(slot, k, &Words::of(k))
+                s.found::<true>(slot, k, &Words::of(k)).is_some()
             } else {
-                s.holds::<false>(slot, k, &Words::of(k))
+                s.found::<false>(slot, k, &Words::of(k)).is_some()
             }
         };
         let find = |k: &[u8], hash: Hash| {
             let g = match s.exact.slot(hash) {
-                Some(slot) if holds(slot, k) => Some(&slot.group),
-                _ => s.find_stashed_by(false, k, hash),
+                Some(slot) if found(slot, k) => Some(&slot.group),
+                _ => s.find_stashed_by(false, k, hash).map(|f| f.group),
             };
             g.map(|g| g.route)
         };

@@ -114,8 +114,9 @@ fn word(b: &[u8; 16], at: usize) -> u64 {
 /// The longest key that [`Words`] compare in full.
 pub(super) const WORDS_KEY: usize = 32;
 
-/// One host of a table: its key's length (`0`: a free slot, which no key equals), words
-/// and, for a key longer than [`WORDS_KEY`], its offset in the arena; and its routes.
+/// One host of a table: its key's length (`0`: a free slot, which no key equals; with
+/// [`MULTI`] when its group has entries), words and, for a key longer than
+/// [`WORDS_KEY`], its offset in the arena; and its routes.
 ///
 /// The group first (`repr(C)`): a found slot's address is its group's, which the
 /// caller reads next, without one more addition. 64 bytes.
@@ -128,14 +129,11 @@ pub(super) struct Slot {
     pub(super) key_off: u32,
 }
 
-impl Slot {
-    const EMPTY: Slot = Slot {
-        group: Group::EMPTY,
-        words: Words([0; 4]),
-        key_len: 0,
-        key_off: 0,
-    };
-}
+/// Set in a slot's `key_len` when its group has entries (a host with a route other
+/// than `/`): the usual slot, whose only route is `/`, is then told from the others by
+/// the length comparison that finding it makes anyway. Keys are at most
+/// [`super::MAX_KEY`] bytes, far below this bit.
+pub(in crate::set) const MULTI: u32 = 1 << 31;
 
 /// A table of hosts, each in the slot `hash * mults[hash & bucket_mask] >> shift`.
 ///
@@ -174,16 +172,24 @@ fn multiplier(t: u64) -> u64 {
     (z ^ (z >> 31)) | 1
 }
 
-/// Key `k`'s slot, moved out of `keys` (each key is placed once).
-fn take(keys: &mut [(Hash, Slot)], k: u32) -> Slot {
-    keys.get_mut(k as usize)
-        .map_or(Slot::EMPTY, |e| std::mem::replace(&mut e.1, Slot::EMPTY))
+/// Key `k`'s slot, moved out of `keys` (each key is placed once: `None` after).
+fn take(keys: &mut [(Hash, Option<Slot>)], k: u32) -> Option<Slot> {
+    keys.get_mut(k as usize).and_then(|e| e.1.take())
 }
 
 impl Table {
     /// A table of `keys` (their hashes and slots; keys are unique: the caller groups
     /// routes by host).
-    pub(super) fn build(mut keys: Vec<(Hash, Slot)>) -> Table {
+    ///
+    /// A free slot holds a copy of the first key's slot with length 0 (a slot's group
+    /// is never optional, see [`Group`]); a table of no keys has no slots.
+    pub(super) fn build(keys: Vec<(Hash, Slot)>) -> Table {
+        let free = keys.first().map(|(_, slot)| Slot {
+            key_len: 0,
+            ..slot.clone()
+        });
+        let mut keys: Vec<(Hash, Option<Slot>)> =
+            keys.into_iter().map(|(h, slot)| (h, Some(slot))).collect();
         let n = keys.len();
         let size = (n + n / 4).max(2).next_power_of_two();
         let shift = 64 - size.trailing_zeros();
@@ -210,7 +216,10 @@ impl Table {
         order.sort_by_key(|&b| std::cmp::Reverse(starts[b as usize + 1] - starts[b as usize]));
 
         let mut mults = vec![multiplier(0); buckets].into_boxed_slice();
-        let mut slots = vec![Slot::EMPTY; size].into_boxed_slice();
+        let mut slots = match free {
+            Some(free) => vec![free; size].into_boxed_slice(),
+            None => Box::default(),
+        };
         let mut taken = vec![false; size];
         let mut stash = Vec::new();
         let mut places: Vec<usize> = Vec::new();
@@ -233,10 +242,17 @@ impl Table {
                     mults[b as usize] = multiplier(t);
                     for (&k, &at) in members.iter().zip(&places) {
                         taken[at] = true;
-                        slots[at] = take(&mut keys, k);
+                        if let Some(slot) = take(&mut keys, k) {
+                            slots[at] = slot;
+                        }
                     }
                 }
-                None => stash.extend(members.iter().map(|&k| (keys[k as usize].0, take(&mut keys, k)))),
+                None => {
+                    for &k in members {
+                        let hash = keys[k as usize].0;
+                        stash.extend(take(&mut keys, k).map(|slot| (hash, slot)));
+                    }
+                }
             }
         }
         stash.sort_by_key(|e| e.0);

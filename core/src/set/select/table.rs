@@ -42,7 +42,8 @@ impl Words {
         for (d, s) in head.iter_mut().zip(key) {
             *d = *s;
         }
-        Words([word(&head, 0), word(&head, 8), 0, 0])
+        let (a, b) = (word(&head, 0), word(&head, 8));
+        Words([a, b, a, b])
     }
 
     /// All four words equal.
@@ -73,8 +74,8 @@ impl Words {
     #[inline(always)]
     pub(super) fn hash(&self, seeds: [u64; 2]) -> Hash {
         let [a, b, c, d] = self.0;
-        let [s0, s1] = seeds;
-        let f = u128::from(a ^ d ^ s0) * u128::from(b ^ c.rotate_left(29) ^ s1);
+        let [s0, _] = seeds;
+        let f = u128::from(a ^ d ^ s0) * u128::from(b ^ c.rotate_left(29));
         Hash {
             bucket: (f >> 64) as u64,
             place: f as u64,

@@ -74,8 +74,8 @@ impl Words {
     #[inline(always)]
     pub(super) fn hash(&self, seeds: [u64; 2]) -> Hash {
         let [a, b, c, d] = self.0;
-        let [s0, _] = seeds;
-        let f = u128::from(a ^ d ^ s0) * u128::from(b ^ c.rotate_left(29));
+        let _ = seeds;
+        let f = u128::from(a ^ d) * u128::from(b ^ c.rotate_left(29));
         Hash {
             bucket: (f >> 64) as u64,
             place: f as u64,

@@ -17,9 +17,7 @@ mod table;
 
 use super::host::{self, MAX_KEY, RouteHost};
 use crate::matcher::{Seeds, key_hash};
-use foldhash::fast::RandomState;
 use hashbrown::HashMap;
-use std::hash::BuildHasher;
 use crate::policy::Policy;
 use std::sync::Arc;
 use table::{Hash, MULTI, Slot, Table, WORDS_KEY, Words};
@@ -90,9 +88,8 @@ pub(crate) struct Selector {
     star: Option<Group>,
     entries: Vec<Entry>,
     arena: String,
-    /// The seeds of [`Words::hash`] (keys up to [`WORDS_KEY`] bytes) and of
-    /// [`key_hash`] (longer keys).
-    words_seeds: [u64; 2],
+    /// The seeds of [`key_hash`] (keys longer than [`WORDS_KEY`]; shorter ones are
+    /// hashed unseeded, [`Words::hash`]).
     seeds: Seeds,
 }
 
@@ -126,10 +123,6 @@ impl Selector {
             star: None,
             entries: Vec::new(),
             arena: String::new(),
-            words_seeds: {
-                let r = RandomState::default();
-                [r.hash_one(1u64), r.hash_one(2u64)]
-            },
             seeds: Seeds::default(),
         };
         let mut duplicates = Vec::new();
@@ -237,7 +230,7 @@ impl Selector {
     #[inline(always)]
     fn hash(&self, words: &Words, key: &[u8]) -> Hash {
         if key.len() <= WORDS_KEY {
-            words.hash(self.words_seeds)
+            words.hash()
         } else {
             Hash::of_u64(key_hash(self.seeds, key))
         }
@@ -284,7 +277,7 @@ impl Selector {
     #[inline(always)]
     fn find_words(&self, wild: bool, key: &[u8], words: Words) -> Option<Found<'_>> {
         let table = self.table(wild);
-        let hash = words.hash(self.words_seeds);
+        let hash = words.hash();
         let slot = table.slot(hash)?;
         let len = key.len() as u32;
         if self.holds::<false>(slot, key, &words, len) {

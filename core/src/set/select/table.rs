@@ -72,9 +72,8 @@ impl Words {
     /// bit of both factors mixes into, picks the bucket; its low half is what the
     /// bucket's multiplier places (xoring them first cost two instructions per request).
     #[inline(always)]
-    pub(super) fn hash(&self, seeds: [u64; 2]) -> Hash {
+    pub(super) fn hash(&self) -> Hash {
         let [a, b, c, d] = self.0;
-        let _ = seeds;
         let f = u128::from(a ^ d) * u128::from(b ^ c.rotate_left(29));
         Hash {
             bucket: (f >> 64) as u64,

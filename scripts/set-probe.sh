@@ -20,7 +20,7 @@ BIN="$TARGET/release/set-probe"
 declare -A count
 for mode in direct selected; do
     # shellcheck disable=SC2086
-    valgrind --tool=callgrind --toggle-collect="set_probe::measure_*" ${PROBE_CALLGRIND_ARGS:-} \
+    valgrind --tool=callgrind --toggle-collect="set_probe::measure" ${PROBE_CALLGRIND_ARGS:-} \
         --callgrind-out-file="$OUT/callgrind.$mode.out" "$BIN" "$TENANTS" "$REQUESTS" "$mode" \
         2>"$OUT/valgrind.$mode.log"
     count[$mode]="$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/valgrind.$mode.log")"

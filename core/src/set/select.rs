@@ -4,21 +4,21 @@
 //!
 //! Layout: a table ([`table`]) places every host at a slot fixed when the set is
 //! compiled (hash and displace: one multiplier per bucket of hosts), so a lookup reads
-//! one multiplier and one slot, whatever the key, seed or request. A slot holds its
-//! host's group (its `/` route itself when that is the host's only route, else the
-//! range of its routes in one `entries` array) and its key as four 8-byte words (the
-//! first and the last 16 bytes, so that a key of 16 to 32 bytes, the usual host, is
-//! compared in four word comparisons without reading anything else). Prefixes, and keys
-//! longer than 32 bytes, live in one arena. Nothing per host is allocated on its own:
-//! ~72 to 145 bytes per host (slots 0.4 to 0.8 full, see [`table::Table`]). Selecting
-//! never allocates.
+//! one multiplier and one slot, whatever the key or request. A slot holds its host's
+//! group (its `/` route and that route's policy, an `Arc` shared with the set, when
+//! that is the host's only route, else the range of its routes in one `entries`
+//! array) and its key as four 8-byte words (the first and the last 16 bytes, so that
+//! a key of 16 to 32 bytes, the usual host, is compared in four word comparisons
+//! without reading anything else). Prefixes, and keys longer than 32 bytes, live in
+//! one arena. Nothing per host is allocated on its own: ~83 to 165 bytes per host
+//! (slots 0.4 to 0.8 full, see [`table::Table`]). Selecting never allocates.
 
 mod table;
 
 use super::host::{self, MAX_KEY, RouteHost};
 use crate::matcher::{Seeds, key_hash};
-use hashbrown::HashMap;
 use crate::policy::Policy;
+use hashbrown::HashMap;
 use std::sync::Arc;
 use table::{Hash, MULTI, Slot, Table, WORDS_KEY, Words};
 
@@ -65,6 +65,10 @@ struct Entry {
     policy: Arc<Policy>,
 }
 
+/// A route as [`Selector::build`] groups them: its prefix, its index and its policy
+/// (`None` when its index names no compiled policy).
+type Listed<'a> = (&'a str, u32, Option<Arc<Policy>>);
+
 /// A route for [`Selector::build`]: its parsed host, its prefix, its index and its
 /// compiled policy's index.
 pub(crate) struct RouteSpec<'a> {
@@ -107,8 +111,7 @@ impl Selector {
     ) -> (Selector, Vec<(u32, u32)>) {
         // Group by host key, keeping file order inside each group.
         let mut order: Vec<RouteHost> = Vec::new();
-        let mut by_host: HashMap<RouteHost, Vec<(&str, u32, Option<Arc<Policy>>)>> =
-            HashMap::with_capacity(routes.len());
+        let mut by_host: HashMap<RouteHost, Vec<Listed<'_>>> = HashMap::with_capacity(routes.len());
         for r in routes {
             let list = by_host.entry(r.host.clone()).or_default();
             if list.is_empty() {
@@ -363,7 +366,13 @@ impl Selector {
     /// [`MULTI`]). The length first: compared after the words, it had been spilled,
     /// and LLVM rotated nine registers to reload it.
     #[inline(always)]
-    fn holds<const LONG: bool>(&self, slot: &Slot, key: &[u8], words: &Words, key_len: u32) -> bool {
+    fn holds<const LONG: bool>(
+        &self,
+        slot: &Slot,
+        key: &[u8],
+        words: &Words,
+        key_len: u32,
+    ) -> bool {
         slot.key_len == key_len
             && slot.words.eq(words)
             && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, key.len() as u32) == key)
@@ -409,8 +418,8 @@ impl Selector {
     /// Cost, for such a `Host` of 16 to 32 bytes with an exact route `/`: one range
     /// check, four word loads, the hash (one multiply), one multiplier and one slot
     /// read, five comparisons (length and words), two fields of the group and one byte
-    /// of the path: ~40 instructions inlined, the same for every host and seed (no
-    /// probing: see [`table`]). Otherwise the value is normalized on the stack and
+    /// of the path: ~45 instructions inlined, the same for every host (no probing: see
+    /// [`table`]). Otherwise the value is normalized on the stack and
     /// looked up again (when normalizing changed it), then once per label suffix whose
     /// length some wildcard has; then the `*` routes. Per host looked up, one prefix
     /// comparison per route until one matches. Never allocates.
@@ -437,23 +446,18 @@ impl Selector {
                 Some(Found {
                     group,
                     multi: false,
-                }) => {
-                    if path.first() == Some(&b'/') {
-                        return found(Selected {
-                            route: group.route,
-                            policy: &group.policy,
-                        });
-                    }
+                }) if path.first() == Some(&b'/') => {
+                    return found(Selected {
+                        route: group.route,
+                        policy: &group.policy,
+                    });
                 }
-                Some(Found {
-                    group,
-                    multi: true,
-                }) => {
+                Some(Found { group, multi: true }) => {
                     if let Some(s) = self.in_prefixes(group, path) {
                         return found(s);
                     }
                 }
-                None => {}
+                _ => {}
             }
             if let Some(s) = self.select_normalized(raw, path) {
                 return found(s);
@@ -569,7 +573,11 @@ mod tests {
         // policy (a set with errors) selects nothing, with or without a longer prefix.
         let a = Arc::new(Policy::from_json(r#"{"origins": ["https://a.example"]}"#).unwrap());
         let b = Arc::new(Policy::from_json(r#"{"origins": ["https://b.example"]}"#).unwrap());
-        let mut specs = vec![exact("a.example", 0), exact("b.example", 1), exact("c.example", 7)];
+        let mut specs = vec![
+            exact("a.example", 0),
+            exact("b.example", 1),
+            exact("c.example", 7),
+        ];
         specs.push(RouteSpec {
             host: RouteHost::Exact("c.example".to_owned(), 0),
             prefix: "/v2/",

@@ -1,9 +1,10 @@
 //! The selector's host tables: each key at a position fixed when the set is compiled, so
 //! that a lookup reads one multiplier and one slot, with no probing and no collision to
-//! step past (a cost that does not depend on the keys, their hash seeds or the request).
+//! step past (a cost that does not depend on the keys or the request).
 //!
 //! The scheme is hash-and-displace (CHD, PTHash): a key's hash picks its bucket (the
-//! low bits), the bucket's multiplier `m` places it at the top bits of `hash * m`.
+//! low bits of one half), the bucket's multiplier `m` places it (bits 32 and up of the
+//! other half times `m`).
 //! Building tries multipliers bucket by bucket, the largest buckets first, until one
 //! places all of a bucket's keys in free slots. A bucket no multiplier places (keys
 //! whose 64-bit hashes are equal: never met with real host names) goes to a sorted
@@ -14,8 +15,9 @@ use super::Group;
 /// A host key as a table compares it: its first 16 bytes and its last 16 bytes
 /// (overlapping for keys shorter than 32 bytes), as four little-endian words. A key
 /// shorter than 16 bytes is its bytes padded with zeros in the first two words, the
-/// last two zero. With equal lengths, equal words mean equal keys up to [`WORDS_KEY`]
-/// bytes; a longer key is compared in full too.
+/// last two the same again (so that [`Words::hash`]'s second factor is not 0 for every
+/// key of at most 8 bytes). With equal lengths, equal words mean equal keys up to
+/// [`WORDS_KEY`] bytes; a longer key is compared in full too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Words([u64; 4]);
 
@@ -55,18 +57,20 @@ impl Words {
     }
 
     /// The hash of a key of at most [`WORDS_KEY`] bytes from its words, without reading
-    /// the key again: one folded multiply (foldhash's mixing step) of two halves, each
-    /// the xor of a head word and a tail word, seeded per set. Cost: one multiply.
-    /// The second tail word is rotated: for a 16-byte key, whose tail words are its
-    /// head words, `b ^ c` would be 0 for every key; `b ^ rotl(a, 29)` with `a ^ b`
-    /// leaves at most two keys of that length per pair of halves (`a` and `!a`).
+    /// the key again: the 128-bit product of two factors, each the xor of a head word
+    /// and a tail word. Cost: one multiply and five other instructions. The second
+    /// tail word is rotated: for a 16-byte key, whose tail words are its head words,
+    /// `b ^ c` would be 0 for every key.
     ///
-    /// Why a single fold is enough: the hash only spreads the route keys over buckets
-    /// and slots; a host is always compared in full (length and words) before it is
+    /// Why so little is enough: the hash only spreads the route keys over buckets and
+    /// slots; a host is always compared in full (length and words) before it is
     /// selected, so two keys with one hash cost a place in the stash (see [`Table`]),
     /// never a wrong route. The keys come from the set file (trusted configuration),
     /// and a lookup costs the same whatever the hash of the key: a request cannot make
-    /// it probe. The seeds keep the halves from cancelling to 0 for structured names.
+    /// it probe. Unseeded (a seed per set cost an instruction per request): the only
+    /// keys it sends to the stash are those whose factor is 0 (first 8 bytes equal to
+    /// the last 8, or `b` equal to `rotl(c, 29)`), which no real host name is, and a
+    /// set compiles the same way every time.
     ///
     /// The product's two halves are used apart ([`Hash`]): its high half, which every
     /// bit of both factors mixes into, picks the bucket; its low half is what the
@@ -135,21 +139,22 @@ pub(super) struct Slot {
 /// [`super::MAX_KEY`] bytes, far below this bit.
 pub(in crate::set) const MULTI: u32 = 1 << 31;
 
-/// A table of hosts, each in the slot `hash * mults[hash & bucket_mask] >> shift`.
+/// A table of hosts, each in the slot [`place`]`(hash.place, mults[hash.bucket &
+/// bucket_mask], slot_mask)`.
 ///
 /// Sizes: `slots` is the power of two at or above 1.25 times the keys (0.4 to 0.8
 /// full, so that the last buckets find a free slot within a few multipliers), with a
-/// quarter as many buckets (one to three keys each). 56 bytes per slot and 8 per
-/// bucket (2 per slot): ~72 to 145 bytes per host (100,000 hosts: 7.6 MB, as much as
-/// the linear-probing table this replaced). Building costs a few multiplier trials per
-/// bucket, each one multiply per key of the bucket.
+/// quarter as many buckets (one to three keys each). 64 bytes per slot and 8 per
+/// bucket (2 per slot): ~83 to 165 bytes per host. Building costs a few multiplier
+/// trials per bucket, each one multiply per key of the bucket.
 ///
 /// A lookup, inlined: the bucket's index masked and bounds-checked, its multiplier
-/// read, one multiply and one shift, the slot bounds-checked (neither check fails, by
-/// the invariant; `unsafe` is forbidden), ~13 instructions.
+/// read, one multiply, one shift and one mask, the slot bounds-checked (neither check
+/// fails, by the invariant; `unsafe` is forbidden), ~11 instructions.
 ///
-/// Invariant: `slots.len()` is `1 << (64 - shift)`, at least 2; `mults.len()` is
-/// `bucket_mask + 1`; every key of `stash` (sorted by hash) is in no slot.
+/// Invariant: `slots.len()` is `slot_mask + 1`, a power of two of at least 2 and at
+/// most 2^32, or 0 for a table of no keys; `mults.len()` is `bucket_mask + 1`; every
+/// key of `stash` (sorted by hash) is in no slot.
 #[derive(Clone, Debug)]
 pub(super) struct Table {
     mults: Box<[u64]>,
@@ -179,7 +184,7 @@ fn take(keys: &mut [(Hash, Option<Slot>)], k: u32) -> Option<Slot> {
 
 /// The slot of a key placed by `m`: bits 32 and up of `place * m`, masked. A constant
 /// shift, not the top bits (a shift by the table's size): a variable shift takes the
-/// `cl` register, which the caller's scan then lacked (+n per request, set-probe).
+/// `cl` register, which the caller's scan then lacked (+1 per request, set-probe).
 #[inline(always)]
 fn place(place: u64, m: u64, slot_mask: u64) -> usize {
     ((place.wrapping_mul(m) >> 32) & slot_mask) as usize
@@ -279,8 +284,7 @@ impl Table {
     #[inline(always)]
     pub(super) fn slot(&self, hash: Hash) -> Option<&Slot> {
         let m = *self.mults.get((hash.bucket & self.bucket_mask) as usize)?;
-        self.slots
-            .get(place(hash.place, m, self.slot_mask))
+        self.slots.get(place(hash.place, m, self.slot_mask))
     }
 
     /// Whether some key is in the stash (never, in practice).

@@ -5,7 +5,9 @@
 //! do (the tenant's policy directly, or `PolicySet::evaluate`). Meant to run under
 //! callgrind with collection on the measured function only; `scripts/set-probe.sh`
 //! runs both modes and prints instructions per request. Over 1,024 requests a hash
-//! seed's luck averages out; the gate's batch of 64 is the figure that counts.
+//! seed's luck averages out; the gate's batch of 64 is the figure that counts. With
+//! `PROBE_PREFIXED` set, each tenant's host also has a `/v2/` route (a host with
+//! several prefixes, which selecting finds in a second table).
 
 use corsgate::{Policy, PolicySet};
 use corsgate_benches::tenants;
@@ -62,7 +64,17 @@ fn main() -> ExitCode {
         eprintln!("usage: set-probe TENANTS REQUESTS direct|selected");
         return ExitCode::from(2);
     }
-    let doc = tenants::tenant_set(n, tenants::DEFAULT_SEED, true);
+    let mut doc = tenants::tenant_set(n, tenants::DEFAULT_SEED, true);
+    if std::env::var_os("PROBE_PREFIXED").is_some() {
+        // Each tenant's host gets a second route, `/v2/`: its requests (path `/`) then
+        // take the path of a host with several prefixes.
+        if let Some(routes) = doc.get_mut("routes").and_then(|r| r.as_array_mut()) {
+            for t in 0..n {
+                routes.push(serde_json::json!({"host": tenants::tenant_host(t),
+                    "path_prefix": "/v2/", "policy": format!("t{t}")}));
+            }
+        }
+    }
     let set: &'static PolicySet = match PolicySet::from_value(&doc) {
         Ok(set) => Box::leak(Box::new(set)),
         Err(e) => {

@@ -1,6 +1,14 @@
-//! Selecting a route by host and path: one hash table of exact hosts, one of wildcard
+//! Selecting a route by host and path: one hash table of the exact hosts whose only
+//! route is `/` (the usual tenant), one of the other exact hosts, one of wildcard
 //! suffixes (probed once per label suffix, skipping suffix lengths no route has), the
 //! `*` routes, and under each host its routes ordered by the longest `path_prefix`.
+//!
+//! The usual host is found in the first table and its policy reached without a test
+//! of which kind of host it is: the table tells. A host with other prefixes pays a
+//! probe of the first table before its own (measured with `PROBE_PREFIXED=1 bash
+//! scripts/set-probe.sh`: 174 instructions per request against 158 when one table
+//! held both kinds and a flag in the slot told them apart; the usual host 61 against
+//! 68).
 //!
 //! Layout: a table ([`table`]) places every host at a slot fixed when the set is
 //! compiled (hash and displace: one multiplier per bucket of hosts), so a lookup reads
@@ -20,7 +28,7 @@ use crate::matcher::{Seeds, key_hash};
 use crate::policy::Policy;
 use hashbrown::HashMap;
 use std::sync::Arc;
-use table::{Hash, MULTI, Slot, Table, WORDS_KEY, Words};
+use table::{Hash, Slot, Table, WORDS_KEY, Words};
 
 /// A host's routes. A host whose only route has the prefix `/` (the usual case) has
 /// `len` 0, its policy as `policy` and its route as `route`: selecting reads two fields
@@ -37,12 +45,13 @@ struct Group {
     len: u32,
 }
 
-/// A group found for a host key, and whether it has entries (`multi`: known from the
-/// slot's length, not read from the group).
+/// Which table a lookup reads: the exact hosts whose only route is `/`, the other
+/// exact hosts, or the wildcard suffixes.
 #[derive(Clone, Copy)]
-struct Found<'s> {
-    group: &'s Group,
-    multi: bool,
+enum Which {
+    Exact,
+    Prefixed,
+    Wild,
 }
 
 /// What selecting a route yields: the route's index in the file and its policy.
@@ -84,7 +93,10 @@ pub(crate) struct RouteSpec<'a> {
 /// [`WORDS_KEY`], lies inside `arena`; every group's range inside `entries`.
 #[derive(Clone, Debug)]
 pub(crate) struct Selector {
+    /// Exact hosts whose only route is `/`.
     exact: Table,
+    /// Exact hosts with other routes (their groups have entries).
+    prefixed: Table,
     wild: Table,
     /// Bit `n` is set when some wildcard key (suffix and port) has `n` bytes
     /// (`n <= MAX_KEY < 320`).
@@ -121,6 +133,7 @@ impl Selector {
         }
         let mut s = Selector {
             exact: Table::build(Vec::new()),
+            prefixed: Table::build(Vec::new()),
             wild: Table::build(Vec::new()),
             wild_lengths: [0; 5],
             star: None,
@@ -129,7 +142,7 @@ impl Selector {
             seeds: Seeds::default(),
         };
         let mut duplicates = Vec::new();
-        let (mut exact, mut wild) = (Vec::new(), Vec::new());
+        let (mut exact, mut prefixed, mut wild) = (Vec::new(), Vec::new(), Vec::new());
         for host in order {
             let Some(mut list) = by_host.remove(&host) else {
                 continue;
@@ -184,7 +197,12 @@ impl Selector {
             match host {
                 RouteHost::Any => s.star = Some(group),
                 RouteHost::Exact(name, port) => {
-                    exact.push(s.keyed(&host::route_key(&name, port), group))
+                    let keyed = s.keyed(&host::route_key(&name, port), group);
+                    if keyed.1.group.len > 0 {
+                        prefixed.push(keyed);
+                    } else {
+                        exact.push(keyed);
+                    }
                 }
                 RouteHost::Wildcard(name, port) => {
                     let key = host::route_key(&name, port);
@@ -197,6 +215,7 @@ impl Selector {
             }
         }
         s.exact = Table::build(exact);
+        s.prefixed = Table::build(prefixed);
         s.wild = Table::build(wild);
         s.entries.shrink_to_fit();
         s.arena.shrink_to_fit();
@@ -222,7 +241,7 @@ impl Selector {
         let hash = self.hash(&words, key.as_bytes());
         let slot = Slot {
             words,
-            key_len: key.len() as u32 | if group.len > 0 { MULTI } else { 0 },
+            key_len: key.len() as u32,
             key_off,
             group,
         };
@@ -239,26 +258,27 @@ impl Selector {
         }
     }
 
-    /// The wildcard table or the exact one. (The out-of-line steps take the choice
-    /// rather than the table: the caller then computes no table address before it
-    /// knows it needs one.)
+    /// One of the tables. (The out-of-line steps take the choice rather than the
+    /// table: the caller then computes no table address before it knows it needs one.)
     #[inline(always)]
-    fn table(&self, wild: bool) -> &Table {
-        if wild { &self.wild } else { &self.exact }
+    fn table(&self, which: Which) -> &Table {
+        match which {
+            Which::Exact => &self.exact,
+            Which::Prefixed => &self.prefixed,
+            Which::Wild => &self.wild,
+        }
     }
 
-    /// The group of `key` in the wildcard table or the exact one.
+    /// The group of `key` in one of the tables.
     ///
     /// Cost, for a key of 1 to 32 bytes: four word loads, two multiplies (the hash and
     /// the slot), one multiplier and one slot read, and the slot's length and words
     /// compared: the same for every key and request (no probing, see [`Table`]). A
-    /// slot's length tells whether its group has entries ([`MULTI`]): the usual host,
-    /// whose only route is `/`, is told by the length comparison it needs anyway. A
     /// longer (or empty) key goes out of line ([`Selector::find_long`]), and so does
     /// the stash when the slot does not hold the key: the words stay in registers (a
     /// call that took them by reference spilled them to the stack on every request).
     #[inline(always)]
-    fn find(&self, wild: bool, key: &[u8]) -> Option<Found<'_>> {
+    fn find(&self, which: Which, key: &[u8]) -> Option<&Group> {
         // One range check for the usual 16 to 32 bytes (a browser's `Host`), whose
         // words are four loads; shorter keys next, longer ones out of line.
         // Each case with its own copy of the lookup: merged, the usual case jumped to
@@ -267,36 +287,26 @@ impl Selector {
             let (Some(head), Some(tail)) = (key.first_chunk::<16>(), key.last_chunk::<16>()) else {
                 return None;
             };
-            return self.find_words(wild, key, Words::of_halves(head, tail));
+            return self.find_words(which, key, Words::of_halves(head, tail));
         }
         if !key.is_empty() && key.len() < 16 {
-            return self.find_words(wild, key, Words::of_short(key));
+            return self.find_words(which, key, Words::of_short(key));
         }
-        self.find_long(wild, key)
+        self.find_long(which, key)
     }
 
     /// [`Selector::find`] for a key of at most [`WORDS_KEY`] bytes whose words are
     /// `words`.
     #[inline(always)]
-    fn find_words(&self, wild: bool, key: &[u8], words: Words) -> Option<Found<'_>> {
-        let table = self.table(wild);
+    fn find_words(&self, which: Which, key: &[u8], words: Words) -> Option<&Group> {
+        let table = self.table(which);
         let hash = words.hash();
         let slot = table.slot(hash)?;
-        let len = key.len() as u32;
-        if self.holds::<false>(slot, key, &words, len) {
-            return Some(Found {
-                group: &slot.group,
-                multi: false,
-            });
-        }
-        if self.holds::<false>(slot, key, &words, len | MULTI) {
-            return Some(Found {
-                group: &slot.group,
-                multi: true,
-            });
+        if self.holds::<false>(slot, key, &words) {
+            return Some(&slot.group);
         }
         if table.has_stash() {
-            return self.find_stashed(wild, key);
+            return self.find_stashed(which, key);
         }
         None
     }
@@ -304,90 +314,65 @@ impl Selector {
     /// [`Selector::find`] for a key longer than [`WORDS_KEY`] bytes (`None` for an
     /// empty one): hashed whole, compared in full.
     #[inline(never)]
-    fn find_long(&self, wild: bool, key: &[u8]) -> Option<Found<'_>> {
-        let table = self.table(wild);
+    fn find_long(&self, which: Which, key: &[u8]) -> Option<&Group> {
+        let table = self.table(which);
         if key.is_empty() {
             return None;
         }
         let words = Words::of(key);
         let hash = self.hash(&words, key);
         let slot = table.slot(hash)?;
-        self.found::<true>(slot, key, &words)
-            .or_else(|| self.find_stashed_by(wild, key, hash))
+        if self.holds::<true>(slot, key, &words) {
+            return Some(&slot.group);
+        }
+        self.find_stashed_by(which, key, hash)
     }
 
     /// [`Selector::find`] in `table`'s stash: the words and hash recomputed from `key`
     /// (kept for this call, the hash took two more moves on every request).
     #[inline(never)]
     #[cold]
-    fn find_stashed(&self, wild: bool, key: &[u8]) -> Option<Found<'_>> {
-        self.find_stashed_by(wild, key, self.hash(&Words::of(key), key))
+    fn find_stashed(&self, which: Which, key: &[u8]) -> Option<&Group> {
+        self.find_stashed_by(which, key, self.hash(&Words::of(key), key))
     }
 
     /// [`Selector::find_stashed`] for a key of hash `hash`.
-    fn find_stashed_by(&self, wild: bool, key: &[u8], hash: Hash) -> Option<Found<'_>> {
-        let table = self.table(wild);
+    fn find_stashed_by(&self, which: Which, key: &[u8], hash: Hash) -> Option<&Group> {
+        let table = self.table(which);
         let words = Words::of(key);
         let long = key.len() > WORDS_KEY;
-        table.stashed(hash).find_map(|slot| {
-            if long {
-                self.found::<true>(slot, key, &words)
-            } else {
-                self.found::<false>(slot, key, &words)
-            }
-        })
-    }
-
-    /// `slot`'s group if `slot` holds `key`, with or without entries (the cold paths'
-    /// [`Selector::find`]).
-    #[inline(always)]
-    fn found<'s, const LONG: bool>(
-        &'s self,
-        slot: &'s Slot,
-        key: &[u8],
-        words: &Words,
-    ) -> Option<Found<'s>> {
-        let len = key.len() as u32;
-        let multi = if self.holds::<LONG>(slot, key, words, len) {
-            false
-        } else if self.holds::<LONG>(slot, key, words, len | MULTI) {
-            true
-        } else {
-            return None;
-        };
-        Some(Found {
-            group: &slot.group,
-            multi,
-        })
+        table
+            .stashed(hash)
+            .find(|slot| {
+                if long {
+                    self.holds::<true>(slot, key, &words)
+                } else {
+                    self.holds::<false>(slot, key, &words)
+                }
+            })
+            .map(|slot| &slot.group)
     }
 
     /// Whether `slot` holds `key` (of at most [`WORDS_KEY`] bytes unless `LONG`),
-    /// whose words are `words`, with the length `key_len` (the key's, with or without
-    /// [`MULTI`]). The length first: compared after the words, it had been spilled,
-    /// and LLVM rotated nine registers to reload it.
+    /// whose words are `words`. The length first: compared after the words, it had
+    /// been spilled, and LLVM rotated nine registers to reload it.
     #[inline(always)]
-    fn holds<const LONG: bool>(
-        &self,
-        slot: &Slot,
-        key: &[u8],
-        words: &Words,
-        key_len: u32,
-    ) -> bool {
-        slot.key_len == key_len
+    fn holds<const LONG: bool>(&self, slot: &Slot, key: &[u8], words: &Words) -> bool {
+        slot.key_len == key.len() as u32
             && slot.words.eq(words)
-            && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, key.len() as u32) == key)
+            && (!LONG || bytes(self.arena.as_bytes(), slot.key_off, slot.key_len) == key)
     }
 
-    /// The first route of `f`'s group whose prefix is a byte prefix of `path`.
+    /// The first route of `g` whose prefix is a byte prefix of `path`.
     #[inline(always)]
-    fn in_found<'s>(&'s self, f: Found<'s>, path: &[u8]) -> Option<Selected<'s>> {
-        if f.multi {
-            return self.in_prefixes(f.group, path);
+    fn in_group<'s>(&'s self, g: &'s Group, path: &[u8]) -> Option<Selected<'s>> {
+        if g.len > 0 {
+            return self.in_prefixes(g, path);
         }
         // The host's only route, `/` (and no entries).
         (path.first() == Some(&b'/')).then_some(Selected {
-            route: f.group.route,
-            policy: &f.group.policy,
+            route: g.route,
+            policy: &g.policy,
         })
     }
 
@@ -441,50 +426,47 @@ impl Selector {
         none: impl FnOnce() -> R,
     ) -> R {
         if let Some(raw) = host {
-            // `in_found` spelled out: its `Option` was tested again (+2, set-probe).
-            match self.find(false, raw) {
-                Some(Found {
-                    group,
-                    multi: false,
-                }) if path.first() == Some(&b'/') => {
-                    return found(Selected {
-                        route: group.route,
-                        policy: &group.policy,
-                    });
-                }
-                Some(Found { group, multi: true }) => {
-                    if let Some(s) = self.in_prefixes(group, path) {
-                        return found(s);
-                    }
-                }
-                _ => {}
+            // A host of the exact table has one route, `/`: the group is not tested
+            // (`in_group`'s `Option` was tested again, +2 per request, set-probe).
+            if let Some(group) = self.find(Which::Exact, raw)
+                && path.first() == Some(&b'/')
+            {
+                return found(Selected {
+                    route: group.route,
+                    policy: &group.policy,
+                });
             }
             if let Some(s) = self.select_normalized(raw, path) {
                 return found(s);
             }
         }
-        let star = self.star.as_ref().map(|group| Found {
-            group,
-            multi: group.len > 0,
-        });
-        match star.and_then(|f| self.in_found(f, path)) {
+        match self.star.as_ref().and_then(|g| self.in_group(g, path)) {
             Some(s) => found(s),
             None => none(),
         }
     }
 
-    /// [`Selector::select`] past the fast path: the normalized key's exact routes (when
-    /// it differs from the value as written), then its wildcard suffixes.
+    /// [`Selector::select`] past the fast path: the host's routes with other prefixes,
+    /// then the normalized key's exact routes (when it differs from the value as
+    /// written), then its wildcard suffixes.
     #[inline(never)]
     fn select_normalized(&self, raw: &[u8], path: &[u8]) -> Option<Selected<'_>> {
+        if let Some(g) = self.find(Which::Prefixed, raw)
+            && let Some(s) = self.in_group(g, path)
+        {
+            return Some(s);
+        }
         let mut buf = [0u8; MAX_KEY];
         let (name_len, key_len) = host::normalize(raw, &mut buf)?;
         let (key, name) = (buf.get(..key_len)?, buf.get(..name_len)?);
-        if key != raw
-            && let Some(f) = self.find(false, key)
-            && let Some(s) = self.in_found(f, path)
-        {
-            return Some(s);
+        if key != raw {
+            for which in [Which::Exact, Which::Prefixed] {
+                if let Some(g) = self.find(which, key)
+                    && let Some(s) = self.in_group(g, path)
+                {
+                    return Some(s);
+                }
+            }
         }
         if self.wild_lengths == [0; 5]
             || !host::is_valid_lower_name(name)
@@ -501,8 +483,8 @@ impl Selector {
                 .wild_lengths
                 .get(n / 64)
                 .is_some_and(|w| w & (1 << (n % 64)) != 0)
-                && let Some(f) = self.find(true, suffix)
-                && let Some(s) = self.in_found(f, path)
+                && let Some(g) = self.find(Which::Wild, suffix)
+                && let Some(s) = self.in_group(g, path)
             {
                 return Some(s);
             }
@@ -513,6 +495,7 @@ impl Selector {
     /// Approximate heap bytes of the tables, entries and arena.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.exact.heap_bytes()
+            + self.prefixed.heap_bytes()
             + self.wild.heap_bytes()
             + self.entries.capacity() * std::mem::size_of::<Entry>()
             + self.arena.capacity()
@@ -648,17 +631,17 @@ mod tests {
         s.exact = Table::build(entries);
         assert_eq!(s.exact.stash_len(), 4);
         // The slot's own comparison, as `find` and `find_long` make it.
-        let found = |slot: &Slot, k: &[u8]| {
+        let holds = |slot: &Slot, k: &[u8]| {
             if k.len() > WORDS_KEY {
-                s.found::<true>(slot, k, &Words::of(k)).is_some()
+                s.holds::<true>(slot, k, &Words::of(k))
             } else {
-                s.found::<false>(slot, k, &Words::of(k)).is_some()
+                s.holds::<false>(slot, k, &Words::of(k))
             }
         };
         let find = |k: &[u8], hash: Hash| {
             let g = match s.exact.slot(hash) {
-                Some(slot) if found(slot, k) => Some(&slot.group),
-                _ => s.find_stashed_by(false, k, hash).map(|f| f.group),
+                Some(slot) if holds(slot, k) => Some(&slot.group),
+                _ => s.find_stashed_by(Which::Exact, k, hash),
             };
             g.map(|g| g.route)
         };

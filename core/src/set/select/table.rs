@@ -118,9 +118,8 @@ fn word(b: &[u8; 16], at: usize) -> u64 {
 /// The longest key that [`Words`] compare in full.
 pub(super) const WORDS_KEY: usize = 32;
 
-/// One host of a table: its key's length (`0`: a free slot, which no key equals; with
-/// [`MULTI`] when its group has entries), words and, for a key longer than
-/// [`WORDS_KEY`], its offset in the arena; and its routes.
+/// One host of a table: its key's length (`0`: a free slot, which no key equals), words
+/// and, for a key longer than [`WORDS_KEY`], its offset in the arena; and its routes.
 ///
 /// The group first (`repr(C)`): a found slot's address is its group's, which the
 /// caller reads next, without one more addition. 64 bytes.
@@ -132,12 +131,6 @@ pub(super) struct Slot {
     pub(super) key_len: u32,
     pub(super) key_off: u32,
 }
-
-/// Set in a slot's `key_len` when its group has entries (a host with a route other
-/// than `/`): the usual slot, whose only route is `/`, is then told from the others by
-/// the length comparison that finding it makes anyway. Keys are at most
-/// [`super::MAX_KEY`] bytes, far below this bit.
-pub(in crate::set) const MULTI: u32 = 1 << 31;
 
 /// A table of hosts, each in the slot [`place`]`(hash.place, mults[hash.bucket &
 /// bucket_mask], slot_mask)`.

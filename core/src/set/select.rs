@@ -6,8 +6,8 @@
 //! The usual host is found in the first table and its policy reached without a test
 //! of which kind of host it is: the table tells. A host with other prefixes pays a
 //! probe of the first table before its own (measured with `PROBE_PREFIXED=1 bash
-//! scripts/set-probe.sh`: 174 instructions per request against 158 when one table
-//! held both kinds and a flag in the slot told them apart; the usual host 61 against
+//! scripts/set-probe.sh`: 171 instructions per request against 158 when one table
+//! held both kinds and a flag in the slot told them apart; the usual host 58 against
 //! 68).
 //!
 //! Layout: a table ([`table`]) places every host at a slot fixed when the set is

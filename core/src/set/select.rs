@@ -551,6 +551,50 @@ mod tests {
     }
 
     #[test]
+    fn hosts_with_and_without_prefixes_select_from_their_own_tables() {
+        // `a` has only `/` (the first table), `b` has `/` and `/v2/` (the second),
+        // `c` only `/v2/`; `*` catches the rest. Each as written and as a browser would
+        // not send it (case, trailing dot, default port: found after normalizing).
+        let spec = |host: &str, prefix: &'static str, route: u32| RouteSpec {
+            host: if host == "*" {
+                RouteHost::Any
+            } else {
+                RouteHost::Exact(host.to_owned(), 0)
+            },
+            prefix,
+            index: route,
+            policy: 0,
+        };
+        let specs = vec![
+            spec("a.example", "/", 0),
+            spec("b.example", "/", 1),
+            spec("b.example", "/v2/", 2),
+            spec("c.example", "/v2/", 3),
+            spec("*", "/", 4),
+        ];
+        let (s, duplicates) = Selector::build(specs, &policies(1));
+        assert!(duplicates.is_empty());
+        assert_eq!((s.exact.slots_used(), s.prefixed.slots_used()), (1, 2));
+        for (a, b, c) in [
+            ("a.example", "b.example", "c.example"),
+            ("A.example.", "B.EXAMPLE:443", "c.example.:80"),
+        ] {
+            let a = a.as_bytes();
+            let (b, c) = (b.as_bytes(), c.as_bytes());
+            assert_eq!(route(&s, a, b"/v2/x"), Some(0));
+            assert_eq!(route(&s, b, b"/v2/x"), Some(2));
+            assert_eq!(route(&s, b, b"/v1"), Some(1));
+            assert_eq!(route(&s, c, b"/v2/x"), Some(3));
+            assert_eq!(route(&s, c, b"/v1"), Some(4));
+            assert_eq!(
+                route(&s, a, b"x"),
+                None,
+                "a path without `/` matches no prefix"
+            );
+        }
+    }
+
+    #[test]
     fn a_root_route_selects_its_own_policy_and_a_route_without_one_nothing() {
         // Two policies: each host's route reaches its own; a route naming no compiled
         // policy (a set with errors) selects nothing, with or without a longer prefix.

@@ -297,6 +297,12 @@ impl Table {
             .map(|e| &e.1)
     }
 
+    /// How many slots hold a key.
+    #[cfg(test)]
+    pub(super) fn slots_used(&self) -> usize {
+        self.slots.iter().filter(|s| s.key_len != 0).count()
+    }
+
     /// How many keys are in the stash.
     #[cfg(test)]
     pub(super) fn stash_len(&self) -> usize {

@@ -58,7 +58,7 @@ enum Which {
 ///
 /// The policy as the `Arc` of its slot or entry, not the `&Policy` inside it: that
 /// address (the `Arc`'s plus 16) was tested again for null when the caller matched on
-/// the `Option<Selected>` (+3 per request, set-probe).
+/// the `Option<Selected>` (+2 per request, set-probe).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Selected<'s> {
     pub(crate) route: u32,
